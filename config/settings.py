@@ -1,0 +1,155 @@
+"""Settings objects per environment (defaults, testing, production).
+
+Everything runs on embedded defaults (a SQLite file, a Celery transport that needs no
+server, mail written to files) so a newcomer needs no server; environment variables
+switch to PostgreSQL, Redis/RabbitMQ and SMTP for a real deployment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or has a value the service cannot use."""
+
+
+def _var_dir() -> Path:
+    return Path(os.environ.get("VAR_DIR", PROJECT_ROOT / "var")).resolve()
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret_key(var_dir: Path) -> str:
+    """A random key generated once and kept under var/, so sessions survive restarts."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of the service; build with `load_config`."""
+
+    environment: str = "development"
+    database_url: str = ""
+    celery_broker_url: str = ""
+    celery_result_backend: str | None = None
+    celery_task_always_eager: bool = False
+    mail_backend: str = "file"  # file | smtp
+    mail_dir: str = ""
+    mail_from: str = "coaching@programme.example"
+    mail_from_name: str = "Coaching Programme"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_security: str = "none"  # none | starttls | tls
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: float = 30.0
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:5000"
+    coachee_link_days: int = 60
+    reminder_hours: int = 24
+    solver_time_limit: float = 10.0
+    solver_workers: int = 2
+    testing: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def flask_mapping(self) -> dict[str, Any]:
+        """The Flask config keys derived from these settings."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "TESTING": self.testing,
+            "WTF_CSRF_ENABLED": True,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.environment == "production",
+            "SETTINGS": self,
+            **self.extra,
+        }
+
+
+_ENV_VARS: dict[str, str] = {
+    "DATABASE_URL": "database_url",
+    "CELERY_BROKER_URL": "celery_broker_url",
+    "CELERY_RESULT_BACKEND": "celery_result_backend",
+    "MAIL_BACKEND": "mail_backend",
+    "MAIL_DIR": "mail_dir",
+    "MAIL_FROM": "mail_from",
+    "MAIL_FROM_NAME": "mail_from_name",
+    "SMTP_HOST": "smtp_host",
+    "SMTP_PORT": "smtp_port",
+    "SMTP_SECURITY": "smtp_security",
+    "SMTP_USER": "smtp_user",
+    "SMTP_PASSWORD": "smtp_password",
+    "SECRET_KEY": "secret_key",
+    "BASE_URL": "base_url",
+    "COACHEE_LINK_DAYS": "coachee_link_days",
+    "REMINDER_HOURS": "reminder_hours",
+    "SOLVER_TIME_LIMIT": "solver_time_limit",
+    "SOLVER_WORKERS": "solver_workers",
+    "CELERY_TASK_ALWAYS_EAGER": "celery_task_always_eager",
+}
+
+
+def _coerce(name: str, raw: str) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            return _bool(raw)
+    except ValueError as exc:
+        env = next(k for k, v in _ENV_VARS.items() if v == name)
+        raise ConfigError(f"{env}: {raw!r} is not a valid {kind}") from exc
+    return raw
+
+
+def _defaults(var_dir: Path) -> dict[str, Any]:
+    return {
+        "database_url": f"sqlite:///{var_dir / 'coaching.db'}",
+        # kombu's SQLAlchemy transport on a SQLite file: a real queue with no server.
+        "celery_broker_url": f"sqla+sqlite:///{var_dir / 'broker.db'}",
+        "mail_dir": str(var_dir / "mail"),
+    }
+
+
+def load_config(environment: str | None = None, **overrides: Any) -> Settings:
+    """Settings for `environment` (APP_ENV, default development), then env vars, then overrides."""
+    environment = environment or os.environ.get("APP_ENV", "development")
+    if environment not in {"development", "testing", "production"}:
+        raise ConfigError(f"APP_ENV: unknown environment {environment!r}")
+    var_dir = _var_dir()
+    values: dict[str, Any] = {"environment": environment, **_defaults(var_dir)}
+    if environment == "testing":
+        values.update(testing=True, celery_task_always_eager=False)
+    for env, name in _ENV_VARS.items():
+        if env in os.environ and os.environ[env] != "":
+            values[name] = _coerce(name, os.environ[env])
+    values.update(overrides)
+    if values["mail_backend"] not in {"file", "smtp"}:
+        raise ConfigError(f"MAIL_BACKEND: must be 'file' or 'smtp', not {values['mail_backend']!r}")
+    if values.get("smtp_security", "none") not in {"none", "starttls", "tls"}:
+        raise ConfigError("SMTP_SECURITY: must be 'none', 'starttls' or 'tls'")
+    if not values.get("secret_key"):
+        if environment == "production":
+            raise ConfigError("SECRET_KEY: required in production")
+        values["secret_key"] = _development_secret_key(var_dir)
+    return Settings(**values)
+
+

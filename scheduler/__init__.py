@@ -1,0 +1,1 @@
+"""The coaching programme's domain and persistence: models, services, invites, jobs, CLI."""
