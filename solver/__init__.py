@@ -1,0 +1,88 @@
+"""Optimal scheduling of volunteer coaching engagements.
+
+Pure Python + OR-Tools. The JSON contract lives in `solver.codec`; the data it
+maps to in `solver.domain`. The optimiser modules are imported on first use so
+that reading and checking files does not load OR-Tools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from solver.codec import (
+    InstanceError,
+    SolutionError,
+    parse_instance,
+    parse_solution,
+    solution_to_json,
+)
+from solver.domain import (
+    Assignment,
+    Coach,
+    CoachingRequest,
+    Instance,
+    Progress,
+    Request,
+    Session,
+    Solution,
+    Supervisor,
+    Unassigned,
+)
+
+__all__ = [
+    "Assignment",
+    "Coach",
+    "CoachingRequest",
+    "Instance",
+    "InstanceError",
+    "Progress",
+    "Request",
+    "Session",
+    "Solution",
+    "SolutionError",
+    "Supervisor",
+    "Unassigned",
+    "explain",
+    "greedy",
+    "parse_instance",
+    "parse_solution",
+    "solution_to_json",
+    "solve",
+]
+
+
+def solve(
+    instance: Instance,
+    *,
+    time_limit: float = 10.0,
+    workers: int = 2,
+    seed: int = 0,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Solution:
+    """Best plan found within `time_limit` seconds (tier 1 never below the greedy baseline)."""
+    from solver.search import solve as _solve
+
+    return _solve(
+        instance,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        on_progress=on_progress,
+    )
+
+
+def greedy(instance: Instance) -> Solution:
+    """First-come-first-served baseline plan."""
+    from solver.greedy import greedy as _greedy
+
+    return _greedy(instance)
+
+
+def explain(
+    instance: Instance, solution: Solution, request_id: str | None = None
+) -> dict[str, Any] | list[dict[str, Any]]:
+    """Human-readable reasons: score terms of assignments, blocking rules of unassigned requests."""
+    from solver.explain import explain as _explain
+
+    return _explain(instance, solution, request_id)
