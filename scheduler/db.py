@@ -80,3 +80,19 @@ def make_engine(database_url: str) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (the edge renders them)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class Database:
+    """The engine and session factory of one database URL, shared by an edge."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        self.engine = make_engine(database_url)
+        self.sessions = make_session_factory(self.engine)
+
+    def unit_of_work(self) -> Session:
+        """A session for one unit of work: `with db.unit_of_work() as s, s.begin(): ...`."""
+        return self.sessions()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

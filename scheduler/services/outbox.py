@@ -1,0 +1,79 @@
+"""Writing the outbox: every change people must hear about becomes rows in the same transaction.
+
+Delivery (building the calendar and the e-mail, sending it exactly once) is in
+`scheduler.services.delivery`; here we only record *what* must be said to *whom*.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scheduler.models import CoachingRequest, CoachingSession, OutboxMessage
+
+REQUEST = "REQUEST"  # new or changed session: iCalendar METHOD:REQUEST
+CANCEL = "CANCEL"  # cancelled session: iCalendar METHOD:CANCEL
+REMINDER = "REMINDER"  # reminder before a session
+STATUS_LINK = "LINK"  # the coachee's private status link
+
+
+def _add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
+    """Add `message` unless the same change for the same person is already in the outbox."""
+    existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == message.dedupe_key))
+    if existing is not None:
+        return existing
+    db.add(message)
+    return message
+
+
+def session_recipients(session: CoachingSession) -> list[tuple[str, str]]:
+    """(role, e-mail) of everyone invited to a session: the coach and the coachee."""
+    request = session.engagement.request
+    return [("coach", session.coach.email), ("coachee", request.coachee_email)]
+
+
+def enqueue_session_messages(db: Session, session: CoachingSession, kind: str) -> list[OutboxMessage]:
+    """One message per participant for this session at its current sequence."""
+    messages = []
+    for role, email in session_recipients(session):
+        key = f"s{session.id}:{email.lower()}:{kind}:{session.sequence}"
+        messages.append(
+            _add_once(
+                db,
+                OutboxMessage(
+                    session_id=session.id,
+                    request_id=session.engagement.request_id,
+                    recipient=email,
+                    recipient_role=role,
+                    kind=kind,
+                    sequence=session.sequence,
+                    dedupe_key=key,
+                ),
+            )
+        )
+    db.flush()
+    return messages
+
+
+def enqueue_status_link(db: Session, request: CoachingRequest, token: str) -> OutboxMessage:
+    """The coachee's confirmation e-mail with their private link.
+
+    The token itself must travel in the payload (only its hash is kept elsewhere); the row
+    is cleared of it once the mail is sent.
+    """
+    db.flush()
+    sequence = db.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.request_id == request.id, OutboxMessage.kind == STATUS_LINK)
+    ) or 0
+    message = OutboxMessage(
+        request_id=request.id,
+        recipient=request.coachee_email,
+        recipient_role="coachee",
+        kind=STATUS_LINK,
+        sequence=sequence,
+        payload={"token": token},
+        dedupe_key=f"r{request.id}:{request.coachee_email.lower()}:{STATUS_LINK}:{sequence}",
+    )
+    return _add_once(db, message)

@@ -1,0 +1,237 @@
+"""Coachee use cases: submit a request, follow it, accept, decline, cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scheduler.models import (
+    CoachingRequest,
+    Engagement,
+    EngagementStatus,
+    Programme,
+    RequestStatus,
+    SessionStatus,
+    utcnow,
+)
+from scheduler.services import outbox
+from scheduler.services.errors import InvalidInput
+from scheduler.services.tokens import REQUEST_STATUS, issue_token, revoke_tokens
+from scheduler.services.transitions import change_status
+from scheduler.weekly import WindowError, parse_weekly
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+def valid_timezone(name: str) -> bool:
+    if name not in available_timezones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in re.split(r"[,;\s]+", value) if v.strip()]
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+def _as_int(value: Any, name: str, low: int, high: int, errors: dict[str, str], default: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors[name] = f"must be a whole number from {low} to {high}"
+        return default
+    if not low <= number <= high:
+        errors[name] = f"must be from {low} to {high}"
+    return number
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on", "y"}
+    return bool(value)
+
+
+def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today: dt.date) -> dict[str, Any]:
+    """Clean values for a CoachingRequest from form, API or CSV input; InvalidInput names each bad field."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+
+    name = str(data.get("coachee_name") or "").strip()
+    if not name:
+        errors["coachee_name"] = "is required"
+    elif len(name) > 200:
+        errors["coachee_name"] = "is longer than 200 characters"
+    clean["coachee_name"] = name
+
+    email = str(data.get("coachee_email") or "").strip()
+    if not _EMAIL.match(email) or len(email) > 254:
+        errors["coachee_email"] = "must be an e-mail address like name@example.org"
+    clean["coachee_email"] = email
+
+    timezone = str(data.get("timezone") or "").strip()
+    if not valid_timezone(timezone):
+        errors["timezone"] = f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)" if timezone else "is required"
+    clean["timezone"] = timezone
+
+    languages = [lang.lower() for lang in _as_list(data.get("languages"))]
+    if not languages:
+        errors["languages"] = "choose at least one language"
+    elif bad := [lang for lang in languages if not _LANGUAGE.match(lang)]:
+        errors["languages"] = f"{', '.join(bad)}: use two-letter language codes such as en, nl, fr"
+    elif programme.languages and (unknown := [lang for lang in languages if lang not in programme.languages]):
+        errors["languages"] = f"{', '.join(unknown)}: not offered in this programme"
+    clean["languages"] = list(dict.fromkeys(languages))
+
+    topics = _as_list(data.get("topics"))
+    if not topics:
+        errors["topics"] = "choose at least one topic"
+    elif unknown := [t for t in topics if t not in programme.topics]:
+        errors["topics"] = f"{', '.join(unknown)}: not a topic of this programme"
+    clean["topics"] = list(dict.fromkeys(topics))
+
+    organisation = str(data.get("organisation") or "").strip()
+    clean["organisation"] = organisation or None
+
+    clean["sessions_wanted"] = _as_int(data.get("sessions_wanted"), "sessions_wanted", 1, 6, errors, 3)
+    clean["priority"] = _as_int(data.get("priority"), "priority", 1, 3, errors, 1)
+
+    try:
+        windows = parse_weekly(data.get("windows") or "")
+        if not windows:
+            errors["windows"] = "give at least one time you can meet"
+        clean["windows"] = windows
+    except WindowError as exc:
+        errors["windows"] = str(exc)
+
+    earliest = data.get("earliest_start")
+    if earliest in (None, ""):
+        clean["earliest_start"] = max(today, programme.horizon_start)
+    else:
+        try:
+            clean["earliest_start"] = earliest if isinstance(earliest, dt.date) else dt.date.fromisoformat(str(earliest))
+            if clean["earliest_start"] > programme.horizon_end:
+                errors["earliest_start"] = f"is after the programme ends ({programme.horizon_end.isoformat()})"
+        except ValueError:
+            errors["earliest_start"] = "must be a date YYYY-MM-DD"
+
+    if not _as_bool(data.get("consent")):
+        errors["consent"] = "we need your consent to use these details for matching you with a coach"
+    clean["consent"] = True
+    clean["message"] = str(data.get("message") or "").strip()[:2000]
+    clean["sensitive"] = _as_bool(data.get("sensitive")) or any(t in programme.sensitive_topics for t in topics)
+
+    if errors:
+        raise InvalidInput("The request has problems: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    return clean
+
+
+@dataclass(frozen=True)
+class SubmittedRequest:
+    request: CoachingRequest
+    status_token: str  # only ever in the coachee's e-mail; the database keeps its hash
+
+
+def status_link_lifetime(days: int) -> dt.timedelta:
+    return dt.timedelta(days=days)
+
+
+def submit_request(
+    db: Session, programme: Programme, data: Mapping[str, Any], *, link_days: int = 60, now: dt.datetime | None = None
+) -> SubmittedRequest:
+    """Store a coachee's request and queue the confirmation e-mail with their private link."""
+    now = now or utcnow()
+    values = parse_request_input(programme, data, today=now.date())
+    request = CoachingRequest(
+        programme_id=programme.id,
+        session_minutes=programme.session_minutes,
+        min_gap_days=programme.min_gap_days,
+        max_gap_days=programme.max_gap_days,
+        submitted_at=now,
+        **values,
+    )
+    db.add(request)
+    db.flush()
+    token = issue_token(db, REQUEST_STATUS, valid_for=status_link_lifetime(link_days), request_id=request.id)
+    outbox.enqueue_status_link(db, request, token)
+    return SubmittedRequest(request, token)
+
+
+def send_new_link(db: Session, request: CoachingRequest, *, link_days: int = 60) -> str:
+    """Revoke the coachee's old links and send a fresh one."""
+    revoke_tokens(db, REQUEST_STATUS, request_id=request.id)
+    token = issue_token(db, REQUEST_STATUS, valid_for=status_link_lifetime(link_days), request_id=request.id)
+    outbox.enqueue_status_link(db, request, token)
+    return token
+
+
+def queue_position(db: Session, request: CoachingRequest) -> int:
+    """1-based place among waiting requests, by priority then submission time."""
+    ahead = db.scalar(
+        select(func.count())
+        .select_from(CoachingRequest)
+        .where(
+            CoachingRequest.programme_id == request.programme_id,
+            CoachingRequest.status == RequestStatus.WAITING.value,
+            (CoachingRequest.priority > request.priority)
+            | ((CoachingRequest.priority == request.priority) & (CoachingRequest.submitted_at < request.submitted_at)),
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+def live_engagement(request: CoachingRequest) -> Engagement | None:
+    """The approved engagement of a request, if any."""
+    for engagement in request.engagements:
+        if engagement.status == EngagementStatus.APPROVED.value:
+            return engagement
+    return None
+
+
+def accept_proposal(db: Session, request: CoachingRequest) -> None:
+    """The coachee accepts the proposed coach and sessions."""
+    change_status(db, request, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+
+
+def decline_proposal(db: Session, request: CoachingRequest) -> None:
+    """The coachee declines the proposal: sessions are cancelled and calendars told."""
+    change_status(db, request, RequestStatus.PROPOSED.value, RequestStatus.DECLINED.value)
+    _cancel_engagement(db, request, EngagementStatus.DECLINED.value)
+
+
+def cancel_request(db: Session, request: CoachingRequest) -> None:
+    """Cancel a request at any stage before it ends; scheduled sessions are cancelled in calendars."""
+    open_states = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+    change_status(db, request, open_states, RequestStatus.CANCELLED.value)
+    _cancel_engagement(db, request, EngagementStatus.CANCELLED.value)
+
+
+def _cancel_engagement(db: Session, request: CoachingRequest, engagement_status: str) -> None:
+    for engagement in request.engagements:
+        if engagement.status not in (EngagementStatus.APPROVED.value, EngagementStatus.DRAFT.value):
+            continue
+        was_approved = engagement.status == EngagementStatus.APPROVED.value
+        change_status(db, engagement, engagement.status, engagement_status)
+        for session in engagement.sessions:
+            if session.status == SessionStatus.CANCELLED.value:
+                continue
+            live = session.status == SessionStatus.SCHEDULED.value
+            change_status(db, session, session.status, SessionStatus.CANCELLED.value, sequence=session.sequence + 1)
+            if was_approved and live:
+                outbox.enqueue_session_messages(db, session, outbox.CANCEL)
