@@ -7,7 +7,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,49 +22,12 @@ from scheduler.models import (
 )
 from scheduler.services import outbox
 from scheduler.services.errors import InvalidInput
+from scheduler.services.fields import EMAIL, as_bool, as_int, as_list, valid_timezone
 from scheduler.services.tokens import REQUEST_STATUS, issue_token, revoke_tokens
 from scheduler.services.transitions import change_status
 from scheduler.weekly import WindowError, parse_weekly
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-
-
-def valid_timezone(name: str) -> bool:
-    if name not in available_timezones():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in re.split(r"[,;\s]+", value) if v.strip()]
-    return [str(v).strip() for v in value if str(v).strip()]
-
-
-def _as_int(value: Any, name: str, low: int, high: int, errors: dict[str, str], default: int) -> int:
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        errors[name] = f"must be a whole number from {low} to {high}"
-        return default
-    if not low <= number <= high:
-        errors[name] = f"must be from {low} to {high}"
-    return number
-
-
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on", "y"}
-    return bool(value)
 
 
 def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today: dt.date) -> dict[str, Any]:
@@ -81,7 +43,7 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
     clean["coachee_name"] = name
 
     email = str(data.get("coachee_email") or "").strip()
-    if not _EMAIL.match(email) or len(email) > 254:
+    if not EMAIL.match(email) or len(email) > 254:
         errors["coachee_email"] = "must be an e-mail address like name@example.org"
     clean["coachee_email"] = email
 
@@ -90,7 +52,7 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
         errors["timezone"] = f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)" if timezone else "is required"
     clean["timezone"] = timezone
 
-    languages = [lang.lower() for lang in _as_list(data.get("languages"))]
+    languages = [lang.lower() for lang in as_list(data.get("languages"))]
     if not languages:
         errors["languages"] = "choose at least one language"
     elif bad := [lang for lang in languages if not _LANGUAGE.match(lang)]:
@@ -99,7 +61,7 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
         errors["languages"] = f"{', '.join(unknown)}: not offered in this programme"
     clean["languages"] = list(dict.fromkeys(languages))
 
-    topics = _as_list(data.get("topics"))
+    topics = as_list(data.get("topics"))
     if not topics:
         errors["topics"] = "choose at least one topic"
     elif unknown := [t for t in topics if t not in programme.topics]:
@@ -109,8 +71,8 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
     organisation = str(data.get("organisation") or "").strip()
     clean["organisation"] = organisation or None
 
-    clean["sessions_wanted"] = _as_int(data.get("sessions_wanted"), "sessions_wanted", 1, 6, errors, 3)
-    clean["priority"] = _as_int(data.get("priority"), "priority", 1, 3, errors, 1)
+    clean["sessions_wanted"] = as_int(data.get("sessions_wanted"), "sessions_wanted", 1, 6, errors, 3)
+    clean["priority"] = as_int(data.get("priority"), "priority", 1, 3, errors, 1)
 
     try:
         windows = parse_weekly(data.get("windows") or "")
@@ -131,11 +93,11 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
         except ValueError:
             errors["earliest_start"] = "must be a date YYYY-MM-DD"
 
-    if not _as_bool(data.get("consent")):
+    if not as_bool(data.get("consent")):
         errors["consent"] = "we need your consent to use these details for matching you with a coach"
     clean["consent"] = True
     clean["message"] = str(data.get("message") or "").strip()[:2000]
-    clean["sensitive"] = _as_bool(data.get("sensitive")) or any(t in programme.sensitive_topics for t in topics)
+    clean["sensitive"] = as_bool(data.get("sensitive")) or any(t in programme.sensitive_topics for t in topics)
 
     if errors:
         raise InvalidInput("The request has problems: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
