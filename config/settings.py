@@ -142,14 +142,15 @@ def load_config(environment: str | None = None, **overrides: Any) -> Settings:
         if env in os.environ and os.environ[env] != "":
             values[name] = _coerce(name, os.environ[env])
     values.update(overrides)
-    if values["mail_backend"] not in {"file", "smtp"}:
-        raise ConfigError(f"MAIL_BACKEND: must be 'file' or 'smtp', not {values['mail_backend']!r}")
-    if values.get("smtp_security", "none") not in {"none", "starttls", "tls"}:
-        raise ConfigError("SMTP_SECURITY: must be 'none', 'starttls' or 'tls'")
     if not values.get("secret_key"):
         if environment == "production":
             raise ConfigError("SECRET_KEY: required in production")
         values["secret_key"] = _development_secret_key(var_dir)
-    return Settings(**values)
+    settings = Settings(**values)
+    if settings.mail_backend not in {"file", "smtp"}:
+        raise ConfigError(f"MAIL_BACKEND: must be 'file' or 'smtp', not {settings.mail_backend!r}")
+    if settings.smtp_security not in {"none", "starttls", "tls"}:
+        raise ConfigError(f"SMTP_SECURITY: must be 'none', 'starttls' or 'tls', not {settings.smtp_security!r}")
+    return settings
 
 
