@@ -79,12 +79,16 @@ def init_db(ctx: Context) -> None:
 
 @main.command()
 @click.option("--password", envvar="DEMO_PASSWORD", help="Password for the demo accounts (default: random, printed).")
+@click.option("--if-empty", is_flag=True, help="Do nothing if a programme exists already.")
 @pass_context
-def demo(ctx: Context, password: str | None) -> None:
+def demo(ctx: Context, password: str | None, if_empty: bool) -> None:
     """Load a demo programme: 16 coaches, 1 supervisor, 60 requests."""
     from scheduler.demo import load_demo
 
     with ctx.unit_of_work() as db:
+        if if_empty and db.scalar(select(Programme.id).limit(1)) is not None:
+            click.echo("a programme exists already; demo not loaded")
+            return
         logins = load_demo(db, password=password)
     click.echo("demo programme loaded: 16 coaches, 1 supervisor, 60 requests")
     click.echo(f"supervisor sign-in: {logins.supervisor_email} / {logins.supervisor_password}")
