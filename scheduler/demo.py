@@ -114,8 +114,9 @@ def load_demo(db: Session, *, today: dt.date | None = None, password: str | None
     for index, tz in enumerate(COACH_TIMEZONES):
         level = Level.TRAINEE if index % 5 == 3 else (Level.SENIOR if index % 4 == 0 else Level.ACCREDITED)
         email = f"coach{index + 1:02d}@programme.example"
-        user = User(email=email, password_hash=generate_password_hash(coach_password if index == 0 else secrets.token_urlsafe(12)),
-                    role=Role.COACH.value)
+        # Only the first coach can sign in at once; the others set a password from their invitation.
+        password_hash = generate_password_hash(coach_password) if index == 0 else None
+        user = User(email=email, password_hash=password_hash, role=Role.COACH.value)
         db.add(user)
         db.flush()
         coach = Coach(
