@@ -1,8 +1,9 @@
 """Optimal scheduling of volunteer coaching engagements.
 
 Pure Python + OR-Tools. The JSON contract lives in `solver.codec`; the data it
-maps to in `solver.domain`. The optimiser modules are imported on first use so
-that reading and checking files does not load OR-Tools.
+maps to in `solver.domain`. The CP-SAT search is imported on first use so that
+reading and checking files does not load OR-Tools or the optimiser (the
+validator must stay independent of it).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def solve(
 
 def greedy(instance: Instance) -> Solution:
     """First-come-first-served baseline plan."""
-    from solver.greedy import greedy as _greedy
+    from solver.baseline import greedy as _greedy
 
     return _greedy(instance)
 
@@ -82,7 +83,7 @@ def greedy(instance: Instance) -> Solution:
 def explain(
     instance: Instance, solution: Solution, request_id: str | None = None
 ) -> dict[str, Any] | list[dict[str, Any]]:
-    """Human-readable reasons: score terms of assignments, blocking rules of unassigned requests."""
-    from solver.explain import explain as _explain
+    """Per request: score terms if assigned, the blocking rules and coaches if not."""
+    from solver.explanations import explain as _explain
 
     return _explain(instance, solution, request_id)

@@ -59,9 +59,7 @@ class _Reader:
     def problem(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}" if path else message)
 
-    def field(
-        self, obj: Mapping[str, Any], key: str, path: str, default: Any = _MISSING
-    ) -> Any:
+    def field(self, obj: Mapping[str, Any], key: str, path: str, default: Any = _MISSING) -> Any:
         if key in obj:
             return obj[key]
         if default is _MISSING:
@@ -69,37 +67,37 @@ class _Reader:
         return default
 
     def string(self, value: Any, path: str) -> str | None:
+        if value is _MISSING:
+            return None
         if isinstance(value, str) and value:
             return value
         self.problem(path, f"expected a non-empty string, got {_show(value)}")
         return None
 
     def optional_string(self, value: Any, path: str) -> str | None:
+        if value is _MISSING:
+            return None
         return None if value is None else self.string(value, path)
 
-    def integer(
-        self, value: Any, path: str, low: int | None = None, high: int | None = None
-    ) -> int | None:
+    def integer(self, value: Any, path: str, low: int | None = None, high: int | None = None) -> int | None:
+        if value is _MISSING:
+            return None
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             else:
                 self.problem(path, f"expected an integer, got {_show(value)}")
                 return None
-        if low is not None and value < low or high is not None and value > high:
-            bounds = (
-                f"between {low} and {high}" if high is not None else f"at least {low}"
-            )
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
             self.problem(path, f"{value} is not {bounds}")
             return None
         return int(value)
 
     def number(self, value: Any, path: str, low: float | None = None) -> float | None:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
+        if value is _MISSING:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             self.problem(path, f"expected a number, got {_show(value)}")
             return None
         if low is not None and value < low:
@@ -108,24 +106,32 @@ class _Reader:
         return float(value)
 
     def boolean(self, value: Any, path: str) -> bool | None:
+        if value is _MISSING:
+            return None
         if isinstance(value, bool):
             return value
         self.problem(path, f"expected true or false, got {_show(value)}")
         return None
 
     def obj(self, value: Any, path: str) -> Mapping[str, Any] | None:
+        if value is _MISSING:
+            return None
         if isinstance(value, dict):
             return value
         self.problem(path, f"expected an object, got {_show(value)}")
         return None
 
     def array(self, value: Any, path: str) -> list[Any] | None:
+        if value is _MISSING:
+            return None
         if isinstance(value, list):
             return value
         self.problem(path, f"expected a list, got {_show(value)}")
         return None
 
     def strings(self, value: Any, path: str) -> tuple[str, ...] | None:
+        if value is _MISSING:
+            return None
         items = self.array(value, path)
         if items is None:
             return None
@@ -133,6 +139,8 @@ class _Reader:
         return tuple(s for s in out if s is not None) if None not in out else None
 
     def day(self, value: Any, path: str) -> date | None:
+        if value is _MISSING:
+            return None
         if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             try:
                 return date.fromisoformat(value)
@@ -142,6 +150,8 @@ class _Reader:
         return None
 
     def instant(self, value: Any, path: str) -> datetime | None:
+        if value is _MISSING:
+            return None
         if isinstance(value, str) and "T" in value:
             try:
                 parsed = datetime.fromisoformat(value)
@@ -152,15 +162,17 @@ class _Reader:
                     self.problem(path, f"instant {value} has no UTC offset")
                     return None
                 return parsed
-        self.problem(
-            path, f"expected an ISO 8601 instant with offset, got {_show(value)}"
-        )
+        self.problem(path, f"expected an ISO 8601 instant with offset, got {_show(value)}")
         return None
 
     def optional_instant(self, value: Any, path: str) -> datetime | None:
+        if value is _MISSING:
+            return None
         return None if value is None else self.instant(value, path)
 
     def timezone(self, value: Any, path: str) -> str | None:
+        if value is _MISSING:
+            return None
         name = self.string(value, path)
         if name is None:
             return None
@@ -175,14 +187,14 @@ class _Reader:
         match = _TIME_RE.match(value) if isinstance(value, str) else None
         if match:
             hours, minutes = int(match[1]), int(match[2])
-            if (hours < 24 and minutes < 60) or (
-                allow_24 and hours == 24 and minutes == 0
-            ):
+            if (hours < 24 and minutes < 60) or (allow_24 and hours == 24 and minutes == 0):
                 return hours * 60 + minutes
         self.problem(path, f"expected a time HH:MM, got {_show(value)}")
         return None
 
     def intervals(self, value: Any, path: str) -> tuple[TimeRange, ...] | None:
+        if value is _MISSING:
+            return None
         items = self.array(value, path)
         if items is None:
             return None
@@ -211,6 +223,8 @@ class _Reader:
         return tuple(out) if ok else None
 
     def weekly(self, value: Any, path: str) -> dict[str, tuple[TimeRange, ...]] | None:
+        if value is _MISSING:
+            return None
         pattern = self.obj(value, path)
         if pattern is None:
             return None
@@ -228,9 +242,9 @@ class _Reader:
                 out[day_name] = parsed
         return out if ok else None
 
-    def items(
-        self, value: Any, path: str, parse: Callable[[Mapping[str, Any], str], T | None]
-    ) -> tuple[T, ...] | None:
+    def items(self, value: Any, path: str, parse: Callable[[Mapping[str, Any], str], T | None]) -> tuple[T, ...] | None:
+        if value is _MISSING:
+            return None
         items = self.array(value, path)
         if items is None:
             return None
@@ -273,9 +287,7 @@ def parse_instance(data: Any) -> Instance:
     if fmt is _MISSING:
         raise InstanceError([f'format: missing field (expected "{INSTANCE_FORMAT}")'])
     if fmt != INSTANCE_FORMAT:
-        raise InstanceError(
-            [f'format: unknown format {_show(fmt)} (expected "{INSTANCE_FORMAT}")']
-        )
+        raise InstanceError([f'format: unknown format {_show(fmt)} (expected "{INSTANCE_FORMAT}")'])
 
     now = rd.instant(rd.field(top, "now", ""), "now")
     horizon_start = horizon_end = None
@@ -286,27 +298,18 @@ def parse_instance(data: Any) -> Instance:
         if horizon_start and horizon_end and horizon_end < horizon_start:
             rd.problem("horizon", f"end {horizon_end} is before start {horizon_start}")
     timezone = rd.timezone(rd.field(top, "timezone", ""), "timezone")
-    slot_minutes = rd.integer(
-        rd.field(top, "slot_minutes", ""), "slot_minutes", 1, 1440
-    )
-    min_notice = rd.number(
-        rd.field(top, "min_notice_hours", "", 0), "min_notice_hours", 0
-    )
+    slot_minutes = rd.integer(rd.field(top, "slot_minutes", ""), "slot_minutes", 1, 1440)
+    min_notice = rd.number(rd.field(top, "min_notice_hours", "", 0), "min_notice_hours", 0)
 
     max_hours: dict[str, float] | None = None
     sup = rd.field(top, "supervision", "")
     if sup is not None and (supobj := rd.obj(sup, "supervision")) is not None:
         raw = rd.field(supobj, "max_hours_between", "supervision")
-        if (
-            raw is not None
-            and (mh := rd.obj(raw, "supervision.max_hours_between")) is not None
-        ):
+        if raw is not None and (mh := rd.obj(raw, "supervision.max_hours_between")) is not None:
             max_hours = {}
             for level in LEVELS:
                 p = f"supervision.max_hours_between.{level}"
-                v = rd.number(
-                    rd.field(mh, level, "supervision.max_hours_between"), p, 0
-                )
+                v = rd.number(rd.field(mh, level, "supervision.max_hours_between"), p, 0)
                 if v is not None:
                     max_hours[level] = v
             for key in mh:
@@ -321,29 +324,18 @@ def parse_instance(data: Any) -> Instance:
         "supervisors",
         lambda o, p: _supervisor(rd, o, p),
     )
-    coaches = rd.items(
-        rd.field(top, "coaches", ""), "coaches", lambda o, p: _coach(rd, o, p)
-    )
-    requests = rd.items(
-        rd.field(top, "requests", ""), "requests", lambda o, p: _request(rd, o, p)
-    )
+    coaches = rd.items(rd.field(top, "coaches", ""), "coaches", lambda o, p: _coach(rd, o, p))
+    requests = rd.items(rd.field(top, "requests", ""), "requests", lambda o, p: _request(rd, o, p))
     current = rd.items(
         rd.field(top, "current", "", []),
         "current",
         lambda o, p: _assignment(rd, o, p, scored=False),
     )
 
-    _check_ids(rd, supervisors, coaches, requests, current)
+    _check_ids(rd, top)
     if rd.problems:
         raise InstanceError(rd.problems)
-    assert (
-        now
-        and horizon_start
-        and horizon_end
-        and timezone
-        and slot_minutes
-        and max_hours is not None
-    )
+    assert now and horizon_start and horizon_end and timezone and slot_minutes and max_hours is not None
     assert min_notice is not None and supervisors is not None and coaches is not None
     assert requests is not None and current is not None
     return Instance(
@@ -363,9 +355,7 @@ def parse_instance(data: Any) -> Instance:
 
 def _supervisor(rd: _Reader, o: Mapping[str, Any], p: str) -> Supervisor | None:
     sid = rd.string(rd.field(o, "id", p), f"{p}.id")
-    cap = rd.integer(
-        rd.field(o, "max_trainee_engagements", p), f"{p}.max_trainee_engagements", 0
-    )
+    cap = rd.integer(rd.field(o, "max_trainee_engagements", p), f"{p}.max_trainee_engagements", 0)
     active = rd.integer(
         rd.field(o, "active_trainee_engagements", p, 0),
         f"{p}.active_trainee_engagements",
@@ -403,31 +393,21 @@ def _coach(rd: _Reader, o: Mapping[str, Any], p: str) -> Coach | None:
     languages = rd.strings(rd.field(o, "languages", p), f"{p}.languages")
     topics = rd.strings(rd.field(o, "topics", p, []), f"{p}.topics")
     level = rd.field(o, "level", p)
-    if level is not None and level not in LEVELS:
+    if level is not _MISSING and level not in LEVELS:
         rd.problem(
             f"{p}.level",
             f"unknown level {_show(level)} (use trainee, accredited, senior)",
         )
-    supervisor = rd.optional_string(
-        rd.field(o, "supervisor", p, None), f"{p}.supervisor"
-    )
+    supervisor = rd.optional_string(rd.field(o, "supervisor", p, None), f"{p}.supervisor")
     if level == "trainee" and supervisor is None and "supervisor" not in o:
         rd.problem(f"{p}.supervisor", "missing field (required for trainees)")
     elif level == "trainee" and o.get("supervisor") is None:
         rd.problem(f"{p}.supervisor", "a trainee needs a supervisor")
-    organisation = rd.optional_string(
-        rd.field(o, "organisation", p, None), f"{p}.organisation"
-    )
-    max_active = rd.integer(
-        rd.field(o, "max_active_coachees", p), f"{p}.max_active_coachees", 0
-    )
+    organisation = rd.optional_string(rd.field(o, "organisation", p, None), f"{p}.organisation")
+    max_active = rd.integer(rd.field(o, "max_active_coachees", p), f"{p}.max_active_coachees", 0)
     active = rd.integer(rd.field(o, "active_coachees", p, 0), f"{p}.active_coachees", 0)
-    per_week = rd.integer(
-        rd.field(o, "max_sessions_per_week", p), f"{p}.max_sessions_per_week", 0
-    )
-    per_day = rd.integer(
-        rd.field(o, "max_sessions_per_day", p), f"{p}.max_sessions_per_day", 0
-    )
+    per_week = rd.integer(rd.field(o, "max_sessions_per_week", p), f"{p}.max_sessions_per_week", 0)
+    per_day = rd.integer(rd.field(o, "max_sessions_per_day", p), f"{p}.max_sessions_per_day", 0)
     buffer = rd.integer(rd.field(o, "buffer_minutes", p, 0), f"{p}.buffer_minutes", 0)
     weekly = rd.weekly(rd.field(o, "weekly", p), f"{p}.weekly")
     overrides = rd.items(
@@ -435,20 +415,14 @@ def _coach(rd: _Reader, o: Mapping[str, Any], p: str) -> Coach | None:
         f"{p}.overrides",
         lambda oo, pp: _override(rd, oo, pp),
     )
-    busy = rd.items(
-        rd.field(o, "busy", p, []), f"{p}.busy", lambda oo, pp: _busy(rd, oo, pp)
-    )
+    busy = rd.items(rd.field(o, "busy", p, []), f"{p}.busy", lambda oo, pp: _busy(rd, oo, pp))
     hours = rd.number(
         rd.field(o, "coaching_hours_since_supervision", p, 0.0),
         f"{p}.coaching_hours_since_supervision",
         0,
     )
-    next_sup = rd.optional_instant(
-        rd.field(o, "next_supervision", p, None), f"{p}.next_supervision"
-    )
-    excluded = rd.strings(
-        rd.field(o, "excluded_requests", p, []), f"{p}.excluded_requests"
-    )
+    next_sup = rd.optional_instant(rd.field(o, "next_supervision", p, None), f"{p}.next_supervision")
+    excluded = rd.strings(rd.field(o, "excluded_requests", p, []), f"{p}.excluded_requests")
     if overrides is not None:
         seen: set[date] = set()
         for i, ov in enumerate(overrides):
@@ -457,25 +431,9 @@ def _coach(rd: _Reader, o: Mapping[str, Any], p: str) -> Coach | None:
             seen.add(ov.date)
     if len(rd.problems) > n:
         return None
-    assert (
-        cid
-        and tz
-        and languages is not None
-        and topics is not None
-        and isinstance(level, str)
-    )
-    assert (
-        max_active is not None
-        and active is not None
-        and per_week is not None
-        and per_day is not None
-    )
-    assert (
-        buffer is not None
-        and weekly is not None
-        and overrides is not None
-        and busy is not None
-    )
+    assert cid and tz and languages is not None and topics is not None and isinstance(level, str)
+    assert max_active is not None and active is not None and per_week is not None and per_day is not None
+    assert buffer is not None and weekly is not None and overrides is not None and busy is not None
     assert hours is not None and excluded is not None
     return Coach(
         id=cid,
@@ -507,13 +465,9 @@ def _request(rd: _Reader, o: Mapping[str, Any], p: str) -> CoachingRequest | Non
     if languages == ():
         rd.problem(f"{p}.languages", "at least one language is needed")
     topics = rd.strings(rd.field(o, "topics", p, []), f"{p}.topics")
-    organisation = rd.optional_string(
-        rd.field(o, "organisation", p, None), f"{p}.organisation"
-    )
+    organisation = rd.optional_string(rd.field(o, "organisation", p, None), f"{p}.organisation")
     sessions = rd.integer(rd.field(o, "sessions", p), f"{p}.sessions", 1, 6)
-    minutes = rd.integer(
-        rd.field(o, "session_minutes", p), f"{p}.session_minutes", 1, 1440
-    )
+    minutes = rd.integer(rd.field(o, "session_minutes", p), f"{p}.session_minutes", 1, 1440)
     min_gap = rd.integer(rd.field(o, "min_gap_days", p, 0), f"{p}.min_gap_days", 0)
     max_gap = rd.integer(rd.field(o, "max_gap_days", p, 366), f"{p}.max_gap_days", 0)
     if min_gap is not None and max_gap is not None and max_gap < min_gap:
@@ -523,28 +477,14 @@ def _request(rd: _Reader, o: Mapping[str, Any], p: str) -> CoachingRequest | Non
     priority = rd.integer(rd.field(o, "priority", p, 1), f"{p}.priority", 1, 3)
     submitted = rd.instant(rd.field(o, "submitted_at", p), f"{p}.submitted_at")
     sensitive = rd.boolean(rd.field(o, "sensitive", p, False), f"{p}.sensitive")
-    preferred = rd.strings(
-        rd.field(o, "preferred_coaches", p, []), f"{p}.preferred_coaches"
-    )
-    excluded = rd.strings(
-        rd.field(o, "excluded_coaches", p, []), f"{p}.excluded_coaches"
-    )
-    pinned = rd.optional_string(
-        rd.field(o, "pinned_coach", p, None), f"{p}.pinned_coach"
-    )
+    preferred = rd.strings(rd.field(o, "preferred_coaches", p, []), f"{p}.preferred_coaches")
+    excluded = rd.strings(rd.field(o, "excluded_coaches", p, []), f"{p}.excluded_coaches")
+    pinned = rd.optional_string(rd.field(o, "pinned_coach", p, None), f"{p}.pinned_coach")
     if len(rd.problems) > n:
         return None
     assert rid and tz and languages and topics is not None and sessions and minutes
-    assert (
-        min_gap is not None and max_gap is not None and earliest and windows is not None
-    )
-    assert (
-        priority
-        and submitted
-        and sensitive is not None
-        and preferred is not None
-        and excluded is not None
-    )
+    assert min_gap is not None and max_gap is not None and earliest and windows is not None
+    assert priority and submitted and sensitive is not None and preferred is not None and excluded is not None
     return CoachingRequest(
         id=rid,
         timezone=tz,
@@ -574,21 +514,13 @@ def _session(rd: _Reader, o: Mapping[str, Any], p: str) -> Session | None:
     return Session(start, end)
 
 
-def _assignment(
-    rd: _Reader, o: Mapping[str, Any], p: str, scored: bool
-) -> Assignment | None:
+def _assignment(rd: _Reader, o: Mapping[str, Any], p: str, scored: bool) -> Assignment | None:
     n = len(rd.problems)
     rid = rd.string(rd.field(o, "request", p), f"{p}.request")
     cid = rd.string(rd.field(o, "coach", p), f"{p}.coach")
-    sessions = rd.items(
-        rd.field(o, "sessions", p), f"{p}.sessions", lambda oo, pp: _session(rd, oo, pp)
-    )
+    sessions = rd.items(rd.field(o, "sessions", p), f"{p}.sessions", lambda oo, pp: _session(rd, oo, pp))
     score: dict[str, float] = {}
-    if (
-        scored
-        and "score" in o
-        and (sobj := rd.obj(o["score"], f"{p}.score")) is not None
-    ):
+    if scored and "score" in o and (sobj := rd.obj(o["score"], f"{p}.score")) is not None:
         for key, value in sobj.items():
             v = rd.number(value, f"{p}.score.{key}")
             if v is not None:
@@ -599,53 +531,46 @@ def _assignment(
     return Assignment(rid, cid, sessions, score)
 
 
-def _check_ids(
-    rd: _Reader,
-    supervisors: tuple[Supervisor, ...] | None,
-    coaches: tuple[Coach, ...] | None,
-    requests: tuple[CoachingRequest, ...] | None,
-    current: tuple[Assignment, ...] | None,
-) -> None:
-    id_lists = (
-        ("supervisors", [s.id for s in supervisors or ()]),
-        ("coaches", [c.id for c in coaches or ()]),
-        ("requests", [r.id for r in requests or ()]),
-    )
-    for name, ids in id_lists:
+def _raw_list(top: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    value = top.get(key)
+    return [o for o in value if isinstance(o, dict)] if isinstance(value, list) else []
+
+
+def _check_ids(rd: _Reader, top: Mapping[str, Any]) -> None:
+    """Duplicate ids and references to unknown ids, read from the raw document.
+
+    Working on the raw JSON lets a reference be checked even when the item it points
+    to has other problems of its own.
+    """
+    ids: dict[str, set[str]] = {}
+    for name in ("supervisors", "coaches", "requests"):
         seen: set[str] = set()
-        for i, item_id in enumerate(ids):
-            if item_id in seen:
-                rd.problem(f"{name}[{i}].id", f"duplicate id {item_id!r}")
-            seen.add(item_id)
-    if supervisors is None or coaches is None or requests is None:
-        return
-    sup_ids = {s.id for s in supervisors}
-    coach_ids = {c.id for c in coaches}
-    req_ids = {r.id for r in requests}
-    for i, c in enumerate(coaches):
-        if c.supervisor is not None and c.supervisor not in sup_ids:
-            rd.problem(
-                f"coaches[{i}].supervisor", f"unknown supervisor {c.supervisor!r}"
-            )
-        for j, rid in enumerate(c.excluded_requests):
-            if rid not in req_ids:
-                rd.problem(
-                    f"coaches[{i}].excluded_requests[{j}]", f"unknown request {rid!r}"
-                )
-    for i, r in enumerate(requests):
-        if r.pinned_coach is not None and r.pinned_coach not in coach_ids:
-            rd.problem(
-                f"requests[{i}].pinned_coach", f"unknown coach {r.pinned_coach!r}"
-            )
+        for i, o in enumerate(_raw_list(top, name)):
+            item_id = o.get("id")
+            if isinstance(item_id, str):
+                if item_id in seen:
+                    rd.problem(f"{name}[{i}].id", f"duplicate id {item_id!r}")
+                seen.add(item_id)
+        ids[name] = seen
+
+    def ref(value: Any, path: str, kind: str, known: set[str]) -> None:
+        if isinstance(value, str) and value and value not in known:
+            rd.problem(path, f"unknown {kind} {value!r}")
+
+    for i, c in enumerate(_raw_list(top, "coaches")):
+        ref(c.get("supervisor"), f"coaches[{i}].supervisor", "supervisor", ids["supervisors"])
+        excluded = c.get("excluded_requests")
+        for j, rid in enumerate(excluded if isinstance(excluded, list) else []):
+            ref(rid, f"coaches[{i}].excluded_requests[{j}]", "request", ids["requests"])
+    for i, r in enumerate(_raw_list(top, "requests")):
+        ref(r.get("pinned_coach"), f"requests[{i}].pinned_coach", "coach", ids["coaches"])
         for key in ("preferred_coaches", "excluded_coaches"):
-            for j, cid in enumerate(getattr(r, key)):
-                if cid not in coach_ids:
-                    rd.problem(f"requests[{i}].{key}[{j}]", f"unknown coach {cid!r}")
-    for i, a in enumerate(current or ()):
-        if a.request not in req_ids:
-            rd.problem(f"current[{i}].request", f"unknown request {a.request!r}")
-        if a.coach not in coach_ids:
-            rd.problem(f"current[{i}].coach", f"unknown coach {a.coach!r}")
+            values = r.get(key)
+            for j, cid in enumerate(values if isinstance(values, list) else []):
+                ref(cid, f"requests[{i}].{key}[{j}]", "coach", ids["coaches"])
+    for i, a in enumerate(_raw_list(top, "current")):
+        ref(a.get("request"), f"current[{i}].request", "request", ids["requests"])
+        ref(a.get("coach"), f"current[{i}].coach", "coach", ids["coaches"])
 
 
 # ---------------------------------------------------------------- solution
@@ -664,10 +589,7 @@ def assignment_to_json(a: Assignment, with_score: bool = True) -> dict[str, Any]
     out: dict[str, Any] = {
         "request": a.request,
         "coach": a.coach,
-        "sessions": [
-            {"start": format_instant(s.start), "end": format_instant(s.end)}
-            for s in a.sessions
-        ],
+        "sessions": [{"start": format_instant(s.start), "end": format_instant(s.end)} for s in a.sessions],
     }
     if with_score:
         out["score"] = {k: _number(v) for k, v in a.score.items()}
@@ -682,10 +604,7 @@ def solution_to_json(solution: Solution) -> dict[str, Any]:
         "served_weight": solution.served_weight,
         "served_weight_bound": solution.served_weight_bound,
         "assignments": [assignment_to_json(a) for a in solution.assignments],
-        "unassigned": [
-            {"request": u.request, "reasons": list(u.reasons)}
-            for u in solution.unassigned
-        ],
+        "unassigned": [{"request": u.request, "reasons": list(u.reasons)} for u in solution.unassigned],
         "stats": dict(solution.stats),
     }
 
@@ -709,11 +628,7 @@ def instance_to_json(instance: Instance) -> dict[str, Any]:
         "timezone": instance.timezone,
         "slot_minutes": instance.slot_minutes,
         "min_notice_hours": _number(instance.min_notice_hours),
-        "supervision": {
-            "max_hours_between": {
-                k: _number(v) for k, v in instance.max_hours_between.items()
-            }
-        },
+        "supervision": {"max_hours_between": {k: _number(v) for k, v in instance.max_hours_between.items()}},
         "supervisors": [
             {
                 "id": s.id,
@@ -752,12 +667,8 @@ def instance_to_json(instance: Instance) -> dict[str, Any]:
                     }
                     for b in c.busy
                 ],
-                "coaching_hours_since_supervision": _number(
-                    c.coaching_hours_since_supervision
-                ),
-                "next_supervision": format_instant(c.next_supervision)
-                if c.next_supervision
-                else None,
+                "coaching_hours_since_supervision": _number(c.coaching_hours_since_supervision),
+                "next_supervision": format_instant(c.next_supervision) if c.next_supervision else None,
                 "excluded_requests": list(c.excluded_requests),
             }
             for c in instance.coaches
@@ -806,14 +717,10 @@ def parse_solution(data: Any, instance: Instance | None = None) -> Solution:
         raise SolutionError([f'format: {what} (expected "{SOLUTION_FORMAT}")'])
     status = rd.field(top, "status", "", "UNKNOWN")
     if status not in STATUSES:
-        rd.problem(
-            "status", f"unknown status {_show(status)} (use {', '.join(STATUSES)})"
-        )
+        rd.problem("status", f"unknown status {_show(status)} (use {', '.join(STATUSES)})")
     served = rd.integer(rd.field(top, "served_weight", "", 0), "served_weight", 0)
     raw_bound = rd.field(top, "served_weight_bound", "", None)
-    bound = (
-        None if raw_bound is None else rd.integer(raw_bound, "served_weight_bound", 0)
-    )
+    bound = None if raw_bound is None else rd.integer(raw_bound, "served_weight_bound", 0)
     assignments = rd.items(
         rd.field(top, "assignments", ""),
         "assignments",
@@ -823,22 +730,13 @@ def parse_solution(data: Any, instance: Instance | None = None) -> Solution:
     def unassigned(o: Mapping[str, Any], p: str) -> Unassigned | None:
         rid = rd.string(rd.field(o, "request", p), f"{p}.request")
         reasons = rd.strings(rd.field(o, "reasons", p, []), f"{p}.reasons")
-        return (
-            Unassigned(rid, reasons)
-            if rid is not None and reasons is not None
-            else None
-        )
+        return Unassigned(rid, reasons) if rid is not None and reasons is not None else None
 
     unserved = rd.items(rd.field(top, "unassigned", "", []), "unassigned", unassigned)
     stats = rd.obj(rd.field(top, "stats", "", {}), "stats")
     if rd.problems:
         raise SolutionError(rd.problems)
-    assert (
-        served is not None
-        and assignments is not None
-        and unserved is not None
-        and stats is not None
-    )
+    assert served is not None and assignments is not None and unserved is not None and stats is not None
     return Solution(
         status=str(status),
         served_weight=served,

@@ -149,6 +149,10 @@ class Instance:
     def supervisor_by_id(self) -> dict[str, Supervisor]:
         return {s.id: s for s in self.supervisors}
 
+    @cached_property
+    def current_by_request(self) -> dict[str, Assignment]:
+        return {a.request: a for a in self.current}
+
     def weight(self, request: CoachingRequest) -> int:
         """Tier 1 weight of serving `request` (contract, objective tier 1)."""
         return request_weight(request, self.now)

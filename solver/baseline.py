@@ -1,0 +1,209 @@
+"""First-come-first-served baseline, and the incremental booking it shares with the hints.
+
+The baseline takes requests in order of `submitted_at` and gives each the earliest
+engagement with the first coach (best match first) that can still take it, as a
+booking page would. The same routine, fed requests by tier-1 weight, warm-starts
+CP-SAT.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from solver.calendar import Calendar, to_minutes
+from solver.domain import Assignment, Coach, CoachingRequest, Instance, Solution
+from solver.engagements import Chain, ChainFinder, static_blocks, supervision_minutes_left
+from solver.scoring import chain_to_assignment, match_rank
+
+_SEARCH_NODES = 20_000  # DFS budget per request-coach pair
+
+
+class CoachBook:
+    """What one coach has taken so far: sessions, per-day and per-week counts, hours."""
+
+    def __init__(self, coach: Coach, instance: Instance) -> None:
+        self.coach = coach
+        self.booked: list[tuple[int, int]] = []
+        self.day_count: Counter[int] = Counter()
+        self.week_count: Counter[int] = Counter()
+        self.engagements = coach.active_coachees
+        self.minutes_left = max(0, supervision_minutes_left(instance, coach))
+        self.supervision_until = to_minutes(coach.next_supervision) if coach.next_supervision else None
+
+    def count_busy(self, calendar: Calendar) -> None:
+        """Busy sessions count toward the day and week caps (rule 5) on their local start date."""
+        clock = calendar.clock(self.coach.timezone)
+        for b in self.coach.busy:
+            if b.is_session:
+                day = clock.local(to_minutes(b.start)) // 1440
+                self.day_count[day] += 1
+                self.week_count[day - (day + 3) % 7] += 1
+
+    def counts_toward_supervision(self, start: int) -> bool:
+        return self.supervision_until is None or start < self.supervision_until
+
+    def is_free(self, start: int, end: int) -> bool:
+        buf = self.coach.buffer_minutes
+        i = bisect.bisect_left(self.booked, (end + buf,))
+        return not any(b_end + buf > start for _, b_end in self.booked[:i])
+
+    def fits(self, chain: Chain, minutes: int) -> bool:
+        days = Counter(s.coach_day for s in chain)
+        weeks = Counter(s.coach_week for s in chain)
+        c = self.coach
+        if any(self.day_count[d] + n > c.max_sessions_per_day for d, n in days.items()):
+            return False
+        if any(self.week_count[w] + n > c.max_sessions_per_week for w, n in weeks.items()):
+            return False
+        used = sum(minutes for s in chain if self.counts_toward_supervision(s.start))
+        if used > self.minutes_left:
+            return False
+        return all(self.is_free(s.start, s.end) for s in chain)
+
+    def take(self, chain: Chain, minutes: int) -> None:
+        for s in chain:
+            bisect.insort(self.booked, (s.start, s.end))
+            self.day_count[s.coach_day] += 1
+            self.week_count[s.coach_week] += 1
+            if self.counts_toward_supervision(s.start):
+                self.minutes_left -= minutes
+        self.engagements += 1
+
+
+class Booking:
+    """Places engagements one at a time, keeping every hard rule."""
+
+    def __init__(self, instance: Instance, calendar: Calendar) -> None:
+        self.instance = instance
+        self.calendar = calendar
+        self.books: dict[str, CoachBook] = {}
+        for coach in instance.coaches:
+            book = CoachBook(coach, instance)
+            book.count_busy(calendar)
+            self.books[coach.id] = book
+        self.supervisor_used: Counter[str] = Counter()
+        self.placed: dict[str, tuple[Coach, Chain]] = {}
+
+    def coach_can_engage(self, coach: Coach) -> bool:
+        if self.books[coach.id].engagements >= coach.max_active_coachees:
+            return False
+        if coach.level == "trainee":
+            sup = self.instance.supervisor_by_id[coach.supervisor or ""]
+            if sup.active_trainee_engagements + self.supervisor_used[sup.id] >= sup.max_trainee_engagements:
+                return False
+        return True
+
+    def find(self, request: CoachingRequest, coach: Coach) -> Chain | None:
+        """The earliest chain of the pair that still fits the coach's book."""
+        if static_blocks(self.instance, request, coach) or not self.coach_can_engage(coach):
+            return None
+        book = self.books[coach.id]
+        slots = [
+            s
+            for s in self.calendar.pair_slots(request, coach)
+            if book.day_count[s.coach_day] < coach.max_sessions_per_day
+            and book.week_count[s.coach_week] < coach.max_sessions_per_week
+            and book.is_free(s.start, s.end)
+        ]
+        finder = ChainFinder(request, coach, slots)
+        can = finder.completable()
+        k = request.sessions
+        budget = [_SEARCH_NODES]
+        path: list[int] = []
+
+        def dfs(i: int) -> Chain | None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                return None
+            path.append(i)
+            chain = tuple(slots[p] for p in path)
+            if book.fits(chain, request.session_minutes):
+                if len(path) == k:
+                    return chain
+                left = k - len(path)
+                for j in finder.successors[i]:
+                    if can[left][j] and (found := dfs(j)) is not None:
+                        return found
+            path.pop()
+            return None
+
+        for i in finder.starts:
+            if can[k][i] and (found := dfs(i)) is not None:
+                return found
+            if budget[0] < 0:
+                break
+        return None
+
+    def take(self, request: CoachingRequest, coach: Coach, chain: Chain) -> None:
+        self.books[coach.id].take(chain, request.session_minutes)
+        if coach.level == "trainee" and coach.supervisor:
+            self.supervisor_used[coach.supervisor] += 1
+        self.placed[request.id] = (coach, chain)
+
+    def place(self, request: CoachingRequest, coaches: Iterable[Coach]) -> bool:
+        for coach in coaches:
+            chain = self.find(request, coach)
+            if chain is not None:
+                self.take(request, coach, chain)
+                return True
+        return False
+
+    def try_keep(self, request: CoachingRequest, coach: Coach, chain: Chain) -> bool:
+        """Book a given chain (e.g. from the current plan) if every rule still allows it."""
+        if static_blocks(self.instance, request, coach) or not self.coach_can_engage(coach):
+            return False
+        if not self.books[coach.id].fits(chain, request.session_minutes):
+            return False
+        self.take(request, coach, chain)
+        return True
+
+
+def coaches_by_match(instance: Instance, request: CoachingRequest) -> list[Coach]:
+    """Coaches in the order a person matching by hand would try them."""
+    return sorted(instance.coaches, key=lambda c: (match_rank(request, c), c.id))
+
+
+def fill(
+    instance: Instance,
+    calendar: Calendar,
+    order: Iterable[CoachingRequest],
+    keep: Mapping[str, tuple[Coach, Chain]] | None = None,
+) -> Booking:
+    """Book `keep` first where it still holds, then each request of `order` in turn."""
+    booking = Booking(instance, calendar)
+    for rid, (coach, chain) in (keep or {}).items():
+        booking.try_keep(instance.request_by_id[rid], coach, chain)
+    for request in order:
+        if request.id not in booking.placed:
+            booking.place(request, coaches_by_match(instance, request))
+    return booking
+
+
+def booking_assignments(instance: Instance, calendar: Calendar, booking: Booking) -> list[Assignment]:
+    return [
+        chain_to_assignment(instance, calendar, instance.request_by_id[rid], coach, chain)
+        for rid, (coach, chain) in booking.placed.items()
+    ]
+
+
+def greedy(instance: Instance) -> Solution:
+    """First come, first served: requests by `submitted_at`, each to the first coach that fits."""
+    from solver.explanations import unassigned_reasons
+
+    began = time.perf_counter()
+    calendar = Calendar(instance)
+    order = sorted(instance.requests, key=lambda r: (r.submitted_at, r.id))
+    booking = fill(instance, calendar, order)
+    assignments = booking_assignments(instance, calendar, booking)
+    served = sum(instance.weight(instance.request_by_id[a.request]) for a in assignments)
+    return Solution(
+        status="FEASIBLE",
+        served_weight=served,
+        served_weight_bound=None,
+        assignments=tuple(sorted(assignments, key=lambda a: a.request)),
+        unassigned=tuple(unassigned_reasons(instance, calendar, assignments)),
+        stats={"wall_seconds": round(time.perf_counter() - began, 3), "solver": "greedy", "workers": 1},
+    )

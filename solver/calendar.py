@@ -1,0 +1,233 @@
+"""Wall-clock calendars to UTC: where a coach and a coachee can meet.
+
+Internally an instant is a whole number of minutes since 1970-01-01T00:00Z and a
+local date is a whole number of days since 1970-01-01. Every local time goes
+through the timezone's real UTC offsets (from `zoneinfo`), so daylight-saving
+changes are right by construction (contract rule 2): a session at 18:00 stays at
+18:00 local, a local time skipped by a change does not exist, a repeated local
+time exists twice, and no session spans an offset change on either side.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from solver.domain import WEEKDAYS, Coach, CoachingRequest, Instance
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH_DATE = date(1970, 1, 1)
+MINUTES_PER_DAY = 1440
+
+
+def to_minutes(moment: datetime) -> int:
+    """Whole minutes since the epoch (sub-minute parts are cut, as times are on a grid)."""
+    return int((moment - EPOCH).total_seconds() // 60)
+
+
+def from_minutes(minutes: int) -> datetime:
+    return EPOCH + timedelta(minutes=minutes)
+
+
+def day_number(day: date) -> int:
+    return (day - EPOCH_DATE).days
+
+
+def day_of(number: int) -> date:
+    return EPOCH_DATE + timedelta(days=number)
+
+
+def weekday_of(day_num: int) -> int:
+    """0 = Monday; 1970-01-01 was a Thursday."""
+    return (day_num + 3) % 7
+
+
+def iso_week_key(day_num: int) -> int:
+    """The day number of the Monday starting the ISO week that holds `day_num`."""
+    return day_num - weekday_of(day_num)
+
+
+class Clock:
+    """UTC offsets of one timezone over a span, looked up by bisection."""
+
+    def __init__(self, name: str, lo: int, hi: int) -> None:
+        zone = ZoneInfo(name)
+
+        def offset_at(minute: int) -> int:
+            off = from_minutes(minute).astimezone(zone).utcoffset()
+            assert off is not None
+            return int(off.total_seconds() // 60)
+
+        self.starts: list[int] = [lo]
+        self.offsets: list[int] = [offset_at(lo)]
+        t = lo
+        while t < hi:
+            step = min(60, hi - t)
+            if offset_at(t + step) != self.offsets[-1]:
+                # The change falls in (t, t + step]: find its first minute.
+                a, b = t, t + step
+                while b - a > 1:
+                    mid = (a + b) // 2
+                    if offset_at(mid) == self.offsets[-1]:
+                        a = mid
+                    else:
+                        b = mid
+                self.starts.append(b)
+                self.offsets.append(offset_at(b))
+            t += step
+        self.distinct_offsets = sorted(set(self.offsets))
+
+    def offset(self, minute: int) -> int:
+        return self.offsets[bisect.bisect_right(self.starts, minute) - 1]
+
+    def local(self, minute: int) -> int:
+        """Local wall-clock minutes since the epoch for a UTC minute."""
+        return minute + self.offset(minute)
+
+    def to_utc(self, local: int) -> list[int]:
+        """Every UTC minute that reads `local` on this clock: none in a gap, two in a repeat."""
+        found = {local - o for o in self.distinct_offsets if self.offset(local - o) == o}
+        return sorted(found)
+
+    def steady(self, start: int, end: int) -> bool:
+        """True when [start, end) does not span a change of UTC offset."""
+        return self.offset(start) == self.offset(end - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One possible session: UTC minutes [start, end) and the local dates that rules use."""
+
+    start: int
+    end: int
+    coach_day: int
+    coach_week: int
+    coachee_day: int
+
+
+class Calendar:
+    """Candidate session starts of an instance, cached per coach and duration."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        prog = ZoneInfo(instance.timezone)
+        start_local = datetime.combine(instance.horizon_start, datetime.min.time(), prog)
+        end_local = datetime.combine(instance.horizon_end + timedelta(days=1), datetime.min.time(), prog)
+        self.horizon_lo = to_minutes(start_local)
+        self.horizon_hi = to_minutes(end_local)
+        notice_seconds = (instance.now - EPOCH).total_seconds() + instance.min_notice_hours * 3600
+        notice = math.ceil(notice_seconds / 60 - 1e-9)
+        self.earliest = max(self.horizon_lo, notice)
+        self._span = (self.horizon_lo - 3 * MINUTES_PER_DAY, self.horizon_hi + 3 * MINUTES_PER_DAY)
+        self._clocks: dict[str, Clock] = {}
+        self._coach_slots: dict[tuple[str, int], list[Slot]] = {}
+        self._starts: dict[tuple[str, int], list[int]] = {}
+        self._pieces: dict[str, list[tuple[int, int, int]]] = {}
+
+    def clock(self, name: str) -> Clock:
+        if name not in self._clocks:
+            self._clocks[name] = Clock(name, *self._span)
+        return self._clocks[name]
+
+    def coach_intervals(self, coach: Coach, day_num: int) -> tuple[tuple[int, int], ...]:
+        """The coach's availability on a local date: the override if any, else the weekly pattern."""
+        day = day_of(day_num)
+        if day in coach.override_by_date:
+            return coach.override_by_date[day]
+        return coach.weekly.get(WEEKDAYS[weekday_of(day_num)], ())
+
+    def coach_slots(self, coach: Coach, minutes: int) -> list[Slot]:
+        """Starts on the coach's grid, inside availability, horizon and notice, clear of busy time."""
+        key = (coach.id, minutes)
+        if key in self._coach_slots:
+            return self._coach_slots[key]
+        clock = self.clock(coach.timezone)
+        grid = self.instance.slot_minutes
+        busy = sorted((to_minutes(b.start), to_minutes(b.end)) for b in coach.busy)
+        buffer = coach.buffer_minutes
+        first_day = (self.earliest + min(clock.distinct_offsets)) // MINUTES_PER_DAY - 1
+        last_day = (self.horizon_hi + max(clock.distinct_offsets)) // MINUTES_PER_DAY + 1
+        out: list[Slot] = []
+        for day_num in range(first_day, last_day + 1):
+            for lo, hi in self.coach_intervals(coach, day_num):
+                first = -(-lo // grid) * grid
+                for local_minute in range(first, hi - minutes + 1, grid):
+                    for start in clock.to_utc(day_num * MINUTES_PER_DAY + local_minute):
+                        end = start + minutes
+                        if start < self.earliest or end > self.horizon_hi or not clock.steady(start, end):
+                            continue
+                        if _hits_busy(busy, start, end, buffer):
+                            continue
+                        out.append(Slot(start, end, day_num, iso_week_key(day_num), 0))
+        # Overlapping availability intervals must not double a slot.
+        unique = sorted({s.start: s for s in out}.values(), key=lambda s: s.start)
+        self._coach_slots[key] = unique
+        return unique
+
+    def coach_starts(self, coach: Coach, minutes: int) -> list[int]:
+        key = (coach.id, minutes)
+        if key not in self._starts:
+            self._starts[key] = [s.start for s in self.coach_slots(coach, minutes)]
+        return self._starts[key]
+
+    def coachee_pieces(self, request: CoachingRequest) -> list[tuple[int, int, int]]:
+        """UTC stretches [lo, hi) inside one coachee window at one UTC offset, with their local date.
+
+        A session fits the coachee's windows without spanning an offset change (rule 2)
+        exactly when it lies inside one piece.
+        """
+        if request.id in self._pieces:
+            return self._pieces[request.id]
+        clock = self.clock(request.timezone)
+        windows = _windows_by_weekday(request)
+        bounds = list(zip(clock.starts, [*clock.starts[1:], self._span[1]], clock.offsets, strict=True))
+        first_day = (self.earliest + min(clock.distinct_offsets)) // MINUTES_PER_DAY - 1
+        last_day = (self.horizon_hi + max(clock.distinct_offsets)) // MINUTES_PER_DAY + 1
+        pieces: list[tuple[int, int, int]] = []
+        for day_num in range(first_day, last_day + 1):
+            for lo, hi in windows[weekday_of(day_num)]:
+                base = day_num * MINUTES_PER_DAY
+                for seg_lo, seg_hi, off in bounds:
+                    a = max(base + lo - off, seg_lo, self.earliest)
+                    b = min(base + hi - off, seg_hi, self.horizon_hi)
+                    if a < b:
+                        pieces.append((a, b, day_num))
+        pieces.sort()
+        self._pieces[request.id] = pieces
+        return pieces
+
+    def pair_slots(self, request: CoachingRequest, coach: Coach) -> list[Slot]:
+        """Coach slots that also fit the coachee's windows (coachee's clock)."""
+        minutes = request.session_minutes
+        starts = self.coach_starts(coach, minutes)
+        slots = self.coach_slots(coach, minutes)
+        found: dict[int, Slot] = {}  # by start: overlapping windows must not double a slot
+        for lo, hi, day_num in self.coachee_pieces(request):
+            i = bisect.bisect_left(starts, lo)
+            while i < len(starts) and starts[i] + minutes <= hi:
+                s = slots[i]
+                found[s.start] = Slot(s.start, s.end, s.coach_day, s.coach_week, day_num)
+                i += 1
+        return [found[k] for k in sorted(found)]
+
+
+@lru_cache(maxsize=4096)
+def _windows_tuple(
+    items: tuple[tuple[str, tuple[tuple[int, int], ...]], ...],
+) -> tuple[tuple[tuple[int, int], ...], ...]:
+    table = dict(items)
+    return tuple(table.get(d, ()) for d in WEEKDAYS)
+
+
+def _windows_by_weekday(request: CoachingRequest) -> tuple[tuple[tuple[int, int], ...], ...]:
+    return _windows_tuple(tuple(sorted(request.windows.items())))
+
+
+def _hits_busy(busy: list[tuple[int, int]], start: int, end: int, buffer: int) -> bool:
+    """Overlap, or less than `buffer` minutes apart, with any busy entry (sorted by start)."""
+    i = bisect.bisect_left(busy, (end + buffer,))
+    return any(b_end + buffer > start for _, b_end in busy[:i])

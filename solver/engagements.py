@@ -1,0 +1,181 @@
+"""Which coach may take which request, and the session chains they could meet in.
+
+A *chain* is a whole engagement: `sessions` slots in time order whose coachee-local
+dates keep the gap rules (rule 4), the first on or after `earliest_start`, each
+clear of the previous by the coach's buffer. Deciding on a whole chain at once
+makes the gap rules vanish from the optimisation model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from solver.calendar import Calendar, Slot, day_number
+from solver.domain import Coach, CoachingRequest, Instance
+
+Chain = tuple[Slot, ...]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A static rule that keeps a coach from a request, phrased for a person."""
+
+    rule: str
+    message: str
+
+
+def static_blocks(instance: Instance, request: CoachingRequest, coach: Coach) -> list[Block]:
+    """Rules 5-9 that rule out the pair whatever the calendar says."""
+    blocks: list[Block] = []
+    if not set(request.languages) & set(coach.languages):
+        blocks.append(Block("language", f"speaks none of {', '.join(request.languages)} (rule 6)"))
+    if request.organisation and coach.organisation and request.organisation == coach.organisation:
+        blocks.append(Block("organisation", f"same organisation {request.organisation} (rule 7)"))
+    if coach.id in request.excluded_coaches:
+        blocks.append(Block("excluded_coach", "excluded by the request (rule 7)"))
+    if request.id in coach.excluded_requests:
+        blocks.append(Block("excluded_request", "excludes this request (rule 7)"))
+    if request.pinned_coach is not None and request.pinned_coach != coach.id:
+        blocks.append(Block("pinned", f"request is pinned to {request.pinned_coach} (rule 7)"))
+    if request.sensitive and coach.level == "trainee":
+        blocks.append(Block("sensitive", "trainee, and the request is sensitive (rule 8)"))
+    if coach.active_coachees >= coach.max_active_coachees:
+        blocks.append(Block("coach_full", "already has max_active_coachees engagements (rule 5)"))
+    if coach.level == "trainee":
+        sup = instance.supervisor_by_id.get(coach.supervisor or "")
+        if sup is None or sup.active_trainee_engagements >= sup.max_trainee_engagements:
+            blocks.append(Block("supervisor_full", f"supervisor {coach.supervisor} has no trainee capacity (rule 9)"))
+    return blocks
+
+
+def supervision_minutes_left(instance: Instance, coach: Coach) -> int:
+    """Minutes of new sessions before `next_supervision` that rule 10 still allows."""
+    cap = instance.max_hours_between[coach.level] - coach.coaching_hours_since_supervision
+    return int(cap * 60 + 1e-6) if cap >= 0 else -1
+
+
+@dataclass
+class PairChains:
+    request: CoachingRequest
+    coach: Coach
+    slots: list[Slot]
+    chains: list[Chain]
+    complete: bool  # True when `chains` holds every chain the calendar allows
+
+
+class ChainFinder:
+    """Enumerates chains for a request-coach pair over the pair's slots."""
+
+    def __init__(self, request: CoachingRequest, coach: Coach, slots: list[Slot]) -> None:
+        self.request = request
+        self.buffer = coach.buffer_minutes
+        self.slots = slots
+        self.first_day = day_number(request.earliest_start)
+        n = len(slots)
+        # successors[i]: indices j that may follow slot i in a chain.
+        self.successors: list[list[int]] = []
+        lo_gap, hi_gap = request.min_gap_days, request.max_gap_days
+        j0 = 0
+        for i in range(n):
+            s = slots[i]
+            while j0 < n and slots[j0].start < s.end + self.buffer:
+                j0 += 1
+            succ: list[int] = []
+            for j in range(j0, n):
+                gap = slots[j].coachee_day - s.coachee_day
+                if gap > hi_gap + 1:
+                    break
+                if lo_gap <= gap <= hi_gap:
+                    succ.append(j)
+            self.successors.append(succ)
+        self.starts = [i for i in range(n) if slots[i].coachee_day >= self.first_day]
+        self._can: list[list[bool]] | None = None
+
+    def count(self, cap: int) -> int:
+        """Number of chains, stopping early once above `cap`."""
+        k = self.request.sessions
+        ways = [1] * len(self.slots)
+        for _ in range(k - 1):
+            ways = [min(cap + 1, sum(ways[j] for j in succ)) for succ in self.successors]
+        return min(cap + 1, sum(ways[i] for i in self.starts))
+
+    def all_chains(self) -> Iterator[Chain]:
+        k = self.request.sessions
+        path: list[int] = []
+
+        def extend(i: int) -> Iterator[Chain]:
+            path.append(i)
+            if len(path) == k:
+                yield tuple(self.slots[p] for p in path)
+            else:
+                for j in self.successors[i]:
+                    yield from extend(j)
+            path.pop()
+
+        for i in self.starts:
+            yield from extend(i)
+
+    def completable(self) -> list[list[bool]]:
+        """`table[left][i]`: a chain of `left` more sessions can start at slot i."""
+        if self._can is None:
+            n = len(self.slots)
+            table = [[False] * n, [True] * n]
+            for _ in range(self.request.sessions - 1):
+                prev = table[-1]
+                table.append([any(prev[j] for j in succ) for succ in self.successors])
+            self._can = table
+        return self._can
+
+    def regular_chain(self, first: int, target_gap: int) -> Chain | None:
+        """From slot `first`, each next session at the gap nearest `target_gap` and the same clock time."""
+        can = self.completable()
+        left = self.request.sessions
+        if not can[left][first]:
+            return None
+        path = [first]
+        while left > 1:
+            left -= 1
+            cur = self.slots[path[-1]]
+            tod = cur.start % 1440
+            best = min(
+                (j for j in self.successors[path[-1]] if can[left][j]),
+                key=lambda j: (
+                    abs(self.slots[j].coachee_day - cur.coachee_day - target_gap),
+                    abs(self.slots[j].start % 1440 - tod),
+                    j,
+                ),
+            )
+            path.append(best)
+        return tuple(self.slots[p] for p in path)
+
+    def sample(self, limit: int) -> list[Chain]:
+        """A spread of up to `limit` chains: weekly-regular and tightest, from spread first slots."""
+        lo_gap, hi_gap = self.request.min_gap_days, self.request.max_gap_days
+        targets = sorted({min(max(7, lo_gap), hi_gap), lo_gap})
+        can = self.completable()[self.request.sessions]
+        firsts = [i for i in self.starts if can[i]]
+        if not firsts:
+            return []
+        room = max(1, limit // len(targets))
+        if len(firsts) > room:
+            step = len(firsts) / room
+            firsts = [firsts[int(t * step)] for t in range(room)]
+        seen: set[Chain] = set()
+        out: list[Chain] = []
+        for i in firsts:
+            for gap in targets:
+                chain = self.regular_chain(i, gap)
+                if chain is not None and chain not in seen:
+                    seen.add(chain)
+                    out.append(chain)
+        return out[:limit]
+
+
+def pair_chains(calendar: Calendar, request: CoachingRequest, coach: Coach, limit: int) -> PairChains:
+    """All chains of the pair if there are at most `limit`, else a spread sample of them."""
+    slots = calendar.pair_slots(request, coach)
+    finder = ChainFinder(request, coach, slots)
+    if finder.count(limit) <= limit:
+        return PairChains(request, coach, slots, list(finder.all_chains()), True)
+    return PairChains(request, coach, slots, finder.sample(limit), False)

@@ -1,0 +1,99 @@
+"""Tiers 2-5 of the objective: the terms shown in each assignment's `score`.
+
+Tier 1 (served weight) is exact and handled by the search (`solver.search`). The
+lower tiers are folded into one integer per engagement, `secondary_points`, with
+weights that keep the tier order *within one engagement*: one unit of a higher
+tier is worth more than the most all lower tiers together can give it.
+
+- tier 2, match quality: shared topics (at most 5 count), the coachee's first
+  language, a preferred coach;
+- tier 3, stability: the same coach as in `current` (`kept` 0.5), and the same
+  session times too (`kept` 1);
+- tier 4, earliness: how soon the first session is, 1 = at the earliest
+  possible moment, 0 = at the end of the horizon;
+- tier 5, fairness: the share of the coach's capacity still free before this
+  solve, so that load spreads in proportion to capacity.
+"""
+
+from __future__ import annotations
+
+from solver.calendar import Calendar, from_minutes, to_minutes
+from solver.domain import Assignment, Coach, CoachingRequest, Instance, Session
+from solver.engagements import Chain
+
+# Points per tier and the weight of one point: each weight exceeds the most the
+# lower tiers can add up to for one engagement (10; 11*10+10; 121*2+120).
+TIER5_WEIGHT = 1  # fairness, 0..10 points
+TIER4_WEIGHT = 11  # earliness, 0..10 points
+TIER3_WEIGHT = 121  # stability, 0..2 points
+TIER2_WEIGHT = 363  # match quality, 0..15 points
+
+
+def match_terms(request: CoachingRequest, coach: Coach) -> dict[str, float]:
+    return {
+        "topics": float(len(set(request.topics) & set(coach.topics))),
+        "language": 1.0 if request.languages and request.languages[0] in coach.languages else 0.0,
+        "preferred_coach": 1.0 if coach.id in request.preferred_coaches else 0.0,
+    }
+
+
+def match_points(request: CoachingRequest, coach: Coach) -> int:
+    t = match_terms(request, coach)
+    return 2 * int(min(t["topics"], 5.0)) + 2 * int(t["language"]) + 3 * int(t["preferred_coach"])
+
+
+def match_rank(request: CoachingRequest, coach: Coach) -> tuple[int, float]:
+    """Sort key: best match first, then the coach with the most spare capacity."""
+    return (-match_points(request, coach), -spare_capacity(coach))
+
+
+def spare_capacity(coach: Coach) -> float:
+    if coach.max_active_coachees <= 0:
+        return 0.0
+    return max(0.0, (coach.max_active_coachees - coach.active_coachees) / coach.max_active_coachees)
+
+
+def kept(instance: Instance, request: CoachingRequest, coach: Coach, chain: Chain) -> float:
+    current = instance.current_by_request.get(request.id)
+    if current is None or current.coach != coach.id:
+        return 0.0
+    same_times = [to_minutes(s.start) for s in current.sessions] == [s.start for s in chain]
+    return 1.0 if same_times else 0.5
+
+
+def earliness(calendar: Calendar, chain: Chain) -> float:
+    span = max(1, calendar.horizon_hi - calendar.earliest)
+    return round(max(0.0, min(1.0, 1 - (chain[0].start - calendar.earliest) / span)), 3)
+
+
+def score_terms(
+    instance: Instance, calendar: Calendar, request: CoachingRequest, coach: Coach, chain: Chain
+) -> dict[str, float]:
+    terms = match_terms(request, coach)
+    terms["kept"] = kept(instance, request, coach, chain)
+    terms["earliness"] = earliness(calendar, chain)
+    terms["fairness"] = round(spare_capacity(coach), 3)
+    return terms
+
+
+def secondary_points(
+    instance: Instance, calendar: Calendar, request: CoachingRequest, coach: Coach, chain: Chain
+) -> int:
+    """Tiers 2-5 of one engagement as one integer (see the module docstring)."""
+    tier3 = round(2 * kept(instance, request, coach, chain))
+    tier4 = round(10 * earliness(calendar, chain))
+    tier5 = round(10 * spare_capacity(coach))
+    return (
+        TIER2_WEIGHT * match_points(request, coach) + TIER3_WEIGHT * tier3 + TIER4_WEIGHT * tier4 + TIER5_WEIGHT * tier5
+    )
+
+
+def chain_to_assignment(
+    instance: Instance, calendar: Calendar, request: CoachingRequest, coach: Coach, chain: Chain
+) -> Assignment:
+    return Assignment(
+        request=request.id,
+        coach=coach.id,
+        sessions=tuple(Session(from_minutes(s.start), from_minutes(s.end)) for s in chain),
+        score=score_terms(instance, calendar, request, coach, chain),
+    )
