@@ -1,0 +1,121 @@
+"""What a coachee sees behind their private link, and sending a fresh link."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scheduler.models import (
+    Coach,
+    CoachingRequest,
+    CoachingSession,
+    Engagement,
+    Programme,
+    RequestStatus,
+    SessionStatus,
+    utcnow,
+)
+from scheduler.services.errors import InvalidInput, NotFound
+from scheduler.services.requests import live_engagement, queue_position, send_new_link
+from scheduler.services.tokens import REQUEST_STATUS, resolve_token
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+OPEN_STATES = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+
+
+@dataclass(frozen=True)
+class RequestOverview:
+    """A coachee's request as their status page shows it."""
+
+    request: CoachingRequest
+    waiting_for: dt.timedelta
+    queue_position: int | None  # only while waiting
+    waiting_total: int | None
+    engagement: Engagement | None  # the approved one, if any
+    coach: Coach | None
+    sessions: list[CoachingSession]  # scheduled sessions, in time order
+
+    @property
+    def status(self) -> str:
+        return self.request.status
+
+    @property
+    def can_respond(self) -> bool:
+        return self.request.status == RequestStatus.PROPOSED.value
+
+    @property
+    def can_reschedule(self) -> bool:
+        return self.request.status in (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.request.status in OPEN_STATES
+
+
+def request_for_token(db: Session, token: str) -> CoachingRequest:
+    """The request a live status link belongs to, or Forbidden."""
+    record = resolve_token(db, token, REQUEST_STATUS)
+    request = db.get(CoachingRequest, record.request_id) if record.request_id is not None else None
+    if request is None:
+        raise NotFound("This link belongs to no request.")
+    return request
+
+
+def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None = None) -> RequestOverview:
+    now = now or utcnow()
+    waiting = request.status == RequestStatus.WAITING.value
+    engagement = live_engagement(request)
+    sessions = [s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED.value] if engagement else []
+    total = None
+    if waiting:
+        total = db.scalar(
+            select(func.count())
+            .select_from(CoachingRequest)
+            .where(
+                CoachingRequest.programme_id == request.programme_id,
+                CoachingRequest.status == RequestStatus.WAITING.value,
+            )
+        )
+    return RequestOverview(
+        request=request,
+        waiting_for=now - request.submitted_at,
+        queue_position=queue_position(db, request) if waiting else None,
+        waiting_total=int(total) if total is not None else None,
+        engagement=engagement,
+        coach=engagement.coach if engagement else None,
+        sessions=sorted(sessions, key=lambda s: s.start_utc),
+    )
+
+
+def session_of_request(request: CoachingRequest, session_id: int) -> CoachingSession:
+    """A scheduled session of the request's approved engagement, or NotFound."""
+    engagement = live_engagement(request)
+    for session in engagement.sessions if engagement else []:
+        if session.id == session_id and session.status == SessionStatus.SCHEDULED.value:
+            return session
+    raise NotFound("This session is not one of your scheduled sessions.")
+
+
+def send_links_for_email(db: Session, programme: Programme, email: str, *, link_days: int = 60) -> int:
+    """Send a fresh link for each open request of `email`; how many went out.
+
+    The page answers the same whatever the count, so nobody learns who asked for coaching.
+    """
+    email = email.strip()
+    if not _EMAIL.match(email):
+        problem = "must be an e-mail address like name@example.org"
+        raise InvalidInput("The e-mail address is not valid.", {"coachee_email": problem})
+    requests = db.scalars(
+        select(CoachingRequest).where(
+            CoachingRequest.programme_id == programme.id,
+            func.lower(CoachingRequest.coachee_email) == email.lower(),
+            CoachingRequest.status.in_(OPEN_STATES),
+        )
+    ).all()
+    for request in requests:
+        send_new_link(db, request, link_days=link_days)
+    return len(requests)

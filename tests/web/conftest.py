@@ -1,0 +1,222 @@
+"""Web fixtures: a migrated SQLite file per test, an app over it, and people in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from config.settings import load_config
+from scheduler.db import Database
+from scheduler.models import (
+    AvailabilityRule,
+    Coach,
+    CoachingRequest,
+    CoachingSession,
+    Engagement,
+    EngagementStatus,
+    Programme,
+    RequestStatus,
+    SessionStatus,
+    Supervisor,
+    utcnow,
+)
+from scheduler.services import accounts
+from scheduler.services.tokens import REQUEST_STATUS, issue_token
+from web import create_app
+
+PASSWORD = "correct horse battery"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def web_database(sqlite_url: str) -> Iterator[Database]:
+    db = Database(sqlite_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def app(web_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    settings = load_config(
+        "testing",
+        database_url=web_database.url,
+        mail_dir=str(tmp_path / "mail"),
+        secret_key="test-secret-key-not-for-production",
+        base_url="http://127.0.0.1:5000",
+    )
+    return create_app(settings, database=web_database)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def db(web_database: Database) -> Iterator[Session]:
+    """A session for arranging and inspecting data; tests commit what the app must see."""
+    with web_database.sessions() as session:
+        yield session
+
+
+def csrf_token(client: FlaskClient, page: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a form as a browser would."""
+    html = client.get(page).get_data(as_text=True)
+    match = CSRF_FIELD.search(html)
+    assert match, f"no CSRF field on {page}"
+    return match.group(1)
+
+
+def post(client: FlaskClient, url: str, data: dict[str, object] | None = None, *, page: str = "/login"):  # type: ignore[no-untyped-def]
+    """POST a form with a valid CSRF token, as the page's form would."""
+    return client.post(url, data={"csrf_token": csrf_token(client, page), **(data or {})})
+
+
+def make_programme(db: Session) -> Programme:
+    today = utcnow().date()
+    programme = Programme(
+        name="Spring coaching",
+        timezone="Europe/Brussels",
+        horizon_start=today,
+        horizon_end=today + dt.timedelta(days=90),
+        slot_minutes=30,
+        session_minutes=60,
+        min_notice_hours=48,
+        min_gap_days=7,
+        max_gap_days=21,
+        topics=["career", "leadership", "wellbeing"],
+        sensitive_topics=["wellbeing"],
+        languages=["en", "nl", "fr"],
+    )
+    db.add(programme)
+    db.flush()
+    return programme
+
+
+@pytest.fixture
+def programme(db: Session) -> Programme:
+    programme = make_programme(db)
+    db.commit()
+    return programme
+
+
+@dataclass
+class Person:
+    email: str
+    password: str
+    user_id: int
+    coach_id: int | None = None
+
+
+def make_coach(db: Session, programme: Programme, email: str = "ada@coaches.example", **values: object) -> Person:
+    user = accounts.create_user(db, email, "coach", PASSWORD)
+    coach = Coach(
+        programme_id=programme.id,
+        name=str(values.pop("name", "Ada Coach")),
+        email=email,
+        timezone=str(values.pop("timezone", "America/New_York")),
+        languages=["en", "fr"],
+        topics=["career", "leadership"],
+        user_id=user.id,
+        **values,
+    )
+    coach.availability = [AvailabilityRule(weekday=day, start=dt.time(9, 0), end=dt.time(17, 0)) for day in range(0, 5)]
+    db.add(coach)
+    db.flush()
+    return Person(email, PASSWORD, user.id, coach.id)
+
+
+@pytest.fixture
+def coach(db: Session, programme: Programme) -> Person:
+    person = make_coach(db, programme)
+    db.commit()
+    return person
+
+
+@pytest.fixture
+def supervisor(db: Session, programme: Programme) -> Person:
+    user = accounts.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
+    db.add(Supervisor(programme_id=programme.id, name="Sam Supervisor", email=user.email, user_id=user.id))
+    db.commit()
+    return Person(user.email, PASSWORD, user.id)
+
+
+def sign_in(client: FlaskClient, person: Person) -> None:
+    response = post(client, "/login", {"email": person.email, "password": person.password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def make_request(db: Session, programme: Programme, **values: object) -> tuple[CoachingRequest, str]:
+    """A waiting request (coachee in Asia/Tokyo by default) and its status-link token."""
+    defaults: dict[str, object] = {
+        "coachee_name": "Kei Coachee",
+        "coachee_email": "kei@coachees.example",
+        "timezone": "Asia/Tokyo",
+        "languages": ["en"],
+        "topics": ["career"],
+        "sessions_wanted": 3,
+        "earliest_start": programme.horizon_start,
+        # Tokyo evenings/nights cover New York mornings on weekdays.
+        "windows": {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        "consent": True,
+        "submitted_at": utcnow() - dt.timedelta(days=3),
+    }
+    defaults.update(values)
+    request = CoachingRequest(programme_id=programme.id, **defaults)
+    db.add(request)
+    db.flush()
+    token = issue_token(db, REQUEST_STATUS, valid_for=dt.timedelta(days=30), request_id=request.id)
+    return request, token
+
+
+def propose(
+    db: Session,
+    request: CoachingRequest,
+    coach_id: int,
+    starts: list[dt.datetime],
+    *,
+    minutes: int = 60,
+    engagement_status: str = EngagementStatus.APPROVED.value,
+) -> Engagement:
+    """An engagement with scheduled sessions, as approval leaves it (request proposed)."""
+    engagement = Engagement(request_id=request.id, coach_id=coach_id, status=engagement_status)
+    db.add(engagement)
+    db.flush()
+    approved = engagement_status == EngagementStatus.APPROVED.value
+    session_status = SessionStatus.SCHEDULED.value if approved else SessionStatus.DRAFT.value
+    for start in starts:
+        db.add(
+            CoachingSession(
+                engagement_id=engagement.id,
+                coach_id=coach_id,
+                start_utc=start,
+                end_utc=start + dt.timedelta(minutes=minutes),
+                status=session_status,
+            )
+        )
+    if engagement_status == EngagementStatus.APPROVED.value:
+        request.status = RequestStatus.PROPOSED.value
+        engagement.approved_at = utcnow()
+    db.flush()
+    db.refresh(engagement)
+    return engagement
+
+
+def next_weekday_utc(weekday: int, hour: int, *, weeks_ahead: int = 1, tz: str = "America/New_York") -> dt.datetime:
+    """A local time `hour`:00 in `tz` on the given weekday, at least `weeks_ahead` weeks away, in UTC."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    today = utcnow().astimezone(zone).date()
+    day = today + dt.timedelta(days=7 * weeks_ahead)
+    day += dt.timedelta(days=(weekday - day.weekday()) % 7)
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=zone).astimezone(dt.UTC)

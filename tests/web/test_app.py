@@ -1,0 +1,65 @@
+"""The app factory: security headers, error pages, CSRF, static assets."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from scheduler.models import Programme
+from web import create_app
+
+
+def test_create_app_is_importable_from_web() -> None:
+    assert callable(create_app)
+
+
+def test_home_page_has_landmarks_and_skip_link(client: FlaskClient, programme: Programme) -> None:
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'class="skip-link" href="#main"' in html
+    assert '<main id="main"' in html and "<header" in html and "<footer" in html and 'aria-label="Main"' in html
+    assert '<html lang="en">' in html
+
+
+def test_security_headers_on_every_page(client: FlaskClient, programme: Programme) -> None:
+    for url in ("/", "/request", "/login", "/no-such-page"):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'none'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "http" not in csp and "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_pages_load_no_asset_from_another_origin(client: FlaskClient, programme: Programme) -> None:
+    html = client.get("/request").get_data(as_text=True)
+    assert "<script>" not in html and "style=" not in html
+    assert "//" not in "".join(part.split('"')[0] for part in html.split('src="')[1:])
+    assert client.get("/static/css/site.css").status_code == 200
+    assert client.get("/static/js/site.js").status_code == 200
+
+
+def test_unknown_page_is_a_friendly_404(client: FlaskClient, programme: Programme) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_post_without_csrf_token_is_refused(client: FlaskClient, programme: Programme) -> None:
+    response = client.post("/request", data={"coachee_name": "x"})
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+
+
+def test_api_paths_get_the_json_error_format(client: FlaskClient, programme: Programme) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    body = response.get_json()
+    assert set(body["error"]) == {"code", "message", "fields"}
+
+
+def test_without_a_programme_the_form_says_so(client: FlaskClient) -> None:
+    response = client.get("/request")
+    assert response.status_code == 404
+    assert "No coaching programme is set up yet" in response.get_data(as_text=True)

@@ -1,0 +1,80 @@
+"""Errors become clear pages (or the API's JSON error format), never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from scheduler.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from web.unit_of_work import rollback
+
+log = logging.getLogger(__name__)
+
+STATUS_OF = {InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403}
+TITLES = {
+    400: "The request could not be understood",
+    403: "You cannot open this page",
+    404: "Page not found",
+    405: "That action is not possible here",
+    409: "Something changed meanwhile",
+    422: "Some details need your attention",
+    500: "Something went wrong on our side",
+}
+
+
+def status_of(error: ServiceError) -> int:
+    for kind, status in STATUS_OF.items():
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
+    """One error for both audiences: a page for people, `{"error": {...}}` under /api/."""
+    if _wants_json():
+        body = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+        body.status_code = status
+        return body
+    page = render_template(
+        "errors/error.html",
+        status=status,
+        title=TITLES.get(status, "Something went wrong"),
+        message=message,
+        fields=fields or {},
+    )
+    return Response(page, status=status, mimetype="text/html")
+
+
+def init_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def _service_error(error: ServiceError) -> Response:
+        rollback()
+        return error_response(status_of(error), error.code, error.message, error.fields)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> Response:
+        rollback()
+        message = (
+            "This form was sent without a valid security token (it may have expired). "
+            "Go back, reload the page and send it again."
+        )
+        return error_response(400, "csrf", message, {"csrf_token": error.description})
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        rollback()
+        status = error.code or 500
+        return error_response(status, error.name.lower().replace(" ", "_"), error.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal", "The error has been logged. Please try again later.")

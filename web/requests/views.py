@@ -1,0 +1,121 @@
+"""Coachee pages. Coachees have no account: the private link's token is their key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from scheduler.models import Programme
+from scheduler.services import programmes, request_status
+from scheduler.services.errors import InvalidInput
+from scheduler.services.requests import submit_request
+from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_text
+from web.unit_of_work import db_session
+
+bp = Blueprint("requests", __name__)
+
+FIELD_LABELS = {
+    "coachee_name": "Your name",
+    "coachee_email": "Your e-mail address",
+    "organisation": "Your organisation",
+    "topics": "Topics",
+    "languages": "Languages",
+    "sessions_wanted": "Number of sessions",
+    "timezone": "Your timezone",
+    "windows": "Times you can meet",
+    "earliest_start": "Earliest start date",
+    "consent": "Consent",
+    "priority": "Priority",
+}
+
+
+def programme() -> Programme:
+    return programmes.current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
+
+
+def _languages_offered(prog: Programme) -> list[str]:
+    return list(prog.languages) or sorted(LANGUAGE_NAMES)
+
+
+def _form_values(prog: Programme) -> dict[str, Any]:
+    form = request.form
+    return {
+        "coachee_name": form.get("coachee_name", ""),
+        "coachee_email": form.get("coachee_email", ""),
+        "organisation": form.get("organisation", ""),
+        "topics": form.getlist("topics"),
+        "languages": [form.get(f"language_{rank}", "") for rank in (1, 2, 3)],
+        "sessions_wanted": form.get("sessions_wanted", "3"),
+        "timezone": form.get("timezone", prog.timezone),
+        "earliest_start": form.get("earliest_start", ""),
+        "message": form.get("message", ""),
+        "consent": bool(form.get("consent")),
+        **{f"windows_{day}": form.get(f"windows_{day}", "") for day, _ in WEEKDAY_NAMES},
+    }
+
+
+def _render_form(prog: Programme, form: dict[str, Any], errors: dict[str, str], submitted: bool) -> str:
+    return render_template(
+        "requests/new.html",
+        programme=prog,
+        programme_languages=_languages_offered(prog),
+        language_names=LANGUAGE_NAMES,
+        timezones=timezone_names(),
+        weekdays=WEEKDAY_NAMES,
+        form=form,
+        errors=errors,
+        labels=FIELD_LABELS,
+        submitted=submitted,
+    )
+
+
+@bp.get("/request")
+def new_request() -> ResponseReturnValue:
+    prog = programme()
+    empty: dict[str, Any] = {"topics": [], "languages": [], "sessions_wanted": "3", "timezone": prog.timezone}
+    return _render_form(prog, empty, {}, submitted=False)
+
+
+@bp.post("/request")
+def submit() -> ResponseReturnValue:
+    prog = programme()
+    form = _form_values(prog)
+    data = {
+        **{key: form[key] for key in ("coachee_name", "coachee_email", "organisation", "timezone", "message")},
+        "topics": form["topics"],
+        "languages": [code for code in form["languages"] if code],
+        "sessions_wanted": form["sessions_wanted"],
+        "earliest_start": form["earliest_start"] or None,
+        "windows": windows_text(form),
+        "consent": form["consent"],
+    }
+    settings = current_app.config["SETTINGS"]
+    try:
+        submit_request(db_session(), prog, data, link_days=settings.coachee_link_days)
+    except InvalidInput as exc:
+        return _render_form(prog, form, exc.fields, submitted=True), 422
+    session["submitted_email"] = data["coachee_email"]
+    return redirect(url_for("requests.sent"), code=303)
+
+
+@bp.get("/request/sent")
+def sent() -> ResponseReturnValue:
+    email = session.get("submitted_email")
+    if not email:
+        return redirect(url_for("requests.new_request"))
+    return render_template("requests/sent.html", email=email)
+
+
+@bp.route("/request/new-link", methods=["GET", "POST"])
+def new_link() -> ResponseReturnValue:
+    email = request.form.get("coachee_email", "").strip()
+    if request.method == "GET":
+        return render_template("requests/new_link.html", errors={}, email="", sent=False)
+    settings = current_app.config["SETTINGS"]
+    try:
+        request_status.send_links_for_email(db_session(), programme(), email, link_days=settings.coachee_link_days)
+    except InvalidInput as exc:
+        return render_template("requests/new_link.html", errors=exc.fields, email=email, sent=False), 422
+    return render_template("requests/new_link.html", errors={}, email=email, sent=True)

@@ -1,0 +1,56 @@
+"""One unit of work per web request: a session on `flask.g`, committed on success.
+
+Services never commit; this module is the web edge's transaction boundary. A response
+below 400 commits; anything else (an error page, an exception) rolls back.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, g
+from sqlalchemy.orm import Session
+
+from scheduler.db import Database
+
+EXTENSION_KEY = "scheduler_database"
+
+
+def database() -> Database:
+    """The Database of the running app."""
+    db: Database = current_app.extensions[EXTENSION_KEY]
+    return db
+
+
+def db_session() -> Session:
+    """The session of the current request, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = database().sessions()
+    session: Session = g.db_session
+    return session
+
+
+def rollback() -> None:
+    """Undo this request's changes (used by error handlers before rendering)."""
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+def init_unit_of_work(app: Flask, db: Database) -> None:
+    app.extensions[EXTENSION_KEY] = db
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        session: Session | None = g.get("db_session")
+        if session is not None:
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
+        return response
+
+    @app.teardown_request
+    def _close(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
