@@ -18,7 +18,7 @@ import json
 import random
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 FORMAT = "coaching-instance/1"
@@ -107,19 +107,15 @@ COACHEE_BLOCKS = (
 WEEKEND_BLOCKS = (("09:00", "12:00"), ("10:00", "13:00"), ("14:00", "17:00"))
 
 
-def _pick_weighted(
-    rng: random.Random, options: tuple[tuple[Any, ...], ...]
-) -> tuple[Any, ...]:
+def _pick_weighted(rng: random.Random, options: tuple[tuple[Any, ...], ...]) -> tuple[Any, ...]:
     return rng.choices(options, weights=[o[1] for o in options])[0]
 
 
 def _iso_z(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _weekly(
-    rng: random.Random, blocks: tuple[tuple[str, str], ...], days: int
-) -> dict[str, list[list[str]]]:
+def _weekly(rng: random.Random, blocks: tuple[tuple[str, str], ...], days: int) -> dict[str, list[list[str]]]:
     weekly: dict[str, list[list[str]]] = {}
     weekdays = rng.sample(WEEKDAYS[:5], k=min(days, 5))
     for day in weekdays:
@@ -136,9 +132,7 @@ def _weekly(
     return dict(sorted(weekly.items(), key=lambda item: WEEKDAYS.index(item[0])))
 
 
-def _languages(
-    rng: random.Random, local: str | None, english_share: float
-) -> list[str]:
+def _languages(rng: random.Random, local: str | None, english_share: float) -> list[str]:
     languages: list[str] = []
     if local is not None:
         languages.append(local)
@@ -151,17 +145,13 @@ def _languages(
     return languages
 
 
-def generate(
-    coaches: int, requests: int, seed: int = 0, dst: bool = False
-) -> dict[str, Any]:
+def generate(coaches: int, requests: int, seed: int = 0, dst: bool = False) -> dict[str, Any]:
     """Return an instance (a JSON-ready dict) with this many coaches and requests."""
     rng = random.Random(f"coaching-benchmark/{coaches}/{requests}/{seed}/{dst}")
     # A Monday, so the 12 weeks are whole ISO weeks in the programme timezone.
     horizon_start = date(2027, 2, 15) if dst else date(2026, 12, 7)
     horizon_end = horizon_start + timedelta(weeks=12) - timedelta(days=1)
-    now = datetime.combine(
-        horizon_start - timedelta(days=5), time(8, 0), tzinfo=timezone.utc
-    )
+    now = datetime.combine(horizon_start - timedelta(days=5), time(8, 0), tzinfo=UTC)
 
     n_organisations = max(3, int((coaches + requests) * ORGANISATIONS_PER_PERSON))
     organisations = [f"org-{i:04d}" for i in range(n_organisations)]
@@ -180,15 +170,13 @@ def generate(
     coach_list: list[dict[str, Any]] = []
     for i in range(coaches):
         tz_name, _, local = _pick_weighted(rng, TIMEZONES)
-        level = rng.choices(("trainee", "accredited", "senior"), weights=(20, 50, 30))[
-            0
-        ]
+        level = rng.choices(("trainee", "accredited", "senior"), weights=(20, 50, 30))[0]
         max_active = rng.choice((2, 3, 3, 4, 5))
         busy: list[dict[str, Any]] = []
         for _ in range(rng.choice((0, 0, 1, 2, 3))):
             day = horizon_start + timedelta(days=rng.randrange(0, 84))
             hour = rng.choice((8, 10, 12, 15, 19))
-            start = datetime.combine(day, time(hour, 0), tzinfo=timezone.utc)
+            start = datetime.combine(day, time(hour, 0), tzinfo=UTC)
             length = rng.choice((60, 60, 90, 120))
             busy.append(
                 {
@@ -217,7 +205,7 @@ def generate(
             moment = datetime.combine(
                 horizon_start + timedelta(days=rng.randrange(7, 70)),
                 time(10, 0),
-                tzinfo=timezone.utc,
+                tzinfo=UTC,
             )
             next_supervision = _iso_z(moment)
         coach: dict[str, Any] = {
@@ -236,9 +224,7 @@ def generate(
             "weekly": _weekly(rng, COACH_BLOCKS, rng.randint(2, 4)),
             "overrides": overrides,
             "busy": busy,
-            "coaching_hours_since_supervision": float(
-                rng.choice((0, 2, 4.5, 8, 12, 20))
-            ),
+            "coaching_hours_since_supervision": float(rng.choice((0, 2, 4.5, 8, 12, 20))),
             "next_supervision": next_supervision,
             "excluded_requests": [],
         }
@@ -270,15 +256,10 @@ def generate(
             "session_minutes": rng.choices((60, 45, 90), weights=(75, 15, 10))[0],
             "min_gap_days": min_gap,
             "max_gap_days": max_gap,
-            "earliest_start": (
-                horizon_start + timedelta(days=rng.choice((0, 0, 0, 7, 14, 28)))
-            ).isoformat(),
+            "earliest_start": (horizon_start + timedelta(days=rng.choice((0, 0, 0, 7, 14, 28)))).isoformat(),
             "windows": windows,
             "priority": rng.choices((1, 2, 3), weights=(75, 20, 5))[0],
-            "submitted_at": _iso_z(
-                now
-                - timedelta(days=rng.randrange(0, 120), minutes=rng.randrange(0, 1440))
-            ),
+            "submitted_at": _iso_z(now - timedelta(days=rng.randrange(0, 120), minutes=rng.randrange(0, 1440))),
             "sensitive": rng.random() < 0.1,
             "preferred_coaches": preferred,
             "excluded_coaches": excluded,
@@ -298,9 +279,7 @@ def generate(
         "timezone": "Europe/Brussels",
         "slot_minutes": 30,
         "min_notice_hours": 48,
-        "supervision": {
-            "max_hours_between": {"trainee": 15, "accredited": 35, "senior": 50}
-        },
+        "supervision": {"max_hours_between": {"trainee": 15, "accredited": 35, "senior": 50}},
         "supervisors": supervisors,
         "coaches": coach_list,
         "requests": request_list,
@@ -316,15 +295,9 @@ def generate_workload(name: str, seed: int = 0) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "workload", nargs="?", choices=sorted(WORKLOADS), help="a named workload"
-    )
-    parser.add_argument(
-        "--coaches", type=int, help="number of coaches (instead of a named workload)"
-    )
-    parser.add_argument(
-        "--requests", type=int, help="number of requests (instead of a named workload)"
-    )
+    parser.add_argument("workload", nargs="?", choices=sorted(WORKLOADS), help="a named workload")
+    parser.add_argument("--coaches", type=int, help="number of coaches (instead of a named workload)")
+    parser.add_argument("--requests", type=int, help="number of requests (instead of a named workload)")
     parser.add_argument(
         "--dst",
         action="store_true",

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from solver.domain import (
@@ -57,9 +57,7 @@ def validate(instance: Instance, solution: Solution) -> list[str]:
         if coach is None:
             problems.append(f"{where}: rule 1: unknown coach {assignment.coach!r}")
         if assignment.request in seen_requests:
-            problems.append(
-                f"{where}: rule 1: request {assignment.request} is assigned more than once"
-            )
+            problems.append(f"{where}: rule 1: request {assignment.request} is assigned more than once")
             continue
         seen_requests.add(assignment.request)
         if request is None or coach is None:
@@ -72,18 +70,12 @@ def validate(instance: Instance, solution: Solution) -> list[str]:
         if unassigned.request not in requests:
             problems.append(f"{where}: rule 1: unknown request {unassigned.request!r}")
         elif unassigned.request in seen_requests:
-            problems.append(
-                f"{where}: rule 1: request {unassigned.request} is both assigned and unassigned"
-            )
+            problems.append(f"{where}: rule 1: request {unassigned.request} is both assigned and unassigned")
 
     for assignment, coach, request in valid:
         label = f"request {request.id} with coach {coach.id}"
         for number, session in enumerate(assignment.sessions, start=1):
-            problems.extend(
-                _check_session_placement(
-                    instance, coach, request, session, f"{label}, session {number}"
-                )
-            )
+            problems.extend(_check_session_placement(instance, coach, request, session, f"{label}, session {number}"))
         problems.extend(_check_gaps(request, assignment.sessions, label))
         problems.extend(_check_static_rules(instance, coach, request, label))
 
@@ -95,21 +87,15 @@ def validate(instance: Instance, solution: Solution) -> list[str]:
         problems.extend(_check_coach_time(coach, engagements))
         problems.extend(_check_caps(instance, coach, engagements))
         problems.extend(_check_supervision_hours(instance, coach, engagements))
-    problems.extend(
-        _check_supervisor_capacity(instance, coaches, [(a, c) for a, c, _ in valid])
-    )
-    problems.extend(
-        _check_reported_weight(instance, solution, [r for _, _, r in valid])
-    )
+    problems.extend(_check_supervisor_capacity(instance, coaches, [(a, c) for a, c, _ in valid]))
+    problems.extend(_check_reported_weight(instance, solution, [r for _, _, r in valid]))
     return problems
 
 
 # Rule 1: shape of each engagement.
 
 
-def _check_sessions_shape(
-    where: str, assignment: Assignment, request: CoachingRequest
-) -> list[str]:
+def _check_sessions_shape(where: str, assignment: Assignment, request: CoachingRequest) -> list[str]:
     problems: list[str] = []
     label = f"{where} (request {request.id})"
     if len(assignment.sessions) != request.sessions:
@@ -151,15 +137,11 @@ def _check_session_placement(
     coach_tz = ZoneInfo(coach.timezone)
     coach_local = _local_span(start, end, coach_tz)
     if coach_local is None:
-        problems.append(
-            f"{label}: rule 2: spans a UTC-offset change in the coach's timezone {coach.timezone}"
-        )
+        problems.append(f"{label}: rule 2: spans a UTC-offset change in the coach's timezone {coach.timezone}")
     else:
         day, begin, finish = coach_local
         if finish > _MINUTES_PER_DAY:
-            problems.append(
-                f"{label}: rule 2: crosses local midnight on the coach's clock ({coach.timezone})"
-            )
+            problems.append(f"{label}: rule 2: crosses local midnight on the coach's clock ({coach.timezone})")
         overrides = {o.date: tuple(o.intervals) for o in coach.overrides}
         if day in overrides:
             intervals, source = overrides[day], "override"
@@ -171,11 +153,7 @@ def _check_session_placement(
                 f"{label}: rule 2: {_hhmm(begin)}-{_hhmm(finish)} on {day} ({WEEKDAYS[day.weekday()]}) "
                 f"is outside the coach's availability ({source}: {_intervals_text(intervals)}) in {coach.timezone}"
             )
-        if (
-            begin % instance.slot_minutes != 0
-            or start.astimezone(coach_tz).second
-            or start.microsecond
-        ):
+        if begin % instance.slot_minutes != 0 or start.astimezone(coach_tz).second or start.microsecond:
             problems.append(
                 f"{label}: rule 2: starts at {_hhmm(begin)} coach's local time, "
                 f"not on the {instance.slot_minutes}-minute grid"
@@ -184,16 +162,12 @@ def _check_session_placement(
     coachee_tz = ZoneInfo(request.timezone)
     coachee_local = _local_span(start, end, coachee_tz)
     if coachee_local is None:
-        problems.append(
-            f"{label}: rule 2: spans a UTC-offset change in the coachee's timezone {request.timezone}"
-        )
+        problems.append(f"{label}: rule 2: spans a UTC-offset change in the coachee's timezone {request.timezone}")
     else:
         day, begin, finish = coachee_local
         windows = tuple(request.windows.get(WEEKDAYS[day.weekday()], ()))
         if finish > _MINUTES_PER_DAY:
-            problems.append(
-                f"{label}: rule 2: crosses local midnight on the coachee's clock ({request.timezone})"
-            )
+            problems.append(f"{label}: rule 2: crosses local midnight on the coachee's clock ({request.timezone})")
         if not _inside_one(begin, finish, windows):
             problems.append(
                 f"{label}: rule 2: {_hhmm(begin)}-{_hhmm(finish)} on {day} ({WEEKDAYS[day.weekday()]}) "
@@ -202,9 +176,7 @@ def _check_session_placement(
 
     programme_tz = ZoneInfo(instance.timezone)
     horizon_open = _local_midnight(instance.horizon_start, programme_tz)
-    horizon_close = _local_midnight(
-        instance.horizon_end + timedelta(days=1), programme_tz
-    )
+    horizon_close = _local_midnight(instance.horizon_end + timedelta(days=1), programme_tz)
     if start < horizon_open or end > horizon_close:
         problems.append(
             f"{label}: rule 2: {_utc(start)}-{_utc(end)} is outside the horizon "
@@ -219,9 +191,7 @@ def _check_session_placement(
     return problems
 
 
-def _local_span(
-    start: datetime, end: datetime, tz: ZoneInfo
-) -> tuple[date, int, int] | None:
+def _local_span(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, int, int] | None:
     """(local start date, start minute, end minute counted from that date's midnight), or None
     when the UTC offset differs at start and end."""
     local_start = start.astimezone(tz)
@@ -243,26 +213,20 @@ def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
     # A zone that skips midnight starts the day at the first instant after it.
     naive = datetime.combine(day, time(0, 0))
     aware = naive.replace(tzinfo=tz)
-    round_trip = aware.astimezone(timezone.utc).astimezone(tz)
+    round_trip = aware.astimezone(UTC).astimezone(tz)
     if round_trip.replace(tzinfo=None) != naive:
         aware = aware.replace(fold=1)
-    return aware.astimezone(timezone.utc)
+    return aware.astimezone(UTC)
 
 
 # Rule 3: the coach's time.
 
 
-def _check_coach_time(
-    coach: Coach, engagements: list[tuple[Assignment, CoachingRequest]]
-) -> list[str]:
+def _check_coach_time(coach: Coach, engagements: list[tuple[Assignment, CoachingRequest]]) -> list[str]:
     problems: list[str] = []
     buffer = timedelta(minutes=coach.buffer_minutes)
     sessions = sorted(
-        (
-            (s.start, s.end, request.id)
-            for assignment, request in engagements
-            for s in assignment.sessions
-        ),
+        ((s.start, s.end, request.id) for assignment, request in engagements for s in assignment.sessions),
         key=lambda item: item[0],
     )
     for i, (start_a, end_a, owner_a) in enumerate(sessions):
@@ -280,11 +244,7 @@ def _check_coach_time(
         for busy in coach.busy:
             if start_a < busy.end + buffer and busy.start < end_a + buffer:
                 kind = "busy session" if busy.is_session else "busy time"
-                relation = (
-                    "overlaps"
-                    if start_a < busy.end and busy.start < end_a
-                    else "leaves less than the buffer to"
-                )
+                relation = "overlaps" if start_a < busy.end and busy.start < end_a else "leaves less than the buffer to"
                 problems.append(
                     f"coach {coach.id}: rule 3: session of request {owner_a} ({_utc(start_a)}-{_utc(end_a)}) "
                     f"{relation} {kind} {_utc(busy.start)}-{_utc(busy.end)} ({coach.buffer_minutes} min buffer)"
@@ -295,9 +255,7 @@ def _check_coach_time(
 # Rule 4: gaps between consecutive sessions.
 
 
-def _check_gaps(
-    request: CoachingRequest, sessions: tuple[Session, ...], label: str
-) -> list[str]:
+def _check_gaps(request: CoachingRequest, sessions: tuple[Session, ...], label: str) -> list[str]:
     problems: list[str] = []
     tz = ZoneInfo(request.timezone)
     days = [s.start.astimezone(tz).date() for s in sessions]
@@ -373,38 +331,25 @@ def _iso_week(day: date) -> tuple[int, int]:
 # Rules 6, 7, 8 and the trainee's need of a supervisor: who may coach whom.
 
 
-def _check_static_rules(
-    instance: Instance, coach: Coach, request: CoachingRequest, label: str
-) -> list[str]:
+def _check_static_rules(instance: Instance, coach: Coach, request: CoachingRequest, label: str) -> list[str]:
     problems: list[str] = []
     if not set(coach.languages) & set(request.languages):
         problems.append(
             f"{label}: rule 6: coach speaks {', '.join(coach.languages) or 'nothing'}, "
             f"request needs one of {', '.join(request.languages)}"
         )
-    if (
-        coach.organisation
-        and request.organisation
-        and coach.organisation == request.organisation
-    ):
-        problems.append(
-            f"{label}: rule 7: coach and coachee are both of organisation {coach.organisation!r}"
-        )
+    if coach.organisation and request.organisation and coach.organisation == request.organisation:
+        problems.append(f"{label}: rule 7: coach and coachee are both of organisation {coach.organisation!r}")
     if coach.id in request.excluded_coaches:
         problems.append(f"{label}: rule 7: the request excludes coach {coach.id}")
     if request.id in coach.excluded_requests:
         problems.append(f"{label}: rule 7: the coach excludes request {request.id}")
     if request.pinned_coach is not None and request.pinned_coach != coach.id:
-        problems.append(
-            f"{label}: rule 7: the request is pinned to coach {request.pinned_coach}"
-        )
+        problems.append(f"{label}: rule 7: the request is pinned to coach {request.pinned_coach}")
     if request.sensitive and coach.level not in ("accredited", "senior"):
-        problems.append(
-            f"{label}: rule 8: sensitive request given to a {coach.level} coach"
-        )
+        problems.append(f"{label}: rule 8: sensitive request given to a {coach.level} coach")
     if coach.level == "trainee" and (
-        coach.supervisor is None
-        or coach.supervisor not in {s.id for s in instance.supervisors}
+        coach.supervisor is None or coach.supervisor not in {s.id for s in instance.supervisors}
     ):
         problems.append(f"{label}: rule 9: trainee coach {coach.id} has no supervisor")
     return problems
@@ -425,11 +370,7 @@ def _check_supervisor_capacity(
             new_by_supervisor[coach.supervisor].append(assignment.request)
     for supervisor in instance.supervisors:
         new = new_by_supervisor.get(supervisor.id, [])
-        if (
-            new
-            and supervisor.active_trainee_engagements + len(new)
-            > supervisor.max_trainee_engagements
-        ):
+        if new and supervisor.active_trainee_engagements + len(new) > supervisor.max_trainee_engagements:
             problems.append(
                 f"supervisor {supervisor.id}: rule 9: {supervisor.active_trainee_engagements} active + "
                 f"{len(new)} new trainee engagements ({', '.join(sorted(new))}) exceed "
@@ -448,9 +389,7 @@ def _check_supervision_hours(
 ) -> list[str]:
     limit = instance.max_hours_between.get(coach.level)
     if limit is None:
-        return [
-            f"coach {coach.id}: rule 10: no supervision.max_hours_between for level {coach.level!r}"
-        ]
+        return [f"coach {coach.id}: rule 10: no supervision.max_hours_between for level {coach.level!r}"]
     new_hours = sum(
         (session.end - session.start).total_seconds() / 3600
         for assignment, _ in engagements
@@ -459,11 +398,7 @@ def _check_supervision_hours(
     )
     total = coach.coaching_hours_since_supervision + new_hours
     if new_hours > 0 and total > limit + _EPSILON_HOURS:
-        before = (
-            "in all"
-            if coach.next_supervision is None
-            else f"before {_utc(coach.next_supervision)}"
-        )
+        before = "in all" if coach.next_supervision is None else f"before {_utc(coach.next_supervision)}"
         return [
             f"coach {coach.id}: rule 10: {coach.coaching_hours_since_supervision:g} h since supervision + "
             f"{new_hours:g} h of new sessions {before} = {total:g} h, "
@@ -475,30 +410,24 @@ def _check_supervision_hours(
 # The solution's own figures.
 
 
-def _check_reported_weight(
-    instance: Instance, solution: Solution, served: list[CoachingRequest]
-) -> list[str]:
+def _check_reported_weight(instance: Instance, solution: Solution, served: list[CoachingRequest]) -> list[str]:
     problems: list[str] = []
     expected = sum(_weight(request, instance.now) for request in served)
     if solution.served_weight != expected:
-        problems.append(
-            f"served_weight is {solution.served_weight}, but the assignments are worth {expected}"
-        )
+        problems.append(f"served_weight is {solution.served_weight}, but the assignments are worth {expected}")
     bound = solution.served_weight_bound
     if bound is not None and bound < expected:
-        problems.append(
-            f"served_weight_bound {bound} is below the served weight {expected} of the assignments"
-        )
+        problems.append(f"served_weight_bound {bound} is below the served weight {expected} of the assignments")
     return problems
 
 
 def _weight(request: CoachingRequest, now: datetime) -> int:
     waited_days = math.floor((now - request.submitted_at).total_seconds() / 86400)
-    return 100 * 2 ** (request.priority - 1) + min(max(0, waited_days), 90)
+    return int(100 * 2 ** (request.priority - 1) + min(max(0, waited_days), 90))
 
 
 def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def _hhmm(minutes: int) -> str:

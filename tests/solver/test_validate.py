@@ -30,12 +30,8 @@ def base_instance() -> Json:
         "timezone": "Europe/Brussels",
         "slot_minutes": 30,
         "min_notice_hours": 48,
-        "supervision": {
-            "max_hours_between": {"trainee": 15, "accredited": 35, "senior": 50}
-        },
-        "supervisors": [
-            {"id": "s1", "max_trainee_engagements": 2, "active_trainee_engagements": 1}
-        ],
+        "supervision": {"max_hours_between": {"trainee": 15, "accredited": 35, "senior": 50}},
+        "supervisors": [{"id": "s1", "max_trainee_engagements": 2, "active_trainee_engagements": 1}],
         "coaches": [
             {
                 "id": "c1",
@@ -137,9 +133,7 @@ MON_14 = ("2026-12-14T08:00:00Z", "2026-12-14T09:00:00Z")
 def weight(instance: Json, request_id: str) -> int:
     r = req(instance, request_id)
     now = datetime.fromisoformat(instance["now"])
-    waited = math.floor(
-        (now - datetime.fromisoformat(r["submitted_at"])).total_seconds() / 86400
-    )
+    waited = math.floor((now - datetime.fromisoformat(r["submitted_at"])).total_seconds() / 86400)
     return int(100 * 2 ** (r["priority"] - 1) + min(max(0, waited), 90))
 
 
@@ -168,9 +162,7 @@ def check(instance: Json, *assignments: Json) -> list[str]:
 def assert_reports(problems: list[str], *fragments: str) -> None:
     assert problems, "expected a violation, the validator found none"
     for fragment in fragments:
-        assert any(fragment in p for p in problems), (
-            f"no line mentions {fragment!r}: {problems}"
-        )
+        assert any(fragment in p for p in problems), f"no line mentions {fragment!r}: {problems}"
 
 
 def assert_valid(problems: list[str]) -> None:
@@ -214,9 +206,7 @@ def test_rule1_request_assigned_twice_is_reported() -> None:
 
 def test_rule1_wrong_number_of_sessions_is_reported() -> None:
     instance = base_instance()
-    assert_reports(
-        check(instance, assignment("r1", "c1", MON_7)), "rule 1", "has 1 sessions"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", MON_7)), "rule 1", "has 1 sessions")
     req(instance, "r1")["sessions"] = 1
     assert_valid(check(instance, assignment("r1", "c1", MON_7)))
 
@@ -264,9 +254,7 @@ def test_request_both_assigned_and_unassigned_is_reported() -> None:
     doc = solution(instance, assignment("r1", "c1", MON_7, MON_14))
     doc["unassigned"] = [{"request": "r1", "reasons": ["x"]}]
     parsed = parse_instance(instance)
-    assert_reports(
-        validate(parsed, parse_solution(doc, parsed)), "both assigned and unassigned"
-    )
+    assert_reports(validate(parsed, parse_solution(doc, parsed)), "both assigned and unassigned")
 
 
 def test_wrong_served_weight_is_reported() -> None:
@@ -314,13 +302,9 @@ def test_rule2_touching_availability_intervals_are_not_joined() -> None:
 def test_rule2_override_replaces_weekly_pattern() -> None:
     instance = base_instance()
     coach(instance, "c1")["overrides"] = [{"date": "2026-12-14", "intervals": []}]
-    assert_reports(
-        check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 2", "override"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 2", "override")
     # An override can also open a day the weekly pattern leaves closed.
-    coach(instance, "c1")["overrides"] = [
-        {"date": "2026-12-15", "intervals": [["18:00", "20:00"]]}
-    ]
+    coach(instance, "c1")["overrides"] = [{"date": "2026-12-15", "intervals": [["18:00", "20:00"]]}]
     req(instance, "r1")["windows"]["tue"] = [["18:00", "20:00"]]
     tuesday_evening = ("2026-12-15T17:00:00Z", "2026-12-15T18:00:00Z")
     assert_valid(check(instance, assignment("r1", "c1", MON_7, tuesday_evening)))
@@ -330,13 +314,9 @@ def test_rule2_session_crossing_local_midnight_is_reported() -> None:
     instance = base_instance()
     late = [["23:00", "24:00"]]
     coach(instance, "c1")["weekly"] = {"mon": late, "tue": [["00:00", "02:00"]]}
-    req(instance, "r1").update(
-        sessions=1, windows={"mon": late, "tue": [["00:00", "02:00"]]}
-    )
+    req(instance, "r1").update(sessions=1, windows={"mon": late, "tue": [["00:00", "02:00"]]})
     across = ("2026-12-07T22:30:00Z", "2026-12-07T23:30:00Z")  # 23:30-00:30 local
-    assert_reports(
-        check(instance, assignment("r1", "c1", across)), "rule 2", "midnight"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", across)), "rule 2", "midnight")
     until_midnight = (
         "2026-12-07T22:00:00Z",
         "2026-12-07T23:00:00Z",
@@ -347,9 +327,7 @@ def test_rule2_session_crossing_local_midnight_is_reported() -> None:
 def test_rule2_off_grid_start_is_reported() -> None:
     instance = base_instance()
     off_grid = ("2026-12-14T08:15:00Z", "2026-12-14T09:15:00Z")
-    assert_reports(
-        check(instance, assignment("r1", "c1", MON_7, off_grid)), "rule 2", "grid"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", MON_7, off_grid)), "rule 2", "grid")
 
 
 def test_rule2_grid_is_on_the_coachs_clock() -> None:
@@ -393,9 +371,7 @@ def test_rule2_outside_coachee_windows_is_reported() -> None:
 def test_rule2_before_earliest_start_is_reported() -> None:
     instance = base_instance()
     req(instance, "r1")["earliest_start"] = "2026-12-08"
-    assert_reports(
-        check(instance, assignment("r1", "c1", MON_7, MON_14)), "earliest_start"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", MON_7, MON_14)), "earliest_start")
     req(instance, "r1")["earliest_start"] = "2026-12-07"
     assert_valid(check(instance, assignment("r1", "c1", MON_7, MON_14)))
 
@@ -430,13 +406,9 @@ def test_rule2_earliest_start_is_a_date_of_the_coachee() -> None:
 def test_rule2_outside_horizon_is_reported() -> None:
     instance = base_instance()
     instance["horizon"] = {"start": "2026-12-08", "end": "2027-02-28"}
-    assert_reports(
-        check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 2", "horizon"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 2", "horizon")
     instance["horizon"] = {"start": "2026-12-01", "end": "2026-12-13"}
-    assert_reports(
-        check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 2", "horizon"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 2", "horizon")
     instance["horizon"] = {"start": "2026-12-07", "end": "2026-12-14"}
     assert_valid(check(instance, assignment("r1", "c1", MON_7, MON_14)))
 
@@ -451,20 +423,14 @@ def test_rule2_horizon_is_in_the_programme_timezone() -> None:
         "2026-12-14T13:00:00Z",
         "2026-12-14T14:00:00Z",
     )  # 14:00 in Brussels, 15 Dec in Kiritimati
-    assert_reports(
-        check(instance, assignment("r1", "c1", MON_7, afternoon)), "rule 2", "horizon"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", MON_7, afternoon)), "rule 2", "horizon")
 
 
 def test_rule2_too_short_notice_is_reported() -> None:
     instance = base_instance()
     instance["now"] = "2026-12-05T08:00:01Z"
-    assert_reports(
-        check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 2", "notice"
-    )
-    instance["now"] = (
-        "2026-12-05T08:00:00Z"  # exactly 48 hours before the first session
-    )
+    assert_reports(check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 2", "notice")
+    instance["now"] = "2026-12-05T08:00:00Z"  # exactly 48 hours before the first session
     assert_valid(check(instance, assignment("r1", "c1", MON_7, MON_14)))
 
 
@@ -496,9 +462,7 @@ def test_dst_brussels_wall_clock_stays_put_across_the_october_change() -> None:
     instance["now"] = "2026-10-01T08:00:00Z"
     instance["horizon"] = {"start": "2026-10-12", "end": "2026-11-30"}
     coach(instance, "c1")["weekly"] = {"mon": [["18:00", "19:00"]]}
-    req(instance, "r1").update(
-        earliest_start="2026-10-12", windows={"mon": [["18:00", "19:00"]]}
-    )
+    req(instance, "r1").update(earliest_start="2026-10-12", windows={"mon": [["18:00", "19:00"]]})
     before = ("2026-10-19T16:00:00Z", "2026-10-19T17:00:00Z")  # 18:00 CEST
     after = ("2026-10-26T17:00:00Z", "2026-10-26T18:00:00Z")  # 18:00 CET
     assert_valid(check(instance, assignment("r1", "c1", before, after)))
@@ -532,9 +496,7 @@ def test_dst_nonexistent_local_time_is_not_available() -> None:
 def test_dst_session_spanning_the_coachs_offset_change_is_reported() -> None:
     instance = dst_instance()
     coach(instance, "c1")["weekly"] = {"sun": [["00:00", "05:00"]]}
-    req(instance, "r1").update(
-        sessions=1, timezone="Asia/Tokyo", windows={"sun": [["00:00", "24:00"]]}
-    )
+    req(instance, "r1").update(sessions=1, timezone="Asia/Tokyo", windows={"sun": [["00:00", "24:00"]]})
     spanning = (
         "2027-03-28T00:30:00Z",
         "2027-03-28T01:30:00Z",
@@ -554,9 +516,7 @@ def test_dst_session_spanning_the_coachs_offset_change_is_reported() -> None:
 
 def test_dst_session_spanning_the_coachees_offset_change_is_reported() -> None:
     instance = dst_instance()
-    coach(instance, "c1").update(
-        timezone="Asia/Tokyo", weekly={"sun": [["09:00", "12:00"]]}
-    )
+    coach(instance, "c1").update(timezone="Asia/Tokyo", weekly={"sun": [["09:00", "12:00"]]})
     req(instance, "r1").update(sessions=1, windows={"sun": [["00:00", "05:00"]]})
     spanning = ("2027-03-28T00:30:00Z", "2027-03-28T01:30:00Z")  # Tokyo 09:30-10:30
     assert_reports(
@@ -575,9 +535,7 @@ def test_dst_session_spanning_the_coachees_offset_change_is_reported() -> None:
 def new_york_london() -> Json:
     """Coach in New York (clocks change 14 March 2027), coachee in London (28 March 2027)."""
     instance = dst_instance()
-    coach(instance, "c1").update(
-        timezone="America/New_York", weekly={"mon": [["13:00", "15:00"]]}
-    )
+    coach(instance, "c1").update(timezone="America/New_York", weekly={"mon": [["13:00", "15:00"]]})
     req(instance, "r1").update(
         sessions=4,
         timezone="Europe/London",
@@ -600,18 +558,14 @@ def test_dst_new_york_coach_london_coachee_when_only_one_side_changed() -> None:
     assert_valid(check(instance, assignment("r1", "c1", *valid_chain)))
     # Same UTC time as the first week, but by now London has moved: 19:00 BST.
     late = (*valid_chain[:3], ("2027-03-29T18:00:00Z", "2027-03-29T19:00:00Z"))
-    assert_reports(
-        check(instance, assignment("r1", "c1", *late)), "rule 2", "coachee's windows"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", *late)), "rule 2", "coachee's windows")
     # Same New York wall time as the first week, but London has not moved yet: 17:00 GMT.
     early = (
         valid_chain[0],
         ("2027-03-15T17:00:00Z", "2027-03-15T18:00:00Z"),
         *valid_chain[2:],
     )
-    assert_reports(
-        check(instance, assignment("r1", "c1", *early)), "rule 2", "coachee's windows"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", *early)), "rule 2", "coachee's windows")
 
 
 # Rule 3: no overlap with the coach's other sessions or busy time, buffers kept.
@@ -626,18 +580,14 @@ def two_single_requests(instance: Json) -> Json:
 def test_rule3_overlapping_new_sessions_are_reported() -> None:
     instance = two_single_requests(base_instance())
     overlapping = ("2026-12-07T08:30:00Z", "2026-12-07T09:30:00Z")
-    problems = check(
-        instance, assignment("r1", "c1", MON_7), assignment("r2", "c1", overlapping)
-    )
+    problems = check(instance, assignment("r1", "c1", MON_7), assignment("r2", "c1", overlapping))
     assert_reports(problems, "rule 3", "overlap")
 
 
 def test_rule3_buffer_between_new_sessions() -> None:
     instance = two_single_requests(base_instance())
     back_to_back = ("2026-12-07T09:00:00Z", "2026-12-07T10:00:00Z")
-    problems = check(
-        instance, assignment("r1", "c1", MON_7), assignment("r2", "c1", back_to_back)
-    )
+    problems = check(instance, assignment("r1", "c1", MON_7), assignment("r2", "c1", back_to_back))
     assert_reports(problems, "rule 3", "buffer")
     after_a_break = ("2026-12-07T09:30:00Z", "2026-12-07T10:30:00Z")
     assert_valid(
@@ -659,9 +609,7 @@ def test_rule3_buffer_between_new_sessions() -> None:
 
 def test_rule3_same_time_with_different_coaches_is_fine() -> None:
     instance = two_single_requests(base_instance())
-    assert_valid(
-        check(instance, assignment("r1", "c1", MON_7), assignment("r2", "c2", MON_7))
-    )
+    assert_valid(check(instance, assignment("r1", "c1", MON_7), assignment("r2", "c2", MON_7)))
 
 
 @pytest.mark.parametrize("is_session", [True, False])
@@ -675,17 +623,13 @@ def test_rule3_busy_time_and_its_buffer(is_session: bool) -> None:
             "session": is_session,
         }
     )
-    assert_reports(
-        check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 3", "buffer"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 3", "buffer")
     busy[0] = {
         "start": "2026-12-07T07:30:00Z",
         "end": "2026-12-07T08:30:00Z",
         "session": is_session,
     }
-    assert_reports(
-        check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 3", "overlaps"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 3", "overlaps")
     busy[0] = {
         "start": "2026-12-07T09:15:00Z",
         "end": "2026-12-07T09:45:00Z",
@@ -719,9 +663,7 @@ def test_rule4_gap_counts_the_coachees_local_dates() -> None:
     # Coach in London, coachee in Auckland (UTC+13): UTC dates 7 days apart, local ones 6.
     instance = base_instance()
     hours = [["09:00", "10:00"], ["20:00", "21:00"]]
-    coach(instance, "c1").update(
-        timezone="Europe/London", weekly={"mon": hours, "tue": hours}
-    )
+    coach(instance, "c1").update(timezone="Europe/London", weekly={"mon": hours, "tue": hours})
     req(instance, "r1").update(
         timezone="Pacific/Auckland",
         windows={d: [["09:00", "10:00"], ["22:00", "23:00"]] for d in ("mon", "tue")},
@@ -755,9 +697,7 @@ def test_rule5_sessions_per_day() -> None:
     assert_reports(check(instance, *pair), "rule 5", "max_sessions_per_day")
 
 
-def test_rule5_busy_sessions_count_toward_the_day_cap_but_other_busy_time_does_not() -> (
-    None
-):
+def test_rule5_busy_sessions_count_toward_the_day_cap_but_other_busy_time_does_not() -> None:
     instance = two_single_requests(base_instance())
     afternoon = ("2026-12-07T13:00:00Z", "2026-12-07T14:00:00Z")
     pair = (assignment("r1", "c1", MON_7), assignment("r2", "c1", afternoon))
@@ -851,9 +791,7 @@ def test_rule6_no_shared_language_is_reported() -> None:
 def test_rule7_same_organisation_is_reported() -> None:
     instance = base_instance()
     req(instance, "r1")["organisation"] = "Acme"
-    assert_reports(
-        check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 7", "organisation"
-    )
+    assert_reports(check(instance, assignment("r1", "c1", MON_7, MON_14)), "rule 7", "organisation")
     req(instance, "r1")["organisation"] = None
     assert_valid(check(instance, assignment("r1", "c1", MON_7, MON_14)))
 
@@ -915,21 +853,13 @@ def test_rule9_supervisor_capacity() -> None:
     afternoon = ("2026-12-07T13:00:00Z", "2026-12-07T14:00:00Z")
     # s1 has 1 active of at most 2 trainee engagements: one more fits, two do not.
     assert_valid(check(instance, assignment("r1", "c2", MON_7)))
-    problems = check(
-        instance, assignment("r1", "c2", MON_7), assignment("r2", "c2", afternoon)
-    )
+    problems = check(instance, assignment("r1", "c2", MON_7), assignment("r2", "c2", afternoon))
     assert_reports(problems, "rule 9", "supervisor s1")
     instance["supervisors"][0]["max_trainee_engagements"] = 3
-    assert_valid(
-        check(
-            instance, assignment("r1", "c2", MON_7), assignment("r2", "c2", afternoon)
-        )
-    )
+    assert_valid(check(instance, assignment("r1", "c2", MON_7), assignment("r2", "c2", afternoon)))
 
 
-def test_rule9_engagements_of_accredited_coaches_do_not_use_supervisor_capacity() -> (
-    None
-):
+def test_rule9_engagements_of_accredited_coaches_do_not_use_supervisor_capacity() -> None:
     instance = two_single_requests(base_instance())
     instance["supervisors"][0]["active_trainee_engagements"] = 2
     assert_valid(check(instance, assignment("r1", "c1", MON_7)))
@@ -942,24 +872,16 @@ def test_rule9_engagements_of_accredited_coaches_do_not_use_supervisor_capacity(
 def test_rule10_supervision_hours() -> None:
     instance = base_instance()
     coach(instance, "c2")["coaching_hours_since_supervision"] = 13.0
-    assert_valid(
-        check(instance, assignment("r1", "c2", MON_7, MON_14))
-    )  # 13 + 2 = 15, the trainee limit
+    assert_valid(check(instance, assignment("r1", "c2", MON_7, MON_14)))  # 13 + 2 = 15, the trainee limit
     coach(instance, "c2")["coaching_hours_since_supervision"] = 14.0
-    assert_reports(
-        check(instance, assignment("r1", "c2", MON_7, MON_14)), "rule 10", "16 h"
-    )
+    assert_reports(check(instance, assignment("r1", "c2", MON_7, MON_14)), "rule 10", "16 h")
 
 
 def test_rule10_hours_after_next_supervision_count_afresh() -> None:
     instance = base_instance()
-    coach(instance, "c2").update(
-        coaching_hours_since_supervision=14.0, next_supervision="2026-12-10T10:00:00Z"
-    )
+    coach(instance, "c2").update(coaching_hours_since_supervision=14.0, next_supervision="2026-12-10T10:00:00Z")
     assert_valid(check(instance, assignment("r1", "c2", MON_7, MON_14)))
-    coach(instance, "c2")["next_supervision"] = (
-        "2026-12-14T08:00:00Z"  # the second session starts at it
-    )
+    coach(instance, "c2")["next_supervision"] = "2026-12-14T08:00:00Z"  # the second session starts at it
     assert_valid(check(instance, assignment("r1", "c2", MON_7, MON_14)))
     coach(instance, "c2")["next_supervision"] = "2026-12-14T08:00:01Z"
     assert_reports(check(instance, assignment("r1", "c2", MON_7, MON_14)), "rule 10")
