@@ -8,6 +8,7 @@ and `s<supervisor id>`, so `coach_pk` / `request_pk` read them back.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -51,6 +52,14 @@ def coach_pk(ref: str) -> int:
 
 def request_pk(ref: str) -> int:
     return int(ref.removeprefix("r"))
+
+
+_COACH_REF = re.compile(r"\bc(\d+)\b")
+
+
+def name_coaches(text: str, names: dict[int, str]) -> str:
+    """The solver's text with coach ids (`c12`) replaced by the coaches' names."""
+    return _COACH_REF.sub(lambda m: names.get(int(m.group(1)), m.group(0)), text)
 
 
 def _instant(value: dt.datetime) -> str:

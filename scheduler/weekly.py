@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -62,7 +63,7 @@ def parse_weekly(value: Any) -> dict[str, list[list[str]]]:
         raise WindowError("windows must be text like 'mon 17:00-20:00' or a mapping")
     for spans in result.values():
         spans.sort()
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (start, _) in pairwise(spans):
             if start < end:
                 raise WindowError(f"windows overlap: {start} starts before {end}")
     return result

@@ -26,7 +26,7 @@ def test_compose_runs_postgres_redis_web_worker_and_beat_from_our_code() -> None
     services = compose["services"]
     assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
     assert services["web"]["command"][0] == "gunicorn"
-    wsgi_module, _, attribute = services["web"]["command"][-1].partition(":")
+    wsgi_module, _, _attribute = services["web"]["command"][-1].partition(":")
     assert (ROOT / (wsgi_module.replace(".", "/") + ".py")).exists()
     assert services["worker"]["command"][:3] == ["celery", "-A", "scheduler.celery_app"]
     assert services["beat"]["command"][3] == "beat"

@@ -19,6 +19,7 @@ import solver
 from config import Settings
 from scheduler.db import Database
 from scheduler.models import (
+    Coach,
     CoachingRequest,
     CoachingSession,
     Engagement,
@@ -34,6 +35,7 @@ from scheduler.services.transitions import change_status
 from scheduler.translator import (
     build_instance,
     coach_pk,
+    name_coaches,
     request_pk,
     request_ref,
     waiting_requests,
@@ -125,8 +127,10 @@ def execute_solve_run(
         run.served_weight = solution.served_weight
         run.served_weight_bound = solution.served_weight_bound
         run.elapsed_seconds = float(str(solution.stats.get("wall_seconds", 0.0)))
+        names = dict(db.execute(select(Coach.id, Coach.name).where(Coach.programme_id == run.programme_id)).tuples())
         run.unassigned = [
-            {"request_id": request_pk(u.request), "reasons": list(u.reasons)} for u in solution.unassigned
+            {"request_id": request_pk(u.request), "reasons": [name_coaches(r, names) for r in u.reasons]}
+            for u in solution.unassigned
         ] + left_out
         return run
 

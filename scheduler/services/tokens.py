@@ -13,7 +13,7 @@ from scheduler.models import AccessToken, utcnow
 from scheduler.services.errors import Forbidden
 
 REQUEST_STATUS = "request-status"
-SET_PASSWORD = "set-password"
+SET_PASSWORD = "set-password"  # noqa: S105 (a token purpose, not a password)
 ICS_FEED = "ics-feed"
 
 

@@ -59,7 +59,7 @@ def test_one_bad_cell_imports_nothing_and_names_row_and_column(programme: tuple[
 
 def test_missing_column_is_named(programme: tuple[Database, Programme]) -> None:
     database, prog = programme
-    with database.sessions() as db, pytest.raises(InvalidInput, match="missing column.*email"):
+    with database.sessions() as db, pytest.raises(InvalidInput, match=r"missing column.*email"):
         transfer.import_coaches(db, prog, io.StringIO("name,timezone,languages\nA,Europe/Brussels,en\n"))
 
 
