@@ -173,3 +173,36 @@ def test_postgresql_itself_refuses_overlapping_scheduled_sessions(postgres_url: 
         db.execute(text("UPDATE coaching_session SET status = 'cancelled' WHERE id = :id"), {"id": first})
         db.execute(text("UPDATE coaching_session SET status = 'scheduled' WHERE id = :id"), {"id": second})
     database.dispose()
+
+
+def test_concurrent_writers_cannot_double_book_a_coach_on_sqlite(sqlite_url: str) -> None:
+    """Two approvals racing for overlapping sessions: BEGIN IMMEDIATE makes the second see the first."""
+    import threading
+
+    database = Database(sqlite_url)
+    with database.sessions() as db, db.begin():
+        load_demo(db, password="demo-password-1", today=dt.date(2026, 11, 23))
+        programme = db.scalars(select(Programme)).one()
+    session_ids = _two_sessions(database, programme)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def book(session_id: int) -> None:
+        barrier.wait()
+        try:
+            with database.sessions() as db, db.begin():
+                schedule_session(db, db.get_one(CoachingSession, session_id))
+            outcomes.append("scheduled")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=book, args=(sid,)) for sid in session_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["conflict", "scheduled"]
+    with database.sessions() as db:
+        live = db.scalars(select(CoachingSession).where(CoachingSession.status == SessionStatus.SCHEDULED.value)).all()
+        assert len(live) == 1
+    database.dispose()
