@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import load_config
 from scheduler.db import Database
@@ -63,9 +64,16 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def db(web_database: Database) -> Iterator[Session]:
-    """A session for arranging and inspecting data; tests commit what the app must see."""
-    with web_database.sessions() as session:
+    """A session for arranging and inspecting data; tests commit what the app must see.
+
+    Its engine is plain pysqlite (reads take no lasting lock), unlike the app's, whose
+    every transaction begins IMMEDIATE: a test reading between two requests must not
+    keep the app waiting for the write lock.
+    """
+    engine = create_engine(web_database.url)
+    with sessionmaker(engine, expire_on_commit=False)() as session:
         yield session
+    engine.dispose()
 
 
 def csrf_token(client: FlaskClient, page: str = "/login") -> str:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from scheduler.models import Programme
-from scheduler.services import programmes, request_status
+from scheduler.services import programmes, request_status, reschedule
+from scheduler.services import requests as requests_service
 from scheduler.services.errors import InvalidInput
 from scheduler.services.requests import submit_request
 from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_text
@@ -119,3 +121,73 @@ def new_link() -> ResponseReturnValue:
     except InvalidInput as exc:
         return render_template("requests/new_link.html", errors=exc.fields, email=email, sent=False), 422
     return render_template("requests/new_link.html", errors={}, email=email, sent=True)
+
+
+def _status_url(token: str) -> str:
+    return url_for("requests.status", token=token)
+
+
+@bp.get("/r/<token>")
+def status(token: str) -> ResponseReturnValue:
+    db = db_session()
+    coaching_request = request_status.request_for_token(db, token)
+    view = request_status.overview(db, coaching_request)
+    return render_template(
+        "requests/status.html",
+        token=token,
+        view=view,
+        tz=coaching_request.timezone,
+        language_names=LANGUAGE_NAMES,
+        waiting_days=view.waiting_for.days,
+    )
+
+
+@bp.post("/r/<token>/accept")
+def accept(token: str) -> ResponseReturnValue:
+    db = db_session()
+    requests_service.accept_proposal(db, request_status.request_for_token(db, token))
+    flash("Thank you: your sessions are confirmed.", "success")
+    return redirect(_status_url(token), code=303)
+
+
+@bp.post("/r/<token>/decline")
+def decline(token: str) -> ResponseReturnValue:
+    db = db_session()
+    requests_service.decline_proposal(db, request_status.request_for_token(db, token))
+    flash("You declined the proposal. The sessions are cancelled.", "info")
+    return redirect(_status_url(token), code=303)
+
+
+@bp.post("/r/<token>/cancel")
+def cancel(token: str) -> ResponseReturnValue:
+    db = db_session()
+    requests_service.cancel_request(db, request_status.request_for_token(db, token))
+    flash("Your request is cancelled.", "info")
+    return redirect(_status_url(token), code=303)
+
+
+@bp.route("/r/<token>/sessions/<int:session_id>/reschedule", methods=["GET", "POST"])
+def reschedule_session(token: str, session_id: int) -> ResponseReturnValue:
+    db = db_session()
+    coaching_request = request_status.request_for_token(db, token)
+    session_ = request_status.session_of_request(coaching_request, session_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        chosen = request.form.get("start", "")
+        try:
+            new_start = dt.datetime.strptime(chosen, "%Y-%m-%dT%H:%MZ").replace(tzinfo=dt.UTC)
+        except ValueError:
+            errors["start"] = "choose one of the times below"
+        else:
+            reschedule.move_session(db, session_, new_start)
+            flash("Your session has moved. You and your coach will get an updated invitation.", "success")
+            return redirect(_status_url(token), code=303)
+    options = reschedule.alternatives(db, session_)
+    return render_template(
+        "requests/reschedule.html",
+        token=token,
+        session=session_,
+        options=options,
+        tz=coaching_request.timezone,
+        errors=errors,
+    ), (422 if errors else 200)
