@@ -296,12 +296,12 @@ def brute_force_optimum(instance: Instance) -> int:
 
 @needs_solver
 @settings(
-    max_examples=25,
+    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     derandomize=True,
 )
-@given(programmes(max_coaches=3, max_requests=6, tiny=False))
+@given(programmes(max_coaches=4, max_requests=8, tiny=False))
 def test_solve_is_valid_and_not_worse_than_greedy(data: Json) -> None:
     instance = parse_instance(data)
     baseline = greedy(instance)
@@ -315,7 +315,7 @@ def test_solve_is_valid_and_not_worse_than_greedy(data: Json) -> None:
 
 @needs_solver
 @settings(
-    max_examples=20,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     derandomize=True,
