@@ -8,10 +8,12 @@ makes the gap rules vanish from the optimisation model.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import bisect
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from solver.calendar import Calendar, Slot, day_number
+from solver.calendar import Slot, day_number
 from solver.domain import Coach, CoachingRequest, Instance
 
 Chain = tuple[Slot, ...]
@@ -55,15 +57,6 @@ def supervision_minutes_left(instance: Instance, coach: Coach) -> int:
     return int(cap * 60 + 1e-6) if cap >= 0 else -1
 
 
-@dataclass
-class PairChains:
-    request: CoachingRequest
-    coach: Coach
-    slots: list[Slot]
-    chains: list[Chain]
-    complete: bool  # True when `chains` holds every chain the calendar allows
-
-
 class ChainFinder:
     """Enumerates chains for a request-coach pair over the pair's slots."""
 
@@ -73,22 +66,27 @@ class ChainFinder:
         self.slots = slots
         self.first_day = day_number(request.earliest_start)
         n = len(slots)
-        # successors[i]: indices j that may follow slot i in a chain.
-        self.successors: list[list[int]] = []
         lo_gap, hi_gap = request.min_gap_days, request.max_gap_days
-        j0 = 0
+        days = [s.coachee_day for s in slots]
+        starts = [s.start for s in slots]
+        # successors[i]: the indices j that may follow slot i. Slots are in time order, so
+        # their coachee dates rise and the successors form one range (a DST change at local
+        # midnight can break that order; then they are listed one by one).
+        self.successors: list[Sequence[int]] = []
+        self.ranges: list[tuple[int, int]] | None = []
+        monotone = all(days[i] <= days[i + 1] for i in range(n - 1))
         for i in range(n):
             s = slots[i]
-            while j0 < n and slots[j0].start < s.end + self.buffer:
-                j0 += 1
-            succ: list[int] = []
-            for j in range(j0, n):
-                gap = slots[j].coachee_day - s.coachee_day
-                if gap > hi_gap + 1:
-                    break
-                if lo_gap <= gap <= hi_gap:
-                    succ.append(j)
-            self.successors.append(succ)
+            after = bisect.bisect_left(starts, s.end + self.buffer)
+            if monotone:
+                lo = max(after, bisect.bisect_left(days, s.coachee_day + lo_gap))
+                hi = max(lo, bisect.bisect_right(days, s.coachee_day + hi_gap))
+                self.ranges.append((lo, hi))
+                self.successors.append(range(lo, hi))
+            else:
+                self.successors.append([j for j in range(after, n) if lo_gap <= days[j] - s.coachee_day <= hi_gap])
+        if not monotone:
+            self.ranges = None
         self.starts = [i for i in range(n) if slots[i].coachee_day >= self.first_day]
         self._can: list[list[bool]] | None = None
 
@@ -97,7 +95,11 @@ class ChainFinder:
         k = self.request.sessions
         ways = [1] * len(self.slots)
         for _ in range(k - 1):
-            ways = [min(cap + 1, sum(ways[j] for j in succ)) for succ in self.successors]
+            if self.ranges is not None:
+                prefix = [0, *itertools.accumulate(ways)]
+                ways = [min(cap + 1, prefix[hi] - prefix[lo]) for lo, hi in self.ranges]
+            else:
+                ways = [min(cap + 1, sum(ways[j] for j in succ)) for succ in self.successors]
         return min(cap + 1, sum(ways[i] for i in self.starts))
 
     def all_chains(self) -> Iterator[Chain]:
@@ -123,7 +125,11 @@ class ChainFinder:
             table = [[False] * n, [True] * n]
             for _ in range(self.request.sessions - 1):
                 prev = table[-1]
-                table.append([any(prev[j] for j in succ) for succ in self.successors])
+                if self.ranges is not None:
+                    prefix = [0, *itertools.accumulate(prev)]
+                    table.append([prefix[hi] > prefix[lo] for lo, hi in self.ranges])
+                else:
+                    table.append([any(prev[j] for j in succ) for succ in self.successors])
             self._can = table
         return self._can
 
@@ -170,12 +176,3 @@ class ChainFinder:
                     seen.add(chain)
                     out.append(chain)
         return out[:limit]
-
-
-def pair_chains(calendar: Calendar, request: CoachingRequest, coach: Coach, limit: int) -> PairChains:
-    """All chains of the pair if there are at most `limit`, else a spread sample of them."""
-    slots = calendar.pair_slots(request, coach)
-    finder = ChainFinder(request, coach, slots)
-    if finder.count(limit) <= limit:
-        return PairChains(request, coach, slots, list(finder.all_chains()), True)
-    return PairChains(request, coach, slots, finder.sample(limit), False)

@@ -153,12 +153,16 @@ class PackingModel:
 class ProgressWatcher(cp_model.CpSolverSolutionCallback):
     """Reports (objective, bound) as CP-SAT improves either."""
 
-    def __init__(self, report: Callable[[float, float], None]) -> None:
+    def __init__(self, report: Callable[[float, float], None] | None, stop_at: float | None) -> None:
         super().__init__()
         self._report = report
+        self._stop_at = stop_at
 
     def on_solution_callback(self) -> None:
-        self._report(self.objective_value, self.best_objective_bound)
+        if self._report is not None:
+            self._report(self.objective_value, self.best_objective_bound)
+        if self._stop_at is not None and self.objective_value >= self._stop_at - 1e-6:
+            self.stop_search()  # a bound proven outside this model is reached: optimal
 
 
 def run(
@@ -169,6 +173,7 @@ def run(
     seed: int,
     on_improvement: Callable[[float, float], None] | None = None,
     on_bound: Callable[[float], None] | None = None,
+    stop_at: float | None = None,
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
     """Solve the model as it stands; returns the solver and its status."""
     solver = cp_model.CpSolver()
@@ -180,6 +185,6 @@ def run(
     params.linearization_level = 2
     if on_bound is not None:
         solver.best_bound_callback = on_bound
-    watcher = ProgressWatcher(on_improvement) if on_improvement is not None else None
+    watcher = ProgressWatcher(on_improvement, stop_at)
     status = solver.solve(pm.model, watcher)
     return solver, status

@@ -18,15 +18,17 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from solver.baseline import Booking, fill
-from solver.bound import relaxation_bound
+from solver.bound import Pair, relaxation_bound
 from solver.calendar import Calendar, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Progress, Solution
-from solver.engagements import Chain, ChainFinder, pair_chains, static_blocks
+from solver.engagements import Chain, ChainFinder, static_blocks
 from solver.explanations import unassigned_reasons
 from solver.model import Column, PackingModel, run
-from solver.scoring import chain_to_assignment, secondary_points
+from solver.scoring import chain_to_assignment, match_rank, secondary_points
 
-CHAINS_PER_PAIR = 60  # all chains of a pair when there are at most this many, else a spread sample
+ALL_CHAINS_LIMIT = 20_000  # with at most this many chains in all, every one is a column
+CHAINS_PER_PAIR = 12  # otherwise a spread sample of this many per request-coach pair kept
+EXTRA_COACHES = 2  # best-matched coaches kept per request beyond those the plans suggest
 
 _STATUS_NAMES: dict[cp_model.CpSolverStatus, str] = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -87,12 +89,33 @@ def solve(
     hinted = fill(instance, calendar, by_weight, keep)
     hint = hinted if _served(instance, hinted) >= _served(instance, fcfs) else fcfs
 
-    # Columns: every chain of small pairs, a spread sample of big ones, and every chain the
-    # greedy plans and the current plan use.
+    # Scan the pairs that keep the static rules and have at least one chain.
+    pairs: list[Pair] = []
+    for request in instance.requests:
+        for coach in instance.coaches:
+            if static_blocks(instance, request, coach):
+                continue
+            slots = calendar.pair_slots(request, coach)
+            if not slots:
+                continue
+            count = ChainFinder(request, coach, slots).count(ALL_CHAINS_LIMIT)
+            if count:
+                until = to_minutes(coach.next_supervision) if coach.next_supervision else None
+                unavoidable = until is None or all(s.start < until for s in slots)
+                forced = request.sessions * request.session_minutes if unavoidable else 0
+                pairs.append(Pair(request, coach, forced, count))
+    complete = sum(p.chain_count for p in pairs) <= ALL_CHAINS_LIMIT
+
+    relaxation = relaxation_bound(
+        instance, calendar, pairs, time_limit=min(max(0.5, 0.25 * left()), 10.0), workers=workers
+    )
+    relaxed_bound = relaxation.bound  # never above the sum of weights of servable requests
+
+    # Columns: every chain when there are few in all (then the model is exact); otherwise, per
+    # request, a spread sample of chains with the coaches the relaxation, the greedy plans and
+    # the current plan pick, and the best-matched others; plus every chain those plans use.
     columns: list[Column] = []
     seen: dict[tuple[str, str, Chain], int] = {}
-    complete = True
-    pairs: list[tuple[CoachingRequest, Coach]] = []
 
     def add(request: CoachingRequest, coach: Coach, chain: Chain) -> None:
         key = (request.id, coach.id, chain)
@@ -101,28 +124,32 @@ def solve(
             secondary = secondary_points(instance, calendar, request, coach, chain)
             columns.append(Column(request, coach, chain, instance.weight(request), secondary))
 
-    for request in instance.requests:
-        for coach in instance.coaches:
-            if static_blocks(instance, request, coach):
-                continue
-            pc = pair_chains(calendar, request, coach, CHAINS_PER_PAIR)
-            complete = complete and pc.complete
-            if pc.chains:
-                pairs.append((request, coach))
-            for chain in pc.chains:
-                add(request, coach, chain)
+    pairs_of: dict[str, list[Pair]] = {}
+    for p in pairs:
+        pairs_of.setdefault(p.request.id, []).append(p)
+    for rid, options in pairs_of.items():
+        request = instance.request_by_id[rid]
+        if complete:
+            chosen_pairs = options
+        else:
+            wanted = {relaxation.choice.get(rid)}
+            for plan in (fcfs.placed, hinted.placed, keep):
+                if rid in plan:
+                    wanted.add(plan[rid][0].id)
+            ranked = sorted(options, key=lambda p: (match_rank(request, p.coach), p.coach.id))
+            chosen_pairs = [p for p in ranked if p.coach.id in wanted] + [
+                p for p in ranked if p.coach.id not in wanted
+            ][:EXTRA_COACHES]
+        for p in chosen_pairs:
+            finder = ChainFinder(request, p.coach, calendar.pair_slots(request, p.coach))
+            chains = finder.all_chains() if complete else iter(finder.sample(CHAINS_PER_PAIR))
+            for chain in chains:
+                add(request, p.coach, chain)
     for booking_plan in (fcfs, hinted):
         for rid, (coach, chain) in booking_plan.placed.items():
             add(instance.request_by_id[rid], coach, chain)
     for rid, (coach, chain) in keep.items():
         add(instance.request_by_id[rid], coach, chain)
-
-    trivial_bound = sum(instance.weight(r) for r in {r.id: r for r, _ in pairs}.values())
-    outside_bound: int | None = None
-    if not complete:
-        outside_bound = relaxation_bound(
-            instance, calendar, pairs, time_limit=min(max(0.2, 0.1 * left()), 5.0), workers=workers
-        )
 
     pm = PackingModel(instance, calendar, columns)
     pm.model.maximize(pm.served_weight)
@@ -130,12 +157,9 @@ def solve(
     pm.hint(hint_ids)
 
     def valid_bound(model_bound: float) -> int:
-        candidates = [trivial_bound]
         if complete:
-            candidates.append(int(model_bound + 1e-6))
-        if outside_bound is not None:
-            candidates.append(outside_bound)
-        return min(candidates)
+            return min(relaxed_bound, int(model_bound + 1e-6))
+        return relaxed_bound
 
     def report(objective: float, model_bound: float) -> None:
         if on_progress is not None:
@@ -149,31 +173,37 @@ def solve(
                 )
             )
 
-    phase1_time = left() * (0.8 if len(columns) else 0.0)
+    phase1_began = time.perf_counter()
     solver, status = run(
         pm,
-        time_limit=phase1_time,
+        time_limit=left() * 0.85,
         workers=workers,
         seed=seed,
         on_improvement=report,
+        stop_at=valid_bound(float(relaxed_bound)),
     )
+    phase1_seconds = time.perf_counter() - phase1_began
     chosen = set(hint_ids)
     served = _served(instance, hint)
-    bound = valid_bound(float(trivial_bound))
+    bound = valid_bound(float(relaxed_bound))
     cp_status = _STATUS_NAMES.get(status, "UNKNOWN")
+    proven_at: float | None = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = round(solver.objective_value)
         bound = valid_bound(solver.best_objective_bound)
         if found >= served:
             served = found
             chosen = {i for i, var in enumerate(pm.take) if solver.boolean_value(var)}
-        if status == cp_model.OPTIMAL and complete:
+        if (status == cp_model.OPTIMAL and complete) or served >= bound:
             bound = served
-            # Phase 2: tier 1 fixed at its optimum, tiers 2-5 maximised.
+            proven_at = time.perf_counter() - began
+            # Phase 2: tier 1 fixed at its proven optimum, tiers 2-5 maximised, for at
+            # most as long again as tier 1 took.
             pm.model.add(pm.served_weight == served)
             pm.model.maximize(pm.secondary)
             pm.hint(chosen)
-            solver2, status2 = run(pm, time_limit=max(0.05, left()), workers=workers, seed=seed)
+            phase2_time = min(left(), max(0.5, phase1_seconds))
+            solver2, status2 = run(pm, time_limit=phase2_time, workers=workers, seed=seed)
             if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 chosen = {i for i, var in enumerate(pm.take) if solver2.boolean_value(var)}
     bound = max(bound, served)  # guards rounding only; both are integers in practice
@@ -197,5 +227,6 @@ def solve(
             "columns": len(columns),
             "all_chains": complete,
             "greedy_served_weight": _served(instance, fcfs),
+            "tier1_proven_seconds": None if proven_at is None else round(proven_at, 3),
         },
     )
