@@ -1,0 +1,96 @@
+"""The Celery application: `celery -A scheduler.celery_app worker --beat` runs the background jobs.
+
+Settings come from `load_config()` (environment variables) for the module-level `app`, or
+from the caller through `make_celery(settings)`. Tasks take ids and are acknowledged late:
+a worker that dies mid-task leaves its message to be delivered again (RabbitMQ at once,
+Redis after the visibility timeout); the outbox's compare-and-set makes that harmless,
+and the beat-scheduled sweeper finds anything a broker lost (the SQLite transport
+cannot redeliver what a killed worker had fetched).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+
+from config.settings import PROJECT_ROOT, Settings, load_config
+from scheduler.db import Database
+
+SWEEP_EVERY = timedelta(minutes=1)
+REMINDERS_EVERY = timedelta(minutes=5)
+
+
+def _var_dir() -> Path:
+    return Path(os.environ.get("VAR_DIR", PROJECT_ROOT / "var")).resolve()
+
+
+def _prepare_broker(url: str) -> None:
+    """kombu's SQLAlchemy transport on SQLite needs the file's folder to exist."""
+    if url.startswith("sqla+sqlite:///"):
+        Path(url.removeprefix("sqla+sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def make_celery(settings: Settings, *, name: str = "scheduler") -> Celery:
+    """A Celery app for `settings`, with our tasks, serializer, acknowledgement and beat schedule."""
+    _prepare_broker(settings.celery_broker_url)
+    app = Celery(name, broker=settings.celery_broker_url, backend=settings.celery_result_backend, include=["scheduler.tasks"])
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_ignore_result=True,
+        task_always_eager=settings.celery_task_always_eager,
+        task_eager_propagates=settings.celery_task_always_eager,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=5,
+        # Redis: a message a dead worker had taken comes back after this long.
+        broker_transport_options={"visibility_timeout": 600},
+        timezone="UTC",
+        enable_utc=True,
+        beat_schedule={
+            "sweep-outbox": {"task": "scheduler.tasks.sweep_outbox", "schedule": SWEEP_EVERY},
+            "send-due-reminders": {"task": "scheduler.tasks.send_due_reminders", "schedule": REMINDERS_EVERY},
+        },
+        beat_schedule_filename=str(_var_dir() / "celerybeat-schedule"),
+    )
+    app.coaching_settings = settings  # type: ignore[attr-defined]
+    return app
+
+
+_databases: dict[tuple[int, str], Database] = {}
+_apps: dict[str, Celery] = {}
+
+
+def settings_of(app: Any) -> Settings:
+    """The settings an app was made with (the environment's when it was not made by us)."""
+    settings = getattr(app, "coaching_settings", None)
+    return settings if isinstance(settings, Settings) else load_config()
+
+
+def database_for(settings: Settings) -> Database:
+    """One engine per process and URL (a forked worker child builds its own)."""
+    key = (os.getpid(), settings.database_url)
+    if key not in _databases:
+        _databases[key] = Database(settings.database_url)
+    return _databases[key]
+
+
+def app_for(settings: Settings) -> Celery:
+    """The app to queue tasks with for these settings: the module's if it matches, else one made once."""
+    if settings_of(app) == settings:
+        return app
+    key = f"{settings.celery_broker_url}|{settings.celery_task_always_eager}|{settings.database_url}"
+    if key not in _apps:
+        _apps[key] = make_celery(settings)
+    return _apps[key]
+
+
+app = make_celery(load_config())

@@ -1,0 +1,189 @@
+"""Where composed messages go: `file` (an .eml per message under MAIL_DIR) or `smtp`.
+
+Backends raise `TransientSendError` for what may work later (connection refused or
+dropped, timeouts, SMTP 4xx) and `PermanentSendError` for what will not (SMTP 5xx);
+the delivery service retries the first and marks the message failed on the second.
+Error texts name the SMTP code and class, never an address.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import socket
+import ssl
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+
+from config.settings import Settings
+
+
+class SendError(Exception):
+    """A message could not be handed over."""
+
+
+class TransientSendError(SendError):
+    """Worth trying again later."""
+
+
+class PermanentSendError(SendError):
+    """Will not work by trying again (the address or the message is refused)."""
+
+
+class MailBackend(Protocol):
+    def send(self, message: bytes, *, sender: str, recipients: list[str], message_id: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class FileBackend:
+    """Writes each message to `<mail_dir>/<message-id>.eml`, atomically.
+
+    The file name comes from the Message-ID alone, so sending the same message again
+    replaces the file rather than adding a second one.
+    """
+
+    def __init__(self, mail_dir: str | Path) -> None:
+        self.mail_dir = Path(mail_dir)
+
+    def send(self, message: bytes, *, sender: str, recipients: list[str], message_id: str) -> None:
+        self.mail_dir.mkdir(parents=True, exist_ok=True)
+        name = message_id.strip("<>").split("@", 1)[0] + ".eml"
+        fd, tmp = tempfile.mkstemp(dir=self.mail_dir, prefix=".tmp-", suffix=".eml")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(message)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.mail_dir / name)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise TransientSendError(f"could not write the message file: {exc.strerror}") from exc
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> FileBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _smtp_error(exc: Exception) -> SendError:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in exc.recipients.values()})
+        text = f"recipient refused (SMTP {', '.join(map(str, codes))})"
+        return PermanentSendError(text) if all(500 <= c < 600 for c in codes) else TransientSendError(text)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        # A wrong password is the operator's to fix; keep the messages until it is.
+        return TransientSendError(f"SMTP authentication failed (SMTP {exc.smtp_code})")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = f"{type(exc).__name__} (SMTP {exc.smtp_code})"
+        return PermanentSendError(text) if 500 <= exc.smtp_code < 600 else TransientSendError(text)
+    if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | socket.timeout | TimeoutError):
+        return TransientSendError(f"SMTP connection lost: {type(exc).__name__}")
+    if isinstance(exc, OSError | smtplib.SMTPException):
+        return TransientSendError(f"SMTP unavailable: {type(exc).__name__}")
+    return PermanentSendError(type(exc).__name__)
+
+
+class SmtpBackend:
+    """Sends over SMTP (plain, STARTTLS or implicit TLS), reusing one connection per batch."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        security: str = "none",
+        user: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host, self.port, self.security = host, port, security
+        self.user, self.password, self.timeout = user, password, timeout
+        self.ssl_context = ssl_context or ssl.create_default_context()
+        self._client: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        client: smtplib.SMTP
+        if self.security == "tls":
+            client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.ssl_context)
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            client.ehlo()
+            if self.security == "starttls":
+                client.starttls(context=self.ssl_context)
+                client.ehlo()
+            if self.user:
+                client.login(self.user, self.password or "")
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def send(self, message: bytes, *, sender: str, recipients: list[str], message_id: str) -> None:
+        try:
+            if self._client is None:
+                self._client = self._connect()
+            else:
+                try:
+                    self._client.noop()
+                except (smtplib.SMTPException, OSError):
+                    self._drop()
+                    self._client = self._connect()
+            self._client.sendmail(sender, recipients, message)
+        except Exception as exc:
+            if not isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused):
+                self._drop()
+            else:
+                self._reset()
+            raise _smtp_error(exc) from exc
+
+    def _reset(self) -> None:
+        try:
+            if self._client is not None:
+                self._client.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.close()
+            finally:
+                self._client = None
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            finally:
+                self._drop()
+
+    def __enter__(self) -> SmtpBackend:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def make_backend(settings: Settings) -> FileBackend | SmtpBackend:
+    """The backend `settings.mail_backend` names."""
+    if settings.mail_backend == "smtp":
+        return SmtpBackend(
+            settings.smtp_host,
+            settings.smtp_port,
+            security=settings.smtp_security,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            timeout=settings.smtp_timeout,
+        )
+    return FileBackend(settings.mail_dir)

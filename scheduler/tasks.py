@@ -1,0 +1,57 @@
+"""Celery tasks: thin wrappers that take ids, open a session, call a service, commit.
+
+They are `shared_task`s, so they run on whichever app is current: the module app of
+`scheduler.celery_app`, a test's app, or the web's (`celery_init_app`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task, shared_task
+
+from scheduler.celery_app import database_for, settings_of
+from scheduler.models import utcnow
+from scheduler.services import delivery
+
+
+def _context(task: Task) -> tuple[Any, Any]:
+    settings = settings_of(task.app)
+    return settings, database_for(settings)
+
+
+@shared_task(bind=True, name="scheduler.tasks.deliver_message", ignore_result=True, acks_late=True)
+def deliver_message(self: Task, message_id: int) -> str:
+    """Deliver one outbox message; a transient failure is retried with backoff."""
+    settings, database = _context(self)
+    result = delivery.deliver_message(database, settings, message_id)
+    if result.outcome in (delivery.Outcome.RETRY, delivery.Outcome.NOT_DUE) and result.retry_in is not None:
+        raise self.retry(countdown=max(result.retry_in, 1.0), max_retries=None)
+    return result.outcome.value
+
+
+@shared_task(bind=True, name="scheduler.tasks.sweep_outbox", ignore_result=True)
+def sweep_outbox(self: Task) -> int:
+    """Re-dispatch outbox rows left pending or stuck in `sending` by a dead worker."""
+    settings, database = _context(self)
+    return len(delivery.sweep_outbox(database, settings, dispatch=lambda ids: delivery.dispatch_pending(
+        settings, ids, app=self.app)))
+
+
+@shared_task(bind=True, name="scheduler.tasks.send_due_reminders", ignore_result=True)
+def send_due_reminders(self: Task) -> int:
+    """Write reminder rows for sessions starting within REMINDER_HOURS, then queue them."""
+    settings, database = _context(self)
+    with database.sessions() as db, db.begin():
+        ids = [m.id for m in delivery.enqueue_due_reminders(db, utcnow(), settings.reminder_hours)]
+    delivery.dispatch_pending(settings, ids, app=self.app)
+    return len(ids)
+
+
+@shared_task(bind=True, name="scheduler.tasks.run_solve", ignore_result=True)
+def run_solve(self: Task, run_id: int) -> None:
+    """Run one queued solve; the service records progress and the result on the run."""
+    from scheduler.services.solving import execute_solve_run
+
+    settings, database = _context(self)
+    execute_solve_run(database, run_id, settings)
