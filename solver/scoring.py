@@ -22,11 +22,11 @@ from solver.domain import Assignment, Coach, CoachingRequest, Instance, Session
 from solver.engagements import Chain
 
 # Points per tier and the weight of one point: each weight exceeds the most the
-# lower tiers can add up to for one engagement (10; 11*10+10; 121*2+120).
+# lower tiers can add up to for one engagement (10; 11*100+10; 1111*2+1110).
 TIER5_WEIGHT = 1  # fairness, 0..10 points
-TIER4_WEIGHT = 11  # earliness, 0..10 points
-TIER3_WEIGHT = 121  # stability, 0..2 points
-TIER2_WEIGHT = 363  # match quality, 0..15 points
+TIER4_WEIGHT = 11  # earliness, 0..100 points
+TIER3_WEIGHT = 1111  # stability, 0..2 points
+TIER2_WEIGHT = 3333  # match quality, 0..15 points
 
 
 def match_terms(request: CoachingRequest, coach: Coach) -> dict[str, float]:
@@ -81,7 +81,7 @@ def secondary_points(
 ) -> int:
     """Tiers 2-5 of one engagement as one integer (see the module docstring)."""
     tier3 = round(2 * kept(instance, request, coach, chain))
-    tier4 = round(10 * earliness(calendar, chain))
+    tier4 = round(100 * earliness(calendar, chain))
     tier5 = round(10 * spare_capacity(coach))
     return (
         TIER2_WEIGHT * match_points(request, coach) + TIER3_WEIGHT * tier3 + TIER4_WEIGHT * tier4 + TIER5_WEIGHT * tier5
