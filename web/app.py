@@ -7,7 +7,7 @@ import importlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -18,18 +18,28 @@ from web.extensions import csrf, login_manager
 from web.security import init_security_headers
 from web.unit_of_work import init_unit_of_work
 
-# Each module exposes `bp`; blueprints not written yet are skipped, so a later one
+# Each module exposes `bp` (or a list `blueprints`); blueprints not written yet are skipped, so a later one
 # (the supervisor pages, the JSON API) plugs in by existing.
 BLUEPRINTS = ("web.auth", "web.requests", "web.coach", "web.supervisor", "web.api")
 
 
 def _import_blueprint_module(name: str) -> Any:
     try:
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name == name:
             return None
         raise
+    # A folder without __init__.py yet is a namespace package: nothing to register.
+    return module if getattr(module, "__file__", None) else None
+
+
+def _blueprints_of(module: Any) -> list[Blueprint]:
+    if module is None:
+        return []
+    if hasattr(module, "blueprints"):
+        return list(module.blueprints)
+    return [module.bp]
 
 
 def localtime(value: dt.datetime, timezone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
@@ -59,8 +69,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     for name in BLUEPRINTS:
         module = _import_blueprint_module(name)
-        if module is not None:
-            app.register_blueprint(module.bp)
+        for blueprint in _blueprints_of(module):
+            app.register_blueprint(blueprint)
 
     @app.get("/")
     def home() -> ResponseReturnValue:

@@ -30,6 +30,7 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.services import outbox
+from scheduler.services.approval import assert_coach_free
 from scheduler.services.errors import Conflict
 from scheduler.services.transitions import change_status
 from scheduler.weekly import WEEKDAYS, from_time
@@ -260,5 +261,6 @@ def move_session(
         end_utc=chosen.end_utc,
         sequence=session.sequence + 1,
     )
+    assert_coach_free(db, session)
     outbox.enqueue_session_messages(db, session, outbox.REQUEST)
     return session

@@ -76,7 +76,7 @@ def db(web_database: Database) -> Iterator[Session]:
     engine.dispose()
 
 
-def csrf_token(client: FlaskClient, page: str = "/login") -> str:
+def csrf_token(client: FlaskClient, page: str = "/request") -> str:
     """The CSRF token of the client's session, read from a form as a browser would."""
     html = client.get(page).get_data(as_text=True)
     match = CSRF_FIELD.search(html)
@@ -84,7 +84,7 @@ def csrf_token(client: FlaskClient, page: str = "/login") -> str:
     return match.group(1)
 
 
-def post(client: FlaskClient, url: str, data: dict[str, object] | None = None, *, page: str = "/login"):  # type: ignore[no-untyped-def]
+def post(client: FlaskClient, url: str, data: dict[str, object] | None = None, *, page: str = "/request"):  # type: ignore[no-untyped-def]
     """POST a form with a valid CSRF token, as the page's form would."""
     return client.post(url, data={"csrf_token": csrf_token(client, page), **(data or {})})
 

@@ -1,0 +1,224 @@
+"""A coach keeps their own record true: profile, availability, capacity, answers to engagements.
+
+The calendar-feed link is `scheduler.services.feeds`'s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.models import (
+    AvailabilityException,
+    Coach,
+    CoachingSession,
+    Engagement,
+    EngagementStatus,
+    Programme,
+    RequestStatus,
+    SessionStatus,
+    utcnow,
+)
+from scheduler.services import outbox
+from scheduler.services.errors import InvalidInput, NotFound
+from scheduler.services.fields import as_int, as_list, valid_timezone
+from scheduler.services.roster import weekly_rules
+from scheduler.services.transitions import change_status
+from scheduler.weekly import WEEKDAYS, WindowError, format_weekly, from_time, parse_time, parse_weekly, to_time
+
+ACCEPTED = "accepted"
+DECLINED = "declined"
+
+
+def coach_for_user(db: Session, user_id: int) -> Coach:
+    """The coach record of a signed-in user, or NotFound."""
+    coach = db.scalar(select(Coach).where(Coach.user_id == user_id))
+    if coach is None:
+        raise NotFound("Your account is not linked to a coach. Ask the supervisor.")
+    return coach
+
+
+def update_profile(db: Session, coach: Coach, programme: Programme, data: Mapping[str, Any]) -> None:
+    """Name, timezone, languages and topics (the level is the supervisor's to set)."""
+    errors: dict[str, str] = {}
+    name = str(data.get("name") or "").strip()
+    if not name:
+        errors["name"] = "is required"
+    elif len(name) > 200:
+        errors["name"] = "is longer than 200 characters"
+    timezone = str(data.get("timezone") or "").strip()
+    if not valid_timezone(timezone):
+        errors["timezone"] = (
+            f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)" if timezone else "is required"
+        )
+    languages = list(dict.fromkeys(code.lower() for code in as_list(data.get("languages"))))
+    if not languages:
+        errors["languages"] = "choose at least one language"
+    elif programme.languages and (unknown := [c for c in languages if c not in programme.languages]):
+        errors["languages"] = f"{', '.join(unknown)}: not offered in this programme"
+    topics = list(dict.fromkeys(as_list(data.get("topics"))))
+    if not topics:
+        errors["topics"] = "choose at least one topic"
+    elif unknown := [t for t in topics if t not in programme.topics]:
+        errors["topics"] = f"{', '.join(unknown)}: not a topic of this programme"
+    if errors:
+        raise InvalidInput("The profile has problems.", errors)
+    coach.name, coach.timezone, coach.languages, coach.topics = name, timezone, languages, topics
+    db.flush()
+
+
+def weekly_windows(coach: Coach) -> dict[str, list[list[str]]]:
+    """The coach's weekly availability as `{"mon": [["09:00", "12:00"]]}` in their timezone."""
+    weekly: dict[str, list[list[str]]] = {}
+    for rule in sorted(coach.availability, key=lambda r: (r.weekday, r.start)):
+        weekly.setdefault(WEEKDAYS[rule.weekday], []).append([from_time(rule.start), from_time(rule.end)])
+    return weekly
+
+
+def set_weekly_availability(db: Session, coach: Coach, windows: Any) -> None:
+    """Replace the weekly pattern (text `mon 09:00-12:00; ...` or a mapping), in the coach's timezone."""
+    try:
+        weekly = parse_weekly(windows if windows is not None else "")
+    except WindowError as exc:
+        raise InvalidInput(f"The weekly availability cannot be read: {exc}", {"weekly": str(exc)}) from exc
+    coach.availability = weekly_rules(weekly)
+    db.flush()
+
+
+def add_exception(db: Session, coach: Coach, data: Mapping[str, Any]) -> AvailabilityException:
+    """A date whose availability replaces the weekly pattern: a span, or none at all."""
+    errors: dict[str, str] = {}
+    day: dt.date | None = None
+    raw_date = str(data.get("date") or "").strip()
+    try:
+        day = dt.date.fromisoformat(raw_date)
+    except ValueError:
+        errors["date"] = "must be a date YYYY-MM-DD" if raw_date else "is required"
+    available = str(data.get("available") or "no") == "yes"
+    start = end = None
+    if available:
+        times: dict[str, str] = {}
+        for name in ("start", "end"):
+            try:
+                times[name] = parse_time(str(data.get(name) or ""))
+            except WindowError as exc:
+                errors[name] = str(exc) if data.get(name) else "is required when you are available that day"
+        if len(times) == 2:
+            if times["end"] <= times["start"]:
+                errors["end"] = f"must be after the start {times['start']}"
+            start, end = to_time(times["start"]), to_time(times["end"])
+    if day is not None and any(e.date == day for e in coach.exceptions):
+        errors["date"] = f"{day.isoformat()} has an exception already: remove it first"
+    if errors:
+        raise InvalidInput("The date exception has problems.", errors)
+    assert day is not None
+    exception = AvailabilityException(date=day, start=start, end=end)
+    coach.exceptions.append(exception)
+    db.flush()
+    return exception
+
+
+def remove_exception(db: Session, coach: Coach, exception_id: int) -> None:
+    exception = next((e for e in coach.exceptions if e.id == exception_id), None)
+    if exception is None:
+        raise NotFound("That date exception is not one of yours.")
+    coach.exceptions.remove(exception)
+    db.flush()
+
+
+CAPACITY_FIELDS = {
+    "max_active_coachees": (0, 20),
+    "max_sessions_per_week": (0, 30),
+    "max_sessions_per_day": (0, 10),
+    "buffer_minutes": (0, 240),
+}
+
+
+def update_capacity(db: Session, coach: Coach, data: Mapping[str, Any]) -> None:
+    """Coachees at once, sessions per week and per day, buffer minutes between sessions."""
+    errors: dict[str, str] = {}
+    values = {
+        name: as_int(data.get(name), name, low, high, errors, getattr(coach, name))
+        for name, (low, high) in CAPACITY_FIELDS.items()
+    }
+    for name in CAPACITY_FIELDS:
+        if name not in errors and str(data.get(name) or "").strip() == "":
+            errors[name] = "is required"
+    if not errors and values["max_sessions_per_day"] > values["max_sessions_per_week"]:
+        errors["max_sessions_per_day"] = "cannot be more than the sessions per week"
+    if errors:
+        raise InvalidInput("The capacity has problems.", errors)
+    for name, value in values.items():
+        setattr(coach, name, value)
+    db.flush()
+
+
+def upcoming_sessions(db: Session, coach: Coach, *, now: dt.datetime | None = None) -> list[CoachingSession]:
+    """The coach's scheduled sessions that have not ended yet, in time order."""
+    now = now or utcnow()
+    return list(
+        db.scalars(
+            select(CoachingSession)
+            .where(
+                CoachingSession.coach_id == coach.id,
+                CoachingSession.status == SessionStatus.SCHEDULED.value,
+                CoachingSession.end_utc > now,
+            )
+            .order_by(CoachingSession.start_utc)
+        )
+    )
+
+
+def engagements_to_answer(db: Session, coach: Coach) -> list[Engagement]:
+    """Approved engagements the coach has not accepted or declined yet."""
+    return list(
+        db.scalars(
+            select(Engagement)
+            .where(
+                Engagement.coach_id == coach.id,
+                Engagement.status == EngagementStatus.APPROVED.value,
+                Engagement.coach_response.is_(None),
+            )
+            .order_by(Engagement.id)
+        )
+    )
+
+
+def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, accept: bool) -> Engagement:
+    """The coach accepts, or declines: then the sessions are cancelled and the request waits again."""
+    engagement = db.get(Engagement, engagement_id)
+    if engagement is None or engagement.coach_id != coach.id:
+        raise NotFound("That engagement is not one of yours.")
+    if engagement.coach_response is not None:
+        raise InvalidInput(
+            f"You have {engagement.coach_response} this engagement already.", {"response": "was given already"}
+        )
+    if accept:
+        change_status(
+            db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.APPROVED.value, coach_response=ACCEPTED
+        )
+        return engagement
+    change_status(
+        db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.DECLINED.value, coach_response=DECLINED
+    )
+    for session in engagement.sessions:
+        if session.status == SessionStatus.SCHEDULED.value:
+            change_status(
+                db, session, SessionStatus.SCHEDULED.value, SessionStatus.CANCELLED.value, sequence=session.sequence + 1
+            )
+            outbox.enqueue_session_messages(db, session, outbox.CANCEL)
+    request = engagement.request
+    # Back in the queue, and the solver will not propose this coach again.
+    request.excluded_coach_ids = sorted({*request.excluded_coach_ids, coach.id})
+    change_status(
+        db, request, (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value), RequestStatus.WAITING.value
+    )
+    return engagement
+
+
+def weekly_text(coach: Coach) -> str:
+    return format_weekly(weekly_windows(coach))

@@ -1,0 +1,7 @@
+"""Coach pages: sessions, engagements to answer, profile, availability, capacity, calendar feed."""
+
+from web.coach.views import bp, feeds_bp
+
+blueprints = [bp, feeds_bp]
+
+__all__ = ["blueprints", "bp"]
