@@ -70,6 +70,16 @@ def _zone_for(tzid: str | None, events: Sequence[SessionEvent]) -> tuple[ZoneInf
     return ZoneInfo(tzid), component
 
 
+def _unambiguous(instant: dt.datetime, zone: ZoneInfo) -> bool:
+    """Whether the local wall time names this instant alone.
+
+    In the hour repeated when clocks go back, a local time is read as its first
+    occurrence (RFC 5545 3.3.5), so an instant in the second one must be written in UTC.
+    """
+    first_reading = instant.astimezone(zone).replace(fold=0)
+    return first_reading.astimezone(dt.UTC) == instant.astimezone(dt.UTC)
+
+
 def _event(
     source: SessionEvent,
     *,
@@ -82,8 +92,10 @@ def _event(
     event.add("UID", source.uid)
     event.add("SEQUENCE", source.sequence)
     event.add("DTSTAMP", dtstamp.astimezone(dt.UTC))
-    start = source.start_utc.astimezone(zone) if zone else source.start_utc.astimezone(dt.UTC)
-    end = source.end_utc.astimezone(zone) if zone else source.end_utc.astimezone(dt.UTC)
+    if zone is not None and not (_unambiguous(source.start_utc, zone) and _unambiguous(source.end_utc, zone)):
+        zone = None
+    start = source.start_utc.astimezone(zone or dt.UTC)
+    end = source.end_utc.astimezone(zone or dt.UTC)
     event.add("DTSTART", start)
     event.add("DTEND", end)
     event.add("SUMMARY", source.summary)

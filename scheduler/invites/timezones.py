@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 
+EPOCH_YEAR = 1970
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
@@ -156,7 +157,7 @@ def vtimezone(tzid: str, first: dt.datetime, last: dt.datetime) -> Timezone | No
         instant = dt.datetime(first_year, 1, 1, tzinfo=dt.UTC)
         offset = _offset(zone, instant)
         standard = TimezoneStandard()
-        standard.add("DTSTART", dt.datetime(1970, 1, 1))
+        standard.add("DTSTART", dt.datetime(EPOCH_YEAR, 1, 1))
         standard.add("TZOFFSETFROM", offset)
         standard.add("TZOFFSETTO", offset)
         standard.add("TZNAME", instant.astimezone(zone).tzname() or _fmt_offset(offset))
@@ -164,8 +165,10 @@ def vtimezone(tzid: str, first: dt.datetime, last: dt.datetime) -> Timezone | No
         return component
     for rule in rules:
         observance = TimezoneDaylight() if rule.offset_to > rule.offset_from else TimezoneStandard()
-        # DTSTART is the first onset (wall time in the old offset) and matches the RRULE.
-        observance.add("DTSTART", rule.local_onset(first_year))
+        # DTSTART is the rule's onset in 1970 (wall time in the old offset), as Outlook and
+        # Mozilla write it: it matches the RRULE, and parsers that probe years before the
+        # session (vobject looks at 2000-2020) still see the zone's summer time.
+        observance.add("DTSTART", rule.local_onset(EPOCH_YEAR))
         observance.add("TZOFFSETFROM", rule.offset_from)
         observance.add("TZOFFSETTO", rule.offset_to)
         observance.add("TZNAME", rule.name)

@@ -1,0 +1,88 @@
+"""The e-mails: MIME shape, calendar bytes kept exactly, each person's timezone and language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import icalendar
+
+from config.settings import Settings
+from scheduler.db import Database
+from scheduler.invites import calendar as ical
+from scheduler.invites.i18n import format_span, translations
+from scheduler.invites.mail import Letter, compose
+from scheduler.services import delivery, outbox
+from tests.scheduler.conftest import Sessions
+from tests.scheduler.invite_checks import assert_invitation_shape, calendar_bytes, only_event
+
+START = dt.datetime(2027, 3, 29, 8, 0, tzinfo=dt.UTC)  # Monday after Europe's change, before none in America
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    message = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_compose_keeps_the_calendar_bytes_exactly_and_uses_crlf() -> None:
+    event = ical.SessionEvent(
+        uid="0123456789abcdef0123456789abcdef@coaching-scheduler", sequence=0, start_utc=START,
+        end_utc=START + dt.timedelta(hours=1), summary="Coaching session with Zoë " + "é" * 80,
+        description="ü" * 200, organizer_email="organiser@programme.example", organizer_name="Programme",
+    )
+    calendar = ical.session_calendar(event, ical.REQUEST, tzid="Europe/Brussels", dtstamp=START)
+    raw = compose(
+        Letter("Invitation: Zoë", ["Hello Zoë,", "line one\nline two"], "https://coaching.example/r/t", "Link:"),
+        sender="coaching@programme.example", sender_name="Coaching Programme", recipient="zoe@members.example",
+        recipient_name="Zoë Ærø", message_id="<abc@programme.example>", date=START, calendar=calendar,
+        method="REQUEST", language="en",
+    )
+    assert raw.count(b"\n") == raw.count(b"\r\n")
+    assert b"Content-Type: text/calendar; method=REQUEST; charset=UTF-8\r\n" in raw
+    assert b"Content-Transfer-Encoding: base64" in raw
+    message = _parse(raw)
+    assert_invitation_shape(message, "REQUEST")
+    assert calendar_bytes(message) == calendar
+    assert message["To"].addresses[0].display_name == "Zoë Ærø"
+    assert message["Subject"] == "Invitation: Zoë"
+    html = message.get_body(("html",))
+    assert html is not None and '<a href="https://coaching.example/r/t">' in html.get_content()
+
+
+def test_compose_without_calendar_is_text_and_html_only() -> None:
+    raw = compose(Letter("Reminder", ["Hi"]), sender="a@programme.example", sender_name=None,
+                  recipient="b@members.example", recipient_name=None, message_id="<x@programme.example>", date=START)
+    message = _parse(raw)
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_each_person_reads_the_time_in_their_own_zone(
+    sqlite_db: Database, file_settings: Settings, sessions: Sessions
+) -> None:
+    with sqlite_db.sessions() as db, db.begin():
+        session = sessions.add(db, START, coach_tz="Europe/Brussels", coachee_tz="America/Los_Angeles")
+        outbox.enqueue_session_messages(db, session, outbox.REQUEST)
+    assert delivery.deliver_all_pending(sqlite_db, file_settings) == (2, 0)
+    messages = {}
+    for path in Path(file_settings.mail_dir).glob("*.eml"):
+        message = _parse(path.read_bytes())
+        messages[message["To"].addresses[0].username.rstrip("0123456789")] = message
+    coach, coachee = messages["coach"], messages["coachee"]
+    coach_text = coach.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    coachee_text = coachee.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Monday 29 March 2027, 10:00–11:00 (Europe/Brussels)" in coach_text
+    assert "Monday 29 March 2027, 01:00–02:00 (America/Los_Angeles)" in coachee_text
+    _, coach_event = only_event(coach)
+    _, coachee_event = only_event(coachee)
+    assert coach_event["DTSTART"].params["TZID"] == "Europe/Brussels"
+    assert coachee_event["DTSTART"].params["TZID"] == "America/Los_Angeles"
+    assert coach_event.decoded("DTSTART") == coachee_event.decoded("DTSTART") == START
+    assert len(icalendar.Calendar.from_ical(calendar_bytes(coachee)).walk("VTIMEZONE")) == 1
+
+
+def test_strings_go_through_gettext_with_english_fallback() -> None:
+    assert translations("xx").gettext("Coaching session") == "Coaching session"
+    assert format_span(START, START + dt.timedelta(hours=1), "UTC", "fr") == "Monday 29 March 2027, 08:00–09:00 (UTC)"
