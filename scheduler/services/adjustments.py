@@ -1,0 +1,123 @@
+"""The supervisor steers the solver: pin a request to a coach, forbid a coach for a request, reassign.
+
+Each change is recorded on the request (`pinned_coach_id`, `excluded_coach_ids`), which
+the translator passes to the solver, so it lasts across solves. A draft the change
+contradicts is withdrawn at once, so it cannot be approved by mistake; the rest of the
+draft stays as it is and, passed to the solver as `current`, is kept on re-solve
+(minimal change). The caller queues the re-solve (`solving.queue_solve`) and commits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from scheduler.models import (
+    Coach,
+    CoachingRequest,
+    CoachingSession,
+    Engagement,
+    EngagementStatus,
+    Programme,
+    RequestStatus,
+    SessionStatus,
+)
+from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.transitions import change_status
+
+
+def waiting_request(db: Session, programme: Programme, request_id: int) -> CoachingRequest:
+    """Request `request_id` of this programme, still waiting (only waiting requests are solved)."""
+    request = db.get(CoachingRequest, request_id)
+    if request is None or request.programme_id != programme.id:
+        raise NotFound(f"There is no request {request_id} in this programme.")
+    if request.status != RequestStatus.WAITING.value:
+        raise Conflict(f"Request {request_id} is {request.status}, no longer waiting: it cannot be re-planned.")
+    return request
+
+
+def programme_coach(db: Session, programme: Programme, coach_id: object, *, field: str = "coach_id") -> Coach:
+    """Coach `coach_id` of this programme; InvalidInput naming `field` otherwise."""
+    try:
+        number = int(str(coach_id))
+    except (TypeError, ValueError):
+        raise InvalidInput("Choose a coach.", {field: "must be a coach's id"}) from None
+    coach = db.get(Coach, number)
+    if coach is None or coach.programme_id != programme.id:
+        raise InvalidInput(
+            f"There is no coach {number} in this programme.", {field: "is not a coach of this programme"}
+        )
+    return coach
+
+
+def current_draft(request: CoachingRequest) -> Engagement | None:
+    return next((e for e in request.engagements if e.status == EngagementStatus.DRAFT.value), None)
+
+
+def withdraw_draft(db: Session, engagement: Engagement) -> None:
+    """Take a draft engagement out of the plan (superseded), with its draft sessions."""
+    db.execute(
+        delete(CoachingSession).where(
+            CoachingSession.engagement_id == engagement.id, CoachingSession.status == SessionStatus.DRAFT.value
+        )
+    )
+    change_status(db, engagement, EngagementStatus.DRAFT.value, EngagementStatus.SUPERSEDED.value)
+    db.expire(engagement, ["sessions"])
+
+
+def pin(db: Session, programme: Programme, request_id: int, coach_id: object) -> CoachingRequest:
+    """The request may only go to this coach (and the coach is no longer forbidden for it)."""
+    request = waiting_request(db, programme, request_id)
+    coach = programme_coach(db, programme, coach_id)
+    if not coach.active:
+        raise InvalidInput(f"{coach.name} is deactivated.", {"coach_id": "is deactivated; reactivate the coach first"})
+    request.pinned_coach_id = coach.id
+    request.excluded_coach_ids = [c for c in request.excluded_coach_ids if c != coach.id]
+    draft = current_draft(request)
+    if draft is not None and draft.coach_id != coach.id:
+        withdraw_draft(db, draft)
+    db.flush()
+    return request
+
+
+def unpin(db: Session, programme: Programme, request_id: int) -> CoachingRequest:
+    request = waiting_request(db, programme, request_id)
+    request.pinned_coach_id = None
+    db.flush()
+    return request
+
+
+def forbid(db: Session, programme: Programme, request_id: int, coach_id: object) -> CoachingRequest:
+    """The request must not go to this coach; a pin to them is lifted and their draft withdrawn."""
+    request = waiting_request(db, programme, request_id)
+    coach = programme_coach(db, programme, coach_id)
+    if coach.id not in request.excluded_coach_ids:
+        request.excluded_coach_ids = [*request.excluded_coach_ids, coach.id]
+    if request.pinned_coach_id == coach.id:
+        request.pinned_coach_id = None
+    draft = current_draft(request)
+    if draft is not None and draft.coach_id == coach.id:
+        withdraw_draft(db, draft)
+    db.flush()
+    return request
+
+
+def allow(db: Session, programme: Programme, request_id: int, coach_id: object) -> CoachingRequest:
+    """Lift a forbid."""
+    request = waiting_request(db, programme, request_id)
+    coach = programme_coach(db, programme, coach_id)
+    request.excluded_coach_ids = [c for c in request.excluded_coach_ids if c != coach.id]
+    db.flush()
+    return request
+
+
+def reassign(db: Session, programme: Programme, request_id: int, to_coach_id: object = None) -> CoachingRequest:
+    """Move a drafted request away from its coach: pinned to `to_coach_id` when given, else the
+    current draft's coach is forbidden and the solver chooses another."""
+    request = waiting_request(db, programme, request_id)
+    if to_coach_id not in (None, ""):
+        return pin(db, programme, request_id, to_coach_id)
+    draft = current_draft(request)
+    if draft is None:
+        raise Conflict(f"Request {request_id} has no coach in the draft to move it from; pin it to a coach instead.")
+    return forbid(db, programme, request_id, draft.coach_id)

@@ -1,0 +1,165 @@
+"""The supervisor's view of the queue and of the draft plan: who waits, what the solver proposes and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.models import Coach, CoachingRequest, Engagement, Programme, SolveRun, utcnow
+from scheduler.services.solving import draft_engagements, latest_run
+from scheduler.translator import waiting_requests
+
+# The solver's score terms (solver contract, objective tiers 2-5), in words.
+SCORE_LABELS = {
+    "topics": "Topics shared",
+    "language": "Coachee's first language",
+    "preferred_coach": "Coach the coachee asked for",
+    "kept": "Kept from the previous draft",
+    "earliness": "How soon it starts (1 = as early as possible)",
+    "fairness": "Coach's spare capacity before this plan",
+}
+_COACH_REF = re.compile(r"\bc(\d+)\b")
+
+
+@dataclass
+class QueueEntry:
+    request: CoachingRequest
+    position: int
+    waiting: dt.timedelta
+    draft: Engagement | None
+    pinned_coach: Coach | None
+    excluded_coaches: list[Coach]
+
+    @property
+    def waiting_days(self) -> int:
+        return self.waiting.days
+
+
+def _coach_names(db: Session, programme: Programme) -> dict[int, Coach]:
+    return {c.id: c for c in db.scalars(select(Coach).where(Coach.programme_id == programme.id))}
+
+
+def request_queue(db: Session, programme: Programme, *, now: dt.datetime | None = None) -> list[QueueEntry]:
+    """Waiting requests in the solver's order (priority, then longest waiting), with their draft if any."""
+    now = now or utcnow()
+    coaches = _coach_names(db, programme)
+    drafts = {e.request_id: e for e in draft_engagements(db, programme)}
+    return [
+        QueueEntry(
+            request=r,
+            position=position,
+            waiting=max(dt.timedelta(0), now - r.submitted_at),
+            draft=drafts.get(r.id),
+            pinned_coach=coaches.get(r.pinned_coach_id) if r.pinned_coach_id else None,
+            excluded_coaches=[coaches[c] for c in r.excluded_coach_ids if c in coaches],
+        )
+        for position, r in enumerate(waiting_requests(db, programme), start=1)
+    ]
+
+
+@dataclass
+class DraftAssignment:
+    engagement: Engagement
+    terms: list[tuple[str, str, float]]  # (key, label, value)
+    explanation: list[str]
+
+
+@dataclass
+class UnservedRequest:
+    request: CoachingRequest
+    reasons: list[str]
+
+
+@dataclass
+class DraftReview:
+    run: SolveRun | None
+    assignments: list[DraftAssignment]
+    unserved: list[UnservedRequest]
+    coaches: dict[int, Coach] = field(default_factory=dict)
+
+
+def explain_assignment(engagement: Engagement) -> list[str]:
+    """Why this coach for this request, in words, from the request, the coach and the solver's score."""
+    request, coach, score = engagement.request, engagement.coach, engagement.score or {}
+    out = []
+    shared = [t for t in request.topics if t in coach.topics]
+    out.append(f"Shares the topics {', '.join(shared)}." if shared else "Shares none of the requested topics.")
+    spoken = [lang for lang in request.languages if lang in coach.languages]
+    if spoken:
+        first = " (the coachee's first choice)" if spoken[0] == request.languages[0] else ""
+        out.append(f"Speaks {spoken[0]}{first}.")
+    if coach.id in request.preferred_coach_ids:
+        out.append("A coach the coachee asked for.")
+    if request.pinned_coach_id == coach.id:
+        out.append("Pinned to this coach by the supervisor.")
+    kept = score.get("kept")
+    if kept == 1:
+        out.append("Unchanged from the previous draft.")
+    elif kept == 0.5:
+        out.append("Same coach as the previous draft, new times.")
+    if "earliness" in score:
+        out.append(
+            f"Starts {'early' if score['earliness'] >= 0.5 else 'later'} in the horizon "
+            f"(earliness {score['earliness']:g})."
+        )
+    return out
+
+
+def name_coaches(text: str, coaches: dict[int, Coach]) -> str:
+    """The solver's reasons name coaches by id (`c12`); a person reads names."""
+
+    def name(match: re.Match[str]) -> str:
+        coach = coaches.get(int(match.group(1)))
+        return coach.name if coach is not None else match.group(0)
+
+    return _COACH_REF.sub(name, text)
+
+
+def draft_review(db: Session, programme: Programme) -> DraftReview:
+    """The current draft: each assignment with its score terms and explanation, and each waiting
+    request without one, with the latest run's reasons."""
+    coaches = _coach_names(db, programme)
+    drafts = draft_engagements(db, programme)
+    assignments = [
+        DraftAssignment(
+            engagement=e,
+            terms=[(k, SCORE_LABELS.get(k, k.replace("_", " ").capitalize()), v) for k, v in (e.score or {}).items()],
+            explanation=explain_assignment(e),
+        )
+        for e in drafts
+    ]
+    run = latest_run(db, programme)
+    drafted = {e.request_id for e in drafts}
+    reasons_of: dict[int, list[str]] = {}
+    done = run if run is not None and run.status == "done" else _latest_done(db, programme)
+    if done is not None:
+        for item in done.unassigned or []:
+            reasons_of[int(item["request_id"])] = [name_coaches(str(r), coaches) for r in item.get("reasons", [])]
+    unserved = [
+        UnservedRequest(r, reasons_of.get(r.id, ["not in a solve yet: run the solver"]))
+        for r in waiting_requests(db, programme)
+        if r.id not in drafted
+    ]
+    return DraftReview(run, assignments, unserved, coaches)
+
+
+def _latest_done(db: Session, programme: Programme) -> SolveRun | None:
+    return db.scalar(
+        select(SolveRun)
+        .where(SolveRun.programme_id == programme.id, SolveRun.status == "done")
+        .order_by(SolveRun.id.desc())
+        .limit(1)
+    )
+
+
+def recent_runs(db: Session, programme: Programme, limit: int = 20) -> list[SolveRun]:
+    """The programme's latest solve runs, newest first."""
+    return list(
+        db.scalars(
+            select(SolveRun).where(SolveRun.programme_id == programme.id).order_by(SolveRun.id.desc()).limit(limit)
+        )
+    )

@@ -1,0 +1,233 @@
+"""The supervisor manages coaches: invite, set level and supervisor, deactivate and reactivate.
+
+Accounts, passwords and invitation tokens are `scheduler.services.accounts`'; coach
+details are read by `roster.parse_coach_input` (the same rules as CSV import). An
+invitation is an outbox NOTICE carrying the set-password token, sent by the outbox
+worker like every other message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from scheduler.models import (
+    Coach,
+    CoachingRequest,
+    CoachingSession,
+    Engagement,
+    EngagementStatus,
+    Level,
+    OutboxMessage,
+    Programme,
+    Role,
+    SessionStatus,
+    Supervisor,
+    User,
+    utcnow,
+)
+from scheduler.services import accounts, roster
+from scheduler.services.adjustments import withdraw_draft
+from scheduler.services.errors import Conflict, InvalidInput, NotFound
+
+NOTICE = "NOTICE"
+COACH_INVITATION = "coach-invitation"
+LEVELS = [level.value for level in Level]
+
+
+@dataclass(frozen=True)
+class Invitation:
+    coach: Coach
+    user: User
+    token: str  # only for the message: it is stored hashed
+
+    @property
+    def path(self) -> str:
+        return f"/set-password/{self.token}"
+
+
+def list_coaches(db: Session, programme: Programme) -> list[Coach]:
+    return list(
+        db.scalars(
+            select(Coach)
+            .where(Coach.programme_id == programme.id)
+            .options(selectinload(Coach.supervisor))
+            .order_by(Coach.active.desc(), Coach.name, Coach.id)
+        )
+    )
+
+
+def list_supervisors(db: Session, programme: Programme) -> list[Supervisor]:
+    return list(db.scalars(select(Supervisor).where(Supervisor.programme_id == programme.id).order_by(Supervisor.name)))
+
+
+def get_coach(db: Session, programme: Programme, coach_id: int) -> Coach:
+    coach = db.get(Coach, coach_id)
+    if coach is None or coach.programme_id != programme.id:
+        raise NotFound(f"There is no coach {coach_id} in this programme.")
+    return coach
+
+
+def _supervisor(db: Session, programme: Programme, value: Any, errors: dict[str, str]) -> Supervisor | None:
+    if value in (None, ""):
+        return None
+    try:
+        supervisor = db.get(Supervisor, int(value))
+    except (TypeError, ValueError):
+        supervisor = None
+    if supervisor is None or supervisor.programme_id != programme.id:
+        errors["supervisor_id"] = "is not a supervisor of this programme"
+        return None
+    return supervisor
+
+
+def has_password(db: Session, coach: Coach) -> bool:
+    user = db.get(User, coach.user_id) if coach.user_id else None
+    return user is not None and user.password_hash is not None
+
+
+def invite_coach(db: Session, programme: Programme, data: Mapping[str, Any]) -> Invitation:
+    """A new coach with an account without a password, and an invitation to set one."""
+    errors: dict[str, str] = {}
+    values = dict(data)
+    supervisor = _supervisor(db, programme, values.pop("supervisor_id", None), errors)
+    values["supervisor_email"] = supervisor.email if supervisor else values.get("supervisor_email")
+    try:
+        clean = roster.parse_coach_input(db, programme, values)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+        clean = {}
+    if "supervisor_email" in errors:
+        errors["supervisor_id"] = errors.pop("supervisor_email")
+    email = str(values.get("email") or "").strip()
+    if "email" not in errors and (
+        db.scalar(select(User.id).where(func.lower(User.email) == email.lower())) is not None
+        or db.scalar(select(Coach.id).where(func.lower(Coach.email) == email.lower())) is not None
+    ):
+        errors["email"] = "already has an account"
+    if errors:
+        raise InvalidInput("The coach was not invited: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    user = accounts.create_user(db, clean["email"], Role.COACH.value)
+    coach = roster.add_coach(db, programme, clean)
+    coach.user_id = user.id
+    token = accounts.invite_user(db, user)
+    _enqueue_invitation(db, coach, user, token)
+    db.flush()
+    return Invitation(coach, user, token)
+
+
+def resend_invitation(db: Session, programme: Programme, coach_id: int) -> Invitation:
+    """A fresh invitation (older ones stop working) for a coach who has not set a password yet."""
+    coach = get_coach(db, programme, coach_id)
+    user = db.get(User, coach.user_id) if coach.user_id else None
+    if user is None:
+        user = accounts.create_user(db, coach.email, Role.COACH.value)
+        coach.user_id = user.id
+    elif user.password_hash is not None:
+        raise Conflict(f"{coach.name} has set a password already; they can sign in.")
+    if not coach.active:
+        raise Conflict(f"{coach.name} is deactivated; reactivate them first.")
+    token = accounts.invite_user(db, user)
+    _enqueue_invitation(db, coach, user, token)
+    db.flush()
+    return Invitation(coach, user, token)
+
+
+def _enqueue_invitation(db: Session, coach: Coach, user: User, token: str) -> OutboxMessage:
+    # As with the coachee's link, the token travels in the payload until the mail is sent.
+    prefix = f"u{user.id}:{coach.email.lower()}:{NOTICE}:"
+    sequence = (
+        db.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedupe_key.startswith(prefix)))
+        or 0
+    )
+    message = OutboxMessage(
+        recipient=coach.email,
+        recipient_role="coach",
+        kind=NOTICE,
+        sequence=sequence,
+        payload={"template": COACH_INVITATION, "name": coach.name, "token": token, "path": f"/set-password/{token}"},
+        dedupe_key=f"{prefix}{sequence}",
+    )
+    db.add(message)
+    return message
+
+
+def set_level(db: Session, programme: Programme, coach_id: int, level: Any, supervisor_id: Any = None) -> Coach:
+    """Set a coach's level and supervisor; a trainee needs a supervisor."""
+    coach = get_coach(db, programme, coach_id)
+    errors: dict[str, str] = {}
+    level = str(level or "").strip().lower()
+    if level not in LEVELS:
+        errors["level"] = f"must be one of {', '.join(LEVELS)}"
+    supervisor = _supervisor(db, programme, supervisor_id, errors)
+    if level == Level.TRAINEE.value and supervisor is None and "supervisor_id" not in errors:
+        errors["supervisor_id"] = "a trainee coach needs a supervisor"
+    if errors:
+        raise InvalidInput(f"{coach.name}'s level was not changed.", errors)
+    coach.level = level
+    coach.supervisor_id = supervisor.id if supervisor else None
+    db.flush()
+    return coach
+
+
+def upcoming_sessions(db: Session, coach: Coach) -> list[CoachingSession]:
+    return list(
+        db.scalars(
+            select(CoachingSession)
+            .where(
+                CoachingSession.coach_id == coach.id,
+                CoachingSession.status == SessionStatus.SCHEDULED.value,
+                CoachingSession.start_utc >= utcnow(),
+            )
+            .order_by(CoachingSession.start_utc)
+        )
+    )
+
+
+def deactivate(db: Session, programme: Programme, coach_id: int) -> list[CoachingSession]:
+    """The coach gets no new requests and cannot sign in; their drafts are withdrawn.
+
+    Returns their upcoming scheduled sessions, which stay: the supervisor decides about them.
+    """
+    coach = get_coach(db, programme, coach_id)
+    coach.active = False
+    user = db.get(User, coach.user_id) if coach.user_id else None
+    if user is not None:
+        user.active = False
+        accounts.revoke_api_token(db, user)
+    drafts = db.scalars(
+        select(Engagement)
+        .join(CoachingRequest)
+        .where(Engagement.coach_id == coach.id, Engagement.status == EngagementStatus.DRAFT.value)
+    )
+    for engagement in list(drafts):
+        withdraw_draft(db, engagement)
+    db.flush()
+    return upcoming_sessions(db, coach)
+
+
+def reactivate(db: Session, programme: Programme, coach_id: int) -> Coach:
+    coach = get_coach(db, programme, coach_id)
+    coach.active = True
+    user = db.get(User, coach.user_id) if coach.user_id else None
+    if user is not None:
+        user.active = True
+    db.flush()
+    return coach
+
+
+__all__ = [
+    "Invitation",
+    "deactivate",
+    "get_coach",
+    "invite_coach",
+    "list_coaches",
+    "list_supervisors",
+    "reactivate",
+    "resend_invitation",
+    "set_level",
+]

@@ -1,0 +1,416 @@
+"""What the supervisor watches: the supervision ledger, coaches' weekly load, the calendar of sessions.
+
+Read-only views over the programme. The rules are those the solver enforces (hard rules
+5, 9 and 10 of the solver contract), so the ledger says in advance who the solver will
+not be able to use, and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from scheduler.models import (
+    Coach,
+    CoachingRequest,
+    CoachingSession,
+    Engagement,
+    EngagementStatus,
+    Level,
+    Programme,
+    SessionStatus,
+    Supervisor,
+    utcnow,
+)
+from scheduler.services.errors import InvalidInput
+from scheduler.services.fields import valid_timezone
+from scheduler.translator import OPEN_REQUEST_STATES
+
+LIVE_SESSION_STATES = (SessionStatus.SCHEDULED.value, SessionStatus.DRAFT.value)
+
+
+def max_hours_for(programme: Programme, level: str) -> float:
+    """Most coaching hours a coach of `level` may give between two supervisions."""
+    return {
+        Level.TRAINEE.value: programme.max_hours_trainee,
+        Level.ACCREDITED.value: programme.max_hours_accredited,
+        Level.SENIOR.value: programme.max_hours_senior,
+    }.get(level, programme.max_hours_accredited)
+
+
+def _hours(session: CoachingSession) -> float:
+    return (session.end_utc - session.start_utc).total_seconds() / 3600
+
+
+def _coaches(db: Session, programme: Programme, *, include_inactive: bool = True) -> list[Coach]:
+    query = (
+        select(Coach)
+        .where(Coach.programme_id == programme.id)
+        .options(selectinload(Coach.availability), selectinload(Coach.supervisor))
+        .order_by(Coach.name, Coach.id)
+    )
+    if not include_inactive:
+        query = query.where(Coach.active.is_(True))
+    return list(db.scalars(query))
+
+
+def _open_engagements(db: Session, programme: Programme) -> list[Engagement]:
+    """Approved engagements whose request is still open, and the current draft."""
+    return list(
+        db.scalars(
+            select(Engagement)
+            .join(CoachingRequest)
+            .where(
+                CoachingRequest.programme_id == programme.id,
+                (
+                    (Engagement.status == EngagementStatus.APPROVED.value)
+                    & CoachingRequest.status.in_(OPEN_REQUEST_STATES)
+                )
+                | (Engagement.status == EngagementStatus.DRAFT.value),
+            )
+            .options(selectinload(Engagement.sessions))
+        )
+    )
+
+
+@dataclass
+class CoachSupervision:
+    """One coach's line in the ledger."""
+
+    coach: Coach
+    max_hours: float
+    recorded_hours: float  # coached since the last supervision, as recorded
+    booked_hours: float  # approved sessions still to come before the next supervision
+    draft_hours: float  # sessions of the current draft before the next supervision
+    active_coachees: int
+    blocked_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def committed_hours(self) -> float:
+        return self.recorded_hours + self.booked_hours
+
+    @property
+    def remaining_hours(self) -> float:
+        return max(0.0, self.max_hours - self.committed_hours)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blocked_reasons)
+
+
+@dataclass
+class SupervisorLoad:
+    """A supervisor's trainee engagements against their maximum."""
+
+    supervisor: Supervisor
+    trainees: list[Coach]
+    active_trainee_engagements: int
+    draft_trainee_engagements: int
+
+    @property
+    def max(self) -> int:
+        return self.supervisor.max_trainee_engagements
+
+    @property
+    def full(self) -> bool:
+        return self.active_trainee_engagements >= self.supervisor.max_trainee_engagements
+
+
+@dataclass
+class SupervisionLedger:
+    coaches: list[CoachSupervision]
+    supervisors: list[SupervisorLoad]
+
+    @property
+    def blocked(self) -> list[CoachSupervision]:
+        return [line for line in self.coaches if line.blocked]
+
+
+def supervision_ledger(db: Session, programme: Programme, *, now: dt.datetime | None = None) -> SupervisionLedger:
+    """Hours since supervision per coach against their level's maximum, trainee engagements per
+    supervisor against theirs, and every coach the solver cannot give a new request to, with why.
+
+    Hours already coached are those recorded on the coach; approved sessions still to come
+    (before the next supervision, if one is planned) are added to them, as the solver adds
+    the hours of the sessions it plans.
+    """
+    now = now or utcnow()
+    coaches = _coaches(db, programme)
+    engagements = _open_engagements(db, programme)
+    by_id = {coach.id: coach for coach in coaches}
+    booked: dict[int, float] = defaultdict(float)
+    drafted: dict[int, float] = defaultdict(float)
+    active: dict[int, int] = defaultdict(int)
+    trainee_active: dict[int, int] = defaultdict(int)
+    trainee_draft: dict[int, int] = defaultdict(int)
+    for engagement in engagements:
+        coach = by_id.get(engagement.coach_id)
+        if coach is None:
+            continue
+        is_draft = engagement.status == EngagementStatus.DRAFT.value
+        if not is_draft:
+            active[coach.id] += 1
+        if coach.level == Level.TRAINEE.value and coach.supervisor_id is not None:
+            (trainee_draft if is_draft else trainee_active)[coach.supervisor_id] += 1
+        for session in engagement.sessions:
+            if session.status not in LIVE_SESSION_STATES or session.start_utc < now:
+                continue
+            if coach.next_supervision is not None and session.start_utc >= coach.next_supervision:
+                continue
+            (drafted if is_draft else booked)[coach.id] += _hours(session)
+
+    supervisors = list(
+        db.scalars(select(Supervisor).where(Supervisor.programme_id == programme.id).order_by(Supervisor.name))
+    )
+    loads = [
+        SupervisorLoad(
+            supervisor=s,
+            trainees=[c for c in coaches if c.supervisor_id == s.id and c.level == Level.TRAINEE.value],
+            active_trainee_engagements=trainee_active[s.id],
+            draft_trainee_engagements=trainee_draft[s.id],
+        )
+        for s in supervisors
+    ]
+    load_of = {load.supervisor.id: load for load in loads}
+    session_hours = programme.session_minutes / 60
+
+    lines = []
+    for coach in coaches:
+        line = CoachSupervision(
+            coach=coach,
+            max_hours=max_hours_for(programme, coach.level),
+            recorded_hours=coach.coaching_hours_since_supervision,
+            booked_hours=round(booked[coach.id], 2),
+            draft_hours=round(drafted[coach.id], 2),
+            active_coachees=active[coach.id],
+        )
+        line.blocked_reasons = _blocked_reasons(line, load_of, session_hours)
+        lines.append(line)
+    return SupervisionLedger(lines, loads)
+
+
+def _blocked_reasons(line: CoachSupervision, load_of: dict[int, SupervisorLoad], session_hours: float) -> list[str]:
+    coach = line.coach
+    reasons = []
+    if not coach.active:
+        reasons.append("deactivated")
+    if line.remaining_hours < session_hours:
+        when = f" before the supervision on {coach.next_supervision:%Y-%m-%d}" if coach.next_supervision else ""
+        reasons.append(
+            f"supervision ratio: {line.committed_hours:g} of {line.max_hours:g} hours used{when}; "
+            "plan a supervision before more sessions"
+        )
+    if coach.level == Level.TRAINEE.value:
+        load = load_of.get(coach.supervisor_id) if coach.supervisor_id is not None else None
+        if load is None:
+            reasons.append("trainee without a supervisor: set one under Coaches")
+        elif load.full:
+            reasons.append(
+                f"supervisor {load.supervisor.name} is full: {load.active_trainee_engagements} of "
+                f"{load.max} trainee engagements"
+            )
+    if line.active_coachees >= coach.max_active_coachees:
+        reasons.append(f"at capacity: {line.active_coachees} of {coach.max_active_coachees} coachees at once")
+    if coach.max_sessions_per_week == 0 or coach.max_sessions_per_day == 0:
+        reasons.append("session cap is 0")
+    if not coach.availability:
+        reasons.append("no weekly availability")
+    return reasons
+
+
+# --- load: sessions per ISO week against the cap ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Week:
+    """An ISO week: (year, number) and its Monday."""
+
+    year: int
+    number: int
+    monday: dt.date
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.year, self.number)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-W{self.number:02d}"
+
+
+@dataclass
+class WeekLoad:
+    week: Week
+    scheduled: int
+    draft: int
+    cap: int
+
+    @property
+    def total(self) -> int:
+        return self.scheduled + self.draft
+
+    @property
+    def over(self) -> bool:
+        return self.total > self.cap
+
+    @property
+    def percent(self) -> int:
+        """Share of the cap in use, 0-100 (capped, for drawing a bar)."""
+        if self.cap <= 0:
+            return 100 if self.total else 0
+        return min(100, round(100 * self.total / self.cap))
+
+
+@dataclass
+class CoachLoad:
+    coach: Coach
+    weeks: list[WeekLoad]
+
+    @property
+    def peak(self) -> int:
+        return max((w.total for w in self.weeks), default=0)
+
+
+@dataclass
+class LoadChart:
+    weeks: list[Week]
+    coaches: list[CoachLoad]
+
+
+def horizon_weeks(programme: Programme) -> list[Week]:
+    """The ISO weeks the programme's horizon touches, in order."""
+    monday = programme.horizon_start - dt.timedelta(days=programme.horizon_start.weekday())
+    weeks = []
+    while monday <= programme.horizon_end:
+        year, number, _ = monday.isocalendar()
+        weeks.append(Week(year, number, monday))
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+def coach_load(db: Session, programme: Programme, *, include_drafts: bool = True) -> LoadChart:
+    """Sessions per ISO week of each active coach (in the coach's own timezone, as the cap counts them)."""
+    weeks = horizon_weeks(programme)
+    coaches = _coaches(db, programme, include_inactive=False)
+    states = LIVE_SESSION_STATES if include_drafts else (SessionStatus.SCHEDULED.value,)
+    counts: dict[tuple[int, tuple[int, int], str], int] = defaultdict(int)
+    zone_of = {c.id: ZoneInfo(c.timezone) for c in coaches}
+    sessions = db.scalars(
+        select(CoachingSession)
+        .join(Engagement)
+        .where(
+            CoachingSession.coach_id.in_(zone_of),
+            CoachingSession.status.in_(states),
+            Engagement.status.in_((EngagementStatus.APPROVED.value, EngagementStatus.DRAFT.value)),
+        )
+    )
+    for session in sessions:
+        year, number, _ = session.start_utc.astimezone(zone_of[session.coach_id]).isocalendar()
+        counts[(session.coach_id, (year, number), session.status)] += 1
+    rows = [
+        CoachLoad(
+            coach=coach,
+            weeks=[
+                WeekLoad(
+                    week=week,
+                    scheduled=counts[(coach.id, week.key, SessionStatus.SCHEDULED.value)],
+                    draft=counts[(coach.id, week.key, SessionStatus.DRAFT.value)],
+                    cap=coach.max_sessions_per_week,
+                )
+                for week in weeks
+            ],
+        )
+        for coach in coaches
+    ]
+    return LoadChart(weeks, rows)
+
+
+# --- calendar of all sessions ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    session: CoachingSession
+    coach: Coach
+    request: CoachingRequest
+    local_start: dt.datetime  # in the calendar's timezone
+    local_end: dt.datetime
+    draft: bool
+
+
+@dataclass
+class CalendarDay:
+    date: dt.date
+    entries: list[CalendarEntry]
+
+
+@dataclass
+class SessionCalendar:
+    timezone: str
+    start: dt.date
+    end: dt.date  # inclusive
+    days: list[CalendarDay]
+
+    @property
+    def count(self) -> int:
+        return sum(len(day.entries) for day in self.days)
+
+
+def session_calendar(
+    db: Session,
+    programme: Programme,
+    *,
+    timezone: str | None = None,
+    start: dt.date | None = None,
+    days: int = 28,
+    include_drafts: bool = False,
+) -> SessionCalendar:
+    """Every session of the programme from `start` for `days` days, by local date in `timezone`
+    (default: the programme's), in time order."""
+    errors: dict[str, str] = {}
+    timezone = timezone or programme.timezone
+    if not valid_timezone(timezone):
+        errors["timezone"] = f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)"
+    if not 1 <= days <= 366:
+        errors["days"] = "must be from 1 to 366"
+    if errors:
+        raise InvalidInput("The calendar cannot be shown.", errors)
+    zone = ZoneInfo(timezone)
+    start = start or utcnow().astimezone(zone).date()
+    end = start + dt.timedelta(days=days - 1)
+    first = dt.datetime.combine(start, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+    last = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+    states = LIVE_SESSION_STATES if include_drafts else (SessionStatus.SCHEDULED.value,)
+    sessions = db.scalars(
+        select(CoachingSession)
+        .join(Engagement)
+        .join(CoachingRequest)
+        .where(
+            CoachingRequest.programme_id == programme.id,
+            CoachingSession.status.in_(states),
+            Engagement.status.in_((EngagementStatus.APPROVED.value, EngagementStatus.DRAFT.value)),
+            CoachingSession.start_utc >= first,
+            CoachingSession.start_utc < last,
+        )
+        .options(selectinload(CoachingSession.coach), selectinload(CoachingSession.engagement))
+        .order_by(CoachingSession.start_utc, CoachingSession.id)
+    )
+    by_day: dict[dt.date, list[CalendarEntry]] = defaultdict(list)
+    for session in sessions:
+        local_start = session.start_utc.astimezone(zone)
+        by_day[local_start.date()].append(
+            CalendarEntry(
+                session=session,
+                coach=session.coach,
+                request=session.engagement.request,
+                local_start=local_start,
+                local_end=session.end_utc.astimezone(zone),
+                draft=session.status == SessionStatus.DRAFT.value,
+            )
+        )
+    return SessionCalendar(timezone, start, end, [CalendarDay(d, by_day[d]) for d in sorted(by_day)])
