@@ -270,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
                     "platform": platform.platform(),
                     "python": platform.python_version(),
                     "processor": platform.processor() or platform.machine(),
+                    # The machine is shared: the load says how much else was running.
+                    "load_average_at_end": os.getloadavg(),
                 },
                 "records": records,
             },

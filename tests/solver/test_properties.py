@@ -96,7 +96,7 @@ def programmes(draw: st.DrawFn, max_coaches: int, max_requests: int, tiny: bool)
     horizon_start = date(2027, 3, 8) if dst else date(2026, 12, 7)
     if dst and not tiny:
         horizon_start = draw(st.sampled_from((date(2027, 3, 8), date(2027, 3, 22))))
-    weeks = 1 if tiny else draw(st.integers(1, 2))
+    weeks = 1 if tiny else draw(st.integers(1, 3))
     horizon_end = horizon_start + timedelta(days=7 * weeks - 1)
     now = datetime.combine(horizon_start, datetime.min.time(), tzinfo=UTC) - timedelta(
         hours=draw(st.sampled_from((72, 48, 24)))
@@ -178,7 +178,7 @@ def programmes(draw: st.DrawFn, max_coaches: int, max_requests: int, tiny: bool)
     n_requests = draw(st.integers(1, max_requests))
     requests = []
     for i in range(n_requests):
-        sessions = draw(st.integers(1, 2))
+        sessions = draw(st.integers(1, 2 if tiny else 3))
         min_gap = draw(st.sampled_from((0, 1, 2) if tiny else (0, 1, 3, 7)))
         requests.append(
             {
