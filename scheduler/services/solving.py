@@ -127,7 +127,7 @@ def execute_solve_run(
         run.served_weight = solution.served_weight
         run.served_weight_bound = solution.served_weight_bound
         run.elapsed_seconds = float(str(solution.stats.get("wall_seconds", 0.0)))
-        names = dict(db.execute(select(Coach.id, Coach.name).where(Coach.programme_id == run.programme_id)).tuples())
+        names = {coach_id: name for coach_id, name in db.execute(select(Coach.id, Coach.name).where(Coach.programme_id == run.programme_id))}
         run.unassigned = [
             {"request_id": request_pk(u.request), "reasons": [name_coaches(r, names) for r in u.reasons]}
             for u in solution.unassigned
