@@ -13,6 +13,8 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
 from solver.calendar import Calendar, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Solution
 from solver.engagements import Chain, ChainFinder, static_blocks, supervision_minutes_left
@@ -101,14 +103,23 @@ class Booking:
         if static_blocks(self.instance, request, coach) or not self.coach_can_engage(coach):
             return None
         book = self.books[coach.id]
-        slots = [
-            s
-            for s in self.calendar.pair_slots(request, coach)
-            if book.day_count[s.coach_day] < coach.max_sessions_per_day
-            and book.week_count[s.coach_week] < coach.max_sessions_per_week
-            and book.is_free(s.start, s.end)
+        times = self.calendar.pair_times(request, coach)
+        if not len(times):
+            return None
+        usable = [
+            book.day_count[d] < coach.max_sessions_per_day
+            and book.week_count[w] < coach.max_sessions_per_week
+            and book.is_free(start, end)
+            for start, end, d, w in zip(
+                times.start.tolist(),
+                times.end.tolist(),
+                times.coach_day.tolist(),
+                times.coach_week.tolist(),
+                strict=True,
+            )
         ]
-        finder = ChainFinder(request, coach, slots)
+        finder = ChainFinder(request, coach, times.subset(np.array(usable, dtype=bool)))
+        slots = finder.slots
         can = finder.completable()
         k = request.sessions
         budget = [_SEARCH_NODES]

@@ -15,7 +15,11 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
 
 from solver.domain import WEEKDAYS, Coach, CoachingRequest, Instance
 
@@ -126,6 +130,8 @@ class Calendar:
         self._clocks: dict[str, Clock] = {}
         self._coach_slots: dict[tuple[str, int], list[Slot]] = {}
         self._starts: dict[tuple[str, int], list[int]] = {}
+        self._coach_arrays_cache: dict[tuple[str, int], PairTimes] = {}
+        self._piece_arrays_cache: dict[str, tuple[npt.NDArray[np.int64], ...]] = {}
         self._pieces: dict[str, list[tuple[int, int, int]]] = {}
 
     def clock(self, name: str) -> Clock:
@@ -200,19 +206,80 @@ class Calendar:
         self._pieces[request.id] = pieces
         return pieces
 
-    def pair_slots(self, request: CoachingRequest, coach: Coach) -> list[Slot]:
-        """Coach slots that also fit the coachee's windows (coachee's clock)."""
+    def _coach_arrays(self, coach: Coach, minutes: int) -> PairTimes:
+        key = (coach.id, minutes)
+        if key not in self._coach_arrays_cache:
+            slots = self.coach_slots(coach, minutes)
+            self._coach_arrays_cache[key] = PairTimes(
+                np.array([s.start for s in slots], dtype=np.int64),
+                np.array([s.end for s in slots], dtype=np.int64),
+                np.array([s.coach_day for s in slots], dtype=np.int64),
+                np.array([s.coach_week for s in slots], dtype=np.int64),
+                np.zeros(len(slots), dtype=np.int64),
+            )
+        return self._coach_arrays_cache[key]
+
+    def _piece_arrays(self, request: CoachingRequest) -> tuple[npt.NDArray[np.int64], ...]:
+        if request.id not in self._piece_arrays_cache:
+            pieces = self.coachee_pieces(request)
+            self._piece_arrays_cache[request.id] = tuple(
+                np.array([p[k] for p in pieces], dtype=np.int64) for k in range(3)
+            )
+        return self._piece_arrays_cache[request.id]
+
+    def pair_times(self, request: CoachingRequest, coach: Coach) -> PairTimes:
+        """Coach slots that also fit the coachee's windows (coachee's clock), as arrays."""
         minutes = request.session_minutes
-        starts = self.coach_starts(coach, minutes)
-        slots = self.coach_slots(coach, minutes)
-        found: dict[int, Slot] = {}  # by start: overlapping windows must not double a slot
-        for lo, hi, day_num in self.coachee_pieces(request):
-            i = bisect.bisect_left(starts, lo)
-            while i < len(starts) and starts[i] + minutes <= hi:
-                s = slots[i]
-                found[s.start] = Slot(s.start, s.end, s.coach_day, s.coach_week, day_num)
-                i += 1
-        return [found[k] for k in sorted(found)]
+        cs = self._coach_arrays(coach, minutes)
+        lo, hi, day = self._piece_arrays(request)
+        first = np.searchsorted(cs.start, lo, "left")
+        last = np.searchsorted(cs.start, hi - minutes, "right")
+        lengths = np.maximum(last - first, 0)
+        total = int(lengths.sum())
+        offsets = np.cumsum(lengths) - lengths
+        idx = np.arange(total, dtype=np.int64) - np.repeat(offsets, lengths) + np.repeat(first, lengths)
+        days = np.repeat(day, lengths)
+        if total > 1 and bool(np.any(idx[1:] <= idx[:-1])):
+            # Overlapping windows must not double a slot.
+            idx, keep = np.unique(idx, return_index=True)
+            days = days[keep]
+        return PairTimes(cs.start[idx], cs.end[idx], cs.coach_day[idx], cs.coach_week[idx], days)
+
+    def pair_slots(self, request: CoachingRequest, coach: Coach) -> list[Slot]:
+        return self.pair_times(request, coach).slots()
+
+
+@dataclass(frozen=True)
+class PairTimes:
+    """Slots of a request-coach pair as parallel arrays, in time order (see `Slot`)."""
+
+    start: npt.NDArray[np.int64]
+    end: npt.NDArray[np.int64]
+    coach_day: npt.NDArray[np.int64]
+    coach_week: npt.NDArray[np.int64]
+    coachee_day: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def slots(self) -> list[Slot]:
+        return [
+            Slot(*row)
+            for row in zip(
+                self.start.tolist(),
+                self.end.tolist(),
+                self.coach_day.tolist(),
+                self.coach_week.tolist(),
+                self.coachee_day.tolist(),
+                strict=True,
+            )
+        ]
+
+    def subset(self, keep: npt.NDArray[Any]) -> PairTimes:
+        """The slots picked by a Boolean mask or an index array, in that order."""
+        return PairTimes(
+            self.start[keep], self.end[keep], self.coach_day[keep], self.coach_week[keep], self.coachee_day[keep]
+        )
 
 
 @lru_cache(maxsize=4096)

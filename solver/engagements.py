@@ -8,12 +8,12 @@ makes the gap rules vanish from the optimisation model.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from solver.calendar import Slot, day_number
+import numpy as np
+
+from solver.calendar import PairTimes, Slot, day_number
 from solver.domain import Coach, CoachingRequest, Instance
 
 Chain = tuple[Slot, ...]
@@ -58,49 +58,64 @@ def supervision_minutes_left(instance: Instance, coach: Coach) -> int:
 
 
 class ChainFinder:
-    """Enumerates chains for a request-coach pair over the pair's slots."""
+    """Counts and enumerates the chains of a request-coach pair over the pair's slots."""
 
-    def __init__(self, request: CoachingRequest, coach: Coach, slots: list[Slot]) -> None:
+    def __init__(self, request: CoachingRequest, coach: Coach, times: PairTimes) -> None:
         self.request = request
         self.buffer = coach.buffer_minutes
-        self.slots = slots
+        self.times = times
+        self._slots: list[Slot] | None = None
         self.first_day = day_number(request.earliest_start)
-        n = len(slots)
+        n = len(times)
         lo_gap, hi_gap = request.min_gap_days, request.max_gap_days
-        days = [s.coachee_day for s in slots]
-        starts = [s.start for s in slots]
-        # successors[i]: the indices j that may follow slot i. Slots are in time order, so
-        # their coachee dates rise and the successors form one range (a DST change at local
-        # midnight can break that order; then they are listed one by one).
-        self.successors: list[Sequence[int]] = []
-        self.ranges: list[tuple[int, int]] | None = []
-        monotone = all(days[i] <= days[i + 1] for i in range(n - 1))
-        for i in range(n):
-            s = slots[i]
-            after = bisect.bisect_left(starts, s.end + self.buffer)
-            if monotone:
-                lo = max(after, bisect.bisect_left(days, s.coachee_day + lo_gap))
-                hi = max(lo, bisect.bisect_right(days, s.coachee_day + hi_gap))
-                self.ranges.append((lo, hi))
-                self.successors.append(range(lo, hi))
-            else:
-                self.successors.append([j for j in range(after, n) if lo_gap <= days[j] - s.coachee_day <= hi_gap])
-        if not monotone:
-            self.ranges = None
-        self.starts = [i for i in range(n) if slots[i].coachee_day >= self.first_day]
+        days = times.coachee_day
+        after = np.searchsorted(times.start, times.end + self.buffer, "left")
+        # The successors of slot i (the slots that may follow it) form one index range, as
+        # slots are in time order and so their coachee dates rise. A DST change at local
+        # midnight can break that order; then they are listed one by one.
+        self.monotone = n < 2 or bool(np.all(days[1:] >= days[:-1]))
+        if self.monotone:
+            lo = np.maximum(after, np.searchsorted(days, days + lo_gap, "left"))
+            self.lo = lo
+            self.hi = np.maximum(lo, np.searchsorted(days, days + hi_gap, "right"))
+        self._successors: list[Sequence[int]] | None = None
+        self.starts: list[int] = np.nonzero(days >= self.first_day)[0].tolist()
         self._can: list[list[bool]] | None = None
+
+    @property
+    def slots(self) -> list[Slot]:
+        if self._slots is None:
+            self._slots = self.times.slots()
+        return self._slots
+
+    @property
+    def successors(self) -> list[Sequence[int]]:
+        if self._successors is None:
+            if self.monotone:
+                self._successors = [range(a, b) for a, b in zip(self.lo.tolist(), self.hi.tolist(), strict=True)]
+            else:
+                days = self.times.coachee_day.tolist()
+                after = np.searchsorted(self.times.start, self.times.end + self.buffer, "left").tolist()
+                lo_gap, hi_gap = self.request.min_gap_days, self.request.max_gap_days
+                self._successors = [
+                    [j for j in range(after[i], len(days)) if lo_gap <= days[j] - days[i] <= hi_gap]
+                    for i in range(len(days))
+                ]
+        return self._successors
 
     def count(self, cap: int) -> int:
         """Number of chains, stopping early once above `cap`."""
         k = self.request.sessions
-        ways = [1] * len(self.slots)
+        if self.monotone:
+            ways = np.ones(len(self.times), dtype=np.int64)
+            for _ in range(k - 1):
+                prefix = np.concatenate(([0], np.cumsum(ways)))
+                ways = np.minimum(cap + 1, prefix[self.hi] - prefix[self.lo])
+            return int(min(cap + 1, int(ways[self.starts].sum())))
+        plain = [1] * len(self.times)
         for _ in range(k - 1):
-            if self.ranges is not None:
-                prefix = [0, *itertools.accumulate(ways)]
-                ways = [min(cap + 1, prefix[hi] - prefix[lo]) for lo, hi in self.ranges]
-            else:
-                ways = [min(cap + 1, sum(ways[j] for j in succ)) for succ in self.successors]
-        return min(cap + 1, sum(ways[i] for i in self.starts))
+            plain = [min(cap + 1, sum(plain[j] for j in succ)) for succ in self.successors]
+        return min(cap + 1, sum(plain[i] for i in self.starts))
 
     def all_chains(self) -> Iterator[Chain]:
         k = self.request.sessions
@@ -121,15 +136,18 @@ class ChainFinder:
     def completable(self) -> list[list[bool]]:
         """`table[left][i]`: a chain of `left` more sessions can start at slot i."""
         if self._can is None:
-            n = len(self.slots)
+            n = len(self.times)
             table = [[False] * n, [True] * n]
-            for _ in range(self.request.sessions - 1):
-                prev = table[-1]
-                if self.ranges is not None:
-                    prefix = [0, *itertools.accumulate(prev)]
-                    table.append([prefix[hi] > prefix[lo] for lo, hi in self.ranges])
-                else:
-                    table.append([any(prev[j] for j in succ) for succ in self.successors])
+            if self.monotone:
+                prev = np.ones(n, dtype=np.int64)
+                for _ in range(self.request.sessions - 1):
+                    prefix = np.concatenate(([0], np.cumsum(prev)))
+                    prev = (prefix[self.hi] > prefix[self.lo]).astype(np.int64)
+                    table.append(prev.astype(bool).tolist())
+            else:
+                for _ in range(self.request.sessions - 1):
+                    last = table[-1]
+                    table.append([any(last[j] for j in succ) for succ in self.successors])
             self._can = table
         return self._can
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from solver.calendar import Calendar, day_of
 from solver.codec import InstanceError, assignment_to_json
-from solver.domain import Assignment, CoachingRequest, Instance, Solution, Unassigned
+from solver.domain import Assignment, Coach, CoachingRequest, Instance, Solution, Unassigned
 from solver.engagements import ChainFinder, static_blocks
 
 
@@ -15,40 +15,61 @@ def _names(ids: list[str]) -> str:
     return ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
 
 
-def _weeks(days: Iterable[int]) -> str:
-    weeks = sorted({day_of(d).isocalendar()[:2] for d in days})
-    if not weeks:
-        return ""
-    first, last = weeks[0][1], weeks[-1][1]
+def _weeks(first_day: int, last_day: int) -> str:
+    first = day_of(first_day).isocalendar()[1]
+    last = day_of(last_day).isocalendar()[1]
     return f"week {first}" if first == last else f"weeks {first}-{last}"
 
 
-def request_reasons(instance: Instance, calendar: Calendar, request: CoachingRequest) -> list[str]:
-    """Why `request` is not served: blocking rules with the coaches each rules out, else capacity."""
+# What the calendar says about a pair that keeps the static rules: "no_time" (no common
+# slot), "no_chain" (slots, but the gap rules fit no engagement), or the first and last
+# coachee-local dates of its slots.
+PairFact = str | tuple[int, int]
+
+
+def pair_fact(calendar: Calendar, request: CoachingRequest, coach: Coach) -> PairFact:
+    times = calendar.pair_times(request, coach)
+    if not len(times):
+        return "no_time"
+    finder = ChainFinder(request, coach, times)
+    can = finder.completable()[request.sessions]
+    if not any(can[i] for i in finder.starts):
+        return "no_chain"
+    return int(times.coachee_day.min()), int(times.coachee_day.max())
+
+
+def request_reasons(
+    instance: Instance,
+    calendar: Calendar,
+    request: CoachingRequest,
+    facts: Mapping[str, PairFact] | None = None,
+) -> list[str]:
+    """Why `request` is not served: blocking rules with the coaches each rules out, else capacity.
+
+    `facts` (by coach id) spares recomputing what a search already found out.
+    """
     if not instance.coaches:
         return ["no coaches in the programme"]
     by_message: dict[str, list[str]] = {}
     no_time: list[str] = []
     no_chain: list[str] = []
     eligible: list[str] = []
-    days: list[int] = []
+    first_day, last_day = None, None
     for coach in instance.coaches:
         blocks = static_blocks(instance, request, coach)
         for block in blocks:
             by_message.setdefault(block.message, []).append(coach.id)
         if blocks:
             continue
-        slots = calendar.pair_slots(request, coach)
-        if not slots:
+        fact = facts[coach.id] if facts is not None and coach.id in facts else pair_fact(calendar, request, coach)
+        if fact == "no_time":
             no_time.append(coach.id)
-            continue
-        finder = ChainFinder(request, coach, slots)
-        can = finder.completable()[request.sessions]
-        if not any(can[i] for i in finder.starts):
+        elif fact == "no_chain":
             no_chain.append(coach.id)
-            continue
-        eligible.append(coach.id)
-        days.extend(s.coachee_day for s in slots)
+        elif isinstance(fact, tuple):
+            eligible.append(coach.id)
+            first_day = fact[0] if first_day is None else min(first_day, fact[0])
+            last_day = fact[1] if last_day is None else max(last_day, fact[1])
     reasons = [f"{message}: {_names(ids)}" for message, ids in by_message.items()]
     if no_time:
         reasons.append(
@@ -61,20 +82,25 @@ def request_reasons(instance: Instance, calendar: Calendar, request: CoachingReq
             f"gap rules (rule 4): {request.sessions} sessions {gaps} do not fit the common times with "
             f"{_names(no_chain)}"
         )
-    if eligible:
-        when = _weeks(days)
+    if eligible and first_day is not None and last_day is not None:
         reasons.append(
-            f"capacity: all {len(eligible)} eligible coaches are full in the coachee's windows"
-            + (f" during {when}" if when else "")
-            + f" ({_names(eligible)})"
+            f"capacity: all {len(eligible)} eligible coaches are full in the coachee's windows "
+            f"during {_weeks(first_day, last_day)} ({_names(eligible)})"
         )
     return reasons
 
 
-def unassigned_reasons(instance: Instance, calendar: Calendar, assignments: Iterable[Assignment]) -> list[Unassigned]:
+def unassigned_reasons(
+    instance: Instance,
+    calendar: Calendar,
+    assignments: Iterable[Assignment],
+    facts: Mapping[str, Mapping[str, PairFact]] | None = None,
+) -> list[Unassigned]:
     served = {a.request for a in assignments}
     return [
-        Unassigned(r.id, tuple(request_reasons(instance, calendar, r))) for r in instance.requests if r.id not in served
+        Unassigned(r.id, tuple(request_reasons(instance, calendar, r, (facts or {}).get(r.id, {}) if facts else None)))
+        for r in instance.requests
+        if r.id not in served
     ]
 
 

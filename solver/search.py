@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from solver.baseline import Booking, fill
@@ -22,7 +23,7 @@ from solver.bound import Pair, relaxation_bound
 from solver.calendar import Calendar, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Progress, Solution
 from solver.engagements import Chain, ChainFinder, static_blocks
-from solver.explanations import unassigned_reasons
+from solver.explanations import PairFact, unassigned_reasons
 from solver.model import Column, PackingModel, run
 from solver.scoring import chain_to_assignment, match_rank, secondary_points
 
@@ -47,12 +48,13 @@ def current_chains(instance: Instance, calendar: Calendar) -> dict[str, tuple[Co
         coach = instance.coach_by_id[a.coach]
         if len(a.sessions) != request.sessions or static_blocks(instance, request, coach):
             continue
-        by_start = {s.start: s for s in calendar.pair_slots(request, coach)}
+        times = calendar.pair_times(request, coach)
+        position = {t: i for i, t in enumerate(times.start.tolist())}
         starts = [to_minutes(s.start) for s in a.sessions]
-        if any(t not in by_start for t in starts):
+        if any(t not in position for t in starts):
             continue
-        slots = [by_start[t] for t in starts]
-        finder = ChainFinder(request, coach, slots)
+        finder = ChainFinder(request, coach, times.subset(np.array([position[t] for t in starts], dtype=np.int64)))
+        slots = finder.slots
         if 0 in finder.starts and all(i + 1 in finder.successors[i] for i in range(len(slots) - 1)):
             out[a.request] = (coach, tuple(slots))
     return out
@@ -91,17 +93,21 @@ def solve(
 
     # Scan the pairs that keep the static rules and have at least one chain.
     pairs: list[Pair] = []
+    pair_facts: dict[str, dict[str, PairFact]] = {}
     for request in instance.requests:
         for coach in instance.coaches:
             if static_blocks(instance, request, coach):
                 continue
-            slots = calendar.pair_slots(request, coach)
-            if not slots:
+            times = calendar.pair_times(request, coach)
+            facts = pair_facts.setdefault(request.id, {})
+            if not len(times):
+                facts[coach.id] = "no_time"
                 continue
-            count = ChainFinder(request, coach, slots).count(ALL_CHAINS_LIMIT)
+            count = ChainFinder(request, coach, times).count(ALL_CHAINS_LIMIT)
+            facts[coach.id] = (int(times.coachee_day.min()), int(times.coachee_day.max())) if count else "no_chain"
             if count:
                 until = to_minutes(coach.next_supervision) if coach.next_supervision else None
-                unavoidable = until is None or all(s.start < until for s in slots)
+                unavoidable = until is None or bool(np.all(times.start < until))
                 forced = request.sessions * request.session_minutes if unavoidable else 0
                 pairs.append(Pair(request, coach, forced, count))
     complete = sum(p.chain_count for p in pairs) <= ALL_CHAINS_LIMIT
@@ -141,7 +147,7 @@ def solve(
                 p for p in ranked if p.coach.id not in wanted
             ][:EXTRA_COACHES]
         for p in chosen_pairs:
-            finder = ChainFinder(request, p.coach, calendar.pair_slots(request, p.coach))
+            finder = ChainFinder(request, p.coach, calendar.pair_times(request, p.coach))
             chains = finder.all_chains() if complete else iter(finder.sample(CHAINS_PER_PAIR))
             for chain in chains:
                 add(request, p.coach, chain)
@@ -218,7 +224,7 @@ def solve(
         served_weight=served,
         served_weight_bound=bound,
         assignments=tuple(sorted(assignments, key=lambda a: a.request)),
-        unassigned=tuple(unassigned_reasons(instance, calendar, assignments)),
+        unassigned=tuple(unassigned_reasons(instance, calendar, assignments, pair_facts)),
         stats={
             "wall_seconds": round(time.perf_counter() - began, 3),
             "solver": "cp-sat",
