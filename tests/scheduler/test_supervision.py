@@ -13,7 +13,8 @@ from scheduler.db import Database
 from scheduler.models import Coach, EngagementStatus, Level, Supervisor
 from scheduler.services import supervision
 from scheduler.services.errors import InvalidInput
-from tests.web.conftest import make_coach, make_programme, make_request, propose
+from tests.web.conftest import make_programme, make_request, propose
+from tests.web.conftest_supervisor import quick_coach
 
 
 def _future(days: int, hour: int = 15) -> dt.datetime:
@@ -40,9 +41,9 @@ def test_ledger_counts_hours_and_blocks_a_coach_at_the_supervision_ratio(any_db:
     db = any_db
     programme = make_programme(db)
     programme.max_hours_accredited = 10
-    tired = db.get_one(Coach, make_coach(db, programme, "tired@coaches.example", name="Tia Tired").coach_id)
+    tired = db.get_one(Coach, quick_coach(db, programme, "tired@coaches.example", name="Tia Tired"))
     tired.coaching_hours_since_supervision = 8.0
-    fresh = db.get_one(Coach, make_coach(db, programme, "fresh@coaches.example", name="Fay Fresh").coach_id)
+    fresh = db.get_one(Coach, quick_coach(db, programme, "fresh@coaches.example", name="Fay Fresh"))
     request, _ = make_request(db, programme)
     # Two approved hours still to come: 8 + 2 = 10 of 10, no room for another one-hour session.
     propose(db, request, tired.id, [_future(10), _future(17)])
@@ -64,7 +65,7 @@ def test_ledger_counts_hours_and_blocks_a_coach_at_the_supervision_ratio(any_db:
 def test_hours_after_the_next_supervision_do_not_count(db: Session) -> None:
     programme = make_programme(db)
     programme.max_hours_accredited = 3
-    coach = db.get_one(Coach, make_coach(db, programme).coach_id)
+    coach = db.get_one(Coach, quick_coach(db, programme, "ada@coaches.example"))
     coach.next_supervision = _future(12)
     request, _ = make_request(db, programme)
     propose(db, request, coach.id, [_future(5), _future(20), _future(27)])
@@ -83,12 +84,12 @@ def test_trainee_engagements_per_supervisor_and_full_supervisor_blocks_trainees(
     db.flush()
     trainee = db.get_one(
         Coach,
-        make_coach(
+        quick_coach(
             db, programme, "tr@coaches.example", name="Tom Trainee", level=Level.TRAINEE.value, supervisor_id=boss.id
-        ).coach_id,
+        ),
     )
     orphan = db.get_one(
-        Coach, make_coach(db, programme, "or@coaches.example", name="Olga Orphan", level=Level.TRAINEE.value).coach_id
+        Coach, quick_coach(db, programme, "or@coaches.example", name="Olga Orphan", level=Level.TRAINEE.value)
     )
     first, _ = make_request(db, programme, coachee_email="a@x.example")
     second, _ = make_request(db, programme, coachee_email="b@x.example")
@@ -106,7 +107,7 @@ def test_trainee_engagements_per_supervisor_and_full_supervisor_blocks_trainees(
 
 def test_capacity_inactive_and_no_availability_are_reasons(db: Session) -> None:
     programme = make_programme(db)
-    coach = db.get_one(Coach, make_coach(db, programme, max_active_coachees=0).coach_id)
+    coach = db.get_one(Coach, quick_coach(db, programme, "ada@coaches.example", max_active_coachees=0))
     coach.active = False
     coach.availability = []
     db.flush()
@@ -117,7 +118,9 @@ def test_capacity_inactive_and_no_availability_are_reasons(db: Session) -> None:
 
 def test_load_counts_sessions_per_iso_week_in_the_coachs_timezone(db: Session) -> None:
     programme = make_programme(db)
-    coach = db.get_one(Coach, make_coach(db, programme, timezone="Pacific/Auckland", max_sessions_per_week=1).coach_id)
+    coach = db.get_one(
+        Coach, quick_coach(db, programme, "ada@coaches.example", timezone="Pacific/Auckland", max_sessions_per_week=1)
+    )
     zone = ZoneInfo("Pacific/Auckland")
     # Monday 08:00 in Auckland is still Sunday in UTC: it belongs to the Monday's ISO week.
     week = programme.horizon_start + dt.timedelta(days=14)
@@ -155,12 +158,12 @@ def test_load_counts_sessions_per_iso_week_in_the_coachs_timezone(db: Session) -
 
 def test_calendar_groups_sessions_by_local_date_of_the_chosen_timezone(db: Session) -> None:
     programme = make_programme(db)
-    coach = make_coach(db, programme)
+    coach_id = quick_coach(db, programme, "ada@coaches.example")
     request, _ = make_request(db, programme)
     start = _future(6, hour=23)  # 23:00 UTC is the next day in Brussels
-    propose(db, request, coach.coach_id, [start])
+    propose(db, request, coach_id, [start])
     draft_request, _ = make_request(db, programme, coachee_email="d@x.example")
-    propose(db, draft_request, coach.coach_id, [_future(8)], engagement_status=EngagementStatus.DRAFT.value)
+    propose(db, draft_request, coach_id, [_future(8)], engagement_status=EngagementStatus.DRAFT.value)
 
     calendar = supervision.session_calendar(db, programme, timezone="Europe/Brussels", days=30)
     assert calendar.count == 1
