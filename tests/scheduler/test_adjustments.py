@@ -15,7 +15,7 @@ from scheduler.services import adjustments
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.translator import build_instance, coach_ref
 from tests.web.conftest import make_programme, make_request, propose
-from tests.web.conftest_supervisor import quick_coach
+from tests.web.supervisor_builders import quick_coach
 
 
 def _future(days: int) -> dt.datetime:

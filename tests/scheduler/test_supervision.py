@@ -14,7 +14,7 @@ from scheduler.models import Coach, EngagementStatus, Level, Supervisor
 from scheduler.services import supervision
 from scheduler.services.errors import InvalidInput
 from tests.web.conftest import make_programme, make_request, propose
-from tests.web.conftest_supervisor import quick_coach
+from tests.web.supervisor_builders import quick_coach
 
 
 def _future(days: int, hour: int = 15) -> dt.datetime:

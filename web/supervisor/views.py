@@ -1,0 +1,426 @@
+"""The supervisor's pages. Every view asks a scheduler service; the unit of work commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from scheduler.models import Level, Programme, SolveRun, User
+from scheduler.services import (
+    accounts,
+    adjustments,
+    approval,
+    programme_settings,
+    programmes,
+    review,
+    solving,
+    staff,
+    supervision,
+)
+from scheduler.services.errors import InvalidInput, NotFound
+from web.choices import LANGUAGE_NAMES, timezone_names
+from web.security import role_required
+from web.supervisor.jobs import run_json, start_solve
+from web.unit_of_work import db_session
+
+bp = Blueprint(
+    "supervisor",
+    __name__,
+    url_prefix="/supervisor",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+SETTINGS_LABELS = {
+    "name": "Programme name",
+    "timezone": "Programme timezone",
+    "horizon_start": "Horizon start",
+    "horizon_end": "Horizon end",
+    "session_minutes": "Session length (minutes)",
+    "slot_minutes": "Time grid (minutes)",
+    "min_notice_hours": "Notice (hours)",
+    "min_gap_days": "Minimum days between sessions",
+    "max_gap_days": "Maximum days between sessions",
+    "topics": "Topics",
+    "sensitive_topics": "Sensitive topics",
+    "languages": "Languages",
+    "max_hours_trainee": "Trainee: hours between supervisions",
+    "max_hours_accredited": "Accredited: hours between supervisions",
+    "max_hours_senior": "Senior: hours between supervisions",
+}
+COACH_LABELS = {
+    "name": "Name",
+    "email": "E-mail address",
+    "timezone": "Timezone",
+    "languages": "Languages",
+    "topics": "Topics",
+    "level": "Level",
+    "supervisor_id": "Supervisor",
+    "organisation": "Organisation",
+    "max_active_coachees": "Coachees at once",
+    "max_sessions_per_week": "Sessions per week",
+    "max_sessions_per_day": "Sessions per day",
+    "buffer_minutes": "Buffer (minutes)",
+    "availability": "Weekly availability",
+}
+
+
+@bp.before_request
+@role_required("supervisor")
+def _supervisors_only() -> None:
+    """Every page here is the supervisor's: anonymous people sign in, coaches get 403."""
+
+
+def programme() -> Programme:
+    return programmes.current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
+
+
+def _back(default: str) -> str:
+    """Where a form wants to return to: one of our pages only."""
+    target = request.form.get("next", "")
+    return target if target.startswith("/supervisor/") and "//" not in target else url_for(default)
+
+
+# --- queue and solving -----------------------------------------------------------------
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    prog = programme()
+    db = db_session()
+    return render_template(
+        "supervisor/index.html",
+        programme=prog,
+        queue=review.request_queue(db, prog),
+        run=solving.latest_run(db, prog),
+        draft_count=len(solving.draft_engagements(db, prog)),
+    )
+
+
+@bp.post("/solve")
+def solve() -> ResponseReturnValue:
+    run = start_solve(programme())
+    return redirect(url_for("supervisor.solve_run", run_id=run.id), code=303)
+
+
+def _run(run_id: int) -> SolveRun:
+    run = db_session().get(SolveRun, run_id)
+    if run is None or run.programme_id != programme().id:
+        raise NotFound(f"There is no solve run {run_id}.")
+    return run
+
+
+@bp.get("/solve/<int:run_id>")
+def solve_run(run_id: int) -> ResponseReturnValue:
+    run = _run(run_id)
+    return render_template("supervisor/solve.html", run=run, progress=run_json(run))
+
+
+@bp.get("/solve/<int:run_id>/progress")
+def solve_progress(run_id: int) -> ResponseReturnValue:
+    response = jsonify(run_json(_run(run_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the draft: review, adjust, approve --------------------------------------------------
+
+
+@bp.get("/draft")
+def draft() -> ResponseReturnValue:
+    prog = programme()
+    db = db_session()
+    return render_template(
+        "supervisor/draft.html",
+        programme=prog,
+        review=review.draft_review(db, prog),
+        coaches=[c for c in staff.list_coaches(db, prog) if c.active],
+    )
+
+
+@bp.post("/draft/approve")
+def approve() -> ResponseReturnValue:
+    prog = programme()
+    if request.form.get("all"):
+        chosen = None
+    else:
+        try:
+            chosen = [int(value) for value in request.form.getlist("engagement_ids")]
+        except ValueError:
+            raise InvalidInput("Choose engagements by their check boxes.", {"engagement_ids": "must be ids"}) from None
+        if not chosen:
+            raise InvalidInput(
+                "Nothing was approved.", {"engagement_ids": "tick at least one assignment, or approve all"}
+            )
+    approved = approval.approve(db_session(), prog, chosen)
+    flash(f"Approved {len(approved)} engagement(s); invitations are on their way.", "success")
+    return redirect(url_for("supervisor.draft"), code=303)
+
+
+def _after_adjustment(message: str) -> ResponseReturnValue:
+    if request.form.get("resolve"):
+        flash(message + " Re-solving with the rest of the draft kept.", "success")
+        run = start_solve(programme())
+        return redirect(url_for("supervisor.solve_run", run_id=run.id), code=303)
+    flash(message + " Run the solver to plan it again.", "success")
+    return redirect(_back("supervisor.draft"), code=303)
+
+
+@bp.post("/requests/<int:request_id>/pin")
+def pin(request_id: int) -> ResponseReturnValue:
+    item = adjustments.pin(db_session(), programme(), request_id, request.form.get("coach_id"))
+    return _after_adjustment(f"Request {item.id} is pinned to coach {item.pinned_coach_id}.")
+
+
+@bp.post("/requests/<int:request_id>/unpin")
+def unpin(request_id: int) -> ResponseReturnValue:
+    item = adjustments.unpin(db_session(), programme(), request_id)
+    return _after_adjustment(f"Request {item.id} is no longer pinned.")
+
+
+@bp.post("/requests/<int:request_id>/forbid")
+def forbid(request_id: int) -> ResponseReturnValue:
+    item = adjustments.forbid(db_session(), programme(), request_id, request.form.get("coach_id"))
+    return _after_adjustment(f"Request {item.id} will not go to coach {request.form.get('coach_id')}.")
+
+
+@bp.post("/requests/<int:request_id>/allow")
+def allow(request_id: int) -> ResponseReturnValue:
+    item = adjustments.allow(db_session(), programme(), request_id, request.form.get("coach_id"))
+    return _after_adjustment(f"Request {item.id} may go to coach {request.form.get('coach_id')} again.")
+
+
+@bp.post("/requests/<int:request_id>/reassign")
+def reassign(request_id: int) -> ResponseReturnValue:
+    item = adjustments.reassign(db_session(), programme(), request_id, request.form.get("coach_id") or None)
+    return _after_adjustment(f"Request {item.id} is being reassigned.")
+
+
+# --- load, calendar, supervision ---------------------------------------------------------
+
+
+@bp.get("/load")
+def load() -> ResponseReturnValue:
+    prog = programme()
+    drafts = request.args.get("drafts", "1") != "0"
+    return render_template(
+        "supervisor/load.html",
+        programme=prog,
+        chart=supervision.coach_load(db_session(), prog, include_drafts=drafts),
+        drafts=drafts,
+    )
+
+
+def _calendar_args(prog: Programme) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    start = None
+    if raw := request.args.get("start", "").strip():
+        try:
+            start = dt.date.fromisoformat(raw)
+        except ValueError:
+            errors["start"] = "must be a date (YYYY-MM-DD)"
+    try:
+        days = int(request.args.get("days", "28"))
+    except ValueError:
+        errors["days"] = "must be a whole number from 1 to 366"
+        days = 28
+    if errors:
+        raise InvalidInput("The calendar cannot be shown.", errors)
+    return {
+        "timezone": request.args.get("timezone") or prog.timezone,
+        "start": start,
+        "days": days,
+        "include_drafts": request.args.get("drafts") == "1",
+    }
+
+
+@bp.get("/calendar")
+def calendar() -> ResponseReturnValue:
+    prog = programme()
+    args = _calendar_args(prog)
+    return render_template(
+        "supervisor/calendar.html",
+        programme=prog,
+        calendar=supervision.session_calendar(db_session(), prog, **args),
+        drafts=args["include_drafts"],
+        timezones=timezone_names(),
+    )
+
+
+@bp.get("/supervision")
+def supervision_ledger() -> ResponseReturnValue:
+    prog = programme()
+    return render_template(
+        "supervisor/supervision.html", programme=prog, ledger=supervision.supervision_ledger(db_session(), prog)
+    )
+
+
+# --- coaches -----------------------------------------------------------------------------
+
+
+def _coaches_page(form: dict[str, Any], errors: dict[str, str], status: int = 200) -> ResponseReturnValue:
+    prog = programme()
+    db = db_session()
+    coaches = staff.list_coaches(db, prog)
+    return render_template(
+        "supervisor/coaches.html",
+        programme=prog,
+        coaches=coaches,
+        invited={c.id: staff.has_password(db, c) for c in coaches},
+        supervisors=staff.list_supervisors(db, prog),
+        levels=[level.value for level in Level],
+        timezones=timezone_names(),
+        language_names=LANGUAGE_NAMES,
+        form=form,
+        errors=errors,
+        labels=COACH_LABELS,
+    ), status
+
+
+@bp.get("/coaches")
+def coaches() -> ResponseReturnValue:
+    return _coaches_page({"level": Level.ACCREDITED.value, "timezone": programme().timezone, "topics": []}, {})
+
+
+@bp.post("/coaches")
+def invite_coach() -> ResponseReturnValue:
+    form = {key: request.form.get(key, "") for key in COACH_LABELS if key != "topics"}
+    form["topics"] = request.form.getlist("topics")
+    try:
+        invitation = staff.invite_coach(db_session(), programme(), form)
+    except InvalidInput as exc:
+        return _coaches_page(form, exc.fields, 422)
+    flash(f"{invitation.coach.name} is invited: an e-mail with a link to set a password is on its way.", "success")
+    return redirect(url_for("supervisor.coaches"), code=303)
+
+
+@bp.get("/coaches/<int:coach_id>")
+def coach(coach_id: int) -> ResponseReturnValue:
+    prog = programme()
+    db = db_session()
+    item = staff.get_coach(db, prog, coach_id)
+    return render_template(
+        "supervisor/coach.html",
+        programme=prog,
+        coach=item,
+        has_password=staff.has_password(db, item),
+        upcoming=staff.upcoming_sessions(db, item),
+        supervisors=staff.list_supervisors(db, prog),
+        levels=[level.value for level in Level],
+        errors={},
+    )
+
+
+@bp.post("/coaches/<int:coach_id>/level")
+def coach_level(coach_id: int) -> ResponseReturnValue:
+    prog = programme()
+    db = db_session()
+    try:
+        item = staff.set_level(db, prog, coach_id, request.form.get("level"), request.form.get("supervisor_id"))
+    except InvalidInput as exc:
+        db.rollback()
+        item = staff.get_coach(db, prog, coach_id)
+        page = render_template(
+            "supervisor/coach.html",
+            programme=prog,
+            coach=item,
+            has_password=staff.has_password(db, item),
+            upcoming=staff.upcoming_sessions(db, item),
+            supervisors=staff.list_supervisors(db, prog),
+            levels=[level.value for level in Level],
+            errors=exc.fields,
+        )
+        return page, 422
+    flash(f"{item.name} is now {item.level}.", "success")
+    return redirect(url_for("supervisor.coach", coach_id=coach_id), code=303)
+
+
+@bp.post("/coaches/<int:coach_id>/deactivate")
+def deactivate_coach(coach_id: int) -> ResponseReturnValue:
+    upcoming = staff.deactivate(db_session(), programme(), coach_id)
+    message = "The coach is deactivated and gets no new requests."
+    if upcoming:
+        message += f" They still have {len(upcoming)} upcoming session(s): reschedule or cancel them."
+    flash(message, "success")
+    return redirect(url_for("supervisor.coach", coach_id=coach_id), code=303)
+
+
+@bp.post("/coaches/<int:coach_id>/reactivate")
+def reactivate_coach(coach_id: int) -> ResponseReturnValue:
+    item = staff.reactivate(db_session(), programme(), coach_id)
+    flash(f"{item.name} is active again.", "success")
+    return redirect(url_for("supervisor.coach", coach_id=coach_id), code=303)
+
+
+@bp.post("/coaches/<int:coach_id>/invite")
+def resend_invitation(coach_id: int) -> ResponseReturnValue:
+    invitation = staff.resend_invitation(db_session(), programme(), coach_id)
+    flash(f"A new invitation is on its way to {invitation.coach.email}; older links no longer work.", "success")
+    return redirect(url_for("supervisor.coach", coach_id=coach_id), code=303)
+
+
+# --- programme settings and API token ----------------------------------------------------
+
+
+def _settings_form() -> dict[str, Any]:
+    return {key: request.form.get(key, "") for key in programme_settings.EDITABLE}
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings() -> ResponseReturnValue:
+    prog = programme()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = _settings_form()
+        try:
+            programme_settings.update_settings(db_session(), prog, form)
+        except InvalidInput as exc:
+            errors = exc.fields
+        else:
+            flash("The programme's settings are saved.", "success")
+            return redirect(url_for("supervisor.settings"), code=303)
+    else:
+        form = programme_settings.settings_of(prog)
+        for key in ("topics", "sensitive_topics", "languages"):
+            form[key] = ", ".join(form[key])
+    return render_template(
+        "supervisor/settings.html",
+        programme=prog,
+        form=form,
+        errors=errors,
+        labels=SETTINGS_LABELS,
+        timezones=timezone_names(),
+    ), (422 if errors else 200)
+
+
+def _me() -> User:
+    user = db_session().get(User, current_user.id)
+    if user is None:
+        raise NotFound("Your account no longer exists.")
+    return user
+
+
+@bp.get("/api-token")
+def api_token() -> ResponseReturnValue:
+    return render_template("supervisor/api_token.html", has_token=_me().api_token_hash is not None, token=None)
+
+
+@bp.post("/api-token")
+def issue_api_token() -> ResponseReturnValue:
+    token = accounts.issue_api_token(db_session(), _me())
+    # Shown once, on this response only: it is stored hashed.
+    response = current_app.make_response(render_template("supervisor/api_token.html", has_token=True, token=token))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/api-token/revoke")
+def revoke_api_token() -> ResponseReturnValue:
+    accounts.revoke_api_token(db_session(), _me())
+    flash("Your API token is revoked.", "success")
+    return redirect(url_for("supervisor.api_token"), code=303)
