@@ -29,7 +29,7 @@ from solver.scoring import chain_to_assignment, match_rank, secondary_points
 
 ALL_CHAINS_LIMIT = 20_000  # with at most this many chains in all, every one is a column
 CHAINS_PER_PAIR = 12  # otherwise a spread sample of this many per request-coach pair kept
-EXTRA_COACHES = 2  # best-matched coaches kept per request beyond those the plans suggest
+EXTRA_COACHES = 1  # best-matched coaches kept per request beyond those the plans suggest
 
 _STATUS_NAMES: dict[cp_model.CpSolverStatus, str] = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -112,10 +112,10 @@ def solve(
                 pairs.append(Pair(request, coach, forced, count))
     complete = sum(p.chain_count for p in pairs) <= ALL_CHAINS_LIMIT
 
-    relaxation = relaxation_bound(
-        instance, calendar, pairs, time_limit=min(max(0.5, 0.25 * left()), 10.0), workers=workers
-    )
+    timings = {"prepare": time.perf_counter() - began}
+    relaxation = relaxation_bound(instance, calendar, pairs)
     relaxed_bound = relaxation.bound  # never above the sum of weights of servable requests
+    timings["relaxation"] = time.perf_counter() - began - timings["prepare"]
 
     # Columns: every chain when there are few in all (then the model is exact); otherwise, per
     # request, a spread sample of chains with the coaches the relaxation, the greedy plans and
@@ -133,34 +133,33 @@ def solve(
     pairs_of: dict[str, list[Pair]] = {}
     for p in pairs:
         pairs_of.setdefault(p.request.id, []).append(p)
-    for rid, options in pairs_of.items():
-        request = instance.request_by_id[rid]
-        if complete:
-            chosen_pairs = options
-        else:
-            wanted = {relaxation.choice.get(rid)}
-            for plan in (fcfs.placed, hinted.placed, keep):
-                if rid in plan:
-                    wanted.add(plan[rid][0].id)
-            ranked = sorted(options, key=lambda p: (match_rank(request, p.coach), p.coach.id))
-            chosen_pairs = [p for p in ranked if p.coach.id in wanted] + [
-                p for p in ranked if p.coach.id not in wanted
-            ][:EXTRA_COACHES]
-        for p in chosen_pairs:
-            finder = ChainFinder(request, p.coach, calendar.pair_times(request, p.coach))
-            chains = finder.all_chains() if complete else iter(finder.sample(CHAINS_PER_PAIR))
-            for chain in chains:
-                add(request, p.coach, chain)
+
+    def widen(extra_coaches: int, chains_per_pair: int) -> None:
+        for rid, options in pairs_of.items():
+            request = instance.request_by_id[rid]
+            if complete:
+                chosen_pairs = options
+            else:
+                wanted = set(relaxation.support.get(rid, ()))
+                for plan in (fcfs.placed, hinted.placed, keep):
+                    if rid in plan:
+                        wanted.add(plan[rid][0].id)
+                ranked = sorted(options, key=lambda p: (match_rank(request, p.coach), p.coach.id))
+                chosen_pairs = [p for p in ranked if p.coach.id in wanted] + [
+                    p for p in ranked if p.coach.id not in wanted
+                ][:extra_coaches]
+            for p in chosen_pairs:
+                finder = ChainFinder(request, p.coach, calendar.pair_times(request, p.coach))
+                chains = finder.all_chains() if complete else iter(finder.sample(chains_per_pair))
+                for chain in chains:
+                    add(request, p.coach, chain)
+
     for booking_plan in (fcfs, hinted):
         for rid, (coach, chain) in booking_plan.placed.items():
             add(instance.request_by_id[rid], coach, chain)
     for rid, (coach, chain) in keep.items():
         add(instance.request_by_id[rid], coach, chain)
-
-    pm = PackingModel(instance, calendar, columns)
-    pm.model.maximize(pm.served_weight)
-    hint_ids = {seen[(rid, coach.id, chain)] for rid, (coach, chain) in hint.placed.items()}
-    pm.hint(hint_ids)
+    widen(EXTRA_COACHES, CHAINS_PER_PAIR)
 
     def valid_bound(model_bound: float) -> int:
         if complete:
@@ -179,39 +178,58 @@ def solve(
                 )
             )
 
-    phase1_began = time.perf_counter()
-    solver, status = run(
-        pm,
-        time_limit=left() * 0.85,
-        workers=workers,
-        seed=seed,
-        on_improvement=report,
-        stop_at=valid_bound(float(relaxed_bound)),
-    )
-    phase1_seconds = time.perf_counter() - phase1_began
-    chosen = set(hint_ids)
+    # Rounds: solve over the columns so far; while the restricted model is solved but the
+    # bound is not reached, widen the columns (more coaches, more chains) and solve again.
+    chosen = {seen[(rid, coach.id, chain)] for rid, (coach, chain) in hint.placed.items()}
     served = _served(instance, hint)
     bound = valid_bound(float(relaxed_bound))
-    cp_status = _STATUS_NAMES.get(status, "UNKNOWN")
+    cp_status = "UNKNOWN"
     proven_at: float | None = None
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        found = round(solver.objective_value)
-        bound = valid_bound(solver.best_objective_bound)
-        if found >= served:
-            served = found
-            chosen = {i for i, var in enumerate(pm.take) if solver.boolean_value(var)}
-        if (status == cp_model.OPTIMAL and complete) or served >= bound:
+    phase1_began = time.perf_counter()
+    extra, per_pair = EXTRA_COACHES, CHAINS_PER_PAIR
+    pm: PackingModel | None = None
+    while left() > 0.2:
+        pm = PackingModel(instance, calendar, columns)
+        pm.model.maximize(pm.served_weight)
+        pm.hint(chosen)
+        solver, status = run(
+            pm,
+            time_limit=left() * 0.85,
+            workers=workers,
+            seed=seed,
+            on_improvement=report,
+            stop_at=bound,
+        )
+        cp_status = _STATUS_NAMES.get(status, "UNKNOWN")
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = round(solver.objective_value)
+            bound = valid_bound(solver.best_objective_bound)
+            if found >= served:
+                served = found
+                chosen = {i for i, var in enumerate(pm.take) if solver.boolean_value(var)}
+        if served >= bound or (status == cp_model.OPTIMAL and complete):
             bound = served
             proven_at = time.perf_counter() - began
-            # Phase 2: tier 1 fixed at its proven optimum, tiers 2-5 maximised, for at
-            # most as long again as tier 1 took.
-            pm.model.add(pm.served_weight == served)
-            pm.model.maximize(pm.secondary)
-            pm.hint(chosen)
-            phase2_time = min(left(), max(0.5, phase1_seconds))
-            solver2, status2 = run(pm, time_limit=phase2_time, workers=workers, seed=seed)
-            if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                chosen = {i for i, var in enumerate(pm.take) if solver2.boolean_value(var)}
+            break
+        if status != cp_model.OPTIMAL or complete:
+            break  # out of time
+        extra, per_pair = extra + 1, 2 * per_pair
+        size = len(columns)
+        widen(extra, per_pair)
+        if len(columns) == size:
+            break
+    phase1_seconds = time.perf_counter() - phase1_began
+    timings["tier1"] = phase1_seconds
+
+    if proven_at is not None and pm is not None and left() > 0.1:
+        # Phase 2: tier 1 fixed at its proven optimum, tiers 2-5 maximised, for at most as
+        # long again as tier 1 took.
+        pm.model.add(pm.served_weight == served)
+        pm.model.maximize(pm.secondary)
+        pm.hint(chosen)
+        solver2, status2 = run(pm, time_limit=min(left(), max(0.5, phase1_seconds)), workers=workers, seed=seed)
+        if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            chosen = {i for i, var in enumerate(pm.take) if solver2.boolean_value(var)}
     bound = max(bound, served)  # guards rounding only; both are integers in practice
     report(float(served), float(bound))
 
@@ -234,5 +252,6 @@ def solve(
             "all_chains": complete,
             "greedy_served_weight": _served(instance, fcfs),
             "tier1_proven_seconds": None if proven_at is None else round(proven_at, 3),
+            "seconds": {k: round(v, 3) for k, v in timings.items()},
         },
     )
