@@ -1,0 +1,308 @@
+"""The JSON API: bearer tokens, one error format, every documented endpoint exercised, the document valid."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask, request
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.models import (
+    Coach,
+    CoachingRequest,
+    Engagement,
+    EngagementStatus,
+    Programme,
+    RequestStatus,
+    SolveRun,
+)
+from tests.web.conftest import Person, make_request, propose, sign_in
+from tests.web.supervisor_builders import api_headers, days_ahead, quick_coach
+from web.api.openapi import openapi_document
+
+pytest_plugins = ["tests.web.conftest_supervisor"]
+
+# (method, OpenAPI path) of every call the tests below make and get an answer from the view for.
+EXERCISED: set[tuple[str, str]] = set()
+DOCUMENT = openapi_document()
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix("/api/v1"))
+
+
+@pytest.fixture
+def api(eager_app: Flask) -> FlaskClient:
+    @eager_app.after_request
+    def _record(response):  # type: ignore[no-untyped-def]
+        if request.url_rule is not None and request.path.startswith("/api/v1"):
+            EXERCISED.add((request.method.lower(), _openapi_path(request.url_rule.rule)))
+        return response
+
+    return eager_app.test_client()
+
+
+@pytest.fixture
+def auth(db: Session, supervisor: Person) -> dict[str, str]:
+    return api_headers(db, supervisor.email)
+
+
+@pytest.fixture
+def drafted(db: Session, programme: Programme, coach: Person) -> Iterator[tuple[CoachingRequest, Engagement, int]]:
+    """A waiting request with a draft engagement to Ada, and a second coach, Bea."""
+    bea = quick_coach(db, programme, "bea@coaches.example", name="Bea Other")
+    item, _ = make_request(db, programme, sessions_wanted=1)
+    engagement = propose(db, item, coach.coach_id or 0, [days_ahead(9)], engagement_status=EngagementStatus.DRAFT.value)
+    engagement.score = {"topics": 1.0, "language": 1.0, "kept": 0.0, "earliness": 0.9}
+    db.commit()
+    yield item, engagement, bea
+
+
+def assert_error(response, status: int, code: str | None = None) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert set(error) == {"code", "message", "fields"} and error["message"]
+    if code:
+        assert error["code"] == code
+    return error
+
+
+# --- the document --------------------------------------------------------------------------
+
+
+def test_openapi_document_is_served_without_auth_and_validates(api: FlaskClient) -> None:
+    response = api.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.get_json()
+    validate(document)
+    assert document["openapi"].startswith("3.") and document["servers"] == [{"url": "/api/v1"}]
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_every_api_route_is_documented_and_every_documented_operation_exists(eager_app: Flask) -> None:
+    routes = {
+        (method.lower(), _openapi_path(rule.rule))
+        for rule in eager_app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1")
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+    documented = {(method, path) for path, item in DOCUMENT["paths"].items() for method in item}
+    assert routes == documented
+
+
+# --- authentication and the error format ---------------------------------------------------
+
+
+def test_without_a_valid_token_the_api_answers_401(api: FlaskClient, eager_app: Flask, supervisor: Person) -> None:
+    error = assert_error(api.get("/api/v1/me"), 401, "unauthorized")
+    assert "Bearer" in error["message"]
+    response = api.get("/api/v1/me", headers={"Authorization": "Bearer not-a-token"})
+    assert_error(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert_error(api.get("/api/v1/me", headers={"Authorization": "Basic abc"}), 401)
+    # A browser session is no API credential (and so needs no CSRF token here).
+    browser = eager_app.test_client()
+    sign_in(browser, supervisor)
+    assert_error(browser.get("/api/v1/requests"), 401)
+
+
+def test_me_and_coach_tokens_are_refused_supervisor_operations(
+    api: FlaskClient, db: Session, coach: Person, auth: dict[str, str], supervisor: Person
+) -> None:
+    assert api.get("/api/v1/me", headers=auth).get_json() == {
+        "id": supervisor.user_id, "email": supervisor.email, "role": "supervisor", "coach_id": None,
+        "supervisor_id": 1,
+    }  # fmt: skip
+    coach_auth = api_headers(db, coach.email)
+    assert api.get("/api/v1/me", headers=coach_auth).get_json()["coach_id"] == coach.coach_id
+    assert_error(api.get("/api/v1/requests", headers=coach_auth), 403, "forbidden")
+    assert_error(api.post("/api/v1/solve-runs", headers=coach_auth), 403)
+
+
+def test_errors_share_one_format(api: FlaskClient, auth: dict[str, str], programme: Programme) -> None:
+    assert_error(api.get("/api/v1/requests/4242", headers=auth), 404, "not_found")
+    assert_error(api.get("/api/v1/nothing-here", headers=auth), 404)
+    assert_error(api.delete("/api/v1/requests", headers=auth), 405)
+    error = assert_error(api.patch("/api/v1/programme", headers=auth, data="not json"), 400, "bad_request")
+    assert error["fields"] == {"body": "must be a JSON object"}
+    error = assert_error(api.patch("/api/v1/programme", headers=auth, json=[1, 2]), 400)
+    assert "body" in error["fields"]
+
+
+# --- programme settings --------------------------------------------------------------------
+
+
+def test_programme_settings_read_and_patch(api: FlaskClient, auth: dict[str, str], programme: Programme) -> None:
+    settings = api.get("/api/v1/programme", headers=auth).get_json()
+    assert settings["id"] == programme.id and settings["session_minutes"] == 60 and "career" in settings["topics"]
+    response = api.patch("/api/v1/programme", headers=auth, json={"min_notice_hours": 24, "session_minutes": 90})
+    assert response.status_code == 200 and response.get_json()["min_notice_hours"] == 24
+    error = assert_error(
+        api.patch("/api/v1/programme", headers=auth, json={"session_minutes": 5, "timezone": "Mars/Base", "x": 1}),
+        422,
+    )
+    assert set(error["fields"]) == {"session_minutes", "timezone", "x"}
+    assert api.get("/api/v1/programme", headers=auth).get_json()["session_minutes"] == 90
+
+
+# --- queue and adjustments -----------------------------------------------------------------
+
+
+def test_queue_and_one_request(api: FlaskClient, auth: dict[str, str], drafted) -> None:  # type: ignore[no-untyped-def]
+    item, engagement, _bea = drafted
+    (entry,) = api.get("/api/v1/requests", headers=auth).get_json()["requests"]
+    assert entry["id"] == item.id and entry["position"] == 1 and entry["waiting_seconds"] >= 3 * 86400
+    assert entry["draft_coach_id"] == engagement.coach_id
+    detail = api.get(f"/api/v1/requests/{item.id}", headers=auth).get_json()
+    (shown,) = detail["engagements"]
+    assert shown["status"] == "draft" and shown["score"]["topics"] == 1.0
+    assert any("Shares the topics career" in line for line in shown["explanation"])
+    assert shown["sessions"][0]["start"].endswith("Z")
+
+
+def test_pin_unpin_forbid_allow(api: FlaskClient, auth: dict[str, str], drafted, db: Session) -> None:  # type: ignore[no-untyped-def]
+    item, _engagement, bea = drafted
+    url = f"/api/v1/requests/{item.id}"
+    body = api.put(f"{url}/pin", headers=auth, json={"coach_id": bea}).get_json()
+    assert body["request"]["pinned_coach_id"] == bea and body["solve_run"] is None
+    assert api.delete(f"{url}/pin", headers=auth).get_json()["request"]["pinned_coach_id"] is None
+    body = api.post(f"{url}/forbidden-coaches", headers=auth, json={"coach_id": bea}).get_json()
+    assert body["request"]["excluded_coach_ids"] == [bea]
+    body = api.delete(f"{url}/forbidden-coaches/{bea}", headers=auth).get_json()
+    assert body["request"]["excluded_coach_ids"] == []
+    error = assert_error(api.put(f"{url}/pin", headers=auth, json={"coach_id": "ada"}), 422)
+    assert error["fields"] == {"coach_id": "must be a coach's id"}
+    assert_error(api.post(f"{url}/forbidden-coaches", headers=auth, json={}), 422)
+    assert_error(api.put("/api/v1/requests/4242/pin", headers=auth, json={"coach_id": bea}), 404)
+
+
+def test_reassign_and_resolve_keeps_the_rest_and_moves_the_request(
+    api: FlaskClient, auth: dict[str, str], drafted, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    item, engagement, bea = drafted
+    response = api.post(f"/api/v1/requests/{item.id}/reassign", headers=auth, json={"resolve": True})
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert body["request"]["excluded_coach_ids"] == [engagement.coach_id]
+    assert body["solve_run"]["status"] == "done"
+    db.expire_all()
+    (draft,) = db.scalars(select(Engagement).where(Engagement.status == EngagementStatus.DRAFT.value)).all()
+    assert draft.coach_id == bea
+    error = assert_error(api.post(f"/api/v1/requests/{item.id}/reassign", headers=auth, json={"coach_id": 4242}), 422)
+    assert "coach_id" in error["fields"]
+
+
+# --- solving, draft, approval --------------------------------------------------------------
+
+
+def test_solve_runs_and_the_draft_and_approval(
+    api: FlaskClient, auth: dict[str, str], db: Session, programme: Programme, coach: Person
+) -> None:
+    served, _ = make_request(db, programme, sessions_wanted=1)
+    unserved, _ = make_request(db, programme, coachee_email="pt@x.example", languages=["pt"])
+    db.commit()
+    response = api.post("/api/v1/solve-runs", headers=auth)
+    run = response.get_json()
+    assert response.status_code == 202 and response.headers["Location"] == f"/api/v1/solve-runs/{run['id']}"
+    assert run["status"] == "done" and run["served_weight"] == run["served_weight_bound"]
+    detail = api.get(f"/api/v1/solve-runs/{run['id']}", headers=auth).get_json()
+    assert [u["request_id"] for u in detail["unassigned"]] == [unserved.id]
+    assert [r["id"] for r in api.get("/api/v1/solve-runs", headers=auth).get_json()["solve_runs"]] == [run["id"]]
+    assert_error(api.get("/api/v1/solve-runs/4242", headers=auth), 404)
+
+    draft = api.get("/api/v1/draft", headers=auth).get_json()
+    (assignment,) = draft["assignments"]
+    assert assignment["request_id"] == served.id and assignment["explanation"]
+    assert draft["unserved"][0]["request_id"] == unserved.id
+    assert any("Ada Coach" in reason for reason in draft["unserved"][0]["reasons"])
+
+    error = assert_error(api.post("/api/v1/draft/approve", headers=auth, json={}), 422)
+    assert "engagement_ids" in error["fields"]
+    assert_error(api.post("/api/v1/draft/approve", headers=auth, json={"engagement_ids": [4242]}), 404)
+    approved = api.post("/api/v1/draft/approve", headers=auth, json={"engagement_ids": [assignment["id"]]}).get_json()
+    assert [e["status"] for e in approved["approved"]] == ["approved"]
+    db.expire_all()
+    assert db.get_one(CoachingRequest, served.id).status == RequestStatus.PROPOSED.value
+    assert api.post("/api/v1/draft/approve", headers=auth, json={"all": True}).get_json() == {"approved": []}
+
+    db.add(SolveRun(programme_id=programme.id, status="running"))
+    db.commit()
+    assert_error(api.post("/api/v1/solve-runs", headers=auth), 409, "conflict")
+
+
+# --- coaches -------------------------------------------------------------------------------
+
+
+def test_coaches_invite_read_and_patch(api: FlaskClient, auth: dict[str, str], db: Session, coach: Person) -> None:
+    (listed,) = api.get("/api/v1/coaches", headers=auth).get_json()["coaches"]
+    assert listed["id"] == coach.coach_id and listed["level"] == "accredited"
+    response = api.post(
+        "/api/v1/coaches",
+        headers=auth,
+        json={"name": "Nia New", "email": "nia@coaches.example", "timezone": "Europe/Brussels",
+              "languages": ["en", "nl"], "topics": ["career"], "level": "senior"},
+    )  # fmt: skip
+    created = response.get_json()
+    assert response.status_code == 201 and created["invited"] and created["languages"] == ["en", "nl"]
+    assert response.headers["Location"] == f"/api/v1/coaches/{created['id']}"
+    error = assert_error(api.post("/api/v1/coaches", headers=auth, json={"email": "nia@coaches.example"}), 422)
+    assert {"name", "email", "timezone", "languages"} <= set(error["fields"])
+
+    assert api.get(f"/api/v1/coaches/{created['id']}", headers=auth).get_json()["name"] == "Nia New"
+    assert_error(api.get("/api/v1/coaches/4242", headers=auth), 404)
+    url = f"/api/v1/coaches/{coach.coach_id}"
+    assert api.patch(url, headers=auth, json={"level": "senior"}).get_json()["level"] == "senior"
+    assert api.patch(url, headers=auth, json={"active": False}).get_json()["active"] is False
+    assert api.patch(url, headers=auth, json={"active": True}).get_json()["active"] is True
+    error = assert_error(api.patch(url, headers=auth, json={"level": "trainee"}), 422)
+    assert error["fields"] == {"supervisor_id": "a trainee coach needs a supervisor"}
+    error = assert_error(api.patch(url, headers=auth, json={"email": "x@y.example", "active": "no"}), 422)
+    assert error["fields"] == {"email": "cannot be changed here"}
+    assert_error(api.patch(url, headers=auth, json={"active": "no"}), 422)
+    db.expire_all()
+    assert db.get_one(Coach, coach.coach_id).level == "senior"
+
+
+# --- load, calendar, supervision -----------------------------------------------------------
+
+
+def test_load_calendar_and_supervision(
+    api: FlaskClient, auth: dict[str, str], db: Session, programme: Programme, coach: Person
+) -> None:
+    item, _ = make_request(db, programme)
+    start = days_ahead(10, hour=23)
+    propose(db, item, coach.coach_id or 0, [start])
+    db.commit()
+    load = api.get("/api/v1/load", headers=auth).get_json()
+    (row,) = load["coaches"]
+    assert row["cap"] == 4 and sum(w["scheduled"] for w in row["weeks"]) == 1
+    assert len(load["weeks"]) == len(row["weeks"]) and load["weeks"][0]["week"].count("-W") == 1
+    assert api.get("/api/v1/load?drafts=0", headers=auth).status_code == 200
+
+    calendar = api.get("/api/v1/calendar?timezone=Asia/Tokyo&days=30", headers=auth).get_json()
+    (session,) = calendar["sessions"]
+    assert calendar["timezone"] == "Asia/Tokyo" and session["local_start"].endswith("+09:00")
+    assert session["coach_id"] == coach.coach_id and session["request_id"] == item.id
+    error = assert_error(api.get("/api/v1/calendar?start=soon&days=many", headers=auth), 422)
+    assert set(error["fields"]) == {"start", "days"}
+    assert "timezone" in assert_error(api.get("/api/v1/calendar?timezone=Mars/Base", headers=auth), 422)["fields"]
+
+    ledger = api.get("/api/v1/supervision", headers=auth).get_json()
+    (line,) = ledger["coaches"]
+    assert line["coach_id"] == coach.coach_id and line["booked_hours"] == 1.0 and line["max_hours"] == 35
+    assert ledger["supervisors"][0]["max_trainee_engagements"] == 6
+
+
+# Last on purpose: it reads what the tests above exercised.
+def test_every_documented_operation_has_a_test(request: pytest.FixtureRequest) -> None:
+    if request.session.testscollected < 10 or request.config.option.keyword or request.config.option.markexpr:
+        pytest.skip("run the whole module to check coverage of the API document")
+    documented = {(method, path) for path, item in DOCUMENT["paths"].items() for method in item}
+    assert documented - EXERCISED == set()

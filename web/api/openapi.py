@@ -1,0 +1,550 @@
+"""The OpenAPI 3.1 document of /api/v1, kept beside the views it describes (tests check they agree)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(code): {"$ref": f"#/components/responses/E{code}"} for code in codes}
+
+
+AUTH = (401, 403)
+INT_ID = {"type": "integer", "minimum": 1}
+STR_LIST = {"type": "array", "items": {"type": "string"}}
+NULLABLE_INT = {"type": ["integer", "null"]}
+NULLABLE_STR = {"type": ["string", "null"]}
+INSTANT = {"type": "string", "format": "date-time"}
+
+
+def _path_id(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": INT_ID}
+
+
+def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(
+    summary: str,
+    op_id: str,
+    ok: tuple[int, dict[str, Any], str],
+    errors: tuple[int, ...],
+    *,
+    params: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+    public: bool = False,
+) -> dict[str, Any]:
+    status, schema, description = ok
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "operationId": op_id,
+        "responses": {str(status): _json(schema, description), **_errors(*errors)},
+    }
+    if params:
+        operation["parameters"] = params
+    if body:
+        operation["requestBody"] = body
+    if public:
+        operation["security"] = []
+    return operation
+
+
+REQUEST_ID = _path_id("request_id", "The coaching request's id")
+COACH_ID = _path_id("coach_id", "The coach's id")
+RUN_ID = _path_id("run_id", "The solve run's id")
+RESOLVE = {"type": "boolean", "description": "Queue a re-solve at once (the rest of the draft is kept)"}
+
+
+def _schemas() -> dict[str, Any]:
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message", "fields"],
+                    "properties": {
+                        "code": {"type": "string", "examples": ["invalid", "not_found", "conflict", "unauthorized"]},
+                        "message": {"type": "string"},
+                        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                }
+            },
+        },
+        "Me": {
+            "type": "object",
+            "properties": {
+                "id": INT_ID,
+                "email": {"type": "string"},
+                "role": {"type": "string", "enum": ["supervisor", "coach"]},
+                "coach_id": NULLABLE_INT,
+                "supervisor_id": NULLABLE_INT,
+            },
+        },
+        "ProgrammeSettings": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "timezone": {"type": "string", "examples": ["Europe/Brussels"]},
+                "horizon_start": {"type": "string", "format": "date"},
+                "horizon_end": {"type": "string", "format": "date"},
+                "session_minutes": {"type": "integer", "minimum": 15, "maximum": 240},
+                "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 60},
+                "min_notice_hours": {"type": "integer", "minimum": 0, "maximum": 720},
+                "min_gap_days": {"type": "integer", "minimum": 0},
+                "max_gap_days": {"type": "integer", "minimum": 1},
+                "topics": STR_LIST,
+                "sensitive_topics": STR_LIST,
+                "languages": STR_LIST,
+                "max_hours_trainee": {"type": "number"},
+                "max_hours_accredited": {"type": "number"},
+                "max_hours_senior": {"type": "number"},
+            },
+            "additionalProperties": False,
+        },
+        "Programme": {"allOf": [{"type": "object", "properties": {"id": INT_ID}}, _ref("ProgrammeSettings")]},
+        "Session": {
+            "type": "object",
+            "properties": {
+                "id": INT_ID,
+                "start": INSTANT,
+                "end": INSTANT,
+                "status": {"type": "string", "enum": ["draft", "scheduled", "cancelled"]},
+            },
+        },
+        "Request": {
+            "type": "object",
+            "properties": {
+                "id": INT_ID,
+                "coachee_name": {"type": "string"},
+                "timezone": {"type": "string"},
+                "languages": STR_LIST,
+                "topics": STR_LIST,
+                "sessions_wanted": {"type": "integer"},
+                "priority": {"type": "integer", "minimum": 1, "maximum": 3},
+                "sensitive": {"type": "boolean"},
+                "status": {"type": "string"},
+                "submitted_at": INSTANT,
+                "pinned_coach_id": NULLABLE_INT,
+                "excluded_coach_ids": {"type": "array", "items": INT_ID},
+            },
+        },
+        "QueueEntry": {
+            "allOf": [
+                _ref("Request"),
+                {
+                    "type": "object",
+                    "properties": {
+                        "position": {"type": "integer"},
+                        "waiting_seconds": {"type": "integer"},
+                        "draft_coach_id": NULLABLE_INT,
+                    },
+                },
+            ]
+        },
+        "Engagement": {
+            "type": "object",
+            "properties": {
+                "id": INT_ID,
+                "request_id": INT_ID,
+                "coach_id": INT_ID,
+                "coach_name": {"type": "string"},
+                "status": {"type": "string"},
+                "score": {"type": "object", "additionalProperties": {"type": "number"}},
+                "explanation": STR_LIST,
+                "sessions": {"type": "array", "items": _ref("Session")},
+            },
+        },
+        "RequestDetail": {
+            "allOf": [
+                _ref("Request"),
+                {"type": "object", "properties": {"engagements": {"type": "array", "items": _ref("Engagement")}}},
+            ]
+        },
+        "SolveRun": {
+            "type": "object",
+            "properties": {
+                "id": INT_ID,
+                "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+                "solver_status": NULLABLE_STR,
+                "served_weight": NULLABLE_INT,
+                "served_weight_bound": NULLABLE_INT,
+                "percent_of_bound": NULLABLE_INT,
+                "elapsed_seconds": {"type": ["number", "null"]},
+                "started_at": INSTANT,
+                "finished_at": {"type": ["string", "null"], "format": "date-time"},
+                "unassigned_count": {"type": "integer"},
+                "error": NULLABLE_STR,
+                "finished": {"type": "boolean"},
+            },
+        },
+        "Unserved": {
+            "type": "object",
+            "properties": {"request_id": INT_ID, "reasons": STR_LIST},
+        },
+        "Adjusted": {
+            "type": "object",
+            "properties": {
+                "request": _ref("Request"),
+                "solve_run": {"oneOf": [_ref("SolveRun"), {"type": "null"}]},
+            },
+        },
+        "Coach": {
+            "type": "object",
+            "properties": {
+                "id": INT_ID,
+                "name": {"type": "string"},
+                "email": {"type": "string"},
+                "timezone": {"type": "string"},
+                "languages": STR_LIST,
+                "topics": STR_LIST,
+                "level": {"type": "string", "enum": ["trainee", "accredited", "senior"]},
+                "supervisor_id": NULLABLE_INT,
+                "organisation": NULLABLE_STR,
+                "active": {"type": "boolean"},
+                "max_active_coachees": {"type": "integer"},
+                "max_sessions_per_week": {"type": "integer"},
+                "max_sessions_per_day": {"type": "integer"},
+            },
+        },
+        "CoachInvitation": {
+            "type": "object",
+            "required": ["name", "email", "timezone", "languages"],
+            "properties": {
+                "name": {"type": "string"},
+                "email": {"type": "string", "format": "email"},
+                "timezone": {"type": "string"},
+                "languages": {"oneOf": [STR_LIST, {"type": "string"}]},
+                "topics": {"oneOf": [STR_LIST, {"type": "string"}]},
+                "level": {"type": "string", "enum": ["trainee", "accredited", "senior"]},
+                "supervisor_id": NULLABLE_INT,
+                "organisation": NULLABLE_STR,
+                "max_active_coachees": {"type": "integer"},
+                "max_sessions_per_week": {"type": "integer"},
+                "max_sessions_per_day": {"type": "integer"},
+                "buffer_minutes": {"type": "integer"},
+                "availability": {"type": "string", "examples": ["mon 17:00-20:00; sat 09:00-12:00"]},
+            },
+        },
+    }
+
+
+def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
+    """The OpenAPI 3.1 description of every endpoint under `server_url`."""
+    responses = {
+        f"E{code}": _json(_ref("Error"), text)
+        for code, text in {
+            400: "The body is not a JSON object",
+            401: "No valid bearer token",
+            403: "The token's account may not do this",
+            404: "No such item in this programme",
+            409: "The state changed meanwhile, or a solve is already running",
+            422: "Invalid input: `fields` names each bad field",
+        }.items()
+    }
+    coach_patch = {
+        "type": "object",
+        "properties": {
+            "level": {"type": "string", "enum": ["trainee", "accredited", "senior"]},
+            "supervisor_id": NULLABLE_INT,
+            "active": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    }
+    paths: dict[str, Any] = {
+        "/openapi.json": {
+            "get": _op(
+                "This document", "getOpenapi", (200, {"type": "object"}, "The OpenAPI document"), (), public=True
+            )
+        },
+        "/me": {"get": _op("Who the token belongs to", "getMe", (200, _ref("Me"), "The account"), (401,))},
+        "/programme": {
+            "get": _op("The programme's settings", "getProgramme", (200, _ref("Programme"), "Settings"), AUTH),
+            "patch": _op(
+                "Change some of the programme's settings (all checked, all or nothing)",
+                "patchProgramme",
+                (200, _ref("Programme"), "The saved settings"),
+                (400, *AUTH, 422),
+                body=_body(_ref("ProgrammeSettings")),
+            ),
+        },
+        "/requests": {
+            "get": _op(
+                "The queue: waiting requests in the order the solver serves them, with waiting time",
+                "listRequests",
+                (
+                    200,
+                    {"type": "object", "properties": {"requests": {"type": "array", "items": _ref("QueueEntry")}}},
+                    "The queue",
+                ),
+                AUTH,
+            )
+        },
+        "/requests/{request_id}": {
+            "get": _op(
+                "One request with its engagements",
+                "getRequest",
+                (200, _ref("RequestDetail"), "The request"),
+                (*AUTH, 404),
+                params=[REQUEST_ID],
+            )
+        },
+        "/requests/{request_id}/pin": {
+            "put": _op(
+                "Pin a waiting request to a coach (a draft with another coach is withdrawn)",
+                "pinRequest",
+                (200, _ref("Adjusted"), "The request, and the re-solve if asked for"),
+                (400, *AUTH, 404, 409, 422),
+                params=[REQUEST_ID],
+                body=_body(
+                    {"type": "object", "required": ["coach_id"], "properties": {"coach_id": INT_ID, "resolve": RESOLVE}}
+                ),
+            ),
+            "delete": _op(
+                "Unpin a request",
+                "unpinRequest",
+                (200, _ref("Adjusted"), "The request"),
+                (*AUTH, 404, 409),
+                params=[REQUEST_ID],
+            ),
+        },
+        "/requests/{request_id}/forbidden-coaches": {
+            "post": _op(
+                "Forbid a coach for a request (their draft for it is withdrawn)",
+                "forbidCoach",
+                (200, _ref("Adjusted"), "The request, and the re-solve if asked for"),
+                (400, *AUTH, 404, 409, 422),
+                params=[REQUEST_ID],
+                body=_body(
+                    {"type": "object", "required": ["coach_id"], "properties": {"coach_id": INT_ID, "resolve": RESOLVE}}
+                ),
+            )
+        },
+        "/requests/{request_id}/forbidden-coaches/{coach_id}": {
+            "delete": _op(
+                "Allow a forbidden coach again",
+                "allowCoach",
+                (200, _ref("Adjusted"), "The request"),
+                (*AUTH, 404, 409, 422),
+                params=[REQUEST_ID, COACH_ID],
+            )
+        },
+        "/requests/{request_id}/reassign": {
+            "post": _op(
+                "Move a drafted request: to `coach_id` (pinned) or, without it, away from its draft coach",
+                "reassignRequest",
+                (200, _ref("Adjusted"), "The request, and the re-solve if asked for"),
+                (400, *AUTH, 404, 409, 422),
+                params=[REQUEST_ID],
+                body=_body({"type": "object", "properties": {"coach_id": NULLABLE_INT, "resolve": RESOLVE}}),
+            )
+        },
+        "/solve-runs": {
+            "get": _op(
+                "The latest solve runs, newest first",
+                "listSolveRuns",
+                (
+                    200,
+                    {"type": "object", "properties": {"solve_runs": {"type": "array", "items": _ref("SolveRun")}}},
+                    "Runs",
+                ),
+                AUTH,
+            ),
+            "post": _op(
+                "Start a solve in the background; poll the run for progress",
+                "createSolveRun",
+                (202, _ref("SolveRun"), "The queued run (Location: the run)"),
+                (*AUTH, 409),
+            ),
+        },
+        "/solve-runs/{run_id}": {
+            "get": _op(
+                "A solve run's progress (status, best served weight, bound) and unserved requests",
+                "getSolveRun",
+                (
+                    200,
+                    {
+                        "allOf": [
+                            _ref("SolveRun"),
+                            {
+                                "type": "object",
+                                "properties": {"unassigned": {"type": "array", "items": _ref("Unserved")}},
+                            },
+                        ]
+                    },
+                    "The run",
+                ),
+                (*AUTH, 404),
+                params=[RUN_ID],
+            )
+        },
+        "/draft": {
+            "get": _op(
+                "The draft: each assignment with its score and explanation, each unserved request with reasons",
+                "getDraft",
+                (
+                    200,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "solve_run": {"oneOf": [_ref("SolveRun"), {"type": "null"}]},
+                            "assignments": {"type": "array", "items": _ref("Engagement")},
+                            "unserved": {"type": "array", "items": _ref("Unserved")},
+                        },
+                    },
+                    "The draft",
+                ),
+                AUTH,
+            )
+        },
+        "/draft/approve": {
+            "post": _op(
+                "Approve the given draft engagements, or all; invitations are queued",
+                "approveDraft",
+                (
+                    200,
+                    {"type": "object", "properties": {"approved": {"type": "array", "items": _ref("Engagement")}}},
+                    "The approved engagements",
+                ),
+                (400, *AUTH, 404, 409, 422),
+                body=_body(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "engagement_ids": {"type": "array", "items": INT_ID, "minItems": 1},
+                            "all": {"type": "boolean"},
+                        },
+                    }
+                ),
+            )
+        },
+        "/coaches": {
+            "get": _op(
+                "All coaches of the programme",
+                "listCoaches",
+                (
+                    200,
+                    {"type": "object", "properties": {"coaches": {"type": "array", "items": _ref("Coach")}}},
+                    "Coaches",
+                ),
+                AUTH,
+            ),
+            "post": _op(
+                "Invite a coach: an account without a password and an e-mail to set one",
+                "inviteCoach",
+                (201, _ref("Coach"), "The invited coach (Location: the coach)"),
+                (400, *AUTH, 422),
+                body=_body(_ref("CoachInvitation")),
+            ),
+        },
+        "/coaches/{coach_id}": {
+            "get": _op("One coach", "getCoach", (200, _ref("Coach"), "The coach"), (*AUTH, 404), params=[COACH_ID]),
+            "patch": _op(
+                "Set a coach's level and supervisor, or (de)activate them",
+                "patchCoach",
+                (200, _ref("Coach"), "The coach"),
+                (400, *AUTH, 404, 422),
+                params=[COACH_ID],
+                body=_body(coach_patch),
+            ),
+        },
+        "/load": {
+            "get": _op(
+                "Sessions per ISO week and coach against the weekly cap",
+                "getLoad",
+                (
+                    200,
+                    {"type": "object", "properties": {"weeks": {"type": "array"}, "coaches": {"type": "array"}}},
+                    "The load chart's data",
+                ),
+                AUTH,
+                params=[
+                    {
+                        "name": "drafts",
+                        "in": "query",
+                        "required": False,
+                        "description": "0 to count scheduled sessions only",
+                        "schema": {"type": "string", "enum": ["0", "1"]},
+                    }
+                ],
+            )
+        },
+        "/calendar": {
+            "get": _op(
+                "All sessions in a date range, with local times in the chosen timezone",
+                "getCalendar",
+                (
+                    200,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "timezone": {"type": "string"},
+                            "start": {"type": "string", "format": "date"},
+                            "end": {"type": "string", "format": "date"},
+                            "sessions": {"type": "array"},
+                        },
+                    },
+                    "Sessions",
+                ),
+                (*AUTH, 422),
+                params=[
+                    {"name": "timezone", "in": "query", "required": False, "schema": {"type": "string"}},
+                    {"name": "start", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
+                    {
+                        "name": "days",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 366},
+                    },
+                    {
+                        "name": "drafts",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["0", "1"]},
+                    },
+                ],
+            )
+        },
+        "/supervision": {
+            "get": _op(
+                "The supervision ledger: hours per coach, trainee engagements per supervisor, who is blocked and why",
+                "getSupervision",
+                (
+                    200,
+                    {"type": "object", "properties": {"coaches": {"type": "array"}, "supervisors": {"type": "array"}}},
+                    "The ledger",
+                ),
+                AUTH,
+            )
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Coaching scheduler API",
+            "version": "1.0.0",
+            "description": (
+                "The supervisor's operations on a volunteer coaching programme. Authenticate with "
+                "`Authorization: Bearer <token>` (create the token on the supervisor's API-token page). "
+                'Every error is `{"error": {"code", "message", "fields"}}`.'
+            ),
+        },
+        "servers": [{"url": server_url}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _schemas(),
+            "responses": responses,
+        },
+    }
