@@ -10,6 +10,10 @@ from solver.codec import InstanceError, assignment_to_json
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Solution, Unassigned
 from solver.engagements import ChainFinder, static_blocks
 
+TIME_LIMIT_REASON = (
+    "time limit: the solve ended before this request's coaches were examined; solve again with a longer time limit"
+)
+
 
 def _names(ids: list[str]) -> str:
     return ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
@@ -97,11 +101,16 @@ def unassigned_reasons(
     facts: Mapping[str, Mapping[str, PairFact]] | None = None,
 ) -> list[Unassigned]:
     served = {a.request for a in assignments}
-    return [
-        Unassigned(r.id, tuple(request_reasons(instance, calendar, r, (facts or {}).get(r.id, {}) if facts else None)))
-        for r in instance.requests
-        if r.id not in served
-    ]
+    out: list[Unassigned] = []
+    for r in instance.requests:
+        if r.id in served:
+            continue
+        if facts is not None and r.id not in facts:
+            reasons = [TIME_LIMIT_REASON]
+        else:
+            reasons = request_reasons(instance, calendar, r, None if facts is None else facts[r.id])
+        out.append(Unassigned(r.id, tuple(reasons)))
+    return out
 
 
 def _assignment_reasons(instance: Instance, assignment: Assignment) -> list[str]:

@@ -126,3 +126,13 @@ def test_explain_capacity_competition() -> None:
     ]
     everything = explain(instance, solution)
     assert isinstance(everything, list) and [e["request"] for e in everything] == ["first", "second"]
+
+
+def test_time_limit_too_short_to_scan_returns_the_greedy_plan_with_a_valid_bound() -> None:
+    doc = b.instance(requests=[b.request(f"r{i}") for i in range(3)], coaches=[b.coach(max_active_coachees=1)])
+    instance = parse_instance(doc)
+    solution = solve(instance, time_limit=1e-9, workers=1)
+    assert validate(instance, solution) == []
+    assert solution.served_weight == greedy(instance).served_weight == 112
+    assert solution.served_weight_bound is not None and solution.served_weight_bound >= 112
+    assert all(u.reasons for u in solution.unassigned)
