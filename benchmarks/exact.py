@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ortools.sat.python import cp_model
 
-from solver.codec import parse_instance
+from solver.codec import format_instant, parse_instance, parse_solution
 from solver.domain import WEEKDAYS, Assignment, Instance, Session, Solution
 from solver.validate import validate
 
@@ -78,6 +78,7 @@ def exact_optimum(instance: Instance, time_limit: float = 120.0, workers: int = 
     coach_sessions: dict[str, list[tuple[cp_model.IntVar, datetime, datetime, Any]]] = defaultdict(list)
     coach_engagements: dict[str, list[cp_model.IntVar]] = defaultdict(list)
     n_candidates = 0
+    engagements: list[tuple[Any, Any, cp_model.IntVar, list[datetime], list[list[cp_model.IntVar]]]] = []
     for request in instance.requests:
         length = timedelta(minutes=request.session_minutes)
         rtz = ZoneInfo(request.timezone)
@@ -87,9 +88,10 @@ def exact_optimum(instance: Instance, time_limit: float = 120.0, workers: int = 
                 continue
             use = model.new_bool_var(f"y[{request.id},{coach.id}]")
             served[request.id].append(use)
+            layers: list[list[cp_model.IntVar]] = []
+            engagements.append((request, coach, use, starts, layers))
             coach_engagements[coach.id].append(use)
             local_day = [s.astimezone(rtz).date() for s in starts]
-            layers = []
             for k in range(request.sessions):
                 layer = [model.new_bool_var(f"x[{request.id},{coach.id},{k},{i}]") for i in range(len(starts))]
                 model.add(sum(layer) == use)
@@ -167,7 +169,23 @@ def exact_optimum(instance: Instance, time_limit: float = 120.0, workers: int = 
     cp_solver.parameters.max_time_in_seconds = time_limit
     cp_solver.parameters.num_workers = workers
     status = cp_solver.solve(model)
+    assignments = []
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for request, coach, use, starts, layers in engagements:
+            if cp_solver.boolean_value(use):
+                length = timedelta(minutes=request.session_minutes)
+                chosen = [
+                    next(starts[i] for i, v in enumerate(layer) if cp_solver.boolean_value(v)) for layer in layers
+                ]
+                assignments.append(
+                    {
+                        "request": request.id,
+                        "coach": coach.id,
+                        "sessions": [{"start": format_instant(t), "end": format_instant(t + length)} for t in chosen],
+                    }
+                )
     return {
+        "assignments": assignments,
         "status": cp_solver.status_name(status),
         "optimum": int(cp_solver.objective_value) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None,
         "bound": math.floor(cp_solver.best_objective_bound + 1e-6),
@@ -182,10 +200,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("instance")
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--solution", help="write the optimal plan here (contract format)")
     args = parser.parse_args(argv)
     with open(args.instance, encoding="utf-8") as handle:
         instance = parse_instance(json.load(handle))
-    print(json.dumps(exact_optimum(instance, args.time_limit, args.workers)))
+    result = exact_optimum(instance, args.time_limit, args.workers)
+    document = {
+        "format": "coaching-solution/1",
+        "status": result["status"],
+        "served_weight": result["optimum"] or 0,
+        "served_weight_bound": result["bound"],
+        "assignments": result.pop("assignments"),
+        "unassigned": [],
+        "stats": {"solver": "benchmarks/exact.py"},
+    }
+    # The exact plan must itself pass the validator, or the model above is wrong.
+    result["violations"] = validate(instance, parse_solution(document, instance))
+    print(json.dumps(result))
+    if args.solution:
+        Path(args.solution).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     return 0
 
 
