@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 MIN_PASSWORD_LENGTH = 10
+# werkzeug's default (scrypt). Tests may lower the cost; nothing else should.
+PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hashing method, not a password)
 INVITATION_LIFETIME = dt.timedelta(days=14)
 # Checked when the e-mail is unknown, so a wrong address costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -87,7 +89,7 @@ def create_user(db: Session, email: str, role: str, password: str | None = None)
     user = User(email=email, role=role, active=True)
     if password is not None:
         _check_password_rules(password, None)
-        user.password_hash = generate_password_hash(password)
+        user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     db.add(user)
     db.flush()
     return user
@@ -107,7 +109,7 @@ def authenticate(db: Session, email: str, password: str) -> Account | None:
 def set_password(db: Session, user: User, password: str, confirm: str | None = None) -> None:
     """Give `user` a new password (rules checked, only the hash kept)."""
     _check_password_rules(password, confirm)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     db.flush()
 
 

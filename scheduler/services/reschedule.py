@@ -160,10 +160,34 @@ def alternatives(
     session: CoachingSession,
     *,
     now: dt.datetime | None = None,
-    limit: int = 12,
-    per_day: int = 2,
+    limit: int = 15,
+    per_day: int = 3,
 ) -> list[Alternative]:
-    """Times the session could move to, earliest first, at most `per_day` per coachee-local date."""
+    """Times the session could move to, by day, at most `per_day` per coachee-local date spread over that day."""
+    by_day: dict[dt.date, list[Alternative]] = {}
+    zone = ZoneInfo(session.engagement.request.timezone)
+    for option in free_times(db, session, now=now):
+        by_day.setdefault(option.start_utc.astimezone(zone).date(), []).append(option)
+    chosen: list[Alternative] = []
+    for day in sorted(by_day):
+        chosen.extend(_spread(by_day[day], per_day))
+        if len(chosen) >= limit:
+            break
+    return chosen[:limit]
+
+
+def _spread(options: list[Alternative], count: int) -> list[Alternative]:
+    """`count` of `options` from first to last, evenly apart (a morning, a noon and an evening)."""
+    if len(options) <= count:
+        return options
+    if count == 1:
+        return options[:1]
+    picks = sorted({round(i * (len(options) - 1) / (count - 1)) for i in range(count)})
+    return [options[i] for i in picks]
+
+
+def free_times(db: Session, session: CoachingSession, *, now: dt.datetime | None = None) -> list[Alternative]:
+    """Every time on the slot grid the session could move to, earliest first."""
     now = now or utcnow()
     request = session.engagement.request
     coach = session.coach
@@ -184,25 +208,22 @@ def alternatives(
     calendar = _coach_calendar(db, session, coach)
 
     found: list[Alternative] = []
-    per_coachee_day: Counter[dt.date] = Counter()
     day = earliest.astimezone(coach_zone).date()
     last_day = horizon_end.astimezone(coach_zone).date()
-    while day <= last_day and len(found) < limit:
+    while day <= last_day:
         week = day.isocalendar()[:2]
         if calendar.per_day[day] < coach.max_sessions_per_day and calendar.per_week[week] < coach.max_sessions_per_week:
             for begin, finish in sorted(_coach_intervals(coach, day)):
                 minute = -(-begin // programme.slot_minutes) * programme.slot_minutes
-                while minute + minutes <= finish and len(found) < limit:
+                while minute + minutes <= finish:
                     candidate = _candidate(
                         day, minute, duration, coach_zone, earliest, horizon_end, session, request, calendar
                     )
                     if candidate is not None:
                         local_date = candidate.start_utc.astimezone(coachee_zone).date()
-                        in_gap = (low_date is None or local_date >= low_date) and (
+                        if (low_date is None or local_date >= low_date) and (
                             high_date is None or local_date <= high_date
-                        )
-                        if in_gap and per_coachee_day[local_date] < per_day:
-                            per_coachee_day[local_date] += 1
+                        ):
                             found.append(candidate)
                     minute += programme.slot_minutes
         day += dt.timedelta(days=1)

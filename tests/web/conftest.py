@@ -37,6 +37,12 @@ PASSWORD = "correct horse battery"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt costs 0.1 s a hash by design; tests hash hundreds of times."""
+    monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+
+
 @pytest.fixture
 def web_database(sqlite_url: str) -> Iterator[Database]:
     db = Database(sqlite_url)

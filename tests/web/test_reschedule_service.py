@@ -1,0 +1,182 @@
+"""Alternatives for one session obey the solver's hard rules; moving re-invites both people."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.models import AvailabilityException, BusyTime, Coach, CoachingSession, OutboxMessage, Programme
+from scheduler.services import reschedule
+from scheduler.services.errors import Conflict
+from tests.web.conftest import Person, make_request, next_weekday_utc, propose
+
+NEW_YORK, TOKYO = ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo")
+
+
+def _engagement(db: Session, programme: Programme, coach: Person, starts: list[dt.datetime], **request_values: object):  # type: ignore[no-untyped-def]
+    request, _ = make_request(db, programme, **request_values)
+    return propose(db, request, coach.coach_id, starts)
+
+
+def _local(option: reschedule.Alternative, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    return option.start_utc.astimezone(zone), option.end_utc.astimezone(zone)
+
+
+def test_free_times_lie_in_the_coachs_week_on_the_grid_after_notice(
+    db: Session, programme: Programme, coach: Person
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    session = _engagement(db, programme, coach, [next_weekday_utc(2, 10, weeks_ahead=2)]).sessions[0]
+    options = reschedule.free_times(db, session, now=now)
+    assert options
+    for option in options:
+        start, end = _local(option, NEW_YORK)
+        assert (
+            start.weekday() < 5
+            and dt.time(9) <= start.time()
+            and end.time() <= dt.time(17)
+            and end.date() == start.date()
+        )
+        assert start.minute in (0, 30)
+        assert option.start_utc >= now + dt.timedelta(hours=48)
+        assert option.start_utc != session.start_utc
+        assert option.end_utc - option.start_utc == dt.timedelta(hours=1)
+
+
+def test_free_times_lie_in_the_coachees_windows(db: Session, programme: Programme, coach: Person) -> None:
+    # Tokyo 23:00-01:00 is New York 09:00-11:00 (10:00-12:00 in summer time)
+    windows = {day: [["23:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    session = _engagement(db, programme, coach, [next_weekday_utc(2, 9, weeks_ahead=2)], windows=windows).sessions[0]
+    options = reschedule.free_times(db, session)
+    assert options
+    for option in options:
+        start, end = _local(option, TOKYO)
+        assert start.time() == dt.time(23) and end.time() == dt.time(0)
+
+
+def test_buffer_around_the_coachs_other_sessions_and_busy_times(
+    db: Session, programme: Programme, coach: Person
+) -> None:
+    session = _engagement(db, programme, coach, [next_weekday_utc(0, 9, weeks_ahead=2)]).sessions[0]
+    other_start = next_weekday_utc(2, 12, weeks_ahead=2)
+    _engagement(db, programme, coach, [other_start], coachee_email="other@x.example")
+    busy_start = next_weekday_utc(3, 12, weeks_ahead=2)
+    db.add(BusyTime(coach_id=coach.coach_id, start_utc=busy_start, end_utc=busy_start + dt.timedelta(hours=1)))
+    db.flush()
+    starts = {o.start_utc for o in reschedule.free_times(db, session)}
+    for blocked in (other_start, busy_start):
+        assert blocked - dt.timedelta(minutes=60) not in starts  # would end 11:45-free? no: ends at 12:00
+        assert blocked - dt.timedelta(minutes=90) in starts  # ends 11:30, 30 min before
+        assert blocked + dt.timedelta(minutes=60) not in starts  # starts right at the end: no buffer
+        assert blocked + dt.timedelta(minutes=90) in starts  # 30 min after
+        assert blocked not in starts
+
+
+def test_gap_days_to_neighbouring_sessions(db: Session, programme: Programme, coach: Person) -> None:
+    first = next_weekday_utc(0, 10, weeks_ahead=1)
+    starts = [first, first + dt.timedelta(days=7), first + dt.timedelta(days=14)]
+    engagement = _engagement(db, programme, coach, starts)
+    middle = engagement.sessions[1]
+    dates = {o.start_utc.astimezone(TOKYO).date() for o in reschedule.free_times(db, middle)}
+    # 7 to 21 days from both neighbours: only the same coachee-local date fits
+    assert dates == {middle.start_utc.astimezone(TOKYO).date()}
+    last = engagement.sessions[2]
+    dates = {o.start_utc.astimezone(TOKYO).date() for o in reschedule.free_times(db, last)}
+    middle_date = middle.start_utc.astimezone(TOKYO).date()
+    assert dates and min(dates) >= middle_date + dt.timedelta(days=7)
+    assert max(dates) <= middle_date + dt.timedelta(days=21)
+
+
+def test_daily_and_weekly_caps(db: Session, programme: Programme, coach: Person) -> None:
+    record = db.get(Coach, coach.coach_id)
+    record.max_sessions_per_day = 1
+    session = _engagement(db, programme, coach, [next_weekday_utc(0, 9, weeks_ahead=3)]).sessions[0]
+    other = next_weekday_utc(2, 9, weeks_ahead=2)
+    _engagement(db, programme, coach, [other], coachee_email="other@x.example")
+    days = {o.start_utc.astimezone(NEW_YORK).date() for o in reschedule.free_times(db, session)}
+    assert other.astimezone(NEW_YORK).date() not in days
+    record.max_sessions_per_week = 1
+    db.flush()
+    weeks = {o.start_utc.astimezone(NEW_YORK).isocalendar()[:2] for o in reschedule.free_times(db, session)}
+    assert other.astimezone(NEW_YORK).isocalendar()[:2] not in weeks
+
+
+def test_a_date_exception_replaces_the_weekly_pattern(db: Session, programme: Programme, coach: Person) -> None:
+    session = _engagement(db, programme, coach, [next_weekday_utc(0, 9, weeks_ahead=3)]).sessions[0]
+    off = next_weekday_utc(1, 9, weeks_ahead=2).astimezone(NEW_YORK).date()
+    evening = next_weekday_utc(5, 9, weeks_ahead=2).astimezone(NEW_YORK).date()  # a Saturday
+    db.add(AvailabilityException(coach_id=coach.coach_id, date=off))
+    db.add(AvailabilityException(coach_id=coach.coach_id, date=evening, start=dt.time(18), end=dt.time(20)))
+    db.flush()
+    db.refresh(db.get(Coach, coach.coach_id))
+    options = [_local(o, NEW_YORK)[0] for o in reschedule.free_times(db, session)]
+    assert not [o for o in options if o.date() == off]
+    assert [o.time() for o in options if o.date() == evening] == [dt.time(18), dt.time(18, 30), dt.time(19)]
+
+
+def test_no_time_that_does_not_exist_or_spans_a_clock_change(db: Session, programme: Programme, coach: Person) -> None:
+    record = db.get(Coach, coach.coach_id)
+    record.timezone = "Europe/Brussels"
+    programme.horizon_start, programme.horizon_end = dt.date(2027, 3, 1), dt.date(2027, 4, 30)
+    db.add(AvailabilityException(coach_id=coach.coach_id, date=dt.date(2027, 3, 28), start=dt.time(1), end=dt.time(5)))
+    db.flush()
+    db.refresh(record)
+    session = _engagement(
+        db, programme, coach, [dt.datetime(2027, 4, 6, 8, tzinfo=dt.UTC)], earliest_start=dt.date(2027, 3, 1)
+    ).sessions[0]
+    now = dt.datetime(2027, 3, 20, tzinfo=dt.UTC)
+    brussels = ZoneInfo("Europe/Brussels")
+    sunday = [
+        o.start_utc.astimezone(brussels).strftime("%H:%M")
+        for o in reschedule.free_times(db, session, now=now)
+        if o.start_utc.astimezone(brussels).date() == dt.date(2027, 3, 28)
+    ]
+    # 01:00 and 01:30 would span the change, 02:00-02:59 does not exist that night
+    assert sunday == ["03:00", "03:30", "04:00"]
+
+
+def test_alternatives_are_spread_over_each_day(db: Session, programme: Programme, coach: Person) -> None:
+    session = _engagement(db, programme, coach, [next_weekday_utc(2, 10, weeks_ahead=2)]).sessions[0]
+    by_day: dict[dt.date, list[reschedule.Alternative]] = {}
+    for option in reschedule.free_times(db, session):
+        by_day.setdefault(option.start_utc.astimezone(TOKYO).date(), []).append(option)
+    day, free = next((d, o) for d, o in sorted(by_day.items()) if len(o) > 3)
+    offered = [
+        o
+        for o in reschedule.alternatives(db, session, per_day=3, limit=100)
+        if o.start_utc.astimezone(TOKYO).date() == day
+    ]
+    # the first, a middle and the last free time of the coachee's day, not the first three
+    assert offered == [free[0], free[round((len(free) - 1) / 2)], free[-1]]
+    assert len(reschedule.alternatives(db, session, per_day=3, limit=6)) == 6
+
+
+def test_move_session_reinvites_and_refuses_other_times(db: Session, programme: Programme, coach: Person) -> None:
+    session = _engagement(db, programme, coach, [next_weekday_utc(2, 10, weeks_ahead=2)]).sessions[0]
+    with pytest.raises(Conflict) as refused:
+        reschedule.move_session(db, session, session.start_utc + dt.timedelta(minutes=10))
+    assert "start" in refused.value.fields
+    target = reschedule.alternatives(db, session)[0]
+    reschedule.move_session(db, session, target.start_utc)
+    assert (session.start_utc, session.end_utc, session.sequence, session.status) == (
+        target.start_utc,
+        target.end_utc,
+        1,
+        "scheduled",
+    )
+    kinds = {(m.kind, m.recipient_role, m.sequence) for m in db.scalars(select(OutboxMessage))}
+    assert kinds == {("REQUEST", "coach", 1), ("REQUEST", "coachee", 1)}
+
+
+def test_only_live_requests_can_move(db: Session, programme: Programme, coach: Person) -> None:
+    session = _engagement(db, programme, coach, [next_weekday_utc(2, 10, weeks_ahead=2)]).sessions[0]
+    target = reschedule.alternatives(db, session)[0]
+    session.engagement.request.status = "cancelled"
+    db.flush()
+    with pytest.raises(Conflict):
+        reschedule.move_session(db, session, target.start_utc)
+    assert db.scalar(select(CoachingSession.sequence)) == 0
