@@ -5,10 +5,12 @@ and knows nothing of how the optimiser builds its model (it imports no part of i
 a bug in the model's candidate enumeration cannot hide itself here.
 
 Conventions it applies (all from the contract):
-- Wall clock rules. A session's local start and end are read in the owner's timezone;
-  a session whose UTC offset differs at its start and its end (in the coach's or the
-  coachee's timezone) spans an offset change and is refused, even when it only touches
-  the change instant, since its wall-clock end would then be ambiguous.
+- Wall clock rules. A session's local start and end are read in the owner's timezone.
+  A session is half-open, [start, end): it spans an offset change (and is refused) when
+  the coach's or the coachee's UTC offset changes at an instant strictly inside it. One
+  that ends exactly when the clocks change does not span it; its local end is its local
+  start plus its length on the clock it started on (01:00-02:00 CET ending as the clocks
+  jump to 03:00 CEST is 01:00-02:00).
 - Availability and windows are half-open; a session lies in ONE interval (touching
   intervals are not joined) on its local start date; a local end of 00:00 the next day
   is 24:00 of the start date, anything later crosses midnight.
@@ -193,10 +195,12 @@ def _check_session_placement(
 
 def _local_span(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, int, int] | None:
     """(local start date, start minute, end minute counted from that date's midnight), or None
-    when the UTC offset differs at start and end."""
+    when the UTC offset changes inside [start, end)."""
     local_start = start.astimezone(tz)
-    local_end = end.astimezone(tz)
-    if local_start.utcoffset() != local_end.utcoffset():
+    # Offsets are steps and sessions far shorter than the months between changes, so one
+    # offset at the start and just before the end means one offset throughout.
+    last_instant = (end - timedelta(microseconds=1)).astimezone(tz)
+    if local_start.utcoffset() != last_instant.utcoffset():
         return None
     day = local_start.date()
     begin = local_start.hour * 60 + local_start.minute

@@ -514,6 +514,31 @@ def test_dst_session_spanning_the_coachs_offset_change_is_reported() -> None:
     )
 
 
+def test_dst_session_ending_or_starting_exactly_at_the_change_does_not_span_it() -> None:
+    # Spring: the clocks jump at 01:00Z from 02:00 CET to 03:00 CEST.
+    instance = dst_instance()
+    coach(instance, "c1")["weekly"] = {"sun": [["00:00", "05:00"]]}
+    req(instance, "r1").update(sessions=1, timezone="Asia/Tokyo", windows={"sun": [["00:00", "24:00"]]})
+    ends_at_change = ("2027-03-28T00:00:00Z", "2027-03-28T01:00:00Z")  # 01:00-02:00 CET
+    starts_at_change = ("2027-03-28T01:00:00Z", "2027-03-28T02:00:00Z")  # 03:00-04:00 CEST
+    assert_valid(check(instance, assignment("r1", "c1", ends_at_change)))
+    assert_valid(check(instance, assignment("r1", "c1", starts_at_change)))
+    # Autumn: at 01:00Z 03:00 CEST becomes 02:00 CET, so 02:00-03:00 happens twice.
+    instance = base_instance()
+    instance["now"] = "2026-10-01T08:00:00Z"
+    instance["horizon"] = {"start": "2026-10-12", "end": "2026-11-30"}
+    coach(instance, "c1")["weekly"] = {"sun": [["00:00", "05:00"]]}
+    req(instance, "r1").update(
+        sessions=1, timezone="Asia/Tokyo", earliest_start="2026-10-12", windows={"sun": [["00:00", "24:00"]]}
+    )
+    first_time = ("2026-10-25T00:00:00Z", "2026-10-25T01:00:00Z")  # 02:00-03:00 CEST
+    second_time = ("2026-10-25T01:00:00Z", "2026-10-25T02:00:00Z")  # 02:00-03:00 CET
+    assert_valid(check(instance, assignment("r1", "c1", first_time)))
+    assert_valid(check(instance, assignment("r1", "c1", second_time)))
+    spanning = ("2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z")  # 02:30 CEST -> 02:30 CET
+    assert_reports(check(instance, assignment("r1", "c1", spanning)), "UTC-offset change in the coach's")
+
+
 def test_dst_session_spanning_the_coachees_offset_change_is_reported() -> None:
     instance = dst_instance()
     coach(instance, "c1").update(timezone="Asia/Tokyo", weekly={"sun": [["09:00", "12:00"]]})
