@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.models import Coach, CoachingRequest, Engagement, Programme, SolveRun, utcnow
+from scheduler.models import (
+    Coach,
+    CoachingRequest,
+    CoachingSession,
+    Engagement,
+    OutboxMessage,
+    OutboxStatus,
+    Programme,
+    SolveRun,
+    utcnow,
+)
 from scheduler.services.solving import draft_engagements, latest_run
 from scheduler.translator import waiting_requests
 
@@ -161,5 +171,17 @@ def recent_runs(db: Session, programme: Programme, limit: int = 20) -> list[Solv
     return list(
         db.scalars(
             select(SolveRun).where(SolveRun.programme_id == programme.id).order_by(SolveRun.id.desc()).limit(limit)
+        )
+    )
+
+
+def pending_invites(db: Session, engagements: list[Engagement]) -> list[int]:
+    """Ids of the outbox messages still to send for these engagements' sessions (after approval)."""
+    session_ids = select(CoachingSession.id).where(CoachingSession.engagement_id.in_([e.id for e in engagements]))
+    return list(
+        db.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.session_id.in_(session_ids), OutboxMessage.status == OutboxStatus.PENDING.value
+            )
         )
     )

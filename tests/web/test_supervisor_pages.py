@@ -159,7 +159,10 @@ def test_run_solver_review_and_approve_selected(
     db.expire_all()
     assert db.get_one(CoachingRequest, first.id).status == RequestStatus.PROPOSED.value
     assert db.get_one(CoachingRequest, second.id).status == RequestStatus.WAITING.value
-    assert db.scalars(select(OutboxMessage).where(OutboxMessage.request_id == first.id)).all()
+    # Approval hands the invitations to the worker at once (eager here): one per participant, sent.
+    invites = db.scalars(select(OutboxMessage).where(OutboxMessage.request_id == first.id)).all()
+    assert sorted(m.recipient_role for m in invites) == ["coach", "coachee"]
+    assert {m.status for m in invites} == {"sent"}
 
     assert send(supervisor_client, "/supervisor/draft/approve", {"all": "1"}).status_code == 303
     db.expire_all()

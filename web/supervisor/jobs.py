@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import current_app
 
-from scheduler.models import Programme, SolveRun
-from scheduler.services import solving
+from scheduler.models import Engagement, Programme, SolveRun
+from scheduler.services import approval, delivery, review, solving
 from web.unit_of_work import db_session
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,19 @@ def start_solve(programme: Programme) -> SolveRun:
         db.commit()
     db.refresh(run)
     return run
+
+
+def approve_and_send(programme: Programme, engagement_ids: list[int] | None) -> list[Engagement]:
+    """Approve drafts (all when None), commit, then hand their invitations to the worker at once.
+
+    Should the broker be away, the rows stay pending and the outbox sweeper sends them.
+    """
+    db = db_session()
+    approved = approval.approve(db, programme, engagement_ids)
+    outbox_ids = review.pending_invites(db, approved)
+    db.commit()
+    delivery.dispatch_pending(current_app.config["SETTINGS"], outbox_ids)
+    return approved
 
 
 def _dispatch(run_id: int) -> None:
