@@ -58,10 +58,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.config.from_mapping(settings.flask_mapping())
     app.config.setdefault("PROGRAMME_ID", None)
 
+    # after_request hooks run in reverse order: headers are added last, so even a response
+    # replaced by a failed commit carries them.
+    init_security_headers(app)
     init_unit_of_work(app, database or Database(settings.database_url))
     csrf.init_app(app)
     login_manager.init_app(app)
-    init_security_headers(app)
     init_error_handlers(app)
 
     app.add_template_filter(localtime, "localtime")

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from scheduler.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
@@ -13,6 +14,7 @@ from web.unit_of_work import rollback
 
 log = logging.getLogger(__name__)
 
+CONFLICT_MESSAGE = "Someone else changed this at the same moment. Reload the page and try again."
 STATUS_OF = {InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403}
 TITLES = {
     400: "The request could not be understood",
@@ -66,6 +68,13 @@ def init_error_handlers(app: Flask) -> None:
             "Go back, reload the page and send it again."
         )
         return error_response(400, "csrf", message, {"csrf_token": error.description})
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(error: IntegrityError) -> Response:
+        # The database refused a change (e.g. PostgreSQL's no-overlap constraint): someone was faster.
+        rollback()
+        log.info("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        return error_response(409, "conflict", CONFLICT_MESSAGE)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -60,13 +60,15 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
         return str(self.id)
 
 
-@login_manager.user_loader
 def _load_user(user_id: str) -> SignedInUser | None:
     try:
         account = accounts.get_account(db_session(), int(user_id))
     except (ValueError, accounts.NotFound):
         return None
     return signed_in_user(account)
+
+
+login_manager.user_loader(_load_user)
 
 
 def signed_in_user(account: accounts.Account) -> SignedInUser:

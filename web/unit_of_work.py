@@ -1,12 +1,14 @@
 """One unit of work per web request: a session on `flask.g`, committed on success.
 
 Services never commit; this module is the web edge's transaction boundary. A response
-below 400 commits; anything else (an error page, an exception) rolls back.
+below 400 commits; anything else (an error page, an exception) rolls back. A commit the
+database refuses becomes a 409 page instead of the response.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler.db import Database
@@ -41,11 +43,18 @@ def init_unit_of_work(app: Flask, db: Database) -> None:
     @app.after_request
     def _commit(response: Response) -> Response:
         session: Session | None = g.get("db_session")
-        if session is not None:
-            if response.status_code < 400:
-                session.commit()
-            else:
-                session.rollback()
+        if session is None:
+            return response
+        if response.status_code >= 400:
+            session.rollback()
+            return response
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            from web.errors import CONFLICT_MESSAGE, error_response
+
+            return error_response(409, "conflict", CONFLICT_MESSAGE)
         return response
 
     @app.teardown_request

@@ -63,3 +63,24 @@ def test_without_a_programme_the_form_says_so(client: FlaskClient) -> None:
     response = client.get("/request")
     assert response.status_code == 404
     assert "No coaching programme is set up yet" in response.get_data(as_text=True)
+
+
+def test_a_commit_the_database_refuses_is_a_409_page_with_headers(
+    app, client: FlaskClient, programme: Programme
+) -> None:  # type: ignore[no-untyped-def]
+    from scheduler.models import User
+    from web.unit_of_work import db_session
+
+    @app.get("/test-duplicate-user")
+    def _duplicate() -> str:
+        db = db_session()
+        db.add(User(email="twice@x.example", role="coach"))
+        db.flush()
+        with db.no_autoflush:
+            db.add(User(email="twice@x.example", role="coach"))
+        return "ok"
+
+    response = client.get("/test-duplicate-user")
+    assert response.status_code == 409
+    assert "Someone else changed this" in response.get_data(as_text=True)
+    assert "Content-Security-Policy" in response.headers

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from scheduler.models import Coach
+from scheduler.models import Coach, Programme
 from scheduler.services import coaches, feeds, programmes
 from scheduler.services.errors import InvalidInput
 from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_fields, windows_text
@@ -21,7 +21,7 @@ def _coach() -> Coach:
     return coaches.coach_for_user(db_session(), current_user.id)
 
 
-def _programme():  # type: ignore[no-untyped-def]
+def _programme() -> Programme:
     return programmes.current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
 
 
