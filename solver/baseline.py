@@ -182,14 +182,24 @@ def fill(
     calendar: Calendar,
     order: Iterable[CoachingRequest],
     keep: Mapping[str, tuple[Coach, Chain]] | None = None,
+    candidates: Mapping[str, list[Coach]] | None = None,
 ) -> Booking:
-    """Book `keep` first where it still holds, then each request of `order` in turn."""
+    """Book `keep` first where it still holds, then each request of `order` in turn.
+
+    `candidates` (request id -> all coaches with at least one chain, best match first) only
+    spares trying coaches that could never fit; it does not change the result. Requests
+    missing from it try every coach.
+    """
     booking = Booking(instance, calendar)
     for rid, (coach, chain) in (keep or {}).items():
         booking.try_keep(instance.request_by_id[rid], coach, chain)
     for request in order:
         if request.id not in booking.placed:
-            booking.place(request, coaches_by_match(instance, request))
+            if candidates is not None and request.id in candidates:
+                coaches = candidates[request.id]
+            else:
+                coaches = coaches_by_match(instance, request)
+            booking.place(request, coaches)
     return booking
 
 

@@ -80,10 +80,15 @@ def _lp_bound(weights: list[int], rows: list[Row]) -> tuple[int | None, list[flo
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if lp is None:
         return None, []
-    x = [lp.NumVar(0.0, 1.0, f"x{i}") for i in range(len(weights))]
+    x = [lp.NumVar(0.0, 1.0, "") for _ in weights]
     for idx, coefs, rhs in rows:
-        lp.Add(sum(c * x[i] for i, c in zip(idx, coefs, strict=True)) <= rhs)
-    lp.Maximize(sum(w * v for w, v in zip(weights, x, strict=True)))
+        row = lp.Constraint(-lp.infinity(), float(rhs))
+        for i, c in zip(idx, coefs, strict=True):
+            row.SetCoefficient(x[i], float(c))
+    objective = lp.Objective()
+    for w, v in zip(weights, x, strict=True):
+        objective.SetCoefficient(v, float(w))
+    objective.SetMaximization()
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None, []
     # Weights are integers, so the integer optimum is at most the floor of the LP value; the

@@ -8,6 +8,7 @@ makes the gap rules vanish from the optimisation model.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -173,8 +174,11 @@ class ChainFinder:
             path.append(best)
         return tuple(self.slots[p] for p in path)
 
-    def sample(self, limit: int) -> list[Chain]:
-        """A spread of up to `limit` chains: weekly-regular and tightest, from spread first slots."""
+    def sample(self, limit: int, seed: int = 0) -> list[Chain]:
+        """Up to `limit` chains: all if there are no more, else weekly-regular and tightest
+        ones from spread first slots, topped up with random ones (seeded, so repeatable)."""
+        if self.count(limit) <= limit:
+            return list(self.all_chains())
         lo_gap, hi_gap = self.request.min_gap_days, self.request.max_gap_days
         targets = sorted({min(max(7, lo_gap), hi_gap), lo_gap})
         can = self.completable()[self.request.sessions]
@@ -193,4 +197,17 @@ class ChainFinder:
                 if chain is not None and chain not in seen:
                     seen.add(chain)
                     out.append(chain)
+        rng = random.Random(seed)
+        table = self.completable()
+        all_firsts = [i for i in self.starts if can[i]]
+        for _ in range(4 * limit):
+            if len(out) >= limit:
+                break
+            path = [rng.choice(all_firsts)]
+            for left in range(self.request.sessions - 1, 0, -1):
+                path.append(rng.choice([j for j in self.successors[path[-1]] if table[left][j]]))
+            chain = tuple(self.slots[p] for p in path)
+            if chain not in seen:
+                seen.add(chain)
+                out.append(chain)
         return out[:limit]

@@ -13,7 +13,7 @@ is the hint, and the search falls back to it if CP-SAT returns less.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -109,11 +109,6 @@ def solve(
         return time_limit - (time.perf_counter() - began)
 
     calendar = Calendar(instance)
-    fcfs = fill(instance, calendar, sorted(instance.requests, key=lambda r: (r.submitted_at, r.id)))
-    keep = current_chains(instance, calendar)
-    by_weight = sorted(instance.requests, key=lambda r: (-instance.weight(r), r.submitted_at, r.id))
-    hinted = fill(instance, calendar, by_weight, keep)
-    hint = hinted if _served(instance, hinted) >= _served(instance, fcfs) else fcfs
 
     # Scan the pairs that keep the static rules and have at least one chain.
     pairs: list[Pair] = []
@@ -136,6 +131,18 @@ def solve(
                 unavoidable = until is None or bool(np.all(times.start < until))
                 forced = request.sessions * request.session_minutes if unavoidable else 0
                 pairs.append(Pair(request, coach, forced, count))
+    # Greedy plans over the pairs found (the same plans as without the list, found sooner).
+    candidates: dict[str, list[Coach]] = {rid: [] for rid in pair_facts}
+    for p in pairs:
+        candidates.setdefault(p.request.id, []).append(p.coach)
+    for rid, coaches in candidates.items():
+        request = instance.request_by_id[rid]
+        coaches.sort(key=lambda c: (match_rank(request, c), c.id))
+    fcfs = fill(instance, calendar, sorted(instance.requests, key=lambda r: (r.submitted_at, r.id)), None, candidates)
+    keep = current_chains(instance, calendar)
+    by_weight = sorted(instance.requests, key=lambda r: (-instance.weight(r), r.submitted_at, r.id))
+    hinted = fill(instance, calendar, by_weight, keep, candidates)
+    hint = hinted if _served(instance, hinted) >= _served(instance, fcfs) else fcfs
     complete = sum(p.chain_count for p in pairs) <= ALL_CHAINS_LIMIT
     unscanned = [r for r in instance.requests if r.id not in pair_facts]
     if unscanned:
@@ -176,6 +183,12 @@ def solve(
     for p in pairs:
         pairs_of.setdefault(p.request.id, []).append(p)
 
+    enumerated: set[tuple[str, str]] = set()  # pairs whose every chain is a column
+
+    def exact() -> bool:
+        """True when the model holds every chain of every pair: its own bound is then valid."""
+        return len(enumerated) == len(pairs)
+
     def widen(extra_coaches: int, chains_per_pair: int) -> None:
         for rid, options in pairs_of.items():
             request = instance.request_by_id[rid]
@@ -191,8 +204,14 @@ def solve(
                     p for p in ranked if p.coach.id not in wanted
                 ][:extra_coaches]
             for p in chosen_pairs:
+                if (rid, p.coach.id) in enumerated:
+                    continue
                 finder = ChainFinder(request, p.coach, calendar.pair_times(request, p.coach))
-                chains = finder.all_chains() if complete else iter(finder.sample(chains_per_pair))
+                if complete or p.chain_count <= min(chains_per_pair, ALL_CHAINS_LIMIT):
+                    enumerated.add((rid, p.coach.id))
+                    chains: Iterable[Chain] = finder.all_chains()
+                else:
+                    chains = finder.sample(chains_per_pair, seed)
                 for chain in chains:
                     add(request, p.coach, chain)
 
@@ -204,7 +223,7 @@ def solve(
     widen(EXTRA_COACHES, CHAINS_PER_PAIR)
 
     def valid_bound(model_bound: float) -> int:
-        if complete:
+        if exact():
             return min(relaxed_bound, int(model_bound + 1e-6))
         return relaxed_bound
 
@@ -249,11 +268,11 @@ def solve(
             if found >= served:
                 served = found
                 chosen = {i for i, var in enumerate(pm.take) if solver.boolean_value(var)}
-        if served >= bound or (status == cp_model.OPTIMAL and complete):
+        if served >= bound or (status == cp_model.OPTIMAL and exact()):
             bound = served
             proven_at = time.perf_counter() - began
             break
-        if status != cp_model.OPTIMAL or complete:
+        if status != cp_model.OPTIMAL or exact():
             break  # out of time
         extra, per_pair = extra + 1, 2 * per_pair
         size = len(columns)
@@ -291,7 +310,7 @@ def solve(
             "workers": workers,
             "cp_sat_status": cp_status,
             "columns": len(columns),
-            "all_chains": complete,
+            "all_chains": exact(),
             "greedy_served_weight": _served(instance, fcfs),
             "tier1_proven_seconds": None if proven_at is None else round(proven_at, 3),
             "seconds": {k: round(v, 3) for k, v in timings.items()},
