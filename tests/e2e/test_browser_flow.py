@@ -16,7 +16,7 @@ from sqlalchemy import select
 from scheduler.models import CoachingRequest, CoachingSession, Engagement, OutboxMessage, Supervisor
 from scheduler.services import accounts
 from tests.e2e.browser_site import Site, serve
-from tests.e2e.browser_support import PHONE, browser, screenshot  # noqa: F401  (fixture)
+from tests.e2e.browser_support import PHONE, screenshot
 from tests.web.conftest import PASSWORD, make_coach, make_programme
 
 pytestmark = pytest.mark.timeout(600)
@@ -58,7 +58,7 @@ def scheduled_sessions(live: Site) -> list[CoachingSession]:
         )
 
 
-def test_request_solve_approve_reschedule_seen_by_coach(browser: Any, programme_site: Site) -> None:  # noqa: F811
+def test_request_solve_approve_reschedule_seen_by_coach(browser: Any, programme_site: Site) -> None:
     live = programme_site
 
     # 1. The coachee, in Tokyo, asks on a phone; the form picks up their timezone.

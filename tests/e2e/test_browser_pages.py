@@ -8,16 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.browser_site import Site, site  # noqa: F401  (fixture)
-from tests.e2e.browser_support import (  # noqa: F401  (fixtures)
-    DESKTOP,
-    PHONE,
-    axe,
-    browser,
-    check_accessibility,
-    check_fits_width,
-    screenshot,
-)
+from tests.e2e.browser_site import Site
+from tests.e2e.browser_support import DESKTOP, PHONE, check_accessibility, check_fits_width, screenshot
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -99,7 +91,7 @@ PAGES = [
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_page_is_accessible_and_fits(browser: Any, axe: Path, site: Site, name: str) -> None:  # noqa: F811
+def test_page_is_accessible_and_fits(browser: Any, axe: Path, site: Site, name: str) -> None:
     """At desktop and at 390px phone width (the page is loaded afresh for each)."""
     context = browser.new_context(bypass_csp=True, timezone_id="Asia/Tokyo")
     page = context.new_page()
@@ -115,7 +107,7 @@ def test_page_is_accessible_and_fits(browser: Any, axe: Path, site: Site, name: 
         context.close()
 
 
-def test_pages_run_under_the_strict_csp(browser: Any, site: Site) -> None:  # noqa: F811
+def test_pages_run_under_the_strict_csp(browser: Any, site: Site) -> None:
     """With the CSP enforced, nothing is refused and the timezone script still runs."""
     context = browser.new_context(viewport=PHONE, timezone_id="Asia/Tokyo")
     page = context.new_page()
@@ -149,7 +141,7 @@ def _focus_visible(page: Any) -> dict[str, Any]:
     )
 
 
-def test_keyboard_skip_link_and_visible_focus(browser: Any, site: Site) -> None:  # noqa: F811
+def test_keyboard_skip_link_and_visible_focus(browser: Any, site: Site) -> None:
     context = browser.new_context(viewport=PHONE, timezone_id="Asia/Tokyo")
     page = context.new_page()
     try:
@@ -175,7 +167,7 @@ def test_keyboard_skip_link_and_visible_focus(browser: Any, site: Site) -> None:
         context.close()
 
 
-def test_keyboard_only_sign_in_and_answer(browser: Any, site: Site) -> None:  # noqa: F811
+def test_keyboard_only_sign_in_and_answer(browser: Any, site: Site) -> None:
     """A coach signs in with the keyboard alone and the status page's buttons answer Enter."""
     context = browser.new_context(viewport=PHONE, timezone_id="America/New_York")
     page = context.new_page()
