@@ -14,6 +14,7 @@ from scheduler.models import (
     CoachingRequest,
     CoachingSession,
     Engagement,
+    EngagementStatus,
     OutboxMessage,
     OutboxStatus,
     Programme,
@@ -107,10 +108,20 @@ def explain_assignment(engagement: Engagement) -> list[str]:
     if request.pinned_coach_id == coach.id:
         out.append("Pinned to this coach by the supervisor.")
     kept = score.get("kept")
+    previous = next(
+        (
+            e
+            for e in reversed(request.engagements)
+            if e.id < engagement.id and e.status == EngagementStatus.SUPERSEDED.value
+        ),
+        None,
+    )
     if kept == 1:
         out.append("Unchanged from the previous draft.")
     elif kept == 0.5:
         out.append("Same coach as the previous draft, new times.")
+    elif previous is not None and previous.coach_id != coach.id:
+        out.append(f"Moved from {previous.coach.name} in the previous draft.")
     if "earliness" in score:
         out.append(
             f"Starts {'early' if score['earliness'] >= 0.5 else 'later'} in the horizon "

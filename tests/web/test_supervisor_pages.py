@@ -215,6 +215,7 @@ def test_pin_forbid_allow_reassign_with_and_without_resolve(
     db.expire_all()
     (draft,) = db.scalars(select(Engagement).where(Engagement.status == EngagementStatus.DRAFT.value)).all()
     assert draft.coach_id == other
+    assert "Moved from Ada Coach in the previous draft." in text(supervisor_client.get("/supervisor/draft"))
 
 
 def test_adjustments_bad_input_names_the_field(
@@ -300,7 +301,8 @@ def test_invite_a_coach_and_manage_them(supervisor_client: FlaskClient, db: Sess
     assert send(supervisor_client, f"{url}/deactivate").status_code == 303
     db.expire_all()
     assert db.get_one(Coach, coach.id).level == "senior" and not db.get_one(Coach, coach.id).active
-    assert "deactivated" in text(supervisor_client.get(url))
+    page = text(supervisor_client.get(url))
+    assert "deactivated" in page and "0 of 50 hours used since the last supervision" in page
     assert send(supervisor_client, f"{url}/reactivate").status_code == 303
     db.expire_all()
     assert db.get_one(Coach, coach.id).active

@@ -281,7 +281,7 @@ def get_solve_run(run_id: int) -> ResponseReturnValue:
     run = db_session().get(SolveRun, run_id)
     if run is None or run.programme_id != programme().id:
         raise NotFound(f"There is no solve run {run_id}.")
-    return jsonify({**run_json(run), "unassigned": run.unassigned or []})
+    return jsonify({**(run_json(run) or {}), "unassigned": run.unassigned or []})
 
 
 @bp.get("/draft")

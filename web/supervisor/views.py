@@ -288,7 +288,7 @@ def coaches() -> ResponseReturnValue:
 
 @bp.post("/coaches")
 def invite_coach() -> ResponseReturnValue:
-    form = {key: request.form.get(key, "") for key in COACH_LABELS if key != "topics"}
+    form: dict[str, Any] = {key: request.form.get(key, "") for key in COACH_LABELS if key != "topics"}
     form["topics"] = request.form.getlist("topics")
     try:
         invitation = staff.invite_coach(db_session(), programme(), form)
@@ -298,43 +298,37 @@ def invite_coach() -> ResponseReturnValue:
     return redirect(url_for("supervisor.coaches"), code=303)
 
 
-@bp.get("/coaches/<int:coach_id>")
-def coach(coach_id: int) -> ResponseReturnValue:
+def _coach_page(coach_id: int, errors: dict[str, str]) -> str:
     prog = programme()
     db = db_session()
     item = staff.get_coach(db, prog, coach_id)
+    ledger = supervision.supervision_ledger(db, prog)
     return render_template(
         "supervisor/coach.html",
         programme=prog,
         coach=item,
+        line=next(line for line in ledger.coaches if line.coach.id == item.id),
         has_password=staff.has_password(db, item),
         upcoming=staff.upcoming_sessions(db, item),
         supervisors=staff.list_supervisors(db, prog),
         levels=[level.value for level in Level],
-        errors={},
+        errors=errors,
     )
+
+
+@bp.get("/coaches/<int:coach_id>")
+def coach(coach_id: int) -> ResponseReturnValue:
+    return _coach_page(coach_id, {})
 
 
 @bp.post("/coaches/<int:coach_id>/level")
 def coach_level(coach_id: int) -> ResponseReturnValue:
-    prog = programme()
     db = db_session()
     try:
-        item = staff.set_level(db, prog, coach_id, request.form.get("level"), request.form.get("supervisor_id"))
+        item = staff.set_level(db, programme(), coach_id, request.form.get("level"), request.form.get("supervisor_id"))
     except InvalidInput as exc:
         db.rollback()
-        item = staff.get_coach(db, prog, coach_id)
-        page = render_template(
-            "supervisor/coach.html",
-            programme=prog,
-            coach=item,
-            has_password=staff.has_password(db, item),
-            upcoming=staff.upcoming_sessions(db, item),
-            supervisors=staff.list_supervisors(db, prog),
-            levels=[level.value for level in Level],
-            errors=exc.fields,
-        )
-        return page, 422
+        return _coach_page(coach_id, exc.fields), 422
     flash(f"{item.name} is now {item.level}.", "success")
     return redirect(url_for("supervisor.coach", coach_id=coach_id), code=303)
 
