@@ -131,3 +131,23 @@ def test_cannot_reschedule_another_requests_session(
     _, other_token = make_request(db, programme, coachee_email="other@x.example")
     db.commit()
     assert client.get(f"/r/{other_token}/sessions/{sessions[0].id}/reschedule").status_code == 404
+
+
+def test_expired_link_offers_a_new_one(client: FlaskClient, db: Session, programme: Programme) -> None:
+    from scheduler.models import AccessToken
+
+    _, token = make_request(db, programme)
+    for record in db.scalars(select(AccessToken)):
+        record.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    db.commit()
+    response = client.get(f"/r/{token}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "expired" in html and 'href="/request/new-link"' in html
+
+
+def test_declined_and_cancelled_pages_offer_a_new_request(client: FlaskClient, db: Session, proposed) -> None:  # type: ignore[no-untyped-def]
+    _, token, _ = proposed
+    post(client, f"/r/{token}/decline")
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "You declined the proposed coach" in html and "Move session" not in html and "Cancel my request" not in html
