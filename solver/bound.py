@@ -75,11 +75,12 @@ def _rows(instance: Instance, calendar: Calendar, pairs: list[Pair]) -> list[Row
     return rows
 
 
-def _lp_bound(weights: list[int], rows: list[Row]) -> tuple[int | None, list[float]]:
+def _lp_bound(weights: list[int], rows: list[Row], time_limit: float) -> tuple[int | None, list[float]]:
     """The LP relaxation with GLOP: a bound in well under a second, and fractional guidance."""
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if lp is None:
         return None, []
+    lp.SetTimeLimit(max(1, int(1000 * time_limit)))
     x = [lp.NumVar(0.0, 1.0, "") for _ in weights]
     for idx, coefs, rhs in rows:
         row = lp.Constraint(-lp.infinity(), float(rhs))
@@ -96,7 +97,7 @@ def _lp_bound(weights: list[int], rows: list[Row]) -> tuple[int | None, list[flo
     return math.floor(lp.Objective().Value() + 1e-3), [v.solution_value() for v in x]
 
 
-def relaxation_bound(instance: Instance, calendar: Calendar, pairs: list[Pair]) -> Relaxation:
+def relaxation_bound(instance: Instance, calendar: Calendar, pairs: list[Pair], time_limit: float = 60.0) -> Relaxation:
     """Upper bound on tier 1 over all plans that use only `pairs` (pairs with any chain).
 
     The LP relaxation (GLOP) gives the bound; its support tells the search which coaches
@@ -106,7 +107,7 @@ def relaxation_bound(instance: Instance, calendar: Calendar, pairs: list[Pair]) 
     if not pairs:
         return Relaxation(0, {})
     weights = [instance.weight(p.request) for p in pairs]
-    lp_bound, lp_values = _lp_bound(weights, _rows(instance, calendar, pairs))
+    lp_bound, lp_values = _lp_bound(weights, _rows(instance, calendar, pairs), time_limit)
     bound = trivial if lp_bound is None else min(trivial, lp_bound)
     support: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for p, value in zip(pairs, lp_values, strict=False):

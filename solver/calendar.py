@@ -132,6 +132,7 @@ class Calendar:
         self._starts: dict[tuple[str, int], list[int]] = {}
         self._coach_arrays_cache: dict[tuple[str, int], PairTimes] = {}
         self._piece_arrays_cache: dict[str, tuple[npt.NDArray[np.int64], ...]] = {}
+        self._masks: dict[str, int] = {}
         self._pieces: dict[str, list[tuple[int, int, int]]] = {}
 
     def clock(self, name: str) -> Clock:
@@ -227,9 +228,33 @@ class Calendar:
             )
         return self._piece_arrays_cache[request.id]
 
+    def _hour_mask(self, key: str, zone: str, patterns: list[tuple[int, tuple[tuple[int, int], ...]]]) -> int:
+        """Bits of the UTC hours of the week (Monday 00:00 UTC = bit 0) any local interval can touch."""
+        if key not in self._masks:
+            mask = 0
+            for offset in self.clock(zone).distinct_offsets:
+                for weekday, intervals in patterns:
+                    for lo, hi in intervals:
+                        first = weekday * MINUTES_PER_DAY + lo - offset
+                        last = weekday * MINUTES_PER_DAY + hi - offset - 1
+                        for hour in range(first // 60, last // 60 + 1):
+                            mask |= 1 << (hour % 168)
+            self._masks[key] = mask
+        return self._masks[key]
+
+    def may_meet(self, request: CoachingRequest, coach: Coach) -> bool:
+        """Cheap test: False when the two weekly calendars share no UTC hour at any offset."""
+        coach_patterns = [(WEEKDAYS.index(d), ivs) for d, ivs in coach.weekly.items()]
+        coach_patterns += [(o.date.weekday(), o.intervals) for o in coach.overrides]
+        coach_mask = self._hour_mask("c:" + coach.id, coach.timezone, coach_patterns)
+        request_patterns = [(WEEKDAYS.index(d), ivs) for d, ivs in request.windows.items()]
+        return bool(coach_mask & self._hour_mask("r:" + request.id, request.timezone, request_patterns))
+
     def pair_times(self, request: CoachingRequest, coach: Coach) -> PairTimes:
         """Coach slots that also fit the coachee's windows (coachee's clock), as arrays."""
         minutes = request.session_minutes
+        if not self.may_meet(request, coach):
+            return self._coach_arrays(coach, minutes).subset(np.zeros(0, dtype=np.int64))
         cs = self._coach_arrays(coach, minutes)
         lo, hi, day = self._piece_arrays(request)
         first = np.searchsorted(cs.start, lo, "left")

@@ -144,9 +144,9 @@ def solve(
     hinted = fill(instance, calendar, by_weight, keep, candidates)
     hint = hinted if _served(instance, hinted) >= _served(instance, fcfs) else fcfs
     complete = sum(p.chain_count for p in pairs) <= ALL_CHAINS_LIMIT
-    unscanned = [r for r in instance.requests if r.id not in pair_facts]
-    if unscanned:
-        # Any request not scanned might be served: count its whole weight in the bound.
+    if left() <= 0:
+        # No time to optimise. Any request not scanned might be served: its whole weight
+        # counts in the bound.
         return _plan(
             instance,
             calendar,
@@ -162,7 +162,7 @@ def solve(
         )
 
     timings = {"prepare": time.perf_counter() - began}
-    relaxation = relaxation_bound(instance, calendar, pairs)
+    relaxation = relaxation_bound(instance, calendar, pairs, time_limit=max(0.1, 0.5 * left()))
     relaxed_bound = relaxation.bound  # never above the sum of weights of servable requests
     timings["relaxation"] = time.perf_counter() - began - timings["prepare"]
 
