@@ -98,9 +98,12 @@ class Booking:
                 return False
         return True
 
-    def find(self, request: CoachingRequest, coach: Coach) -> Chain | None:
-        """The earliest chain of the pair that still fits the coach's book."""
-        if static_blocks(self.instance, request, coach) or not self.coach_can_engage(coach):
+    def find(self, request: CoachingRequest, coach: Coach, checked: bool = False) -> Chain | None:
+        """The earliest chain of the pair that still fits the coach's book.
+
+        `checked`: the pair is known to keep the static rules.
+        """
+        if not self.coach_can_engage(coach) or (not checked and static_blocks(self.instance, request, coach)):
             return None
         book = self.books[coach.id]
         times = self.calendar.pair_times(request, coach)
@@ -154,9 +157,9 @@ class Booking:
             self.supervisor_used[coach.supervisor] += 1
         self.placed[request.id] = (coach, chain)
 
-    def place(self, request: CoachingRequest, coaches: Iterable[Coach]) -> bool:
+    def place(self, request: CoachingRequest, coaches: Iterable[Coach], checked: bool = False) -> bool:
         for coach in coaches:
-            chain = self.find(request, coach)
+            chain = self.find(request, coach, checked)
             if chain is not None:
                 self.take(request, coach, chain)
                 return True
@@ -196,10 +199,9 @@ def fill(
     for request in order:
         if request.id not in booking.placed:
             if candidates is not None and request.id in candidates:
-                coaches = candidates[request.id]
+                booking.place(request, candidates[request.id], checked=True)
             else:
-                coaches = coaches_by_match(instance, request)
-            booking.place(request, coaches)
+                booking.place(request, coaches_by_match(instance, request))
     return booking
 
 

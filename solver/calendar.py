@@ -66,6 +66,9 @@ class Clock:
             assert off is not None
             return int(off.total_seconds() // 60)
 
+        self._offset_at = offset_at
+        self.lo, self.hi = lo, hi
+
         self.starts: list[int] = [lo]
         self.offsets: list[int] = [offset_at(lo)]
         t = lo
@@ -86,6 +89,8 @@ class Clock:
         self.distinct_offsets = sorted(set(self.offsets))
 
     def offset(self, minute: int) -> int:
+        if not self.lo <= minute < self.hi:
+            return self._offset_at(minute)  # outside the tabulated span (e.g. old busy entries)
         return self.offsets[bisect.bisect_right(self.starts, minute) - 1]
 
     def local(self, minute: int) -> int:
@@ -244,11 +249,16 @@ class Calendar:
 
     def may_meet(self, request: CoachingRequest, coach: Coach) -> bool:
         """Cheap test: False when the two weekly calendars share no UTC hour at any offset."""
-        coach_patterns = [(WEEKDAYS.index(d), ivs) for d, ivs in coach.weekly.items()]
-        coach_patterns += [(o.date.weekday(), o.intervals) for o in coach.overrides]
-        coach_mask = self._hour_mask("c:" + coach.id, coach.timezone, coach_patterns)
-        request_patterns = [(WEEKDAYS.index(d), ivs) for d, ivs in request.windows.items()]
-        return bool(coach_mask & self._hour_mask("r:" + request.id, request.timezone, request_patterns))
+        coach_mask = self._masks.get("c:" + coach.id)
+        if coach_mask is None:
+            coach_patterns = [(WEEKDAYS.index(d), ivs) for d, ivs in coach.weekly.items()]
+            coach_patterns += [(o.date.weekday(), o.intervals) for o in coach.overrides]
+            coach_mask = self._hour_mask("c:" + coach.id, coach.timezone, coach_patterns)
+        request_mask = self._masks.get("r:" + request.id)
+        if request_mask is None:
+            request_patterns = [(WEEKDAYS.index(d), ivs) for d, ivs in request.windows.items()]
+            request_mask = self._hour_mask("r:" + request.id, request.timezone, request_patterns)
+        return bool(coach_mask & request_mask)
 
     def pair_times(self, request: CoachingRequest, coach: Coach) -> PairTimes:
         """Coach slots that also fit the coachee's windows (coachee's clock), as arrays."""
