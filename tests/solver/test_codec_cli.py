@@ -131,3 +131,24 @@ def test_cli_solve_validate_explain(tmp_path: Path) -> None:
     assert cli("explain", str(instance_path), str(solution_path), "r404").returncode == 2
     stdout = cli("greedy", str(instance_path))
     assert json.loads(stdout.stdout)["stats"]["solver"] == "greedy"
+
+
+def test_cli_solve_writes_stdout_and_no_progress_when_not_a_terminal(tmp_path: Path) -> None:
+    instance_path = tmp_path / "i.json"
+    instance_path.write_text(json.dumps(b.instance()))
+    result = cli("solve", str(instance_path), "--time-limit", "5", "--workers", "1")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["served_weight"] == 112
+    assert result.stderr == ""
+
+
+def test_progress_line_shows_elapsed_served_bound_and_gap() -> None:
+    import io
+
+    from solver.cli import _progress_printer
+    from solver.domain import Progress
+
+    stream = io.StringIO()
+    _progress_printer(stream)(Progress(elapsed_seconds=1.5, served_weight=990, served_weight_bound=1000, gap=0.01))
+    line = stream.getvalue()
+    assert "1.5s" in line and "served 990" in line and "bound 1000" in line and "gap 1.00%" in line
