@@ -186,8 +186,8 @@ def recent_runs(db: Session, programme: Programme, limit: int = 20) -> list[Solv
     )
 
 
-def pending_invites(db: Session, engagements: list[Engagement]) -> list[int]:
-    """Ids of the outbox messages still to send for these engagements' sessions (after approval)."""
+def pending_session_messages(db: Session, engagements: list[Engagement]) -> list[int]:
+    """Ids of the outbox messages still to send about these engagements' sessions (invitations, cancellations)."""
     session_ids = select(CoachingSession.id).where(CoachingSession.engagement_id.in_([e.id for e in engagements]))
     return list(
         db.scalars(

@@ -300,6 +300,140 @@ def test_load_calendar_and_supervision(
     assert ledger["supervisors"][0]["max_trainee_engagements"] == 6
 
 
+# --- a coach's own record ------------------------------------------------------------------
+
+
+def test_coach_sessions_and_answers(
+    api: FlaskClient, db: Session, programme: Programme, coach: Person, auth: dict[str, str]
+) -> None:
+    coach_auth = api_headers(db, coach.email)
+    kept, _ = make_request(db, programme, coachee_name="Kei Kept")
+    start = days_ahead(8, hour=14)
+    first = propose(db, kept, coach.coach_id or 0, [start])
+    dropped, _ = make_request(db, programme, coachee_name="Lu Dropped", coachee_email="lu@x.example")
+    second = propose(db, dropped, coach.coach_id or 0, [days_ahead(9, hour=14)])
+    db.commit()
+    assert_error(api.get("/api/v1/me/sessions", headers=auth), 403, "forbidden")
+
+    body = api.get("/api/v1/me/sessions", headers=coach_auth).get_json()
+    assert body["timezone"] == "America/New_York" and len(body["sessions"]) == 2
+    assert body["sessions"][0]["coachee_name"] == "Kei Kept"
+    assert body["sessions"][0]["local_start"].endswith(("-05:00", "-04:00"))
+    waiting = api.get("/api/v1/me/engagements", headers=coach_auth).get_json()["engagements"]
+    assert [e["id"] for e in waiting] == [first.id, second.id]
+
+    accepted = api.post(f"/api/v1/me/engagements/{first.id}/accept", headers=coach_auth)
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "approved"
+    declined = api.post(f"/api/v1/me/engagements/{second.id}/decline", headers=coach_auth).get_json()
+    assert declined["status"] == "declined"
+    db.expire_all()
+    assert db.get_one(CoachingRequest, dropped.id).status == RequestStatus.WAITING.value
+    assert_error(api.post(f"/api/v1/me/engagements/{first.id}/accept", headers=coach_auth), 422)
+    assert_error(api.post("/api/v1/me/engagements/4242/decline", headers=coach_auth), 404)
+
+
+def test_coach_profile_capacity_and_availability(api: FlaskClient, db: Session, coach: Person) -> None:
+    coach_auth = api_headers(db, coach.email)
+    profile = api.get("/api/v1/me/profile", headers=coach_auth).get_json()
+    assert profile["name"] == "Ada Coach" and profile["capacity"]["max_sessions_per_week"] == 4
+    changed = api.put("/api/v1/me/profile", headers=coach_auth,
+                      json={"name": "Ada C.", "timezone": "Europe/Brussels", "languages": ["en"], "topics": ["career"]})  # fmt: skip
+    assert changed.status_code == 200 and changed.get_json()["timezone"] == "Europe/Brussels"
+    error = assert_error(
+        api.put("/api/v1/me/profile", headers=coach_auth, json={"name": "", "timezone": "Nowhere"}), 422
+    )
+    assert {"name", "timezone", "languages", "topics"} <= set(error["fields"])
+
+    capacity = {"max_active_coachees": 2, "max_sessions_per_week": 3, "max_sessions_per_day": 1, "buffer_minutes": 30}
+    assert api.put("/api/v1/me/capacity", headers=coach_auth, json=capacity).get_json()["capacity"] == capacity
+    error = assert_error(
+        api.put("/api/v1/me/capacity", headers=coach_auth, json={**capacity, "max_sessions_per_day": 9}), 422
+    )
+    assert set(error["fields"]) == {"max_sessions_per_day"}
+
+    assert set(api.get("/api/v1/me/availability", headers=coach_auth).get_json()["weekly"]) == {
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+    }
+    weekly = {"tue": [["18:00", "21:00"]]}
+    assert (
+        api.put("/api/v1/me/availability", headers=coach_auth, json={"weekly": weekly}).get_json()["weekly"] == weekly
+    )
+    error = assert_error(
+        api.put("/api/v1/me/availability", headers=coach_auth, json={"weekly": {"tue": [["21:00", "18:00"]]}}), 422
+    )
+    assert "weekly" in error["fields"]
+    response = api.post(
+        "/api/v1/me/availability/exceptions", headers=coach_auth, json={"date": "2027-01-05", "available": False}
+    )
+    assert response.status_code == 201
+    (exception,) = response.get_json()["exceptions"]
+    assert exception["date"] == "2027-01-05" and exception["start"] is None
+    error = assert_error(api.post("/api/v1/me/availability/exceptions", headers=coach_auth, json={"date": "soon"}), 422)
+    assert "date" in error["fields"]
+    assert (
+        api.delete(f"/api/v1/me/availability/exceptions/{exception['id']}", headers=coach_auth).get_json()["exceptions"]
+        == []
+    )
+    assert_error(api.delete(f"/api/v1/me/availability/exceptions/{exception['id']}", headers=coach_auth), 404)
+
+
+# --- a coachee's request -------------------------------------------------------------------
+
+NEW_REQUEST = {
+    "coachee_name": "Kei Tanaka",
+    "coachee_email": "kei@coachees.example",
+    "timezone": "Asia/Tokyo",
+    "languages": ["en"],
+    "topics": ["career"],
+    "sessions_wanted": 2,
+    "windows": {"mon": [["18:00", "21:00"]]},
+    "consent": True,
+}
+
+
+def test_coachee_submits_without_an_account(api: FlaskClient, db: Session, programme: Programme) -> None:
+    response = api.post("/api/v1/coaching-requests", json=NEW_REQUEST)
+    created = response.get_json()
+    assert response.status_code == 201 and created["status"] == "waiting"
+    assert created["link_sent_to"] == "kei@coachees.example" and "token" not in str(created)
+    assert db.get_one(CoachingRequest, created["id"]).windows == {"mon": [["18:00", "21:00"]]}
+    error = assert_error(
+        api.post("/api/v1/coaching-requests", json={**NEW_REQUEST, "timezone": "Mars", "consent": False}), 422
+    )
+    assert {"timezone", "consent"} <= set(error["fields"])
+    assert_error(api.post("/api/v1/coaching-requests", data="x"), 400)
+
+
+def test_coachee_follows_and_answers_with_the_status_token(
+    api: FlaskClient, db: Session, programme: Programme, coach: Person
+) -> None:
+    _waiting, waiting_token = make_request(db, programme, coachee_email="w@x.example")
+    proposed, token = make_request(db, programme, coachee_name="Pia Proposed", coachee_email="p@x.example")
+    propose(db, proposed, coach.coach_id or 0, [days_ahead(8, hour=14)])
+    other, other_token = make_request(db, programme, coachee_email="o@x.example")
+    propose(db, other, coach.coach_id or 0, [days_ahead(9, hour=14)])
+    db.commit()
+    assert_error(api.get("/api/v1/coaching-requests/status"), 401)
+    assert_error(api.get("/api/v1/coaching-requests/status", headers={"X-Status-Token": "forged"}), 403)
+    status = api.get("/api/v1/coaching-requests/status", headers={"X-Status-Token": waiting_token}).get_json()
+    assert status["status"] == "waiting" and status["queue_position"] == 1 and status["waiting_days"] == 3
+    assert_error(api.post("/api/v1/coaching-requests/status/accept", headers={"X-Status-Token": waiting_token}), 409)
+
+    status = api.get("/api/v1/coaching-requests/status", headers={"X-Status-Token": token}).get_json()
+    assert status["coach_name"] == "Ada Coach" and status["sessions"][0]["local_start"].endswith("+09:00")
+    accepted = api.post("/api/v1/coaching-requests/status/accept", headers={"X-Status-Token": token}).get_json()
+    assert accepted["status"] == "confirmed"
+    declined = api.post("/api/v1/coaching-requests/status/decline", headers={"X-Status-Token": other_token}).get_json()
+    assert declined["status"] == "declined"
+    cancelled = api.post("/api/v1/coaching-requests/status/cancel", headers={"X-Status-Token": token}).get_json()
+    assert cancelled["status"] == "cancelled"
+    assert_error(api.post("/api/v1/coaching-requests/status/cancel"), 401)
+
+
 # Last on purpose: it reads what the tests above exercised.
 def test_every_documented_operation_has_a_test(request: pytest.FixtureRequest) -> None:
     if request.session.testscollected < 10 or request.config.option.keyword or request.config.option.markexpr:

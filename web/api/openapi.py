@@ -217,6 +217,112 @@ def _schemas() -> dict[str, Any]:
                 "max_sessions_per_day": {"type": "integer"},
             },
         },
+        "CoachSession": {
+            "type": "object",
+            "properties": {
+                "id": INT_ID,
+                "start": INSTANT,
+                "end": INSTANT,
+                "local_start": {"type": "string", "description": "ISO 8601 with the offset of `timezone`"},
+                "local_end": {"type": "string"},
+                "timezone": {"type": "string"},
+                "engagement_id": INT_ID,
+                "coachee_name": {"type": "string"},
+                "topics": STR_LIST,
+            },
+        },
+        "CoachProfile": {
+            "type": "object",
+            "properties": {
+                "id": INT_ID,
+                "name": {"type": "string"},
+                "email": {"type": "string"},
+                "timezone": {"type": "string"},
+                "languages": STR_LIST,
+                "topics": STR_LIST,
+                "level": {"type": "string"},
+                "capacity": _ref("Capacity"),
+            },
+        },
+        "Capacity": {
+            "type": "object",
+            "properties": {
+                "max_active_coachees": {"type": "integer", "minimum": 0, "maximum": 20},
+                "max_sessions_per_week": {"type": "integer", "minimum": 0, "maximum": 30},
+                "max_sessions_per_day": {"type": "integer", "minimum": 0, "maximum": 10},
+                "buffer_minutes": {"type": "integer", "minimum": 0, "maximum": 240},
+            },
+        },
+        "Weekly": {
+            "type": "object",
+            "description": 'Weekly windows in the coach\'s timezone, e.g. {"mon": [["09:00", "12:00"]]}',
+            "propertyNames": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+            "additionalProperties": {
+                "type": "array",
+                "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+            },
+        },
+        "Availability": {
+            "type": "object",
+            "properties": {
+                "timezone": {"type": "string"},
+                "weekly": _ref("Weekly"),
+                "exceptions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": INT_ID,
+                            "date": {"type": "string", "format": "date"},
+                            "start": NULLABLE_STR,
+                            "end": NULLABLE_STR,
+                        },
+                    },
+                },
+            },
+        },
+        "NewCoachingRequest": {
+            "type": "object",
+            "required": ["coachee_name", "coachee_email", "timezone", "languages", "topics", "windows", "consent"],
+            "properties": {
+                "coachee_name": {"type": "string"},
+                "coachee_email": {"type": "string", "format": "email"},
+                "organisation": NULLABLE_STR,
+                "timezone": {"type": "string", "examples": ["Asia/Tokyo"]},
+                "languages": {"oneOf": [STR_LIST, {"type": "string"}], "description": "In order of preference"},
+                "topics": {"oneOf": [STR_LIST, {"type": "string"}]},
+                "sessions_wanted": {"type": "integer", "minimum": 1, "maximum": 6},
+                "windows": {"oneOf": [_ref("Weekly"), {"type": "string", "examples": ["mon 17:00-20:00"]}]},
+                "earliest_start": {"type": ["string", "null"], "format": "date"},
+                "message": {"type": "string"},
+                "consent": {"type": "boolean"},
+            },
+        },
+        "CoachingRequestStatus": {
+            "type": "object",
+            "properties": {
+                "id": INT_ID,
+                "status": {"type": "string"},
+                "timezone": {"type": "string"},
+                "waiting_days": {"type": "integer"},
+                "queue_position": NULLABLE_INT,
+                "waiting_total": NULLABLE_INT,
+                "coach_name": NULLABLE_STR,
+                "sessions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": INT_ID,
+                            "local_start": {"type": "string"},
+                            "local_end": {"type": "string"},
+                        },
+                    },
+                },
+                "can_respond": {"type": "boolean"},
+                "can_cancel": {"type": "boolean"},
+            },
+        },
         "CoachInvitation": {
             "type": "object",
             "required": ["name", "email", "timezone", "languages"],
@@ -528,6 +634,10 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
             )
         },
     }
+    for path, item in paths.items():
+        for operation in item.values():
+            operation.setdefault("tags", ["account"] if path in ("/openapi.json", "/me") else ["supervisor"])
+    paths.update(_people_paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -541,10 +651,219 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
         },
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
+        "tags": [
+            {"name": "account", "description": "The document and who a token belongs to"},
+            {"name": "supervisor", "description": "The supervisor's operations (a supervisor's token)"},
+            {"name": "coach", "description": "A coach's own record (the coach's token)"},
+            {"name": "coachee", "description": "A coachee's request (no account; the private link's token)"},
+        ],
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "statusToken": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Status-Token",
+                    "description": "The token of the coachee's private link (from their e-mail)",
+                },
+            },
             "schemas": _schemas(),
             "responses": responses,
+        },
+    }
+
+
+COACH_ERRORS = (401, 403)
+ENGAGEMENT_ID = _path_id("engagement_id", "The engagement's id")
+EXCEPTION_ID = _path_id("exception_id", "The date exception's id")
+
+
+def _coach_op(
+    summary: str, op_id: str, ok: tuple[int, dict[str, Any], str], errors: tuple[int, ...] = (), **kw: Any
+) -> dict[str, Any]:
+    return {**_op(summary, op_id, ok, (*COACH_ERRORS, *errors), **kw), "tags": ["coach"]}
+
+
+def _coachee_op(
+    summary: str, op_id: str, ok: tuple[int, dict[str, Any], str], errors: tuple[int, ...], **kw: Any
+) -> dict[str, Any]:
+    return {**_op(summary, op_id, ok, errors, **kw), "tags": ["coachee"], "security": [{"statusToken": []}]}
+
+
+def _people_paths() -> dict[str, Any]:
+    """The coach's own endpoints (their token) and the coachee's (no account)."""
+    answer = _coach_op  # same shape for accept and decline
+    status_ok = (200, _ref("CoachingRequestStatus"), "The request as the coachee sees it")
+    return {
+        "/me/sessions": {
+            "get": _coach_op(
+                "The coach's upcoming sessions, local times in their timezone",
+                "getMySessions",
+                (
+                    200,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "timezone": {"type": "string"},
+                            "sessions": {"type": "array", "items": _ref("CoachSession")},
+                        },
+                    },
+                    "Sessions",
+                ),
+            )
+        },
+        "/me/engagements": {
+            "get": _coach_op(
+                "Approved engagements the coach has not answered yet",
+                "getMyEngagements",
+                (
+                    200,
+                    {"type": "object", "properties": {"engagements": {"type": "array", "items": _ref("Engagement")}}},
+                    "Engagements",
+                ),
+            )
+        },
+        "/me/engagements/{engagement_id}/accept": {
+            "post": answer(
+                "Accept an engagement",
+                "acceptEngagement",
+                (200, _ref("Engagement"), "The engagement"),
+                (404, 422),
+                params=[ENGAGEMENT_ID],
+            )
+        },
+        "/me/engagements/{engagement_id}/decline": {
+            "post": answer(
+                "Decline an engagement: its sessions are cancelled and the request waits for another coach",
+                "declineEngagement",
+                (200, _ref("Engagement"), "The engagement"),
+                (404, 409, 422),
+                params=[ENGAGEMENT_ID],
+            )
+        },
+        "/me/profile": {
+            "get": _coach_op(
+                "The coach's profile and capacity", "getMyProfile", (200, _ref("CoachProfile"), "Profile")
+            ),
+            "put": _coach_op(
+                "Name, timezone, languages and topics (the level is the supervisor's)",
+                "putMyProfile",
+                (200, _ref("CoachProfile"), "Profile"),
+                (400, 422),
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["name", "timezone", "languages", "topics"],
+                        "properties": {
+                            "name": {"type": "string"},
+                            "timezone": {"type": "string"},
+                            "languages": STR_LIST,
+                            "topics": STR_LIST,
+                        },
+                    }
+                ),
+            ),
+        },
+        "/me/capacity": {
+            "put": _coach_op(
+                "Coachees at once, sessions per week and per day, buffer minutes",
+                "putMyCapacity",
+                (200, _ref("CoachProfile"), "Profile"),
+                (400, 422),
+                body=_body(_ref("Capacity")),
+            )
+        },
+        "/me/availability": {
+            "get": _coach_op(
+                "Weekly availability and date exceptions",
+                "getMyAvailability",
+                (200, _ref("Availability"), "Availability"),
+            ),
+            "put": _coach_op(
+                "Replace the weekly availability (in the coach's timezone)",
+                "putMyAvailability",
+                (200, _ref("Availability"), "Availability"),
+                (400, 422),
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["weekly"],
+                        "properties": {"weekly": {"oneOf": [_ref("Weekly"), {"type": "string"}]}},
+                    }
+                ),
+            ),
+        },
+        "/me/availability/exceptions": {
+            "post": _coach_op(
+                "A date whose availability replaces the weekly pattern (a span, or none)",
+                "addMyException",
+                (201, _ref("Availability"), "Availability"),
+                (400, 422),
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["date"],
+                        "properties": {
+                            "date": {"type": "string", "format": "date"},
+                            "available": {"type": "boolean"},
+                            "start": {"type": "string"},
+                            "end": {"type": "string"},
+                        },
+                    }
+                ),
+            )
+        },
+        "/me/availability/exceptions/{exception_id}": {
+            "delete": _coach_op(
+                "Remove a date exception",
+                "removeMyException",
+                (200, _ref("Availability"), "Availability"),
+                (404,),
+                params=[EXCEPTION_ID],
+            )
+        },
+        "/coaching-requests": {
+            "post": {
+                **_op(
+                    "Ask for coaching (the private link is e-mailed to the coachee)",
+                    "submitCoachingRequest",
+                    (
+                        201,
+                        {
+                            "type": "object",
+                            "properties": {
+                                "id": INT_ID,
+                                "status": {"type": "string"},
+                                "link_sent_to": {"type": "string"},
+                            },
+                        },
+                        "The request is in the queue",
+                    ),
+                    (400, 422),
+                    body=_body(_ref("NewCoachingRequest")),
+                    public=True,
+                ),
+                "tags": ["coachee"],
+            }
+        },
+        "/coaching-requests/status": {
+            "get": _coachee_op(
+                "The coachee's request: waiting (with queue position), proposed or confirmed, sessions in their timezone",
+                "getCoachingRequestStatus",
+                status_ok,
+                (401, 403),
+            )
+        },
+        "/coaching-requests/status/accept": {
+            "post": _coachee_op("Accept the proposed coach and sessions", "acceptProposal", status_ok, (401, 403, 409))
+        },
+        "/coaching-requests/status/decline": {
+            "post": _coachee_op(
+                "Decline the proposal (sessions are cancelled)", "declineProposal", status_ok, (401, 403, 409)
+            )
+        },
+        "/coaching-requests/status/cancel": {
+            "post": _coachee_op("Cancel the request", "cancelCoachingRequest", status_ok, (401, 403, 409))
         },
     }

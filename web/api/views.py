@@ -47,11 +47,18 @@ def _unauthorized(message: str) -> Response:
     return response
 
 
+def public(view: F) -> F:
+    """An endpoint that needs no bearer token (the document, a coachee's own request)."""
+    view.api_public = True  # type: ignore[attr-defined]
+    return view
+
+
 @bp.before_request
 def _authenticate() -> Response | None:
     g.api_account = None
-    if request.endpoint == "api.openapi":
-        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(view, "api_public", False):
+        return None  # unknown paths get their 404/405 in the error format
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return _unauthorized("Send your API token as 'Authorization: Bearer <token>'.")
@@ -161,6 +168,7 @@ def _adjusted(item: CoachingRequest, data: dict[str, Any]) -> ResponseReturnValu
 
 
 @bp.get("/openapi.json")
+@public
 def openapi() -> ResponseReturnValue:
     return jsonify(openapi_document(url_for("api.openapi", _external=False).removesuffix("/openapi.json")))
 

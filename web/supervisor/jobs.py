@@ -36,16 +36,21 @@ def start_solve(programme: Programme) -> SolveRun:
 
 
 def approve_and_send(programme: Programme, engagement_ids: list[int] | None) -> list[Engagement]:
-    """Approve drafts (all when None), commit, then hand their invitations to the worker at once.
+    """Approve drafts (all when None), then send their invitations at once."""
+    approved = approval.approve(db_session(), programme, engagement_ids)
+    send_session_messages(approved)
+    return approved
+
+
+def send_session_messages(engagements: list[Engagement]) -> None:
+    """Commit, then hand the messages about these engagements' sessions to the worker at once.
 
     Should the broker be away, the rows stay pending and the outbox sweeper sends them.
     """
     db = db_session()
-    approved = approval.approve(db, programme, engagement_ids)
-    outbox_ids = review.pending_invites(db, approved)
+    outbox_ids = review.pending_session_messages(db, engagements)
     db.commit()
     delivery.dispatch_pending(current_app.config["SETTINGS"], outbox_ids)
-    return approved
 
 
 def _dispatch(run_id: int) -> None:
