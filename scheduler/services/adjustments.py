@@ -25,12 +25,30 @@ from scheduler.models import (
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.transitions import change_status
 
+MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger number names nothing
+
+
+def record_id(value: object) -> int | None:
+    """A whole number that can be a row's id, or None (text, zero, negative or too large)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
+def programme_request(db: Session, programme: Programme, request_id: object) -> CoachingRequest:
+    """Request `request_id` of this programme, or NotFound."""
+    number = record_id(request_id)
+    request = db.get(CoachingRequest, number) if number is not None else None
+    if request is None or request.programme_id != programme.id:
+        raise NotFound(f"There is no request {request_id} in this programme.")
+    return request
+
 
 def waiting_request(db: Session, programme: Programme, request_id: int) -> CoachingRequest:
     """Request `request_id` of this programme, still waiting (only waiting requests are solved)."""
-    request = db.get(CoachingRequest, request_id)
-    if request is None or request.programme_id != programme.id:
-        raise NotFound(f"There is no request {request_id} in this programme.")
+    request = programme_request(db, programme, request_id)
     if request.status != RequestStatus.WAITING.value:
         raise Conflict(f"Request {request_id} is {request.status}, no longer waiting: it cannot be re-planned.")
     return request
@@ -38,10 +56,9 @@ def waiting_request(db: Session, programme: Programme, request_id: int) -> Coach
 
 def programme_coach(db: Session, programme: Programme, coach_id: object, *, field: str = "coach_id") -> Coach:
     """Coach `coach_id` of this programme; InvalidInput naming `field` otherwise."""
-    try:
-        number = int(str(coach_id))
-    except (TypeError, ValueError):
-        raise InvalidInput("Choose a coach.", {field: "must be a coach's id"}) from None
+    number = record_id(coach_id)
+    if number is None:
+        raise InvalidInput("Choose a coach.", {field: "must be a coach's id"})
     coach = db.get(Coach, number)
     if coach is None or coach.programme_id != programme.id:
         raise InvalidInput(

@@ -21,6 +21,8 @@ from scheduler.models import (
     SolveRun,
     utcnow,
 )
+from scheduler.services.adjustments import record_id
+from scheduler.services.errors import NotFound
 from scheduler.services.solving import draft_engagements, latest_run
 from scheduler.translator import waiting_requests
 
@@ -196,3 +198,12 @@ def pending_session_messages(db: Session, engagements: list[Engagement]) -> list
             )
         )
     )
+
+
+def programme_run(db: Session, programme: Programme, run_id: object) -> SolveRun:
+    """Solve run `run_id` of this programme, or NotFound."""
+    number = record_id(run_id)
+    run = db.get(SolveRun, number) if number is not None else None
+    if run is None or run.programme_id != programme.id:
+        raise NotFound(f"There is no solve run {run_id}.")
+    return run

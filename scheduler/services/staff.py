@@ -31,7 +31,7 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.services import accounts, roster
-from scheduler.services.adjustments import withdraw_draft
+from scheduler.services.adjustments import record_id, withdraw_draft
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 
 NOTICE = "NOTICE"
@@ -66,7 +66,8 @@ def list_supervisors(db: Session, programme: Programme) -> list[Supervisor]:
 
 
 def get_coach(db: Session, programme: Programme, coach_id: int) -> Coach:
-    coach = db.get(Coach, coach_id)
+    number = record_id(coach_id)
+    coach = db.get(Coach, number) if number is not None else None
     if coach is None or coach.programme_id != programme.id:
         raise NotFound(f"There is no coach {coach_id} in this programme.")
     return coach
@@ -75,10 +76,8 @@ def get_coach(db: Session, programme: Programme, coach_id: int) -> Coach:
 def _supervisor(db: Session, programme: Programme, value: Any, errors: dict[str, str]) -> Supervisor | None:
     if value in (None, ""):
         return None
-    try:
-        supervisor = db.get(Supervisor, int(value))
-    except (TypeError, ValueError):
-        supervisor = None
+    number = record_id(value)
+    supervisor = db.get(Supervisor, number) if number is not None else None
     if supervisor is None or supervisor.programme_id != programme.id:
         errors["supervisor_id"] = "is not a supervisor of this programme"
         return None

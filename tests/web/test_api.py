@@ -126,6 +126,19 @@ def test_me_and_coach_tokens_are_refused_supervisor_operations(
     assert_error(api.post("/api/v1/solve-runs", headers=coach_auth), 403)
 
 
+def test_ids_too_large_for_the_database_are_not_found(
+    api: FlaskClient, db: Session, auth: dict[str, str], coach: Person
+) -> None:
+    huge = 2**70
+    assert_error(api.get(f"/api/v1/requests/{huge}", headers=auth), 404)
+    assert_error(api.get(f"/api/v1/solve-runs/{huge}", headers=auth), 404)
+    assert_error(api.patch(f"/api/v1/coaches/{huge}", headers=auth, json={"level": "senior"}), 404)
+    error = assert_error(api.patch(f"/api/v1/coaches/{coach.coach_id}", headers=auth,
+                                   json={"level": "trainee", "supervisor_id": huge}), 422)  # fmt: skip
+    assert "supervisor_id" in error["fields"]
+    assert_error(api.post(f"/api/v1/me/engagements/{huge}/accept", headers=api_headers(db, coach.email)), 404)
+
+
 def test_errors_share_one_format(api: FlaskClient, auth: dict[str, str], programme: Programme) -> None:
     assert_error(api.get("/api/v1/requests/4242", headers=auth), 404, "not_found")
     assert_error(api.get("/api/v1/nothing-here", headers=auth), 404)

@@ -228,6 +228,15 @@ def test_adjustments_bad_input_names_the_field(
     response = send(supervisor_client, f"/supervisor/requests/{request.id}/forbid", {"coach_id": "4242"})
     assert response.status_code == 422 and "not a coach of this programme" in text(response)
     assert send(supervisor_client, "/supervisor/requests/4242/pin", {"coach_id": coach.coach_id}).status_code == 404
+    huge = str(2**70)  # larger than any database id: not found / bad input, never a crash
+    assert send(supervisor_client, f"/supervisor/requests/{huge}/pin", {"coach_id": coach.coach_id}).status_code == 404
+    assert send(supervisor_client, f"/supervisor/requests/{request.id}/pin", {"coach_id": huge}).status_code == 422
+    assert supervisor_client.get(f"/supervisor/solve/{huge}").status_code == 404
+    assert supervisor_client.get(f"/supervisor/coaches/{huge}").status_code == 404
+    response = send(
+        supervisor_client, f"/supervisor/coaches/{coach.coach_id}/level", {"level": "trainee", "supervisor_id": huge}
+    )
+    assert response.status_code == 422 and "not a supervisor of this programme" in text(response)
     response = send(supervisor_client, f"/supervisor/requests/{request.id}/reassign")
     assert response.status_code == 409 and "no coach in the draft" in text(response)
 

@@ -17,6 +17,8 @@ from flask.typing import ResponseReturnValue
 
 from scheduler.models import AvailabilityException, Coach, CoachingSession, Engagement
 from scheduler.services import coaches, request_status
+from scheduler.services.adjustments import record_id
+from scheduler.services.errors import NotFound
 from scheduler.services.requests import accept_proposal, cancel_request, decline_proposal, submit_request
 from web.api.views import body, bp, engagement_json, programme, public
 from web.errors import error_response
@@ -108,6 +110,8 @@ def my_engagements() -> ResponseReturnValue:
 @bp.post("/me/engagements/<int:engagement_id>/decline", defaults={"answer": "decline"})
 @coach_only
 def answer_engagement(engagement_id: int, answer: str) -> ResponseReturnValue:
+    if record_id(engagement_id) is None:
+        raise NotFound("That engagement is not one of yours.")
     engagement: Engagement = coaches.respond_to_engagement(
         db_session(), g.coach, engagement_id, accept=answer == "accept"
     )

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
-from scheduler.models import Coach, CoachingRequest, CoachingSession, Engagement, Programme, SolveRun
+from scheduler.models import Coach, CoachingRequest, CoachingSession, Engagement, Programme
 from scheduler.services import (
     accounts,
     adjustments,
@@ -25,7 +25,7 @@ from scheduler.services import (
     staff,
     supervision,
 )
-from scheduler.services.errors import InvalidInput, NotFound, ServiceError
+from scheduler.services.errors import InvalidInput, ServiceError
 from web.api.openapi import openapi_document
 from web.errors import error_response
 from web.extensions import csrf
@@ -221,10 +221,7 @@ def list_requests() -> ResponseReturnValue:
 
 
 def _request(request_id: int) -> CoachingRequest:
-    item = db_session().get(CoachingRequest, request_id)
-    if item is None or item.programme_id != programme().id:
-        raise NotFound(f"There is no request {request_id} in this programme.")
-    return item
+    return adjustments.programme_request(db_session(), programme(), request_id)
 
 
 @bp.get("/requests/<int:request_id>")
@@ -286,9 +283,7 @@ def list_solve_runs() -> ResponseReturnValue:
 @bp.get("/solve-runs/<int:run_id>")
 @supervisor_only
 def get_solve_run(run_id: int) -> ResponseReturnValue:
-    run = db_session().get(SolveRun, run_id)
-    if run is None or run.programme_id != programme().id:
-        raise NotFound(f"There is no solve run {run_id}.")
+    run = review.programme_run(db_session(), programme(), run_id)
     return jsonify({**(run_json(run) or {}), "unassigned": run.unassigned or []})
 
 

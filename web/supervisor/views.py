@@ -108,10 +108,7 @@ def solve() -> ResponseReturnValue:
 
 
 def _run(run_id: int) -> SolveRun:
-    run = db_session().get(SolveRun, run_id)
-    if run is None or run.programme_id != programme().id:
-        raise NotFound(f"There is no solve run {run_id}.")
-    return run
+    return review.programme_run(db_session(), programme(), run_id)
 
 
 @bp.get("/solve/<int:run_id>")
