@@ -54,12 +54,17 @@ def settings_of(programme: Programme) -> dict[str, Any]:
 
 def _date(value: Any, name: str, errors: dict[str, str]) -> dt.date | None:
     if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors[name] = "must be a date (YYYY-MM-DD)"
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            errors[name] = "must be a date (YYYY-MM-DD)"
+            return None
+    if not 2000 <= day.year <= 2100:
+        errors[name] = "must be a date between the years 2000 and 2100"
         return None
+    return day
 
 
 def _hours(value: Any, name: str, errors: dict[str, str]) -> float:

@@ -382,6 +382,8 @@ def session_calendar(
         raise InvalidInput("The calendar cannot be shown.", errors)
     zone = ZoneInfo(timezone)
     start = start or utcnow().astimezone(zone).date()
+    if start.year < 1900 or start.year > 9000:
+        raise InvalidInput("The calendar cannot be shown.", {"start": "must be a date between 1900 and 9000"})
     end = start + dt.timedelta(days=days - 1)
     first = dt.datetime.combine(start, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
     last = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=zone).astimezone(dt.UTC)

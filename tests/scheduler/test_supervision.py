@@ -181,3 +181,6 @@ def test_calendar_bad_input_names_the_field(db: Session) -> None:
     with pytest.raises(InvalidInput) as caught:
         supervision.session_calendar(db, programme, timezone="Mars/Olympus", days=0)
     assert set(caught.value.fields) == {"timezone", "days"}
+    with pytest.raises(InvalidInput) as caught:
+        supervision.session_calendar(db, programme, start=dt.date(9999, 12, 31))
+    assert set(caught.value.fields) == {"start"}

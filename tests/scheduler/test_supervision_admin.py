@@ -60,6 +60,9 @@ def test_settings_errors_name_each_field_and_change_nothing(db: Session) -> None
     with pytest.raises(InvalidInput) as caught:
         programme_settings.update_settings(db, programme, {"colour": "blue", "horizon_start": "soon"}, partial=True)
     assert caught.value.fields == {"colour": "is not a setting", "horizon_start": "must be a date (YYYY-MM-DD)"}
+    with pytest.raises(InvalidInput) as caught:
+        programme_settings.update_settings(db, programme, {"horizon_start": "0001-01-01"}, partial=True)
+    assert caught.value.fields == {"horizon_start": "must be a date between the years 2000 and 2100"}
 
 
 def test_a_topic_waiting_requests_ask_for_cannot_be_removed(db: Session) -> None:
