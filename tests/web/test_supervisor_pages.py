@@ -280,6 +280,7 @@ def test_supervision_ledger_page_lists_who_is_blocked_and_why(
 ) -> None:
     db.get_one(Coach, coach.coach_id).coaching_hours_since_supervision = 40.0
     db.commit()
+    assert "1 coach(es) cannot take a new request (Ada Coach)" in text(supervisor_client.get("/supervisor/"))
     page = text(supervisor_client.get("/supervisor/supervision"))
     assert "Who cannot take a new request (1)" in page
     assert "supervision ratio: 40 of 35 hours used" in page and "Sam Supervisor" in page

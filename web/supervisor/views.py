@@ -98,6 +98,7 @@ def index() -> ResponseReturnValue:
         queue=review.request_queue(db, prog),
         run=solving.latest_run(db, prog),
         draft_count=len(solving.draft_engagements(db, prog)),
+        blocked=supervision.supervision_ledger(db, prog).blocked,
     )
 
 
