@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -10,6 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.settings import load_config
+from scheduler.db import Database
 from scheduler.models import (
     Coach,
     CoachingRequest,
@@ -19,10 +22,13 @@ from scheduler.models import (
     Programme,
     RequestStatus,
     SolveRun,
+    Supervisor,
     User,
 )
-from tests.web.conftest import CSRF_FIELD, Person, make_request, propose
+from scheduler.services import accounts
+from tests.web.conftest import CSRF_FIELD, PASSWORD, Person, make_coach, make_programme, make_request, propose, sign_in
 from tests.web.supervisor_builders import days_ahead, quick_coach
+from web import create_app
 
 pytest_plugins = ["tests.web.conftest_supervisor"]
 
@@ -378,3 +384,43 @@ def test_api_token_is_shown_once_and_can_be_revoked(
 @pytest.mark.parametrize("url", ["/supervisor/static/supervisor.css", "/supervisor/static/supervisor.js"])
 def test_own_assets_are_served(supervisor_client: FlaskClient, url: str) -> None:
     assert supervisor_client.get(url).status_code == 200
+
+
+@pytest.mark.postgres
+def test_solve_adjust_and_approve_on_postgresql(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same loop on PostgreSQL, where the exclusion constraint guards the approved sessions."""
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    database = Database(postgres_url)
+    try:
+        with database.sessions() as db:
+            programme = make_programme(db)
+            ada = make_coach(db, programme)
+            bea = quick_coach(db, programme, "bea@coaches.example", name="Bea Other")
+            user = accounts.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
+            db.add(Supervisor(programme_id=programme.id, name="Sam", email=user.email, user_id=user.id))
+            request, _ = make_request(db, programme, sessions_wanted=2)
+            db.commit()
+        settings = load_config(
+            "testing", database_url=postgres_url, mail_dir=str(tmp_path / "mail"), secret_key="pg-test-secret",
+            celery_task_always_eager=True, celery_broker_url=f"sqla+sqlite:///{tmp_path / 'broker.db'}",
+            solver_time_limit=3.0, solver_workers=1,
+        )  # fmt: skip
+        client = create_app(settings, database=database).test_client()
+        sign_in(client, Person(user.email, PASSWORD, user.id))
+        assert send(client, "/supervisor/solve").status_code == 303
+        with database.sessions() as db:
+            (draft,) = db.scalars(select(Engagement).where(Engagement.status == EngagementStatus.DRAFT.value)).all()
+            first_coach = draft.coach_id
+        other = bea if first_coach == ada.coach_id else ada.coach_id
+        response = send(client, f"/supervisor/requests/{request.id}/reassign", {"coach_id": other, "resolve": "1"})
+        assert response.status_code == 303
+        assert send(client, "/supervisor/draft/approve", {"all": "1"}).status_code == 303
+        with database.sessions() as db:
+            (approved,) = db.scalars(select(Engagement).where(Engagement.status == EngagementStatus.APPROVED.value))
+            assert approved.coach_id == other and len(approved.sessions) == 2
+            assert {s.status for s in approved.sessions} == {"scheduled"}
+            assert db.get_one(CoachingRequest, request.id).status == RequestStatus.PROPOSED.value
+    finally:
+        database.dispose()
