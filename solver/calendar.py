@@ -138,6 +138,7 @@ class Calendar:
         self._coach_arrays_cache: dict[tuple[str, int], PairTimes] = {}
         self._piece_arrays_cache: dict[str, tuple[npt.NDArray[np.int64], ...]] = {}
         self._masks: dict[str, int] = {}
+        self.shared: dict[tuple[str, int], tuple[npt.NDArray[np.int64], ...]] = {}  # for survey()
         self._pieces: dict[str, list[tuple[int, int, int]]] = {}
 
     def clock(self, name: str) -> Clock:
@@ -212,7 +213,7 @@ class Calendar:
         self._pieces[request.id] = pieces
         return pieces
 
-    def _coach_arrays(self, coach: Coach, minutes: int) -> PairTimes:
+    def coach_times(self, coach: Coach, minutes: int) -> PairTimes:
         key = (coach.id, minutes)
         if key not in self._coach_arrays_cache:
             slots = self.coach_slots(coach, minutes)
@@ -225,7 +226,7 @@ class Calendar:
             )
         return self._coach_arrays_cache[key]
 
-    def _piece_arrays(self, request: CoachingRequest) -> tuple[npt.NDArray[np.int64], ...]:
+    def piece_arrays(self, request: CoachingRequest) -> tuple[npt.NDArray[np.int64], ...]:
         if request.id not in self._piece_arrays_cache:
             pieces = self.coachee_pieces(request)
             self._piece_arrays_cache[request.id] = tuple(
@@ -264,9 +265,9 @@ class Calendar:
         """Coach slots that also fit the coachee's windows (coachee's clock), as arrays."""
         minutes = request.session_minutes
         if not self.may_meet(request, coach):
-            return self._coach_arrays(coach, minutes).subset(np.zeros(0, dtype=np.int64))
-        cs = self._coach_arrays(coach, minutes)
-        lo, hi, day = self._piece_arrays(request)
+            return self.coach_times(coach, minutes).subset(np.zeros(0, dtype=np.int64))
+        cs = self.coach_times(coach, minutes)
+        lo, hi, day = self.piece_arrays(request)
         first = np.searchsorted(cs.start, lo, "left")
         last = np.searchsorted(cs.start, hi - minutes, "right")
         lengths = np.maximum(last - first, 0)

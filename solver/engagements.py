@@ -13,8 +13,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from solver.calendar import PairTimes, Slot, day_number
+from solver.calendar import Calendar, PairTimes, Slot, day_number
 from solver.domain import Coach, CoachingRequest, Instance
 
 Chain = tuple[Slot, ...]
@@ -211,3 +212,113 @@ class ChainFinder:
                 seen.add(chain)
                 out.append(chain)
         return out[:limit]
+
+
+@dataclass(frozen=True)
+class PairSurvey:
+    """What the calendar allows a request-coach pair, without listing it (see `survey`)."""
+
+    slots: int
+    chains: int  # capped at the `cap` asked for + 1
+    first_day: int  # coachee-local dates of the first and last slot
+    last_day: int
+    last_start: int  # UTC minute of the last slot's start
+
+
+_KEY = 1 << 32  # separates coaches in the combined sort keys (minutes and day numbers fit below)
+
+
+def survey(calendar: Calendar, request: CoachingRequest, coaches: list[Coach], cap: int) -> list[PairSurvey | None]:
+    """`PairSurvey` per coach (None: no common slot), all coaches in a few array operations.
+
+    Equivalent to `ChainFinder(request, coach, calendar.pair_times(request, coach))` per
+    coach, but with the slots of all coaches side by side, each coach's keyed apart, so
+    that one `searchsorted` serves them all. Falls back to the pair-by-pair path where a
+    DST change at local midnight breaks the order of coachee dates.
+    """
+    if not coaches:
+        return []
+    minutes = request.session_minutes
+    key, start, end = _all_coach_slots(calendar, minutes)
+    position = _coach_positions(calendar)
+    coach_index = np.array([position[c.id] for c in coaches], dtype=np.int64)
+    lo, hi, day = calendar.piece_arrays(request)
+    if not len(lo):
+        return [None] * len(coaches)
+    base = (coach_index * _KEY)[:, None]
+    first = np.searchsorted(key, (base + lo[None, :]).ravel(), "left")
+    last = np.searchsorted(key, (base + (hi - minutes)[None, :]).ravel(), "right")
+    lengths = np.maximum(last - first, 0)
+    total = int(lengths.sum())
+    offsets = np.cumsum(lengths) - lengths
+    idx = np.arange(total, dtype=np.int64) - np.repeat(offsets, lengths) + np.repeat(first, lengths)
+    days = np.repeat(np.tile(day, len(coaches)), lengths)
+    group = key[idx] // _KEY
+    day_key = group * _KEY + days
+    if total > 1 and (bool(np.any(idx[1:] <= idx[:-1])) or bool(np.any(day_key[1:] < day_key[:-1]))):
+        return [_survey_one(calendar, request, c, cap) for c in coaches]
+    starts, ends = start[idx], end[idx]
+    buffers = _coach_buffers(calendar)[group]
+    start_key = group * _KEY + starts
+    after = np.searchsorted(start_key, start_key - starts + ends + buffers, "left")
+    lo_j = np.maximum(after, np.searchsorted(day_key, day_key + request.min_gap_days, "left"))
+    hi_j = np.maximum(lo_j, np.searchsorted(day_key, day_key + request.max_gap_days, "right"))
+    ways = np.ones(total, dtype=np.int64)
+    for _ in range(request.sessions - 1):
+        prefix = np.concatenate(([0], np.cumsum(ways)))
+        ways = np.minimum(cap + 1, prefix[hi_j] - prefix[lo_j])
+    ways = np.where(days >= day_number(request.earliest_start), ways, 0)
+    per_coach = lengths.reshape(len(coaches), -1).sum(axis=1)
+    nonempty = per_coach > 0
+    if total == 0:
+        return [None] * len(coaches)
+    group_starts = (np.cumsum(per_coach) - per_coach)[nonempty]
+    chains = np.minimum(cap + 1, np.add.reduceat(ways, group_starts)).tolist()
+    first_days = np.minimum.reduceat(days, group_starts).tolist()
+    last_days = np.maximum.reduceat(days, group_starts).tolist()
+    last_starts = np.maximum.reduceat(starts, group_starts).tolist()
+    slot_counts = per_coach[nonempty].tolist()
+    found = iter(range(len(slot_counts)))
+    out: list[PairSurvey | None] = []
+    for has_slots in nonempty.tolist():
+        if not has_slots:
+            out.append(None)
+            continue
+        k = next(found)
+        out.append(PairSurvey(slot_counts[k], chains[k], first_days[k], last_days[k], last_starts[k]))
+    return out
+
+
+def _coach_positions(calendar: Calendar) -> dict[str, int]:
+    return {c.id: i for i, c in enumerate(calendar.instance.coaches)}
+
+
+def _coach_buffers(calendar: Calendar) -> npt.NDArray[np.int64]:
+    return np.array([c.buffer_minutes for c in calendar.instance.coaches], dtype=np.int64)
+
+
+def _all_coach_slots(calendar: Calendar, minutes: int) -> tuple[npt.NDArray[np.int64], ...]:
+    """Every coach's slots of this length side by side, keyed `coach position * _KEY + start`."""
+    cached = calendar.shared.get(("all_coach_slots", minutes))
+    if cached is None:
+        arrays = [calendar.coach_times(c, minutes) for c in calendar.instance.coaches]
+        sizes = np.array([len(a) for a in arrays], dtype=np.int64)
+        group = np.repeat(np.arange(len(arrays), dtype=np.int64), sizes)
+        start = np.concatenate([a.start for a in arrays]) if arrays else np.zeros(0, dtype=np.int64)
+        end = np.concatenate([a.end for a in arrays]) if arrays else np.zeros(0, dtype=np.int64)
+        cached = (group * _KEY + start, start, end)
+        calendar.shared[("all_coach_slots", minutes)] = cached
+    return cached
+
+
+def _survey_one(calendar: Calendar, request: CoachingRequest, coach: Coach, cap: int) -> PairSurvey | None:
+    times = calendar.pair_times(request, coach)
+    if not len(times):
+        return None
+    return PairSurvey(
+        slots=len(times),
+        chains=ChainFinder(request, coach, times).count(cap),
+        first_day=int(times.coachee_day.min()),
+        last_day=int(times.coachee_day.max()),
+        last_start=int(times.start.max()),
+    )

@@ -22,7 +22,7 @@ from solver.baseline import Booking, booking_assignments, fill
 from solver.bound import Pair, relaxation_bound
 from solver.calendar import Calendar, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Progress, Solution
-from solver.engagements import Chain, ChainFinder, static_blocks
+from solver.engagements import Chain, ChainFinder, static_blocks, survey
 from solver.explanations import PairFact, unassigned_reasons
 from solver.model import Column, PackingModel, run
 from solver.scoring import chain_to_assignment, match_rank, secondary_points
@@ -117,20 +117,18 @@ def solve(
         if left() < 0:
             break  # out of time: the rest is neither scanned nor explained in detail
         facts = pair_facts.setdefault(request.id, {})
-        for coach in instance.coaches:
-            if static_blocks(instance, request, coach):
-                continue
-            times = calendar.pair_times(request, coach)
-            if not len(times):
+        allowed = [c for c in instance.coaches if not static_blocks(instance, request, c)]
+        for coach, seen_pair in zip(allowed, survey(calendar, request, allowed, ALL_CHAINS_LIMIT), strict=True):
+            if seen_pair is None:
                 facts[coach.id] = "no_time"
-                continue
-            count = ChainFinder(request, coach, times).count(ALL_CHAINS_LIMIT)
-            facts[coach.id] = (int(times.coachee_day.min()), int(times.coachee_day.max())) if count else "no_chain"
-            if count:
+            elif not seen_pair.chains:
+                facts[coach.id] = "no_chain"
+            else:
+                facts[coach.id] = (seen_pair.first_day, seen_pair.last_day)
                 until = to_minutes(coach.next_supervision) if coach.next_supervision else None
-                unavoidable = until is None or bool(np.all(times.start < until))
+                unavoidable = until is None or seen_pair.last_start < until
                 forced = request.sessions * request.session_minutes if unavoidable else 0
-                pairs.append(Pair(request, coach, forced, count))
+                pairs.append(Pair(request, coach, forced, seen_pair.chains))
     # Greedy plans over the pairs found (the same plans as without the list, found sooner).
     candidates: dict[str, list[Coach]] = {rid: [] for rid in pair_facts}
     for p in pairs:
