@@ -8,11 +8,11 @@ first use, at the pinned version below.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,15 +94,38 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    from playwright.sync_api import sync_playwright
+_SHARED: dict[str, Any] = {}
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+
+def shared_chromium() -> Any:
+    """One Playwright and one Chromium for the whole run, however many modules import `browser`.
+
+    Playwright's sync API allows one running instance per thread: a second session-scoped
+    fixture (a module that imports `browser` gets its own copy) would fail to start.
+    """
+    if "browser" not in _SHARED:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _SHARED["playwright"] = playwright
+        _SHARED["browser"] = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        atexit.register(_close_shared)
+    return _SHARED["browser"]
+
+
+def _close_shared() -> None:
+    browser = _SHARED.pop("browser", None)
+    playwright = _SHARED.pop("playwright", None)
+    if browser is not None:
+        browser.close()
+    if playwright is not None:
+        playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    require_chromium()
+    return shared_chromium()
 
 
 @pytest.fixture(scope="session")
