@@ -63,8 +63,8 @@ def _signed_in_page(browser: Any, url: str) -> Any:  # noqa: F811
     page.goto(f"{url}/login")
     page.fill("#email", "sam@programme.example")
     page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     return page
 
 
@@ -72,8 +72,8 @@ def test_pages_are_accessible_fit_a_phone_and_approve_by_keyboard(browser: Any, 
     url, database = desk
     page = _signed_in_page(browser, url)
     page.goto(f"{url}/supervisor/")
-    page.click("form[action$='/supervisor/solve'] button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form[action$='/supervisor/solve'] button[type=submit]")
     assert "Done: the draft is ready." in page.inner_text("#solve-message")
     check_accessibility(page, axe, "solve run")
     screenshot(page, "supervisor-solve-390")
@@ -92,8 +92,8 @@ def test_pages_are_accessible_fit_a_phone_and_approve_by_keyboard(browser: Any, 
     page.keyboard.press("Space")
     assert box.is_checked()
     page.locator("#approve-form button[type=submit]").first.focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "Approved 1 engagement(s)" in page.inner_text("main")
     with database.sessions() as db:
         states = sorted(r.status for r in db.scalars(select(CoachingRequest)))
