@@ -81,7 +81,7 @@ def make_celery(settings: Settings, *, name: str = "scheduler") -> Celery:
     if settings.celery_broker_url.startswith(("redis://", "rediss://")):
         # A message a dead worker had taken comes back after this long (the sweeper is faster).
         app.conf.broker_transport_options = {"visibility_timeout": 600}
-    app.coaching_settings = settings  # type: ignore[attr-defined]
+    app.coaching_settings = settings
     return app
 
 

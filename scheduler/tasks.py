@@ -20,7 +20,7 @@ def _context(task: Task) -> tuple[Any, Any]:
     return settings, database_for(settings)
 
 
-@shared_task(bind=True, name="scheduler.tasks.deliver_message", ignore_result=True, acks_late=True)
+@shared_task(bind=True, name="scheduler.tasks.deliver_message", ignore_result=True, acks_late=True)  # type: ignore[misc]
 def deliver_message(self: Task, message_id: int) -> str:
     """Deliver one outbox message; a transient failure is retried with backoff."""
     settings, database = _context(self)
@@ -30,7 +30,7 @@ def deliver_message(self: Task, message_id: int) -> str:
     return result.outcome.value
 
 
-@shared_task(bind=True, name="scheduler.tasks.sweep_outbox", ignore_result=True)
+@shared_task(bind=True, name="scheduler.tasks.sweep_outbox", ignore_result=True)  # type: ignore[misc]
 def sweep_outbox(self: Task) -> int:
     """Re-dispatch outbox rows left pending or stuck in `sending` by a dead worker."""
     settings, database = _context(self)
@@ -38,7 +38,7 @@ def sweep_outbox(self: Task) -> int:
         settings, ids, app=self.app)))
 
 
-@shared_task(bind=True, name="scheduler.tasks.send_due_reminders", ignore_result=True)
+@shared_task(bind=True, name="scheduler.tasks.send_due_reminders", ignore_result=True)  # type: ignore[misc]
 def send_due_reminders(self: Task) -> int:
     """Write reminder rows for sessions starting within REMINDER_HOURS, then queue them."""
     settings, database = _context(self)
@@ -48,7 +48,7 @@ def send_due_reminders(self: Task) -> int:
     return len(ids)
 
 
-@shared_task(bind=True, name="scheduler.tasks.run_solve", ignore_result=True)
+@shared_task(bind=True, name="scheduler.tasks.run_solve", ignore_result=True)  # type: ignore[misc]
 def run_solve(self: Task, run_id: int) -> None:
     """Run one queued solve; the service records progress and the result on the run."""
     from scheduler.services.solving import execute_solve_run

@@ -156,7 +156,7 @@ def session_calendar(
         cal.add_component(component)
     source = event if method == REQUEST else _cancelled(event)
     cal.add_component(_event(source, method=method, zone=zone, dtstamp=dtstamp, alarm_minutes=alarm_minutes))
-    return cal.to_ical()
+    return bytes(cal.to_ical())
 
 
 def feed_calendar(events: Iterable[SessionEvent], *, tzid: str | None, name: str, dtstamp: dt.datetime) -> bytes:
@@ -169,7 +169,7 @@ def feed_calendar(events: Iterable[SessionEvent], *, tzid: str | None, name: str
         cal.add_component(component)
     for item in items:
         cal.add_component(_event(item, method=PUBLISH, zone=zone, dtstamp=dtstamp, alarm_minutes=None))
-    return cal.to_ical()
+    return bytes(cal.to_ical())
 
 
 def _cancelled(event: SessionEvent) -> SessionEvent:

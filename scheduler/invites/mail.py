@@ -56,7 +56,7 @@ def _address(email: str, name: str | None) -> str:
 def _text_part(text: str, subtype: str) -> MIMEText:
     charset = Charset("utf-8")
     charset.body_encoding = QP
-    part = MIMEText(text, subtype, charset)
+    part = MIMEText(text, subtype, charset)  # type: ignore[arg-type]  # typeshed: str only; a Charset works
     del part["MIME-Version"]
     return part
 

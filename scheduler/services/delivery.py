@@ -185,12 +185,16 @@ class _Unsendable(Exception):
     """The message cannot be composed (its session or token is gone)."""
 
 
+def _first(languages: list[str] | None) -> str | None:
+    return languages[0] if languages else None
+
+
 def _coachee(request: CoachingRequest) -> _Person:
-    return _Person(request.coachee_email, request.coachee_name, request.timezone, (request.languages or [None])[0])
+    return _Person(request.coachee_email, request.coachee_name, request.timezone, _first(request.languages))
 
 
 def _coach(coach: Coach) -> _Person:
-    return _Person(coach.email, coach.name, coach.timezone, (coach.languages or [None])[0])
+    return _Person(coach.email, coach.name, coach.timezone, _first(coach.languages))
 
 
 def _recipient(db: Session, row: OutboxMessage, session: CoachingSession) -> tuple[_Person, bool]:
@@ -365,7 +369,7 @@ def _finish(db: Session, row_id: int, expected: tuple[str, int], **values: Any) 
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _claim(

@@ -70,7 +70,7 @@ def coach_feed(db: Session, coach: Coach, settings: Settings, *, now: dt.datetim
         .order_by(CoachingSession.start_utc)
     ).all()
     programme = db.get(Programme, coach.programme_id)
-    language = (coach.languages or [None])[0]
+    language = coach.languages[0] if coach.languages else None
     _ = translations(language).gettext
     link = coach_sessions_url(settings)
     events = [

@@ -17,13 +17,28 @@ REMINDER = "REMINDER"  # reminder before a session
 STATUS_LINK = "LINK"  # the coachee's private status link
 
 
+_NEW = "outbox_new_messages"
+
+
 def _add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
     """Add `message` unless the same change for the same person is already in the outbox."""
     existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == message.dedupe_key))
     if existing is not None:
         return existing
     db.add(message)
+    db.info.setdefault(_NEW, []).append(message)
     return message
+
+
+def take_new_message_ids(db: Session) -> list[int]:
+    """Ids of the rows this unit of work added to the outbox (and forget them).
+
+    Call it at the end of the unit of work, then, once it has committed, hand the ids to
+    `scheduler.services.delivery.dispatch_pending(settings, ids)`.
+    """
+    db.flush()
+    messages = db.info.pop(_NEW, [])
+    return [m.id for m in messages if m.id is not None]
 
 
 def session_recipients(session: CoachingSession) -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
+from kombu.asynchronous import set_event_loop
 from sqlalchemy import select
 
 from config.settings import PROJECT_ROOT, Settings
@@ -25,7 +26,7 @@ from scheduler.celery_app import make_celery
 from scheduler.db import Database
 from scheduler.models import OutboxMessage, utcnow
 from scheduler.services import delivery, outbox
-from tests.scheduler.conftest import Sessions, SmtpServer, smtp_settings_for
+from tests.scheduler.conftest import Sessions, SmtpServer, make_settings, smtp_settings_for
 from tests.scheduler.invite_checks import only_event
 from tests.servers import RABBITMQ, REDIS, require_server
 
@@ -73,6 +74,9 @@ def _wait(condition: Callable[[], bool], timeout: float, what: str, log: Path | 
 
 
 def _test_app(settings: Settings) -> Celery:
+    # kombu keeps one event loop per process; a loop left by an earlier in-process worker
+    # never fires this one's timers (a retry's countdown would wait forever).
+    set_event_loop(None)
     app = make_celery(settings, name=f"test-{uuid.uuid4().hex[:6]}")
     app.conf.broker_connection_timeout = 3
     return app
@@ -253,3 +257,21 @@ def test_worker_killed_mid_batch_delivers_every_invite_exactly_once_after_restar
         rows = db.scalars(select(OutboxMessage)).all()
         assert all(r.status == "sent" for r in rows)
         assert sorted(r.attempts for r in rows).count(2) == 1  # only the interrupted one was tried twice
+
+
+def test_run_solve_task_calls_the_solving_service(sqlite_db: Database, tmp_path: Path, sessions: Sessions) -> None:
+    from scheduler.models import SolveRun
+
+    settings = make_settings(tmp_path, sqlite_db.url, solver_time_limit=2.0)
+    with sqlite_db.sessions() as db, db.begin():
+        run = SolveRun(programme_id=sessions.programme(db).id, status="queued")
+        db.add(run)
+        db.flush()
+        run_id = run.id
+    app = _test_app(settings)
+    app.conf.task_always_eager = True
+    import scheduler.tasks  # noqa: F401
+
+    app.tasks["scheduler.tasks.run_solve"].apply(args=[run_id]).get(timeout=30)
+    with sqlite_db.sessions() as db:
+        assert db.get_one(SolveRun, run_id).status == "done"

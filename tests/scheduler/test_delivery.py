@@ -381,3 +381,26 @@ def test_throughput_over_smtp(
     record_property("messages_per_second", round(rate, 1))
     print(f"\nSMTP delivery: {rate:.0f} messages/s on SQLite")
     assert len(smtp_server.received) == 100
+
+
+def test_approval_writes_rows_the_edge_dispatches_after_commit(
+    sqlite_db: Database, tmp_path: Path, sessions: Sessions
+) -> None:
+    """The path an edge takes: a service writes outbox rows, the edge commits, then dispatches them."""
+    from scheduler.models import Engagement, EngagementStatus, Programme, RequestStatus
+    from scheduler.services.approval import approve
+
+    settings = make_settings(tmp_path, sqlite_db.url, celery_task_always_eager=True)
+    with sqlite_db.sessions() as db, db.begin():
+        draft = sessions.add(db, SOON, status=SessionStatus.DRAFT.value)
+        engagement = db.get_one(Engagement, draft.engagement_id)
+        engagement.status, engagement.approved_at = EngagementStatus.DRAFT.value, None
+        engagement.request.status = RequestStatus.WAITING.value
+    with sqlite_db.sessions() as db, db.begin():
+        approve(db, db.scalars(select(Programme)).one())
+        ids = outbox.take_new_message_ids(db)
+        assert outbox.take_new_message_ids(db) == []
+    assert len(ids) == 2
+    assert delivery.dispatch_pending(settings, ids) == 2
+    assert [(r.kind, r.status) for r in _rows(sqlite_db)] == [("REQUEST", "sent")] * 2
+    assert len(list(Path(settings.mail_dir).glob("*.eml"))) == 2
