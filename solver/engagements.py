@@ -53,6 +53,63 @@ def static_blocks(instance: Instance, request: CoachingRequest, coach: Coach) ->
     return blocks
 
 
+class StaticRules:
+    """`static_blocks` for one request against every coach at once, as array masks."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        coaches = instance.coaches
+        languages = sorted({lang for c in coaches for lang in c.languages})
+        self.language_bit = {lang: 1 << i for i, lang in enumerate(languages)}
+        self.wide = len(languages) > 62  # beyond int64 bits: fall back to rule by rule
+        self.coach_languages = np.array(
+            [0 if self.wide else sum(self.language_bit[lang] for lang in set(c.languages)) for c in coaches],
+            dtype=np.int64,
+        )
+        organisations = {o: i + 1 for i, o in enumerate(sorted({c.organisation for c in coaches if c.organisation}))}
+        self.organisation_id = organisations
+        self.coach_organisation = np.array(
+            [organisations.get(c.organisation or "", 0) for c in coaches], dtype=np.int64
+        )
+        self.is_trainee = np.array([c.level == "trainee" for c in coaches], dtype=bool)
+        open_ = []
+        for c in coaches:
+            ok = c.active_coachees < c.max_active_coachees
+            if c.level == "trainee":
+                sup = instance.supervisor_by_id.get(c.supervisor or "")
+                ok = ok and sup is not None and sup.active_trainee_engagements < sup.max_trainee_engagements
+            open_.append(ok)
+        self.is_open = np.array(open_, dtype=bool)
+        self.position = {c.id: i for i, c in enumerate(coaches)}
+        self.excluded_by_coach: dict[str, list[int]] = {}
+        for i, c in enumerate(coaches):
+            for rid in c.excluded_requests:
+                self.excluded_by_coach.setdefault(rid, []).append(i)
+
+    def allowed(self, request: CoachingRequest) -> list[Coach]:
+        """Coaches with no static block for `request`, in instance order."""
+        coaches = self.instance.coaches
+        if self.wide:
+            return [c for c in coaches if not static_blocks(self.instance, request, c)]
+        wanted = sum(self.language_bit.get(lang, 0) for lang in set(request.languages))
+        ok = (self.coach_languages & wanted) != 0
+        ok &= self.is_open
+        if request.organisation and request.organisation in self.organisation_id:
+            ok &= self.coach_organisation != self.organisation_id[request.organisation]
+        if request.sensitive:
+            ok &= ~self.is_trainee
+        for cid in request.excluded_coaches:
+            ok[self.position[cid]] = False
+        for i in self.excluded_by_coach.get(request.id, ()):
+            ok[i] = False
+        if request.pinned_coach is not None:
+            pinned = self.position[request.pinned_coach]
+            keep = bool(ok[pinned])
+            ok[:] = False
+            ok[pinned] = keep
+        return [coaches[i] for i in np.nonzero(ok)[0].tolist()]
+
+
 def supervision_minutes_left(instance: Instance, coach: Coach) -> int:
     """Minutes of new sessions before `next_supervision` that rule 10 still allows."""
     cap = instance.max_hours_between[coach.level] - coach.coaching_hours_since_supervision

@@ -22,7 +22,7 @@ from solver.baseline import Booking, booking_assignments, fill
 from solver.bound import Pair, relaxation_bound
 from solver.calendar import Calendar, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Progress, Solution
-from solver.engagements import Chain, ChainFinder, static_blocks, survey
+from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks, survey
 from solver.explanations import PairFact, unassigned_reasons
 from solver.model import Column, PackingModel, run
 from solver.scoring import chain_to_assignment, match_rank, secondary_points
@@ -110,14 +110,15 @@ def solve(
 
     calendar = Calendar(instance)
 
-    # Scan the pairs that keep the static rules and have at least one chain.
+    # Scan the pairs that keep the static rules and have at least one chain. Even when the
+    # time limit is short this runs to the end: it is the fastest way to the greedy baseline,
+    # which the plan must never fall below.
     pairs: list[Pair] = []
     pair_facts: dict[str, dict[str, PairFact]] = {}
+    rules = StaticRules(instance)
     for request in instance.requests:
-        if left() < 0:
-            break  # out of time: the rest is neither scanned nor explained in detail
         facts = pair_facts.setdefault(request.id, {})
-        allowed = [c for c in instance.coaches if not static_blocks(instance, request, c)]
+        allowed = rules.allowed(request)
         for coach, seen_pair in zip(allowed, survey(calendar, request, allowed, ALL_CHAINS_LIMIT), strict=True):
             if seen_pair is None:
                 facts[coach.id] = "no_time"
@@ -137,27 +138,23 @@ def solve(
         request = instance.request_by_id[rid]
         coaches.sort(key=lambda c: (match_rank(request, c), c.id))
     fcfs = fill(instance, calendar, sorted(instance.requests, key=lambda r: (r.submitted_at, r.id)), None, candidates)
+    if left() <= 0:
+        # No time left to optimise: the baseline, and the weight of every servable request
+        # as the bound.
+        return _plan(
+            instance,
+            calendar,
+            fcfs,
+            bound=sum(instance.weight(r) for r in {p.request.id: p.request for p in pairs}.values()),
+            facts=pair_facts,
+            stats={"solver": "greedy (time limit reached before CP-SAT)", "workers": workers},
+            began=began,
+        )
     keep = current_chains(instance, calendar)
     by_weight = sorted(instance.requests, key=lambda r: (-instance.weight(r), r.submitted_at, r.id))
     hinted = fill(instance, calendar, by_weight, keep, candidates)
     hint = hinted if _served(instance, hinted) >= _served(instance, fcfs) else fcfs
     complete = sum(p.chain_count for p in pairs) <= ALL_CHAINS_LIMIT
-    if left() <= 0:
-        # No time to optimise. Any request not scanned might be served: its whole weight
-        # counts in the bound.
-        return _plan(
-            instance,
-            calendar,
-            hint,
-            bound=sum(
-                instance.weight(r)
-                for r in instance.requests
-                if r.id not in pair_facts or any(isinstance(f, tuple) for f in pair_facts[r.id].values())
-            ),
-            facts=pair_facts,
-            stats={"solver": "greedy (time limit reached before CP-SAT)", "workers": workers},
-            began=began,
-        )
 
     timings = {"prepare": time.perf_counter() - began}
     relaxation = relaxation_bound(instance, calendar, pairs, time_limit=max(0.1, 0.5 * left()))
@@ -253,7 +250,7 @@ def solve(
         pm.hint(chosen)
         solver, status = run(
             pm,
-            time_limit=left() * 0.85,
+            time_limit=left() * 0.9,
             workers=workers,
             seed=seed,
             on_improvement=report,
