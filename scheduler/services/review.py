@@ -207,3 +207,9 @@ def programme_run(db: Session, programme: Programme, run_id: object) -> SolveRun
     if run is None or run.programme_id != programme.id:
         raise NotFound(f"There is no solve run {run_id}.")
     return run
+
+
+def fail_run(db: Session, run: SolveRun, message: str) -> None:
+    """Record that a queued run will never execute (e.g. its task could not be sent)."""
+    run.status, run.error, run.finished_at = "failed", message, utcnow()
+    db.flush()

@@ -424,3 +424,20 @@ def test_solve_adjust_and_approve_on_postgresql(
             assert db.get_one(CoachingRequest, request.id).status == RequestStatus.PROPOSED.value
     finally:
         database.dispose()
+
+
+def test_a_solve_the_broker_cannot_take_is_marked_failed_and_blocks_nothing(
+    web_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, supervisor: Person, programme: Programme
+) -> None:
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    settings = load_config(
+        "testing", database_url=web_database.url, secret_key="no-broker-secret",
+        celery_broker_url="redis://127.0.0.1:1/0",  # nothing listens there
+    )  # fmt: skip
+    client = create_app(settings, database=web_database).test_client()
+    sign_in(client, supervisor)
+    response = send(client, "/supervisor/solve")
+    assert response.status_code == 303
+    page = text(client.get(response.location))
+    assert "The solve failed: The solve could not be started" in page and "Try again" in page
+    assert send(client, "/supervisor/solve").status_code == 303  # the failed run does not block the next

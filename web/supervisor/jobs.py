@@ -29,8 +29,10 @@ def start_solve(programme: Programme) -> SolveRun:
         _dispatch(run.id)
     except Exception as exc:  # the run records the failure; the page shows it
         log.exception("could not start solve run %s", run.id)
-        run.status, run.error = "failed", f"The solve could not be started ({type(exc).__name__}); try again."
-        db.commit()
+        db.refresh(run)
+        if run.status == "queued":  # no worker has it (a task run in-process records its own failure)
+            review.fail_run(db, run, f"The solve could not be started ({type(exc).__name__}); try again.")
+            db.commit()
     db.refresh(run)
     return run
 
