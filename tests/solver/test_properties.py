@@ -386,7 +386,7 @@ def test_brute_force_finds_the_only_plan_that_serves_both() -> None:
     assert brute_force_optimum(parse_instance(data)) == 200
 
 
-# Saved instances where the solver was seen below the optimum (see tests/solver/fixtures/).
+# Saved instances where the solver was once seen below the optimum (see tests/solver/fixtures/README.md).
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BELOW_OPTIMUM = sorted(p.name.removesuffix(".instance.json") for p in FIXTURES.glob("below-optimum-*.instance.json"))
@@ -405,11 +405,6 @@ def test_saved_optimal_plan_is_valid(name: str) -> None:
 
 
 @needs_solver
-@pytest.mark.xfail(
-    strict=False,
-    reason="solver bug: its restricted chain columns miss the optimum and it stops early with the LP bound "
-    "still above its plan (found 2026-11-23; see the fixture)",
-)
 @pytest.mark.parametrize("name", BELOW_OPTIMUM)
 def test_solve_reaches_the_optimum_on_saved_instances(name: str) -> None:
     instance = parse_instance(_fixture(name, "instance"))
