@@ -134,7 +134,6 @@ class Calendar:
         self._span = (self.horizon_lo - 3 * MINUTES_PER_DAY, self.horizon_hi + 3 * MINUTES_PER_DAY)
         self._clocks: dict[str, Clock] = {}
         self._coach_slots: dict[tuple[str, int], list[Slot]] = {}
-        self._starts: dict[tuple[str, int], list[int]] = {}
         self._coach_arrays_cache: dict[tuple[str, int], PairTimes] = {}
         self._piece_arrays_cache: dict[str, tuple[npt.NDArray[np.int64], ...]] = {}
         self._masks: dict[str, int] = {}
@@ -180,12 +179,6 @@ class Calendar:
         unique = sorted({s.start: s for s in out}.values(), key=lambda s: s.start)
         self._coach_slots[key] = unique
         return unique
-
-    def coach_starts(self, coach: Coach, minutes: int) -> list[int]:
-        key = (coach.id, minutes)
-        if key not in self._starts:
-            self._starts[key] = [s.start for s in self.coach_slots(coach, minutes)]
-        return self._starts[key]
 
     def coachee_pieces(self, request: CoachingRequest) -> list[tuple[int, int, int]]:
         """UTC stretches [lo, hi) inside one coachee window at one UTC offset, with their local date.

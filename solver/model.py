@@ -172,7 +172,6 @@ def run(
     workers: int,
     seed: int,
     on_improvement: Callable[[float, float], None] | None = None,
-    on_bound: Callable[[float], None] | None = None,
     stop_at: float | None = None,
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
     """Solve the model as it stands; returns the solver and its status."""
@@ -183,8 +182,6 @@ def run(
     params.random_seed = seed
     # Set packing: a stronger LP pays off (see the solver issue's measurements).
     params.linearization_level = 2
-    if on_bound is not None:
-        solver.best_bound_callback = on_bound
     watcher = ProgressWatcher(on_improvement, stop_at)
     status = solver.solve(pm.model, watcher)
     return solver, status

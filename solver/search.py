@@ -1,13 +1,29 @@
 """`solve`: greedy warm start, engagement columns, CP-SAT tier by tier, an honest bound.
 
+1. Scan every request-coach pair that keeps the static rules (rules 5-9) for
+   slots and chains (`survey`).
+2. Greedy plans: first come first served (the baseline) and by weight, keeping
+   the current plan where it still holds (the hint).
+3. The LP relaxation of the pair problem (`solver.bound`) gives an upper bound
+   valid for the whole instance, and its support picks the coaches worth chains.
+4. Columns: every chain if there are few in all; else a spread of chains for the
+   LP-support and greedy coaches, plus the chains the greedy and current plans use.
+5. Rounds of CP-SAT on the columns; while a round solves its columns to
+   optimality below the bound, widen them (more coaches, more chains) and go
+   again. Once every chain of every pair is a column, the model's own bound is
+   valid too.
+
 Tier 1 is exact by solving tier by tier: phase 1 maximises served weight alone;
-only when CP-SAT proves that optimum does phase 2 fix it (served weight ==
-optimum) and maximise tiers 2-5 (`solver.scoring`). Otherwise the whole time
-goes to tier 1 and the plan keeps the lower tiers of its hint.
+only when its optimum is proven (reaching the LP bound, or an exact model
+solved) does phase 2 fix it (served weight == optimum) and maximise tiers 2-5
+(`solver.scoring`). Otherwise the whole time goes to tier 1 and the plan keeps
+the lower tiers of its hint.
 
 The plan returned is never worse in tier 1 than the first-come-first-served
-baseline: both greedy plans' chains are columns of the model and the better one
-is the hint, and the search falls back to it if CP-SAT returns less.
+baseline: both greedy plans' chains are columns of the model, the better plan
+is the hint, and a CP-SAT answer below it is ignored. To keep that promise the
+scan and the baseline run to the end even past the time limit (only on
+instances far beyond the benchmarks' W3 size does that matter).
 """
 
 from __future__ import annotations
