@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -275,6 +276,11 @@ def test_calendar_names_the_timezone_and_checks_its_input(
     page = text(supervisor_client.get("/supervisor/calendar?timezone=Asia/Tokyo"))
     assert "Kei Calendar" in page and "All times are in <strong>Asia/Tokyo</strong>" in page and "JST" in page
     assert "08:00" in page  # 23:00 UTC is 08:00 in Tokyo
+    later = start.date() + dt.timedelta(days=40)
+    page = text(supervisor_client.get(f"/supervisor/calendar?start={later.isoformat()}&days=7"))
+    assert "Kei Calendar" not in page and "No sessions in these days." in page
+    earlier = (later - dt.timedelta(days=7)).isoformat()
+    assert f"start={earlier}&amp;days=7" in page and "Previous 7 days" in page and "Next 7 days" in page
     response = supervisor_client.get("/supervisor/calendar?start=tomorrow&days=x")
     assert response.status_code == 422 and "Start" in text(response) and "Days" in text(response)
     response = supervisor_client.get("/supervisor/calendar?timezone=Mars/Base")

@@ -246,6 +246,7 @@ def calendar() -> ResponseReturnValue:
         calendar=supervision.session_calendar(db_session(), prog, **args),
         drafts=args["include_drafts"],
         timezones=timezone_names(),
+        timedelta=dt.timedelta,
     )
 
 
