@@ -447,3 +447,30 @@ def test_a_solve_the_broker_cannot_take_is_marked_failed_and_blocks_nothing(
     page = text(client.get(response.location))
     assert "The solve failed: The solve could not be started" in page and "Try again" in page
     assert send(client, "/supervisor/solve").status_code == 303  # the failed run does not block the next
+
+
+def test_reassigning_one_request_keeps_the_rest_of_the_draft(
+    supervisor_client: FlaskClient, db: Session, programme: Programme, coach: Person
+) -> None:
+    quick_coach(db, programme, "bea@coaches.example", name="Bea Other")
+    moving, _ = make_request(db, programme, coachee_name="Mo Moving", sessions_wanted=2)
+    staying, _ = make_request(
+        db, programme, coachee_name="Stan Staying", coachee_email="st@x.example", sessions_wanted=2
+    )
+    db.commit()
+    assert send(supervisor_client, "/supervisor/solve").status_code == 303
+
+    def plan() -> dict[int, tuple[int, list[str]]]:
+        db.expire_all()
+        drafts = db.scalars(select(Engagement).where(Engagement.status == EngagementStatus.DRAFT.value)).all()
+        return {e.request_id: (e.coach_id, [s.start_utc.isoformat() for s in e.sessions]) for e in drafts}
+
+    before = plan()
+    assert set(before) == {moving.id, staying.id}
+    response = send(supervisor_client, f"/supervisor/requests/{moving.id}/reassign", {"resolve": "1"})
+    assert response.status_code == 303
+    after = plan()
+    assert after[moving.id][0] != before[moving.id][0]
+    assert after[staying.id] == before[staying.id]  # minimal change: same coach, same times
+    page = text(supervisor_client.get("/supervisor/draft"))
+    assert "Unchanged from the previous draft." in page and "Moved from" in page
