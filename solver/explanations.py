@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from solver.calendar import Calendar, day_of
+from solver.baseline import Booking
+from solver.calendar import Calendar, Slot, day_of, iso_week_key, to_minutes
 from solver.codec import InstanceError, assignment_to_json
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Solution, Unassigned
-from solver.engagements import ChainFinder, static_blocks
+from solver.engagements import Chain, ChainFinder, static_blocks
 
 TIME_LIMIT_REASON = (
     "time limit: the solve ended before this request's coaches were examined; solve again with a longer time limit"
@@ -20,9 +21,12 @@ def _names(ids: list[str]) -> str:
 
 
 def _weeks(first_day: int, last_day: int) -> str:
-    first = day_of(first_day).isocalendar()[1]
-    last = day_of(last_day).isocalendar()[1]
-    return f"week {first}" if first == last else f"weeks {first}-{last}"
+    first, last = day_of(first_day).isocalendar(), day_of(last_day).isocalendar()
+    if first[:2] == last[:2]:
+        return f"week {first[1]}"
+    if first[0] == last[0]:
+        return f"weeks {first[1]}-{last[1]}"
+    return f"weeks {first[1]} of {first[0]} to {last[1]} of {last[0]}"
 
 
 # What the calendar says about a pair that keeps the static rules: "no_time" (no common
@@ -138,6 +142,57 @@ def _assignment_reasons(instance: Instance, assignment: Assignment) -> list[str]
     return out
 
 
+def _as_chain(calendar: Calendar, request: CoachingRequest, coach: Coach, a: Assignment) -> Chain:
+    clock_coach, clock_coachee = calendar.clock(coach.timezone), calendar.clock(request.timezone)
+    chain = []
+    for session in a.sessions:
+        start, end = to_minutes(session.start), to_minutes(session.end)
+        coach_day = clock_coach.local(start) // 1440
+        chain.append(Slot(start, end, coach_day, iso_week_key(coach_day), clock_coachee.local(start) // 1440))
+    return tuple(chain)
+
+
+def _capacity_details(
+    instance: Instance, calendar: Calendar, plan: Booking, request: CoachingRequest, headline: str
+) -> list[str]:
+    """For each eligible coach, what in the plan keeps it from taking `request`.
+
+    `headline` is the capacity line of `request_reasons`, kept when no coach has room.
+    """
+    engaged, supervised, busy, free = [], [], [], []
+    for coach in instance.coaches:
+        if static_blocks(instance, request, coach) or pair_fact(calendar, request, coach) in ("no_time", "no_chain"):
+            continue
+        book = plan.books[coach.id]
+        if book.engagements >= coach.max_active_coachees:
+            engaged.append(coach.id)
+        elif not plan.coach_can_engage(coach):
+            supervised.append(coach.id)
+        elif plan.find(request, coach, checked=True) is None:
+            busy.append(coach.id)
+        else:
+            free.append(coach.id)
+    out = [] if free else [headline]
+    if engaged:
+        out.append(f"capacity: at max_active_coachees with this plan (rule 5): {_names(engaged)}")
+    if supervised:
+        out.append(
+            f"capacity: their supervisor has no trainee capacity left with this plan (rule 9): {_names(supervised)}"
+        )
+    if busy:
+        out.append(
+            "capacity: their remaining free times, day and week caps and supervision hours fit no "
+            f"{request.sessions} sessions {request.min_gap_days}-{request.max_gap_days} days apart "
+            f"in the coachee's windows (rules 3, 5, 10): {_names(busy)}"
+        )
+    if free:
+        out.append(
+            f"not placed although {_names(free)} could still take it: the solve stopped before finding "
+            "that (time limit), or a lower-weight plan was kept"
+        )
+    return out
+
+
 def explain(
     instance: Instance, solution: Solution, request_id: str | None = None
 ) -> dict[str, Any] | list[dict[str, Any]]:
@@ -152,12 +207,23 @@ def explain(
             entry = assignment_to_json(assignment)
             entry.update({"assigned": True, "weight": weight, "reasons": _assignment_reasons(instance, assignment)})
             return entry
-        return {
-            "request": request.id,
-            "assigned": False,
-            "weight": weight,
-            "reasons": request_reasons(instance, calendar, request),
-        }
+        reasons = request_reasons(instance, calendar, request)
+        if reasons and reasons[-1].startswith("capacity:"):
+            reasons[-1:] = _capacity_details(instance, calendar, booking(), request, reasons[-1])
+        return {"request": request.id, "assigned": False, "weight": weight, "reasons": reasons}
+
+    cache: list[Booking] = []
+
+    def booking() -> Booking:
+        """The plan's engagements booked in order, to ask what each coach still has room for."""
+        if not cache:
+            plan = Booking(instance, calendar)
+            for a in solution.assignments:
+                request, coach = instance.request_by_id.get(a.request), instance.coach_by_id.get(a.coach)
+                if request is not None and coach is not None:
+                    plan.take(request, coach, _as_chain(calendar, request, coach, a))
+            cache.append(plan)
+        return cache[0]
 
     if request_id is not None:
         request = instance.request_by_id.get(request_id)

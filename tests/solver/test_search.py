@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from solver import Progress, explain, greedy, parse_instance, solve
+from solver import Progress, Solution, explain, greedy, parse_instance, solve
 from solver.validate import validate
 from tests.solver import builders as b
 
@@ -121,9 +121,10 @@ def test_explain_capacity_competition() -> None:
     solution = solve(instance, time_limit=5, workers=1)
     reasons = explain(instance, solution, "second")
     assert isinstance(reasons, dict)
-    assert reasons["reasons"] == [
-        "capacity: all 1 eligible coaches are full in the coachee's windows during week 50 (c1)"
-    ]
+    headline = "capacity: all 1 eligible coaches are full in the coachee's windows during week 50 (c1)"
+    assert reasons["reasons"] == [headline, "capacity: at max_active_coachees with this plan (rule 5): c1"]
+    (unassigned,) = solution.unassigned  # the solution itself carries the headline
+    assert unassigned.reasons == (headline,)
     everything = explain(instance, solution)
     assert isinstance(everything, list) and [e["request"] for e in everything] == ["first", "second"]
 
@@ -136,3 +137,38 @@ def test_time_limit_too_short_to_scan_returns_the_greedy_plan_with_a_valid_bound
     assert solution.served_weight == greedy(instance).served_weight == 112
     assert solution.served_weight_bound is not None and solution.served_weight_bound >= 112
     assert all(u.reasons for u in solution.unassigned)
+
+
+def test_explain_time_taken_and_calendar_reasons() -> None:
+    doc = b.instance(
+        coaches=[
+            b.coach("c1", max_sessions_per_day=1, weekly={"mon": [["18:00", "19:00"]]}),
+            b.coach("c2", weekly={"tue": [["09:00", "10:00"]]}),
+        ],
+        requests=[
+            b.request("first", priority=2),
+            b.request("second"),
+            b.request("twice", sessions=2, windows={"mon": [["18:00", "19:00"]], "tue": [["09:00", "10:00"]]}),
+        ],
+    )
+    instance = parse_instance(doc)
+    solution = solve(instance, time_limit=5, workers=1)
+    second = explain(instance, solution, "second")
+    assert isinstance(second, dict)
+    assert any("no common time (rule 2)" in r and "c2" in r for r in second["reasons"])
+    assert any("fit no 1 sessions" in r and "c1" in r for r in second["reasons"])
+    twice = explain(instance, solution, "twice")
+    assert isinstance(twice, dict)
+    assert any("gap rules (rule 4)" in r and "c1" in r for r in twice["reasons"])
+
+
+def test_explain_names_a_coach_with_room_in_a_poor_plan() -> None:
+    doc = b.instance(coaches=[b.coach("c1")], requests=[b.request("r1")])
+    instance = parse_instance(doc)
+    empty = Solution(status="FEASIBLE", served_weight=0, served_weight_bound=None, assignments=())
+    reasons = explain(instance, empty, "r1")
+    assert isinstance(reasons, dict)
+    assert reasons["reasons"] == [
+        "not placed although c1 could still take it: the solve stopped before finding that (time limit), "
+        "or a lower-weight plan was kept"
+    ]
