@@ -474,3 +474,19 @@ def test_reassigning_one_request_keeps_the_rest_of_the_draft(
     assert after[staying.id] == before[staying.id]  # minimal change: same coach, same times
     page = text(supervisor_client.get("/supervisor/draft"))
     assert "Unchanged from the previous draft." in page and "Moved from" in page
+
+
+def test_an_adjustment_stays_when_a_solve_is_already_running(
+    supervisor_client: FlaskClient, db: Session, programme: Programme, coach: Person
+) -> None:
+    request, _ = make_request(db, programme)
+    db.add(SolveRun(programme_id=programme.id, status="running"))
+    db.commit()
+    response = send(
+        supervisor_client, f"/supervisor/requests/{request.id}/pin", {"coach_id": coach.coach_id, "resolve": "1"}
+    )
+    assert response.status_code == 303 and response.location.endswith("/supervisor/draft")
+    page = text(supervisor_client.get(response.location))
+    assert "request is pinned to Ada Coach. It is saved, but solve run" in page
+    db.expire_all()
+    assert db.get_one(CoachingRequest, request.id).pinned_coach_id == coach.coach_id

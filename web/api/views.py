@@ -158,8 +158,10 @@ def engagement_json(engagement: Engagement, explanation: list[str] | None = None
 
 
 def _adjusted(item: CoachingRequest, data: dict[str, Any]) -> ResponseReturnValue:
+    """The adjusted request; with `resolve`, the re-solve too (the change stays if one is running: 409)."""
     payload: dict[str, Any] = {"request": request_json(item), "solve_run": None}
     if data.get("resolve"):
+        db_session().commit()
         payload["solve_run"] = run_json(start_solve(programme()))
     return jsonify(payload)
 

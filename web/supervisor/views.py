@@ -20,7 +20,7 @@ from scheduler.services import (
     staff,
     supervision,
 )
-from scheduler.services.errors import InvalidInput, NotFound
+from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from web.choices import LANGUAGE_NAMES, timezone_names
 from web.security import role_required
 from web.supervisor.jobs import approve_and_send, run_json, start_solve
@@ -160,42 +160,54 @@ def approve() -> ResponseReturnValue:
 
 
 def _after_adjustment(message: str) -> ResponseReturnValue:
+    """Keep the change, then re-solve if asked; a solve already running does not undo the change."""
+    db_session().commit()
     if request.form.get("resolve"):
+        try:
+            run = start_solve(programme())
+        except Conflict as exc:
+            flash(f"{message} It is saved, but {exc.message}; then run the solver again.", "info")
+            return redirect(_back("supervisor.draft"), code=303)
         flash(message + " Re-solving with the rest of the draft kept.", "success")
-        run = start_solve(programme())
         return redirect(url_for("supervisor.solve_run", run_id=run.id), code=303)
     flash(message + " Run the solver to plan it again.", "success")
     return redirect(_back("supervisor.draft"), code=303)
 
 
+def _coach_name(coach_id: object) -> str:
+    return adjustments.programme_coach(db_session(), programme(), coach_id).name
+
+
 @bp.post("/requests/<int:request_id>/pin")
 def pin(request_id: int) -> ResponseReturnValue:
     item = adjustments.pin(db_session(), programme(), request_id, request.form.get("coach_id"))
-    return _after_adjustment(f"Request {item.id} is pinned to coach {item.pinned_coach_id}.")
+    return _after_adjustment(f"{item.coachee_name}'s request is pinned to {_coach_name(item.pinned_coach_id)}.")
 
 
 @bp.post("/requests/<int:request_id>/unpin")
 def unpin(request_id: int) -> ResponseReturnValue:
     item = adjustments.unpin(db_session(), programme(), request_id)
-    return _after_adjustment(f"Request {item.id} is no longer pinned.")
+    return _after_adjustment(f"{item.coachee_name}'s request is no longer pinned.")
 
 
 @bp.post("/requests/<int:request_id>/forbid")
 def forbid(request_id: int) -> ResponseReturnValue:
-    item = adjustments.forbid(db_session(), programme(), request_id, request.form.get("coach_id"))
-    return _after_adjustment(f"Request {item.id} will not go to coach {request.form.get('coach_id')}.")
+    coach_id = request.form.get("coach_id")
+    item = adjustments.forbid(db_session(), programme(), request_id, coach_id)
+    return _after_adjustment(f"{item.coachee_name}'s request will not go to {_coach_name(coach_id)}.")
 
 
 @bp.post("/requests/<int:request_id>/allow")
 def allow(request_id: int) -> ResponseReturnValue:
-    item = adjustments.allow(db_session(), programme(), request_id, request.form.get("coach_id"))
-    return _after_adjustment(f"Request {item.id} may go to coach {request.form.get('coach_id')} again.")
+    coach_id = request.form.get("coach_id")
+    item = adjustments.allow(db_session(), programme(), request_id, coach_id)
+    return _after_adjustment(f"{item.coachee_name}'s request may go to {_coach_name(coach_id)} again.")
 
 
 @bp.post("/requests/<int:request_id>/reassign")
 def reassign(request_id: int) -> ResponseReturnValue:
     item = adjustments.reassign(db_session(), programme(), request_id, request.form.get("coach_id") or None)
-    return _after_adjustment(f"Request {item.id} is being reassigned.")
+    return _after_adjustment(f"{item.coachee_name}'s request is being reassigned.")
 
 
 # --- load, calendar, supervision ---------------------------------------------------------
