@@ -114,8 +114,9 @@ def progress_svg(record: dict[str, Any], width: int = 640, height: int = 360) ->
         parts.append(f'<path d="{steps(bound)}" fill="none" stroke="#c0392b" stroke-width="2"/>')
     if served:
         parts.append(f'<path d="{steps(served)}" fill="none" stroke="#2471a3" stroke-width="2"/>')
-    parts.append(f'<text x="{left + 10}" y="{top + 14}" fill="#2471a3">best served weight</text>')
-    parts.append(f'<text x="{left + 10}" y="{top + 30}" fill="#c0392b">proven bound</text>')
+    legend_y = top + plot_h / 2
+    parts.append(f'<text x="{left + 10}" y="{legend_y:.0f}" fill="#2471a3">best served weight</text>')
+    parts.append(f'<text x="{left + 10}" y="{legend_y + 16:.0f}" fill="#c0392b">proven bound</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
