@@ -62,7 +62,10 @@ def progress_svg(record: dict[str, Any], width: int = 640, height: int = 360) ->
     greedy = record["runs"]["greedy"].get("served_weight")
     limit = max([record["time_limit"]] + [p["elapsed"] for p in trace])
     values = [p["served_weight"] for p in trace] + [p["bound"] for p in trace if p["bound"] is not None]
-    if greedy is not None:
+    # Greedy is drawn only when it is near the solver's curves; far below, it would
+    # flatten them into one line, so it is named in a note instead.
+    greedy_in_plot = greedy is not None and (not values or greedy >= min(values) - 0.5 * (max(values) - min(values)))
+    if greedy is not None and greedy_in_plot:
         values.append(greedy)
     low, high = (min(values), max(values)) if values else (0, 1)
     span = max(1, high - low)
@@ -102,7 +105,12 @@ def progress_svg(record: dict[str, Any], width: int = 640, height: int = 360) ->
         value = low + (high - low) * i / 5
         parts.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:.0f}</text>')
     parts.append(f'<text x="{left + plot_w / 2}" y="{height - 12}" text-anchor="middle">seconds of solving</text>')
-    if greedy is not None:
+    if greedy is not None and not greedy_in_plot:
+        parts.append(
+            f'<text x="{left + plot_w - 4}" y="{top + plot_h - 8}" text-anchor="end" fill="gray">'
+            f"greedy: {greedy} (below this plot)</text>"
+        )
+    if greedy is not None and greedy_in_plot:
         parts.append(
             f'<line x1="{left}" y1="{y(greedy):.1f}" x2="{left + plot_w}" y2="{y(greedy):.1f}" '
             f'stroke="gray" stroke-dasharray="6,4"/>'
