@@ -12,11 +12,8 @@ from sqlalchemy.orm import Session
 from scheduler.models import (
     Coach,
     CoachingRequest,
-    CoachingSession,
     Engagement,
     EngagementStatus,
-    OutboxMessage,
-    OutboxStatus,
     Programme,
     SolveRun,
     utcnow,
@@ -184,18 +181,6 @@ def recent_runs(db: Session, programme: Programme, limit: int = 20) -> list[Solv
     return list(
         db.scalars(
             select(SolveRun).where(SolveRun.programme_id == programme.id).order_by(SolveRun.id.desc()).limit(limit)
-        )
-    )
-
-
-def pending_session_messages(db: Session, engagements: list[Engagement]) -> list[int]:
-    """Ids of the outbox messages still to send about these engagements' sessions (invitations, cancellations)."""
-    session_ids = select(CoachingSession.id).where(CoachingSession.engagement_id.in_([e.id for e in engagements]))
-    return list(
-        db.scalars(
-            select(OutboxMessage.id).where(
-                OutboxMessage.session_id.in_(session_ids), OutboxMessage.status == OutboxStatus.PENDING.value
-            )
         )
     )
 

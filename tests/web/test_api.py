@@ -17,6 +17,7 @@ from scheduler.models import (
     CoachingRequest,
     Engagement,
     EngagementStatus,
+    OutboxMessage,
     Programme,
     RequestStatus,
     SolveRun,
@@ -341,6 +342,8 @@ def test_coach_sessions_and_answers(
     assert declined["status"] == "declined"
     db.expire_all()
     assert db.get_one(CoachingRequest, dropped.id).status == RequestStatus.WAITING.value
+    cancels = db.scalars(select(OutboxMessage).where(OutboxMessage.request_id == dropped.id)).all()
+    assert {(m.kind, m.status) for m in cancels} == {("CANCEL", "sent")} and len(cancels) == 2
     assert_error(api.post(f"/api/v1/me/engagements/{first.id}/accept", headers=coach_auth), 422)
     assert_error(api.post("/api/v1/me/engagements/4242/decline", headers=coach_auth), 404)
 
@@ -414,6 +417,8 @@ def test_coachee_submits_without_an_account(api: FlaskClient, db: Session, progr
     assert response.status_code == 201 and created["status"] == "waiting"
     assert created["link_sent_to"] == "kei@coachees.example" and "token" not in str(created)
     assert db.get_one(CoachingRequest, created["id"]).windows == {"mon": [["18:00", "21:00"]]}
+    (link,) = db.scalars(select(OutboxMessage).where(OutboxMessage.request_id == created["id"])).all()
+    assert (link.kind, link.status) == ("LINK", "sent")  # dispatched after the commit, not left for the sweeper
     error = assert_error(
         api.post("/api/v1/coaching-requests", json={**NEW_REQUEST, "timezone": "Mars", "consent": False}), 422
     )
