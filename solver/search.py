@@ -14,10 +14,10 @@
    valid too.
 
 Tier 1 is exact by solving tier by tier: phase 1 maximises served weight alone;
-only when its optimum is proven (reaching the LP bound, or an exact model
-solved) does phase 2 fix it (served weight == optimum) and maximise tiers 2-5
-(`solver.scoring`). Otherwise the whole time goes to tier 1 and the plan keeps
-the lower tiers of its hint.
+when its optimum is proven (reaching the LP bound, or an exact model solved),
+phase 2 fixes it (served weight == optimum) and maximises tiers 2-5
+(`solver.scoring`). When it is not, the last ~15% of the time maximises tiers
+2-5 with served weight kept at least at the best found.
 
 The plan returned is never worse in tier 1 than the first-come-first-served
 baseline: both greedy plans' chains are columns of the model, the better plan
@@ -266,7 +266,7 @@ def solve(
         pm.hint(chosen)
         solver, status = run(
             pm,
-            time_limit=left() * 0.9,
+            time_limit=left() * 0.85,
             workers=workers,
             seed=seed,
             on_improvement=report,
@@ -303,6 +303,16 @@ def solve(
         solver2, status2 = run(pm, time_limit=phase2_time, workers=workers, seed=seed)
         if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             chosen = {i for i, var in enumerate(pm.take) if solver2.boolean_value(var)}
+    elif pm is not None and left() > 0.3:
+        # Tier 1 unproven: the last stretch keeps served weight at least as found and
+        # improves tiers 2-5 (served weight may still rise on the way).
+        pm.model.add(pm.served_weight >= served)
+        pm.model.maximize(pm.secondary)
+        pm.hint(chosen)
+        solver2, status2 = run(pm, time_limit=0.9 * left(), workers=workers, seed=seed)
+        if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            chosen = {i for i, var in enumerate(pm.take) if solver2.boolean_value(var)}
+            served = sum(columns[i].weight for i in chosen)
     bound = max(bound, served)  # guards rounding only; both are integers in practice
     report(float(served), float(bound))
 
