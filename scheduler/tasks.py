@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task, shared_task
+from sqlalchemy.exc import OperationalError
 
 from scheduler.celery_app import database_for, settings_of
 from scheduler.models import utcnow
@@ -20,7 +21,17 @@ def _context(task: Task) -> tuple[Any, Any]:
     return settings, database_for(settings)
 
 
-@shared_task(bind=True, name="scheduler.tasks.deliver_message", ignore_result=True, acks_late=True)  # type: ignore[misc]
+@shared_task(  # type: ignore[misc]
+    bind=True,
+    name="scheduler.tasks.deliver_message",
+    ignore_result=True,
+    acks_late=True,
+    # The database away or locked: try again soon (the row is untouched, or the sweeper has it).
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=8,
+)
 def deliver_message(self: Task, message_id: int) -> str:
     """Deliver one outbox message; a transient failure is retried with backoff."""
     settings, database = _context(self)

@@ -99,7 +99,9 @@ class DeliveryPolicy:
     max_attempts: int = 8
     base_backoff: float = 30.0
     max_backoff: float = 3600.0
-    sweep_grace: dt.timedelta = dt.timedelta(seconds=30)
+    # A never-tried row is only re-dispatched after this long, so a backlog the worker is
+    # still working through is not queued a second time on every sweep.
+    sweep_grace: dt.timedelta = dt.timedelta(minutes=5)
     alarm_minutes: int | None = 15
 
     @classmethod
@@ -118,7 +120,7 @@ class DeliveryPolicy:
             max_attempts=int(number("outbox_max_attempts", 8)),
             base_backoff=number("outbox_retry_base_seconds", 30.0),
             max_backoff=number("outbox_retry_max_seconds", 3600.0),
-            sweep_grace=dt.timedelta(seconds=number("outbox_sweep_grace_seconds", 30.0)),
+            sweep_grace=dt.timedelta(seconds=number("outbox_sweep_grace_seconds", 300.0)),
         )
 
     def backoff(self, attempts: int) -> float:

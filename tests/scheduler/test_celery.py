@@ -153,13 +153,13 @@ def _worker_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _start_worker(env: dict[str, str], log: Path, *, beat: bool) -> subprocess.Popen[bytes]:
+def _start_worker(env: dict[str, str], log: Path, *, beat: bool, pool: str = "solo") -> subprocess.Popen[bytes]:
     command = [
         str(Path(sys.executable).with_name("celery")),
         "-A",
         "scheduler.celery_app",
         "worker",
-        "--pool=solo",
+        f"--pool={pool}",
         "--concurrency=1",
         "--loglevel=INFO",
         "--without-gossip",
@@ -275,3 +275,50 @@ def test_run_solve_task_calls_the_solving_service(sqlite_db: Database, tmp_path:
     app.tasks["scheduler.tasks.run_solve"].apply(args=[run_id]).get(timeout=30)
     with sqlite_db.sessions() as db:
         assert db.get_one(SolveRun, run_id).status == "done"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("broker", BROKERS[1:])  # the embedded queue runs a solo pool (see make_celery)
+def test_prefork_child_killed_mid_send_is_replaced_and_nothing_is_lost_or_repeated(
+    broker: str, sqlite_db: Database, tmp_path: Path, smtp_server: SmtpServer, sessions: Sessions,
+    workers: list[subprocess.Popen[bytes]],
+) -> None:
+    """The production shape (`coaching worker`: prefork pool and beat): the pool process that is
+    sending is SIGKILLed; the parent reports the worker lost, rejects the task, starts a new
+    child, and the sweeper sends the interrupted invite once its claim has expired."""
+    import psutil
+
+    queue = f"coaching-prefork-{uuid.uuid4().hex[:8]}"
+    settings = smtp_settings_for(tmp_path, sqlite_db.url, smtp_server, celery_broker_url=_broker_url(broker, tmp_path),
+                                 extra={"celery_queue": queue})
+    ids = _queue_sessions(sqlite_db, sessions, 6)
+    total = len(ids)
+    env = _worker_env(settings, tmp_path) | {"OUTBOX_SWEEP_GRACE_SECONDS": "30"}
+    log = tmp_path / "worker.log"
+    killed: list[int] = []
+
+    def kill_the_sending_child(address: str) -> str | None:
+        if len(smtp_server.received) == 3 and not killed:
+            children = psutil.Process(workers[0].pid).children()
+            senders = [c for c in children if c.cmdline() and "Beat" not in " ".join(c.cmdline())]
+            for child in senders:
+                if any(conn.raddr and conn.raddr.port == smtp_server.port for conn in child.net_connections("tcp")):
+                    os.kill(child.pid, signal.SIGKILL)
+                    killed.append(child.pid)
+            if killed:
+                return "421 4.3.2 connection closing"
+        return None
+
+    smtp_server.handler.on_rcpt = kill_the_sending_child
+    workers.append(_start_worker(env, log, beat=True, pool="prefork"))
+    app = _test_app(settings)
+    assert delivery.dispatch_pending(settings, ids, app=app) == total
+    _wait(lambda: bool(killed), 60, "the sending child to be killed", log)
+    _wait(lambda: _statuses(sqlite_db)["sent"] == total, 60, f"all {total} invites", log)
+    assert workers[0].poll() is None, "the parent worker survives its child"
+    received = smtp_server.received
+    assert len(received) == total
+    assert len({(r.recipients[0], str(only_event(r.message)[1]["UID"])) for r in received}) == total
+    text = log.read_text(errors="replace")
+    assert "signal 9 (SIGKILL)" in text and "WorkerLostError" in text
