@@ -23,6 +23,13 @@ def translations(language: str | None) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=languages or ["en"], fallback=True)
 
 
+def effective_language(language: str | None) -> str:
+    """The language the words will actually be in: `language` if it has a catalogue, else English."""
+    if language and isinstance(translations(language), gettext.GNUTranslations):
+        return language
+    return "en"
+
+
 def _day_names(t: gettext.NullTranslations) -> tuple[str, ...]:
     _ = t.gettext
     return (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))

@@ -51,7 +51,7 @@ from config.settings import Settings
 from scheduler.db import Database
 from scheduler.invites import calendar as ical
 from scheduler.invites.backends import MailBackend, PermanentSendError, SendError, make_backend
-from scheduler.invites.i18n import format_span, translations
+from scheduler.invites.i18n import effective_language, format_span, translations
 from scheduler.invites.mail import Letter, compose
 from scheduler.models import (
     Coach,
@@ -243,11 +243,7 @@ def _compose_session_message(
     _ = t.gettext
     when = format_span(session.start_utc, session.end_utc, person.timezone, person.language)
     payload = dict(row.payload or {})
-    link = (
-        _coachee_link(db, settings, row, payload)
-        if row.recipient_role == "coachee" and row.kind != outbox.CANCEL
-        else coach_sessions_url(settings)
-    )
+    link = _coachee_link(db, settings, row, payload) if row.recipient_role == "coachee" else coach_sessions_url(settings)
     summary = _("Coaching session with {name}").format(name=other.name)
     greeting = _("Hello {name},").format(name=person.name)
     if row.kind == outbox.CANCEL:
@@ -297,7 +293,7 @@ def _compose_session_message(
         date=now,
         calendar=calendar,
         method=method,
-        language=person.language,
+        language=effective_language(person.language),
     )
     return _Composed(raw, person.email, payload, message_id)
 
@@ -327,7 +323,7 @@ def _compose_status_link(db: Session, settings: Settings, row: OutboxMessage, no
         recipient_name=person.name,
         message_id=message_id,
         date=now,
-        language=person.language,
+        language=effective_language(person.language),
     )
     return _Composed(raw, person.email, dict(row.payload), message_id)
 

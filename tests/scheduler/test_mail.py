@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import icalendar
+import pytest
 
 from config.settings import Settings
 from scheduler.db import Database
@@ -86,3 +87,62 @@ def test_each_person_reads_the_time_in_their_own_zone(
 def test_strings_go_through_gettext_with_english_fallback() -> None:
     assert translations("xx").gettext("Coaching session") == "Coaching session"
     assert format_span(START, START + dt.timedelta(hours=1), "UTC", "fr") == "Monday 29 March 2027, 08:00–09:00 (UTC)"
+
+
+def test_content_language_names_the_language_the_words_are_in(
+    sqlite_db: Database, file_settings: Settings, sessions: Sessions
+) -> None:
+    from scheduler.models import CoachingRequest
+
+    with sqlite_db.sessions() as db, db.begin():
+        session = sessions.add(db, START)
+        db.get_one(CoachingRequest, session.engagement.request_id).languages = ["nl", "en"]
+        outbox.enqueue_session_messages(db, session, outbox.CANCEL)
+    assert delivery.deliver_all_pending(sqlite_db, file_settings) == (2, 0)
+    for path in Path(file_settings.mail_dir).glob("*.eml"):
+        message = _parse(path.read_bytes())
+        assert message["Content-Language"] == "en"  # no Dutch catalogue yet: English words, English tag
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        if message["To"].addresses[0].username.startswith("coachee"):
+            assert "https://coaching.example/r/" in text, "the coachee's link is their own status page"
+        else:
+            assert "https://coaching.example/coach/sessions" in text
+
+
+def _write_mo(path: Path, catalogue: dict[str, str]) -> None:
+    """A minimal GNU .mo file (what msgfmt writes), so the test needs no gettext tools."""
+    import struct
+
+    keys = sorted(catalogue)
+    ids = b"".join(k.encode() + b"\0" for k in keys)
+    strs = b"".join(catalogue[k].encode() + b"\0" for k in keys)
+    start = 7 * 4 + 16 * len(keys)
+    offsets, pos = [], 0
+    for k in keys:
+        offsets.append((len(k.encode()), start + pos))
+        pos += len(k.encode()) + 1
+    value_start, pos, value_offsets = start + len(ids), 0, []
+    for k in keys:
+        value_offsets.append((len(catalogue[k].encode()), value_start + pos))
+        pos += len(catalogue[k].encode()) + 1
+    header = struct.pack("Iiiiiii", 0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + 8 * len(keys), 0, 0)
+    table = b"".join(struct.pack("ii", *o) for o in offsets) + b"".join(struct.pack("ii", *o) for o in value_offsets)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(header + table + ids + strs)
+
+
+def test_a_catalogue_translates_the_mail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scheduler.invites import i18n
+
+    _write_mo(tmp_path / "nl" / "LC_MESSAGES" / "invites.mo",
+              {"Monday": "maandag", "March": "maart", "Coaching session": "Coachingsessie"})
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.translations.cache_clear()
+    try:
+        assert i18n.effective_language("nl") == "nl"
+        assert i18n.translations("nl").gettext("Coaching session") == "Coachingsessie"
+        assert i18n.format_span(START, START + dt.timedelta(hours=1), "Europe/Brussels", "nl").startswith(
+            "maandag 29 maart 2027, 10:00–11:00"
+        )
+    finally:
+        i18n.translations.cache_clear()
