@@ -14,9 +14,13 @@ solution also tells the search which coaches each request is likely to get.
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from ortools.linear_solver import pywraplp
 
 from solver.calendar import Calendar
@@ -42,75 +46,198 @@ class Relaxation:
 
 
 Row = tuple[list[int], list[int], int]  # sum(coef * pair[index]) <= rhs
+RowKey = tuple[str, str]  # ("engaged" | "sessions" | "supervision", coach id) or ("supervisor", id)
+
+LP_PAIRS = 300_000  # above this many pairs the LP keeps a few per request (see relaxation_bound)
+KEPT_PER_REQUEST = 6
 
 
-def _rows(instance: Instance, calendar: Calendar, pairs: list[Pair]) -> list[Row]:
-    rows: list[Row] = []
-    by_request: dict[str, list[int]] = defaultdict(list)
-    by_coach: dict[str, list[int]] = defaultdict(list)
-    for i, p in enumerate(pairs):
-        by_request[p.request.id].append(i)
-        by_coach[p.coach.id].append(i)
-    for idx in by_request.values():
-        if len(idx) > 1:
-            rows.append((idx, [1] * len(idx), 1))
-    trainee_pairs: dict[str, list[int]] = defaultdict(list)
-    for coach_id, idx in by_coach.items():
+def _coupling_rhs(instance: Instance, calendar: Calendar, pairs: list[Pair]) -> dict[RowKey, int]:
+    """Right-hand sides of the rows that tie requests together, valid for every plan on `pairs`."""
+    durations: dict[str, set[int]] = defaultdict(set)
+    for p in pairs:
+        durations[p.coach.id].add(p.request.session_minutes)
+    rhs: dict[RowKey, int] = {}
+    for coach_id, lengths in durations.items():
         coach = instance.coach_by_id[coach_id]
-        rows.append((idx, [1] * len(idx), max(0, coach.max_active_coachees - coach.active_coachees)))
+        rhs[("engaged", coach_id)] = max(0, coach.max_active_coachees - coach.active_coachees)
         _, busy_weeks = busy_session_counts(calendar, coach)
-        durations = {pairs[i].request.session_minutes for i in idx}
-        weeks = {s.coach_week for d in durations for s in calendar.coach_slots(coach, d)}
-        room = sum(max(0, coach.max_sessions_per_week - busy_weeks[w]) for w in weeks)
-        rows.append((idx, [pairs[i].request.sessions for i in idx], room))
-        forced = [i for i in idx if pairs[i].forced_supervision_minutes]
-        if forced:
-            left = max(0, supervision_minutes_left(instance, coach))
-            rows.append((forced, [pairs[i].forced_supervision_minutes for i in forced], left))
-        if coach.level == "trainee" and coach.supervisor:
-            trainee_pairs[coach.supervisor].extend(idx)
-    for sup_id, idx in trainee_pairs.items():
-        sup = instance.supervisor_by_id[sup_id]
-        rows.append((idx, [1] * len(idx), max(0, sup.max_trainee_engagements - sup.active_trainee_engagements)))
-    return rows
+        weeks = {s.coach_week for d in lengths for s in calendar.coach_slots(coach, d)}
+        rhs[("sessions", coach_id)] = sum(max(0, coach.max_sessions_per_week - busy_weeks[w]) for w in weeks)
+        rhs[("supervision", coach_id)] = max(0, supervision_minutes_left(instance, coach))
+    for sup in instance.supervisors:
+        rhs[("supervisor", sup.id)] = max(0, sup.max_trainee_engagements - sup.active_trainee_engagements)
+    return rhs
 
 
-def _lp_bound(weights: list[int], rows: list[Row], time_limit: float) -> tuple[int | None, list[float]]:
-    """The LP relaxation with GLOP: a bound in well under a second, and fractional guidance."""
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    if lp is None:
-        return None, []
-    lp.SetTimeLimit(max(1, int(1000 * time_limit)))
-    x = [lp.NumVar(0.0, 1.0, "") for _ in weights]
-    for idx, coefs, rhs in rows:
-        row = lp.Constraint(-lp.infinity(), float(rhs))
-        for i, c in zip(idx, coefs, strict=True):
-            row.SetCoefficient(x[i], float(c))
-    objective = lp.Objective()
-    for w, v in zip(weights, x, strict=True):
-        objective.SetCoefficient(v, float(w))
-    objective.SetMaximization()
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        return None, []
-    # Weights are integers, so the integer optimum is at most the floor of the LP value; the
-    # small slack absorbs the simplex's feasibility tolerance.
-    return math.floor(lp.Objective().Value() + 1e-3), [v.solution_value() for v in x]
+def _coefficients(p: Pair) -> list[tuple[RowKey, int]]:
+    """The pair's coefficients in the coupling rows."""
+    out: list[tuple[RowKey, int]] = [(("engaged", p.coach.id), 1), (("sessions", p.coach.id), p.request.sessions)]
+    if p.forced_supervision_minutes:
+        out.append((("supervision", p.coach.id), p.forced_supervision_minutes))
+    if p.coach.level == "trainee" and p.coach.supervisor:
+        out.append((("supervisor", p.coach.supervisor), 1))
+    return out
 
 
-def relaxation_bound(instance: Instance, calendar: Calendar, pairs: list[Pair], time_limit: float = 60.0) -> Relaxation:
+class _PairLP:
+    """The pair LP over a growing subset of the pairs (GLOP, re-solved after each addition)."""
+
+    def __init__(self, instance: Instance, rhs: dict[RowKey, int], time_limit: float) -> None:
+        self.instance = instance
+        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        self.lp.SetTimeLimit(max(1, int(1000 * time_limit)))
+        self.rhs = rhs
+        self.x: list[pywraplp.Variable] = []
+        self.pairs: list[Pair] = []
+        self.request_rows: dict[str, pywraplp.Constraint] = {}
+        self.rows: dict[RowKey, pywraplp.Constraint] = {}
+        self.objective = self.lp.Objective()
+        self.objective.SetMaximization()
+
+    def add(self, pairs: Iterable[Pair]) -> None:
+        lp = self.lp
+        for p in pairs:
+            v = lp.NumVar(0.0, 1.0, "")
+            self.x.append(v)
+            self.pairs.append(p)
+            if p.request.id not in self.request_rows:
+                self.request_rows[p.request.id] = lp.Constraint(-lp.infinity(), 1.0)
+            self.request_rows[p.request.id].SetCoefficient(v, 1.0)
+            for key, coef in _coefficients(p):
+                if key not in self.rows:
+                    self.rows[key] = lp.Constraint(-lp.infinity(), float(self.rhs[key]))
+                self.rows[key].SetCoefficient(v, float(coef))
+            self.objective.SetCoefficient(v, float(self.instance.weight(p.request)))
+
+    def solve(self) -> bool:
+        return bool(self.lp.Solve() == pywraplp.Solver.OPTIMAL)
+
+    def duals(self) -> dict[RowKey, float]:
+        return {key: max(0.0, row.dual_value()) for key, row in self.rows.items()}
+
+    def request_duals(self) -> dict[str, float]:
+        return {rid: max(0.0, row.dual_value()) for rid, row in self.request_rows.items()}
+
+
+class _Pricing:
+    """All pairs as arrays, to price them against dual prices in a few vector operations."""
+
+    def __init__(self, instance: Instance, pairs: list[Pair]) -> None:
+        self.pairs = pairs
+        request_pos = {r.id: i for i, r in enumerate(instance.requests)}
+        self.n_requests = len(instance.requests)
+        self.request = np.array([request_pos[p.request.id] for p in pairs], dtype=np.int64)
+        self.weight = np.array([instance.weight(p.request) for p in pairs], dtype=np.float64)
+        keys: dict[RowKey, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        for i, p in enumerate(pairs):
+            for key, coef in _coefficients(p):
+                rows.append(keys.setdefault(key, len(keys)))
+                cols.append(i)
+                vals.append(float(coef))
+        self.keys = keys
+        self.entry_row = np.array(rows, dtype=np.int64)
+        self.entry_col = np.array(cols, dtype=np.int64)
+        self.entry_val = np.array(vals, dtype=np.float64)
+
+    def reduced(self, duals: dict[RowKey, float]) -> npt.NDArray[np.float64]:
+        """w - a.y for every pair."""
+        y = np.zeros(len(self.keys), dtype=np.float64)
+        for key, value in duals.items():
+            if key in self.keys:
+                y[self.keys[key]] = value
+        cost = np.zeros(len(self.pairs), dtype=np.float64)
+        np.add.at(cost, self.entry_col, self.entry_val * y[self.entry_row])
+        result: npt.NDArray[np.float64] = self.weight - cost
+        return result
+
+    def lagrangian(self, duals: dict[RowKey, float], rhs: dict[RowKey, int]) -> float:
+        """sum(rhs * y) + sum over requests of max(0, best w - a.y): an upper bound for any y >= 0."""
+        best = np.zeros(self.n_requests, dtype=np.float64)
+        np.maximum.at(best, self.request, self.reduced(duals))
+        return sum(rhs[k] * y for k, y in duals.items()) + float(best.sum())
+
+
+def relaxation_bound(
+    instance: Instance,
+    calendar: Calendar,
+    pairs: list[Pair],
+    time_limit: float = 60.0,
+    preferred: dict[str, set[str]] | None = None,
+) -> Relaxation:
     """Upper bound on tier 1 over all plans that use only `pairs` (pairs with any chain).
 
     The LP relaxation (GLOP) gives the bound; its support tells the search which coaches
-    are worth chains for each request (LP-guided columns).
+    are worth chains for each request (LP-guided columns). On very many pairs the LP starts
+    from the `preferred` coaches and the best-matched few per request and adds the pairs
+    that price out (column generation); its bound is then the Lagrangian one from the dual
+    prices y >= 0 of the coupling rows, valid for all pairs:
+    sum(rhs * y) + sum over requests of max(0, max over its pairs of w - a.y).
     """
+    began = time.perf_counter()
     trivial = sum(instance.weight(r) for r in {p.request.id: p.request for p in pairs}.values())
     if not pairs:
         return Relaxation(0, {})
-    weights = [instance.weight(p.request) for p in pairs]
-    lp_bound, lp_values = _lp_bound(weights, _rows(instance, calendar, pairs), time_limit)
-    bound = trivial if lp_bound is None else min(trivial, lp_bound)
+    rhs = _coupling_rhs(instance, calendar, pairs)
+    lp = _PairLP(instance, rhs, time_limit)
+    if len(pairs) <= LP_PAIRS:
+        lp.add(pairs)
+        if not lp.solve():
+            return Relaxation(trivial, {})
+        # Weights are integers, so the integer optimum is at most the floor of the LP value;
+        # the small slack absorbs the simplex's feasibility tolerance.
+        bound = min(trivial, math.floor(lp.objective.Value() + 1e-3))
+    else:
+        pricing = _Pricing(instance, pairs)
+        in_lp = np.zeros(len(pairs), dtype=bool)
+        kept = _kept(pairs, preferred or {})
+        position = {id(p): i for i, p in enumerate(pairs)}
+        in_lp[[position[id(p)] for p in kept]] = True
+        lp.add(kept)
+        bound = trivial
+        while lp.solve():
+            duals = lp.duals()
+            bound = min(bound, math.floor(pricing.lagrangian(duals, rhs) + 1e-3))
+            if bound <= math.floor(lp.objective.Value() + 1e-3) or time.perf_counter() - began > time_limit:
+                break
+            # Add, per request, the best pair outside the LP that prices out against its row's dual.
+            u = lp.request_duals()
+            request_dual = np.array([u.get(r.id, 0.0) for r in instance.requests], dtype=np.float64)
+            gain = pricing.reduced(duals) - request_dual[pricing.request]
+            gain[in_lp] = -np.inf
+            order = np.lexsort((gain, pricing.request))  # by request, then gain ascending
+            grouped = pricing.request[order]
+            last_of_request = np.append(grouped[1:] != grouped[:-1], True)
+            chosen = [int(i) for i in order[last_of_request].tolist() if gain[i] > 1e-6]
+            if not chosen:
+                break
+            in_lp[chosen] = True
+            lp.add(pairs[i] for i in chosen)
     support: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for p, value in zip(pairs, lp_values, strict=False):
-        if value > 1e-6:
-            support[p.request.id].append((-value, p.coach.id))
+    if lp.lp.NumVariables() and lp.pairs:
+        for p, v in zip(lp.pairs, lp.x, strict=True):
+            value = v.solution_value()
+            if value > 1e-6:
+                support[p.request.id].append((-value, p.coach.id))
     return Relaxation(bound, {rid: [cid for _, cid in sorted(items)] for rid, items in support.items()})
+
+
+def _kept(pairs: list[Pair], preferred: dict[str, set[str]]) -> list[Pair]:
+    """Per request, the preferred coaches' pairs and the best-matched others, up to a few."""
+    from solver.scoring import match_rank
+
+    by_request: dict[str, list[Pair]] = defaultdict(list)
+    for p in pairs:
+        by_request[p.request.id].append(p)
+    kept: list[Pair] = []
+    for rid, options in by_request.items():
+        wanted = preferred.get(rid, set())
+        first = [p for p in options if p.coach.id in wanted]
+        rest = sorted(
+            (p for p in options if p.coach.id not in wanted), key=lambda p: (match_rank(p.request, p.coach), p.coach.id)
+        )
+        kept.extend(first + rest[: max(0, KEPT_PER_REQUEST - len(first))])
+    return kept

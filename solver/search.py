@@ -173,7 +173,11 @@ def solve(
     complete = sum(p.chain_count for p in pairs) <= ALL_CHAINS_LIMIT
 
     timings = {"prepare": time.perf_counter() - began}
-    relaxation = relaxation_bound(instance, calendar, pairs, time_limit=max(0.1, 0.5 * left()))
+    preferred: dict[str, set[str]] = {}
+    for plan in (fcfs.placed, hinted.placed):
+        for rid, (coach, _) in plan.items():
+            preferred.setdefault(rid, set()).add(coach.id)
+    relaxation = relaxation_bound(instance, calendar, pairs, max(0.1, 0.5 * left()), preferred)
     relaxed_bound = relaxation.bound  # never above the sum of weights of servable requests
     timings["relaxation"] = time.perf_counter() - began - timings["prepare"]
 
