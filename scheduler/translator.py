@@ -160,8 +160,15 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
         )
     )
     busy: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    next_supervision = {coach.id: coach.next_supervision for coach in coaches}
+    # Rule 10 counts only the solver's new sessions, so approved sessions still to come
+    # before the coach's next supervision are added to the hours already coached.
+    booked_hours: dict[int, float] = defaultdict(float)
     for session in scheduled:
         busy[session.coach_id].append({"start": _instant(session.start_utc), "end": _instant(session.end_utc), "session": True})
+        until = next_supervision[session.coach_id]
+        if session.start_utc >= now and (until is None or session.start_utc < until):
+            booked_hours[session.coach_id] += (session.end_utc - session.start_utc).total_seconds() / 3600
     for coach in coaches:
         busy[coach.id].extend(
             {"start": _instant(b.start_utc), "end": _instant(b.end_utc), "session": False} for b in coach.busy
@@ -221,7 +228,7 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
                 "weekly": _weekly(coach),
                 "overrides": _overrides(coach),
                 "busy": sorted(busy[coach.id], key=lambda b: b["start"]),
-                "coaching_hours_since_supervision": coach.coaching_hours_since_supervision,
+                "coaching_hours_since_supervision": coach.coaching_hours_since_supervision + booked_hours[coach.id],
                 "next_supervision": _instant(coach.next_supervision) if coach.next_supervision else None,
                 "excluded_requests": [],
             }
