@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler.db import Database
+from scheduler.services import delivery, outbox
 
 EXTENSION_KEY = "scheduler_database"
 
@@ -49,12 +50,16 @@ def init_unit_of_work(app: Flask, db: Database) -> None:
             session.rollback()
             return response
         try:
+            new_messages = outbox.take_new_message_ids(session)
             session.commit()
         except IntegrityError:
             session.rollback()
             from web.errors import CONFLICT_MESSAGE, error_response
 
             return error_response(409, "conflict", CONFLICT_MESSAGE)
+        # Whatever this request told people (invites, cancellations, links) goes out now;
+        # if the broker is away the rows stay pending and the outbox sweeper sends them.
+        delivery.dispatch_pending(current_app.config["SETTINGS"], new_messages)
         return response
 
     @app.teardown_request

@@ -22,7 +22,6 @@ from scheduler.services.errors import NotFound
 from scheduler.services.requests import accept_proposal, cancel_request, decline_proposal, submit_request
 from web.api.views import body, bp, engagement_json, programme, public
 from web.errors import error_response
-from web.supervisor.jobs import send_new_messages
 from web.unit_of_work import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -115,7 +114,6 @@ def answer_engagement(engagement_id: int, answer: str) -> ResponseReturnValue:
     engagement: Engagement = coaches.respond_to_engagement(
         db_session(), g.coach, engagement_id, accept=answer == "accept"
     )
-    send_new_messages()  # a decline cancels the sessions: tell both people now
     return jsonify(engagement_json(engagement, []))
 
 
@@ -179,7 +177,6 @@ def remove_exception(exception_id: int) -> ResponseReturnValue:
 def submit_coaching_request() -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
     submitted = submit_request(db_session(), programme(), body(), link_days=settings.coachee_link_days)
-    send_new_messages()  # the confirmation with the private link
     # The status token goes to the coachee's e-mail only: whoever calls this may not be them.
     response = jsonify(
         {
@@ -240,5 +237,4 @@ def coaching_request_action(action: str) -> ResponseReturnValue:
         return error_response(401, "unauthorized", "Send the token of your private link in the X-Status-Token header.")
     db = db_session()
     {"accept": accept_proposal, "decline": decline_proposal, "cancel": cancel_request}[action](db, item)
-    send_new_messages()
     return _status_json()

@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 
 from scheduler.models import Engagement, Programme, SolveRun
-from scheduler.services import approval, delivery, outbox, review, solving
+from scheduler.services import approval, review, solving
 from web.unit_of_work import db_session
 
 log = logging.getLogger(__name__)
@@ -38,21 +38,8 @@ def start_solve(programme: Programme) -> SolveRun:
 
 
 def approve_and_send(programme: Programme, engagement_ids: list[int] | None) -> list[Engagement]:
-    """Approve drafts (all when None), then send their invitations at once."""
-    approved = approval.approve(db_session(), programme, engagement_ids)
-    send_new_messages()
-    return approved
-
-
-def send_new_messages() -> None:
-    """Commit, then hand what this request wrote to the outbox to the worker at once.
-
-    Should the broker be away, the rows stay pending and the outbox sweeper sends them.
-    """
-    db = db_session()
-    outbox_ids = outbox.take_new_message_ids(db)
-    db.commit()
-    delivery.dispatch_pending(current_app.config["SETTINGS"], outbox_ids)
+    """Approve drafts (all when None); the unit of work sends their invitations after commit."""
+    return approval.approve(db_session(), programme, engagement_ids)
 
 
 def _dispatch(run_id: int) -> None:
