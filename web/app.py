@@ -7,11 +7,13 @@ import importlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from celery import Celery
 from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from config.settings import Settings, load_config
+from scheduler.celery_app import app_for
 from scheduler.db import Database
 from web.errors import init_error_handlers
 from web.extensions import csrf, login_manager
@@ -51,6 +53,15 @@ def zone_abbreviation(value: dt.datetime, timezone: str) -> str:
     return value.astimezone(ZoneInfo(timezone)).strftime("%Z")
 
 
+def celery_init_app(app: Flask, settings: Settings) -> Celery:
+    """Flask's Celery pattern: the Celery app for these settings, with our tasks, on `app.extensions`."""
+    import scheduler.tasks  # noqa: F401  (registers the tasks)
+
+    celery = app_for(settings)
+    app.extensions["celery"] = celery
+    return celery
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Flask:
     """A configured Flask app for `settings` (default: `load_config()`)."""
     settings = settings or load_config()
@@ -65,6 +76,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     csrf.init_app(app)
     login_manager.init_app(app)
     init_error_handlers(app)
+    celery_init_app(app, settings)
 
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(zone_abbreviation, "zone_abbreviation")

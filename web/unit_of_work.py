@@ -59,7 +59,7 @@ def init_unit_of_work(app: Flask, db: Database) -> None:
             return error_response(409, "conflict", CONFLICT_MESSAGE)
         # Whatever this request told people (invites, cancellations, links) goes out now;
         # if the broker is away the rows stay pending and the outbox sweeper sends them.
-        delivery.dispatch_pending(current_app.config["SETTINGS"], new_messages)
+        delivery.dispatch_pending(current_app.config["SETTINGS"], new_messages, app=current_app.extensions["celery"])
         return response
 
     @app.teardown_request

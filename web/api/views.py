@@ -19,6 +19,7 @@ from scheduler.models import Coach, CoachingRequest, CoachingSession, Engagement
 from scheduler.services import (
     accounts,
     adjustments,
+    approval,
     programme_settings,
     programmes,
     review,
@@ -29,7 +30,7 @@ from scheduler.services.errors import InvalidInput, ServiceError
 from web.api.openapi import openapi_document
 from web.errors import error_response
 from web.extensions import csrf
-from web.supervisor.jobs import approve_and_send, run_json, start_solve
+from web.supervisor.jobs import run_json, start_solve
 from web.unit_of_work import db_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -316,7 +317,7 @@ def approve_draft() -> ResponseReturnValue:
             "Say which engagements to approve.",
             {"engagement_ids": "give a non-empty list of engagement ids, or set all to true"},
         )
-    approved = approve_and_send(programme(), chosen)
+    approved = approval.approve(db_session(), programme(), chosen)
     return jsonify({"approved": [engagement_json(e) for e in approved]})
 
 

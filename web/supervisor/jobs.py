@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import current_app
 
-from scheduler.models import Engagement, Programme, SolveRun
-from scheduler.services import approval, review, solving
+from scheduler.models import Programme, SolveRun
+from scheduler.services import review, solving
 from web.unit_of_work import db_session
 
 log = logging.getLogger(__name__)
@@ -37,16 +37,8 @@ def start_solve(programme: Programme) -> SolveRun:
     return run
 
 
-def approve_and_send(programme: Programme, engagement_ids: list[int] | None) -> list[Engagement]:
-    """Approve drafts (all when None); the unit of work sends their invitations after commit."""
-    return approval.approve(db_session(), programme, engagement_ids)
-
-
 def _dispatch(run_id: int) -> None:
-    import scheduler.tasks  # noqa: F401  (registers the tasks on every Celery app)
-    from scheduler.celery_app import app_for
-
-    celery = app_for(current_app.config["SETTINGS"])
+    celery = current_app.extensions["celery"]
     task = celery.tasks.get(RUN_SOLVE_TASK)
     if task is not None:
         task.apply_async(args=[run_id])

@@ -13,6 +13,7 @@ from scheduler.models import Level, Programme, SolveRun, User
 from scheduler.services import (
     accounts,
     adjustments,
+    approval,
     programme_settings,
     programmes,
     review,
@@ -23,7 +24,7 @@ from scheduler.services import (
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from web.choices import LANGUAGE_NAMES, timezone_names
 from web.security import role_required
-from web.supervisor.jobs import approve_and_send, run_json, start_solve
+from web.supervisor.jobs import run_json, start_solve
 from web.unit_of_work import db_session
 
 bp = Blueprint(
@@ -154,7 +155,7 @@ def approve() -> ResponseReturnValue:
             raise InvalidInput(
                 "Nothing was approved.", {"engagement_ids": "tick at least one assignment, or approve all"}
             )
-    approved = approve_and_send(prog, chosen)
+    approved = approval.approve(db_session(), prog, chosen)
     flash(f"Approved {len(approved)} engagement(s); invitations are on their way.", "success")
     return redirect(url_for("supervisor.draft"), code=303)
 
