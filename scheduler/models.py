@@ -78,6 +78,7 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    SUPERSEDED = "superseded"  # overtaken by a later change before it was sent
 
 
 class Programme(Base):
@@ -319,7 +320,7 @@ class OutboxMessage(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("coaching_request.id"))
     recipient: Mapped[str] = mapped_column(String(254))
     recipient_role: Mapped[str] = mapped_column(String(20))  # coach | coachee | supervisor
-    kind: Mapped[str] = mapped_column(String(20))  # REQUEST | CANCEL | REMINDER | LINK | NOTICE
+    kind: Mapped[str] = mapped_column(String(20))  # REQUEST | CANCEL | REMINDER | LINK | INVITATION
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING.value)

@@ -68,7 +68,7 @@ from scheduler.services.tokens import REQUEST_STATUS, issue_token
 
 log = logging.getLogger(__name__)
 
-SUPERSEDED = "superseded"  # outbox status: overtaken by a later change, deliberately not sent
+SUPERSEDED = OutboxStatus.SUPERSEDED.value  # overtaken by a later change, deliberately not sent
 DELIVER_TASK = "scheduler.tasks.deliver_message"
 
 SessionFactory = Callable[[], Session]
@@ -328,12 +328,44 @@ def _compose_status_link(db: Session, settings: Settings, row: OutboxMessage, no
     return _Composed(raw, person.email, dict(row.payload), message_id)
 
 
+def _compose_coach_invitation(settings: Settings, row: OutboxMessage, now: dt.datetime, message_id: str) -> _Composed:
+    payload = row.payload or {}
+    token = payload.get("token")
+    if not token:
+        raise _Unsendable("the invitation link is no longer available")
+    _ = translations(None).gettext
+    letter = Letter(
+        subject=_("You are invited to coach in our programme"),
+        paragraphs=[
+            _("Hello {name},").format(name=payload.get("name") or row.recipient),
+            _("The programme's supervisor has added you as a coach. Choose a password to sign in, then keep "
+              "your availability, capacity and topics up to date."),
+            _("The link works once and expires; ask the supervisor for a new one if it has."),
+        ],
+        link=f"{settings.base_url.rstrip('/')}/set-password/{token}",
+        link_label=_("Set your password:"),
+    )
+    raw = compose(
+        letter,
+        sender=settings.mail_from,
+        sender_name=settings.mail_from_name,
+        recipient=row.recipient,
+        recipient_name=str(payload.get("name") or ""),
+        message_id=message_id,
+        date=now,
+        language=effective_language(None),
+    )
+    return _Composed(raw, row.recipient, dict(payload), message_id)
+
+
 def _compose(
     db: Session, settings: Settings, policy: DeliveryPolicy, row: OutboxMessage, now: dt.datetime
 ) -> _Composed:
     message_id = row.message_id or message_id_for(settings, row.dedupe_key)
     if row.kind == outbox.STATUS_LINK:
         return _compose_status_link(db, settings, row, now, message_id)
+    if row.kind == outbox.COACH_INVITATION:
+        return _compose_coach_invitation(settings, row, now, message_id)
     if row.kind in (outbox.REQUEST, outbox.CANCEL, outbox.REMINDER):
         return _compose_session_message(db, settings, policy, row, now, message_id)
     raise _Unsendable(f"unknown message kind {row.kind!r}")

@@ -15,6 +15,7 @@ REQUEST = "REQUEST"  # new or changed session: iCalendar METHOD:REQUEST
 CANCEL = "CANCEL"  # cancelled session: iCalendar METHOD:CANCEL
 REMINDER = "REMINDER"  # reminder before a session
 STATUS_LINK = "LINK"  # the coachee's private status link
+COACH_INVITATION = "INVITATION"  # a new coach's link to set a password
 
 
 _NEW = "outbox_new_messages"
@@ -90,5 +91,23 @@ def enqueue_status_link(db: Session, request: CoachingRequest, token: str) -> Ou
         sequence=sequence,
         payload={"token": token},
         dedupe_key=f"r{request.id}:{request.coachee_email.lower()}:{STATUS_LINK}:{sequence}",
+    )
+    return _add_once(db, message)
+
+
+def enqueue_coach_invitation(db: Session, user_id: int, email: str, name: str, token: str) -> OutboxMessage:
+    """A coach's invitation with their set-password link (token in the payload until sent)."""
+    prefix = f"u{user_id}:{email.lower()}:{COACH_INVITATION}:"
+    sequence = (
+        db.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedupe_key.startswith(prefix)))
+        or 0
+    )
+    message = OutboxMessage(
+        recipient=email,
+        recipient_role="coach",
+        kind=COACH_INVITATION,
+        sequence=sequence,
+        payload={"name": name, "token": token},
+        dedupe_key=f"{prefix}{sequence}",
     )
     return _add_once(db, message)

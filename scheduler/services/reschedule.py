@@ -281,6 +281,7 @@ def move_session(
         start_utc=chosen.start_utc,
         end_utc=chosen.end_utc,
         sequence=session.sequence + 1,
+        reminder_sent_at=None,  # the moved session gets its own reminder
     )
     assert_coach_free(db, session)
     outbox.enqueue_session_messages(db, session, outbox.REQUEST)

@@ -2,7 +2,7 @@
 
 Accounts, passwords and invitation tokens are `scheduler.services.accounts`'; coach
 details are read by `roster.parse_coach_input` (the same rules as CSV import). An
-invitation is an outbox NOTICE carrying the set-password token, sent by the outbox
+invitation is an outbox INVITATION carrying the set-password token, sent by the outbox
 worker like every other message.
 """
 
@@ -22,7 +22,6 @@ from scheduler.models import (
     Engagement,
     EngagementStatus,
     Level,
-    OutboxMessage,
     Programme,
     Role,
     SessionStatus,
@@ -30,12 +29,10 @@ from scheduler.models import (
     User,
     utcnow,
 )
-from scheduler.services import accounts, roster
+from scheduler.services import accounts, outbox, roster
 from scheduler.services.adjustments import record_id, withdraw_draft
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 
-NOTICE = "NOTICE"
-COACH_INVITATION = "coach-invitation"
 LEVELS = [level.value for level in Level]
 
 
@@ -114,7 +111,7 @@ def invite_coach(db: Session, programme: Programme, data: Mapping[str, Any]) -> 
     coach = roster.add_coach(db, programme, clean)
     coach.user_id = user.id
     token = accounts.invite_user(db, user)
-    _enqueue_invitation(db, coach, user, token)
+    outbox.enqueue_coach_invitation(db, user.id, coach.email, coach.name, token)
     db.flush()
     return Invitation(coach, user, token)
 
@@ -131,28 +128,9 @@ def resend_invitation(db: Session, programme: Programme, coach_id: int) -> Invit
     if not coach.active:
         raise Conflict(f"{coach.name} is deactivated; reactivate them first.")
     token = accounts.invite_user(db, user)
-    _enqueue_invitation(db, coach, user, token)
+    outbox.enqueue_coach_invitation(db, user.id, coach.email, coach.name, token)
     db.flush()
     return Invitation(coach, user, token)
-
-
-def _enqueue_invitation(db: Session, coach: Coach, user: User, token: str) -> OutboxMessage:
-    # As with the coachee's link, the token travels in the payload until the mail is sent.
-    prefix = f"u{user.id}:{coach.email.lower()}:{NOTICE}:"
-    sequence = (
-        db.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedupe_key.startswith(prefix)))
-        or 0
-    )
-    message = OutboxMessage(
-        recipient=coach.email,
-        recipient_role="coach",
-        kind=NOTICE,
-        sequence=sequence,
-        payload={"template": COACH_INVITATION, "name": coach.name, "token": token, "path": f"/set-password/{token}"},
-        dedupe_key=f"{prefix}{sequence}",
-    )
-    db.add(message)
-    return message
 
 
 def set_level(db: Session, programme: Programme, coach_id: int, level: Any, supervisor_id: Any = None) -> Coach:

@@ -89,8 +89,8 @@ def test_invite_coach_creates_account_token_and_notice(db: Session) -> None:
     assert user.role == "coach" and user.password_hash is None
     assert invitation.coach.user_id == user.id and invitation.coach.supervisor_id == boss.id
     message = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "nia@coaches.example")).one()
-    assert message.kind == "NOTICE" and message.payload["template"] == "coach-invitation"
-    assert message.payload["path"] == f"/set-password/{invitation.token}"
+    assert message.kind == "INVITATION" and message.payload["name"] == invitation.coach.name
+    assert message.payload["token"] == invitation.token
     assert accounts.invitation_user(db, invitation.token).id == user.id
     assert token_hash(invitation.token) != invitation.token
 

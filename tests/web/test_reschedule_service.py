@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.models import AvailabilityException, BusyTime, Coach, CoachingSession, OutboxMessage, Programme
+from scheduler.models import AvailabilityException, BusyTime, Coach, CoachingSession, OutboxMessage, Programme, utcnow
 from scheduler.services import reschedule
 from scheduler.services.errors import Conflict
 from tests.web.conftest import Person, make_request, next_weekday_utc, propose
@@ -157,6 +157,7 @@ def test_alternatives_are_spread_over_each_day(db: Session, programme: Programme
 
 def test_move_session_reinvites_and_refuses_other_times(db: Session, programme: Programme, coach: Person) -> None:
     session = _engagement(db, programme, coach, [next_weekday_utc(2, 10, weeks_ahead=2)]).sessions[0]
+    session.reminder_sent_at = utcnow()  # reminded for the old time
     with pytest.raises(Conflict) as refused:
         reschedule.move_session(db, session, session.start_utc + dt.timedelta(minutes=10))
     assert "start" in refused.value.fields
@@ -168,6 +169,7 @@ def test_move_session_reinvites_and_refuses_other_times(db: Session, programme: 
         1,
         "scheduled",
     )
+    assert session.reminder_sent_at is None, "the new time gets its own reminder"
     kinds = {(m.kind, m.recipient_role, m.sequence) for m in db.scalars(select(OutboxMessage))}
     assert kinds == {("REQUEST", "coach", 1), ("REQUEST", "coachee", 1)}
 

@@ -311,7 +311,7 @@ def test_invite_a_coach_and_manage_them(supervisor_client: FlaskClient, db: Sess
     assert response.status_code == 303
     coach = db.scalars(select(Coach).where(Coach.email == "nia@coaches.example")).one()
     assert coach.topics == ["career", "leadership"]
-    assert db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "NOTICE")).one().recipient == coach.email
+    assert db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "INVITATION")).one().recipient == coach.email
     assert "invited, no password yet" in text(supervisor_client.get("/supervisor/coaches"))
     url = f"/supervisor/coaches/{coach.id}"
 
