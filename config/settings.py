@@ -65,6 +65,16 @@ class Settings:
     reminder_hours: int = 24
     solver_time_limit: float = 10.0
     solver_workers: int = 2
+    celery_queue: str = "celery"
+    # Outbox delivery: a claim's lease (0: four SMTP timeouts, at least 5 minutes), retries
+    # with exponential backoff, and how long the sweeper leaves a never-tried row alone.
+    outbox_lease_seconds: float = 0.0
+    outbox_max_attempts: int = 8
+    outbox_retry_base_seconds: float = 30.0
+    outbox_retry_max_seconds: float = 3600.0
+    outbox_sweep_grace_seconds: float = 300.0
+    outbox_sweep_seconds: float = 60.0
+    reminder_scan_seconds: float = 300.0
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -102,6 +112,14 @@ _ENV_VARS: dict[str, str] = {
     "SOLVER_TIME_LIMIT": "solver_time_limit",
     "SOLVER_WORKERS": "solver_workers",
     "CELERY_TASK_ALWAYS_EAGER": "celery_task_always_eager",
+    "CELERY_QUEUE": "celery_queue",
+    "OUTBOX_LEASE_SECONDS": "outbox_lease_seconds",
+    "OUTBOX_MAX_ATTEMPTS": "outbox_max_attempts",
+    "OUTBOX_RETRY_BASE_SECONDS": "outbox_retry_base_seconds",
+    "OUTBOX_RETRY_MAX_SECONDS": "outbox_retry_max_seconds",
+    "OUTBOX_SWEEP_GRACE_SECONDS": "outbox_sweep_grace_seconds",
+    "OUTBOX_SWEEP_SECONDS": "outbox_sweep_seconds",
+    "REMINDER_SCAN_SECONDS": "reminder_scan_seconds",
 }
 
 

@@ -11,7 +11,6 @@ cannot redeliver what a killed worker had fetched).
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +18,6 @@ from celery import Celery
 
 from config.settings import PROJECT_ROOT, Settings, load_config
 from scheduler.db import Database
-
-SWEEP_EVERY = timedelta(minutes=1)
-REMINDERS_EVERY = timedelta(minutes=5)
-
-
-def _knob(settings: Settings, key: str, default: str) -> str:
-    """A deployment knob from `settings.extra` or the upper-cased environment variable."""
-    value = settings.extra.get(key) or os.environ.get(key.upper())
-    return str(value) if value not in (None, "") else default
 
 
 def _var_dir() -> Path:
@@ -73,15 +63,15 @@ def make_celery(settings: Settings, *, name: str = "scheduler") -> Celery:
         broker_connection_timeout=5,
         timezone="UTC",
         enable_utc=True,
-        task_default_queue=_knob(settings, "celery_queue", "celery"),
+        task_default_queue=settings.celery_queue,
         beat_schedule={
             "sweep-outbox": {
                 "task": "scheduler.tasks.sweep_outbox",
-                "schedule": float(_knob(settings, "outbox_sweep_seconds", str(SWEEP_EVERY.total_seconds()))),
+                "schedule": settings.outbox_sweep_seconds,
             },
             "send-due-reminders": {
                 "task": "scheduler.tasks.send_due_reminders",
-                "schedule": float(_knob(settings, "reminder_scan_seconds", str(REMINDERS_EVERY.total_seconds()))),
+                "schedule": settings.reminder_scan_seconds,
             },
         },
         beat_schedule_filename=str(_var_dir() / "celerybeat-schedule"),

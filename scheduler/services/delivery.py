@@ -39,7 +39,6 @@ import enum
 import hashlib
 import hmac
 import logging
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -106,21 +105,15 @@ class DeliveryPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DeliveryPolicy:
-        """Defaults, overridden by `settings.extra` keys or OUTBOX_* environment variables."""
-
-        def number(key: str, default: float) -> float:
-            env = os.environ.get(key.upper())
-            value = settings.extra.get(key, env if env not in (None, "") else None)
-            return default if value is None else float(value)
-
+        """The policy the settings (OUTBOX_* environment variables) describe."""
         # A claim must outlive the slowest send, or a second worker would start the same one.
-        lease = number("outbox_lease_seconds", max(300.0, 4 * settings.smtp_timeout))
+        lease = settings.outbox_lease_seconds or max(300.0, 4 * settings.smtp_timeout)
         return cls(
             lease=dt.timedelta(seconds=lease),
-            max_attempts=int(number("outbox_max_attempts", 8)),
-            base_backoff=number("outbox_retry_base_seconds", 30.0),
-            max_backoff=number("outbox_retry_max_seconds", 3600.0),
-            sweep_grace=dt.timedelta(seconds=number("outbox_sweep_grace_seconds", 300.0)),
+            max_attempts=settings.outbox_max_attempts,
+            base_backoff=settings.outbox_retry_base_seconds,
+            max_backoff=settings.outbox_retry_max_seconds,
+            sweep_grace=dt.timedelta(seconds=settings.outbox_sweep_grace_seconds),
         )
 
     def backoff(self, attempts: int) -> float:

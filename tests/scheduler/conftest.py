@@ -115,7 +115,9 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settin
         "celery_broker_url": f"sqla+sqlite:///{tmp_path / 'broker.db'}",
         "mail_from": "coaching@programme.example",
         "base_url": "https://coaching.example",
-        "extra": {"outbox_lease_seconds": 2, "outbox_retry_base_seconds": 0.2, "outbox_sweep_grace_seconds": 0},
+        "outbox_lease_seconds": 2,
+        "outbox_retry_base_seconds": 0.2,
+        "outbox_sweep_grace_seconds": 0,
     }
     values.update(overrides)
     return load_config("testing", **values)

@@ -138,7 +138,7 @@ def _worker_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
         VAR_DIR=str(tmp_path / "var"),
         DATABASE_URL=settings.database_url,
         CELERY_BROKER_URL=settings.celery_broker_url,
-        CELERY_QUEUE=str(settings.extra["celery_queue"]),
+        CELERY_QUEUE=settings.celery_queue,
         MAIL_BACKEND="smtp",
         SMTP_HOST=settings.smtp_host,
         SMTP_PORT=str(settings.smtp_port),
@@ -200,7 +200,7 @@ def test_worker_killed_mid_batch_delivers_every_invite_exactly_once_after_restar
         sqlite_db.url,
         smtp_server,
         celery_broker_url=_broker_url(broker, tmp_path),
-        extra={"celery_queue": queue},
+        celery_queue=queue,
     )
     ids = _queue_sessions(sqlite_db, sessions, 15)
     total = len(ids)
@@ -291,7 +291,7 @@ def test_prefork_child_killed_mid_send_is_replaced_and_nothing_is_lost_or_repeat
 
     queue = f"coaching-prefork-{uuid.uuid4().hex[:8]}"
     settings = smtp_settings_for(tmp_path, sqlite_db.url, smtp_server, celery_broker_url=_broker_url(broker, tmp_path),
-                                 extra={"celery_queue": queue})
+                                 celery_queue=queue)
     ids = _queue_sessions(sqlite_db, sessions, 6)
     total = len(ids)
     env = _worker_env(settings, tmp_path) | {"OUTBOX_SWEEP_GRACE_SECONDS": "30"}

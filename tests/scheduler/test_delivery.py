@@ -255,7 +255,7 @@ def test_unreachable_server_is_transient_until_attempts_run_out(
     from tests.scheduler.conftest import free_port
 
     settings = make_settings(tmp_path, sqlite_db.url, mail_backend="smtp", smtp_port=free_port(), smtp_timeout=2.0,
-                             extra={"outbox_max_attempts": 2, "outbox_retry_base_seconds": 0})
+                             outbox_max_attempts=2, outbox_retry_base_seconds=0)
     _queue(sqlite_db, sessions, 1)
     assert delivery.deliver_all_pending(sqlite_db, settings) == (0, 2)
     assert {r.status for r in _rows(sqlite_db)} == {"pending"}
