@@ -12,7 +12,7 @@ from scheduler.services import accounts
 from scheduler.services.errors import InvalidInput
 from web.app import home_for
 from web.security import signed_in_user
-from web.unit_of_work import db_session
+from web.unit_of_work import database, db_session
 
 bp = Blueprint("auth", __name__)
 
@@ -43,6 +43,11 @@ def login() -> ResponseReturnValue:
             account = accounts.authenticate(db_session(), email, password)
             if account is None:
                 errors["password"] = "The e-mail address or password is not right."  # noqa: S105
+                # This request rolls back (422), so the failure is counted in a unit of its own,
+                # after ending this one (SQLite lets one transaction write at a time).
+                db_session().rollback()
+                with database().sessions() as counting, counting.begin():
+                    accounts.record_failed_sign_in(counting, email)
             else:
                 next_page = _safe_next(request.args.get("next"))
                 session.clear()  # a fresh session on sign-in: no fixation

@@ -9,13 +9,13 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from scheduler.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from scheduler.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError, TooManyAttempts
 from web.unit_of_work import rollback
 
 log = logging.getLogger(__name__)
 
 CONFLICT_MESSAGE = "Someone else changed this at the same moment. Reload the page and try again."
-STATUS_OF = {InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403}
+STATUS_OF = {InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403, TooManyAttempts: 429}
 TITLES = {
     400: "The request could not be understood",
     403: "You cannot open this page",
@@ -23,6 +23,7 @@ TITLES = {
     405: "That action is not possible here",
     409: "Something changed meanwhile",
     422: "Some details need your attention",
+    429: "Too many attempts",
     500: "Something went wrong on our side",
 }
 
