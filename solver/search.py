@@ -289,7 +289,7 @@ def solve(
             break
         if status != cp_model.OPTIMAL or exact():
             break  # out of time
-        extra, per_pair = extra + 1, 2 * per_pair
+        extra, per_pair = extra + 2, per_pair + per_pair // 2
         size = len(columns)
         widen(extra, per_pair)
         if len(columns) == size:
