@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from solver.baseline import Booking
@@ -46,54 +47,69 @@ def pair_fact(calendar: Calendar, request: CoachingRequest, coach: Coach) -> Pai
     return int(times.coachee_day.min()), int(times.coachee_day.max())
 
 
+@dataclass
+class RequestFacts:
+    """What the calendar says about one request's coaches that keep the static rules.
+
+    Kept per request, not per pair, so that a search over millions of pairs can hand
+    it over cheaply.
+    """
+
+    no_time: list[str] = field(default_factory=list)
+    no_chain: list[str] = field(default_factory=list)
+    eligible: list[str] = field(default_factory=list)
+    first_day: int | None = None  # over the eligible coaches' slots
+    last_day: int | None = None
+
+    def add(self, coach_id: str, fact: PairFact) -> None:
+        if fact == "no_time":
+            self.no_time.append(coach_id)
+        elif fact == "no_chain":
+            self.no_chain.append(coach_id)
+        elif isinstance(fact, tuple):
+            self.eligible.append(coach_id)
+            self.first_day = fact[0] if self.first_day is None else min(self.first_day, fact[0])
+            self.last_day = fact[1] if self.last_day is None else max(self.last_day, fact[1])
+
+
 def request_reasons(
     instance: Instance,
     calendar: Calendar,
     request: CoachingRequest,
-    facts: Mapping[str, PairFact] | None = None,
+    facts: RequestFacts | None = None,
 ) -> list[str]:
     """Why `request` is not served: blocking rules with the coaches each rules out, else capacity.
 
-    `facts` (by coach id) spares recomputing what a search already found out.
+    `facts` spares recomputing what a search already found out.
     """
     if not instance.coaches:
         return ["no coaches in the programme"]
     by_message: dict[str, list[str]] = {}
-    no_time: list[str] = []
-    no_chain: list[str] = []
-    eligible: list[str] = []
-    first_day, last_day = None, None
+    found = RequestFacts()
     for coach in instance.coaches:
         blocks = static_blocks(instance, request, coach)
         for block in blocks:
             by_message.setdefault(block.message, []).append(coach.id)
-        if blocks:
-            continue
-        fact = facts[coach.id] if facts is not None and coach.id in facts else pair_fact(calendar, request, coach)
-        if fact == "no_time":
-            no_time.append(coach.id)
-        elif fact == "no_chain":
-            no_chain.append(coach.id)
-        elif isinstance(fact, tuple):
-            eligible.append(coach.id)
-            first_day = fact[0] if first_day is None else min(first_day, fact[0])
-            last_day = fact[1] if last_day is None else max(last_day, fact[1])
+        if not blocks and facts is None:
+            found.add(coach.id, pair_fact(calendar, request, coach))
+    if facts is not None:
+        found = facts
     reasons = [f"{message}: {_names(ids)}" for message, ids in by_message.items()]
-    if no_time:
+    if found.no_time:
         reasons.append(
             "no common time (rule 2): the coachee's windows, after notice, earliest_start and within the "
-            f"horizon, never meet the availability of {_names(no_time)}"
+            f"horizon, never meet the availability of {_names(found.no_time)}"
         )
-    if no_chain:
+    if found.no_chain:
         gaps = f"{request.min_gap_days}-{request.max_gap_days} days apart"
         reasons.append(
             f"gap rules (rule 4): {request.sessions} sessions {gaps} do not fit the common times with "
-            f"{_names(no_chain)}"
+            f"{_names(found.no_chain)}"
         )
-    if eligible and first_day is not None and last_day is not None:
+    if found.eligible and found.first_day is not None and found.last_day is not None:
         reasons.append(
-            f"capacity: all {len(eligible)} eligible coaches are full in the coachee's windows "
-            f"during {_weeks(first_day, last_day)} ({_names(eligible)})"
+            f"capacity: all {len(found.eligible)} eligible coaches are full in the coachee's windows "
+            f"during {_weeks(found.first_day, found.last_day)} ({_names(found.eligible)})"
         )
     return reasons
 
@@ -102,7 +118,7 @@ def unassigned_reasons(
     instance: Instance,
     calendar: Calendar,
     assignments: Iterable[Assignment],
-    facts: Mapping[str, Mapping[str, PairFact]] | None = None,
+    facts: Mapping[str, RequestFacts] | None = None,
 ) -> list[Unassigned]:
     served = {a.request for a in assignments}
     out: list[Unassigned] = []

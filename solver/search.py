@@ -39,7 +39,7 @@ from solver.bound import Pair, relaxation_bound
 from solver.calendar import Calendar, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Progress, Solution
 from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks, survey
-from solver.explanations import PairFact, unassigned_reasons
+from solver.explanations import RequestFacts, unassigned_reasons
 from solver.model import Column, PackingModel, run
 from solver.scoring import chain_to_assignment, match_rank, secondary_points
 
@@ -86,7 +86,7 @@ def _plan(
     booking: Booking,
     *,
     bound: int,
-    facts: dict[str, dict[str, PairFact]],
+    facts: dict[str, RequestFacts],
     stats: dict[str, object],
     began: float,
 ) -> Solution:
@@ -130,18 +130,18 @@ def solve(
     # time limit is short this runs to the end: it is the fastest way to the greedy baseline,
     # which the plan must never fall below.
     pairs: list[Pair] = []
-    pair_facts: dict[str, dict[str, PairFact]] = {}
+    pair_facts: dict[str, RequestFacts] = {}
     rules = StaticRules(instance)
     for request in instance.requests:
-        facts = pair_facts.setdefault(request.id, {})
+        facts = pair_facts.setdefault(request.id, RequestFacts())
         allowed = rules.allowed(request)
         for coach, seen_pair in zip(allowed, survey(calendar, request, allowed, ALL_CHAINS_LIMIT), strict=True):
             if seen_pair is None:
-                facts[coach.id] = "no_time"
+                facts.add(coach.id, "no_time")
             elif not seen_pair.chains:
-                facts[coach.id] = "no_chain"
+                facts.add(coach.id, "no_chain")
             else:
-                facts[coach.id] = (seen_pair.first_day, seen_pair.last_day)
+                facts.add(coach.id, (seen_pair.first_day, seen_pair.last_day))
                 until = to_minutes(coach.next_supervision) if coach.next_supervision else None
                 unavoidable = until is None or seen_pair.last_start < until
                 forced = request.sessions * request.session_minutes if unavoidable else 0
