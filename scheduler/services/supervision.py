@@ -28,7 +28,7 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.services.errors import InvalidInput
-from scheduler.services.fields import valid_timezone
+from scheduler.services.fields import as_int, valid_timezone
 from scheduler.translator import OPEN_REQUEST_STATES
 
 LIVE_SESSION_STATES = (SessionStatus.SCHEDULED.value, SessionStatus.DRAFT.value)
@@ -366,18 +366,23 @@ def session_calendar(
     programme: Programme,
     *,
     timezone: str | None = None,
-    start: dt.date | None = None,
-    days: int = 28,
+    start: dt.date | str | None = None,
+    days: int | str = 28,
     include_drafts: bool = False,
 ) -> SessionCalendar:
     """Every session of the programme from `start` for `days` days, by local date in `timezone`
-    (default: the programme's), in time order."""
+    (default: the programme's), in time order. `start` and `days` may be the text a person typed."""
     errors: dict[str, str] = {}
     timezone = timezone or programme.timezone
     if not valid_timezone(timezone):
         errors["timezone"] = f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)"
-    if not 1 <= days <= 366:
-        errors["days"] = "must be from 1 to 366"
+    if isinstance(start, str):
+        try:
+            start = dt.date.fromisoformat(start.strip()) if start.strip() else None
+        except ValueError:
+            errors["start"] = "must be a date (YYYY-MM-DD)"
+            start = None
+    days = as_int(days, "days", 1, 366, errors, 28)
     if errors:
         raise InvalidInput("The calendar cannot be shown.", errors)
     zone = ZoneInfo(timezone)
