@@ -29,6 +29,8 @@ def results_table(data: dict[str, Any]) -> str:
     ]
     for record in data["records"]:
         for method in ("solver", "greedy"):
+            if method not in record["runs"]:
+                continue
             run = record["runs"][method]
             if "error" in run:
                 lines.append(
@@ -59,7 +61,7 @@ def progress_table(record: dict[str, Any]) -> str:
 def progress_svg(record: dict[str, Any], width: int = 640, height: int = 360) -> str:
     """Step plot of best served weight and bound over solver time, greedy as a dashed line."""
     trace = record["runs"]["solver"].get("trace", [])
-    greedy = record["runs"]["greedy"].get("served_weight")
+    greedy = record["runs"].get("greedy", {}).get("served_weight")
     limit = max([record["time_limit"]] + [p["elapsed"] for p in trace])
     values = [p["served_weight"] for p in trace] + [p["bound"] for p in trace if p["bound"] is not None]
     # Greedy is drawn only when it is near the solver's curves; far below, it would

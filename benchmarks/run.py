@@ -148,7 +148,9 @@ def _gap(served: int | None, bound: int | None) -> float | None:
     return 100.0 * (bound - served) / bound
 
 
-def run_workload(name: str, seed: int, time_limit: float, workers: int) -> dict[str, Any]:
+def run_workload(
+    name: str, seed: int, time_limit: float, workers: int, methods: tuple[str, ...] = ("greedy", "solver")
+) -> dict[str, Any]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from generate import generate_workload
 
@@ -167,7 +169,7 @@ def run_workload(name: str, seed: int, time_limit: float, workers: int) -> dict[
         "target": TARGETS.get(name.split("-")[0], ""),
         "runs": {},
     }
-    for method in ("greedy", "solver"):
+    for method in methods:
         result = _run_child(method, instance_path, time_limit, workers, seed, tag)
         if "solution" in result:
             problems = _validate(instance_path, result["solution"])
@@ -180,7 +182,7 @@ def run_workload(name: str, seed: int, time_limit: float, workers: int) -> dict[
             result["assigned"] = len(sol["assignments"])
             del result["solution"]
         record["runs"][method] = result
-    solver_run, greedy_run = record["runs"]["solver"], record["runs"]["greedy"]
+    solver_run, greedy_run = record["runs"].get("solver", {}), record["runs"].get("greedy", {})
     bound = solver_run.get("bound")
     for run in (solver_run, greedy_run):
         run["gap_percent"] = _gap(run.get("served_weight"), bound)
@@ -205,6 +207,8 @@ def print_table(records: list[dict[str, Any]]) -> None:
     print("-" * len(header))
     for record in records:
         for method in ("solver", "greedy"):
+            if method not in record["runs"]:
+                continue
             run = record["runs"][method]
             if "error" in run:
                 print(f"{record['workload']:<9} {method:<7} FAILED (exit {run['exit_code']}): {run['error'][-200:]!r}")
@@ -250,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--methods", default="greedy,solver", help="comma-separated: greedy, solver (default both, same run)"
+    )
     parser.add_argument("--output", help="results JSON (default: benchmarks/results/run-<UTC time>.json)")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -258,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     records = []
     for name in args.workloads:
         print(f"running {name} (time limit {limits[name]:g} s, {args.workers} workers)...", file=sys.stderr, flush=True)
-        records.append(run_workload(name, args.seed, limits[name], args.workers))
+        methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
+        records.append(run_workload(name, args.seed, limits[name], args.workers, methods))
     print_table(records)
     output = Path(args.output) if args.output else RESULTS / f"run-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     with open(output, "w", encoding="utf-8") as handle:
