@@ -404,18 +404,8 @@ def test_saved_optimal_plan_is_valid(name: str) -> None:
     assert validate(instance, optimal) == []
 
 
-# Still open: see tests/solver/fixtures/README.md. An XPASS here means it is fixed.
-OPEN_DEFECTS = {"below-optimum-8x30-dst": "solver stays at 5497 of the optimum 5519 even with 30 s (2026-11-23)"}
-
-
 @needs_solver
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=False, reason=OPEN_DEFECTS[n])) if n in OPEN_DEFECTS else n
-        for n in BELOW_OPTIMUM
-    ],
-)
+@pytest.mark.parametrize("name", BELOW_OPTIMUM)
 def test_solve_reaches_the_optimum_on_saved_instances(name: str) -> None:
     instance = parse_instance(_fixture(name, "instance"))
     optimum = _fixture(name, "optimal")["served_weight"]
