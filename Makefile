@@ -40,8 +40,10 @@ test: setup browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 
+# Benchmarks are run by hand, never by the tests: `make bench BENCH_ARGS="W1 W2 W3 --time-limit W3=60"`.
+BENCH_ARGS ?= W1 W2
 bench: setup
-	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var artifacts .pytest_cache
