@@ -291,6 +291,23 @@ def _compose_session_message(
     return _Composed(raw, person.email, payload, message_id)
 
 
+def _plain_letter(
+    settings: Settings, letter: Letter, person: _Person, row: OutboxMessage, now: dt.datetime, message_id: str
+) -> _Composed:
+    """A letter with a link and no calendar (the coachee's status link, a coach's invitation)."""
+    raw = compose(
+        letter,
+        sender=settings.mail_from,
+        sender_name=settings.mail_from_name,
+        recipient=person.email,
+        recipient_name=person.name,
+        message_id=message_id,
+        date=now,
+        language=effective_language(person.language),
+    )
+    return _Composed(raw, person.email, dict(row.payload or {}), message_id)
+
+
 def _compose_status_link(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime, message_id: str) -> _Composed:
     token = (row.payload or {}).get("token")
     request = db.get(CoachingRequest, row.request_id) if row.request_id is not None else None
@@ -308,17 +325,7 @@ def _compose_status_link(db: Session, settings: Settings, row: OutboxMessage, no
         link=status_url(settings, str(token)),
         link_label=_("Your request:"),
     )
-    raw = compose(
-        letter,
-        sender=settings.mail_from,
-        sender_name=settings.mail_from_name,
-        recipient=person.email,
-        recipient_name=person.name,
-        message_id=message_id,
-        date=now,
-        language=effective_language(person.language),
-    )
-    return _Composed(raw, person.email, dict(row.payload), message_id)
+    return _plain_letter(settings, letter, person, row, now, message_id)
 
 
 def _compose_coach_invitation(settings: Settings, row: OutboxMessage, now: dt.datetime, message_id: str) -> _Composed:
@@ -338,17 +345,8 @@ def _compose_coach_invitation(settings: Settings, row: OutboxMessage, now: dt.da
         link=f"{settings.base_url.rstrip('/')}/set-password/{token}",
         link_label=_("Set your password:"),
     )
-    raw = compose(
-        letter,
-        sender=settings.mail_from,
-        sender_name=settings.mail_from_name,
-        recipient=row.recipient,
-        recipient_name=str(payload.get("name") or ""),
-        message_id=message_id,
-        date=now,
-        language=effective_language(None),
-    )
-    return _Composed(raw, row.recipient, dict(payload), message_id)
+    person = _Person(email=row.recipient, name=str(payload.get("name") or ""), timezone="UTC", language=None)
+    return _plain_letter(settings, letter, person, row, now, message_id)
 
 
 def _compose(

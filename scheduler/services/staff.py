@@ -24,12 +24,10 @@ from scheduler.models import (
     Level,
     Programme,
     Role,
-    SessionStatus,
     Supervisor,
     User,
-    utcnow,
 )
-from scheduler.services import accounts, outbox, roster
+from scheduler.services import accounts, coaches, outbox, roster
 from scheduler.services.adjustments import record_id, withdraw_draft
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 
@@ -151,20 +149,6 @@ def set_level(db: Session, programme: Programme, coach_id: int, level: Any, supe
     return coach
 
 
-def upcoming_sessions(db: Session, coach: Coach) -> list[CoachingSession]:
-    return list(
-        db.scalars(
-            select(CoachingSession)
-            .where(
-                CoachingSession.coach_id == coach.id,
-                CoachingSession.status == SessionStatus.SCHEDULED.value,
-                CoachingSession.start_utc >= utcnow(),
-            )
-            .order_by(CoachingSession.start_utc)
-        )
-    )
-
-
 def deactivate(db: Session, programme: Programme, coach_id: int) -> list[CoachingSession]:
     """The coach gets no new requests and cannot sign in; their drafts are withdrawn.
 
@@ -184,7 +168,7 @@ def deactivate(db: Session, programme: Programme, coach_id: int) -> list[Coachin
     for engagement in list(drafts):
         withdraw_draft(db, engagement)
     db.flush()
-    return upcoming_sessions(db, coach)
+    return coaches.upcoming_sessions(db, coach)
 
 
 def reactivate(db: Session, programme: Programme, coach_id: int) -> Coach:

@@ -21,6 +21,7 @@ from scheduler.services import (
     staff,
     supervision,
 )
+from scheduler.services.coaches import upcoming_sessions
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from web.choices import LANGUAGE_NAMES, timezone_names
 from web.security import role_required
@@ -307,7 +308,7 @@ def _coach_page(coach_id: int, errors: dict[str, str]) -> str:
         coach=item,
         line=next(line for line in ledger.coaches if line.coach.id == item.id),
         has_password=staff.has_password(db, item),
-        upcoming=staff.upcoming_sessions(db, item),
+        upcoming=upcoming_sessions(db, item),
         supervisors=staff.list_supervisors(db, prog),
         levels=[level.value for level in Level],
         errors=errors,
