@@ -17,8 +17,8 @@ import numpy as np
 
 from solver.calendar import Calendar, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Solution
-from solver.engagements import Chain, ChainFinder, static_blocks, supervision_minutes_left
-from solver.scoring import chain_to_assignment, match_rank
+from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks, supervision_minutes_left, survey
+from solver.scoring import MatchOrder, chain_to_assignment, match_rank
 
 _SEARCH_NODES = 20_000  # DFS budget per request-coach pair
 
@@ -214,19 +214,39 @@ def booking_assignments(instance: Instance, calendar: Calendar, booking: Booking
 
 def greedy(instance: Instance) -> Solution:
     """First come, first served: requests by `submitted_at`, each to the first coach that fits."""
-    from solver.explanations import unassigned_reasons
+    from solver.explanations import RequestFacts, unassigned_reasons
 
     began = time.perf_counter()
     calendar = Calendar(instance)
     order = sorted(instance.requests, key=lambda r: (r.submitted_at, r.id))
-    booking = fill(instance, calendar, order)
+    # Every coach without a static block, best match first: the same coaches in the same
+    # order as `coaches_by_match` less those `find` would turn down at once, so the same plan.
+    rules = StaticRules(instance)
+    ranking = MatchOrder(instance.coaches)
+    candidates = {r.id: ranking.sort(r, rules.allowed(r)) for r in instance.requests}
+    booking = fill(instance, calendar, order, None, candidates)
     assignments = booking_assignments(instance, calendar, booking)
     served = sum(instance.weight(instance.request_by_id[a.request]) for a in assignments)
+    # The calendar facts behind the reasons, for all coaches of a request at once (`survey`
+    # gives the same facts as `pair_fact` pair by pair).
+    facts: dict[str, RequestFacts] = {}
+    for r in instance.requests:
+        if r.id in booking.placed:
+            continue
+        found = facts[r.id] = RequestFacts()
+        allowed = rules.allowed(r)
+        for coach, seen_pair in zip(allowed, survey(calendar, r, allowed, 1), strict=True):
+            if seen_pair is None:
+                found.add(coach.id, "no_time")
+            elif not seen_pair.chains:
+                found.add(coach.id, "no_chain")
+            else:
+                found.add(coach.id, (seen_pair.first_day, seen_pair.last_day))
     return Solution(
         status="FEASIBLE",
         served_weight=served,
         served_weight_bound=None,
         assignments=tuple(sorted(assignments, key=lambda a: a.request)),
-        unassigned=tuple(unassigned_reasons(instance, calendar, assignments)),
+        unassigned=tuple(unassigned_reasons(instance, calendar, assignments, facts)),
         stats={"wall_seconds": round(time.perf_counter() - began, 3), "solver": "greedy", "workers": 1},
     )

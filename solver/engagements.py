@@ -347,11 +347,19 @@ def survey(calendar: Calendar, request: CoachingRequest, coaches: list[Coach], c
 
 
 def _coach_positions(calendar: Calendar) -> dict[str, int]:
-    return {c.id: i for i, c in enumerate(calendar.instance.coaches)}
+    cached: dict[str, int] | None = getattr(calendar, "_survey_positions", None)
+    if cached is None:
+        cached = {c.id: i for i, c in enumerate(calendar.instance.coaches)}
+        calendar._survey_positions = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _coach_buffers(calendar: Calendar) -> npt.NDArray[np.int64]:
-    return np.array([c.buffer_minutes for c in calendar.instance.coaches], dtype=np.int64)
+    cached: npt.NDArray[np.int64] | None = getattr(calendar, "_survey_buffers", None)
+    if cached is None:
+        cached = np.array([c.buffer_minutes for c in calendar.instance.coaches], dtype=np.int64)
+        calendar._survey_buffers = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _all_coach_slots(calendar: Calendar, minutes: int) -> tuple[npt.NDArray[np.int64], ...]:

@@ -17,6 +17,11 @@ tier is worth more than the most all lower tiers together can give it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
 from solver.calendar import Calendar, from_minutes, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Session
 from solver.engagements import Chain
@@ -97,3 +102,54 @@ def chain_to_assignment(
         sessions=tuple(Session(from_minutes(s.start), from_minutes(s.end)) for s in chain),
         score=score_terms(instance, calendar, request, coach, chain),
     )
+
+
+class MatchOrder:
+    """`sorted(coaches, key=lambda c: (match_rank(request, c), c.id))` for many requests, as arrays.
+
+    The same order as the key (points, then spare capacity, then id), computed with one
+    `np.lexsort` per request instead of a Python key per request-coach pair.
+    """
+
+    def __init__(self, coaches: Sequence[Coach]) -> None:
+        self.coaches = list(coaches)
+        self.position = {c.id: i for i, c in enumerate(self.coaches)}
+        topics = sorted({t for c in self.coaches for t in c.topics})
+        languages = sorted({lang for c in self.coaches for lang in c.languages})
+        self.topic_index = {t: i for i, t in enumerate(topics)}
+        self.language_index = {lang: i for i, lang in enumerate(languages)}
+        n = len(self.coaches)
+        self.has_topic = np.zeros((len(topics), n), dtype=np.int64)
+        self.speaks = np.zeros((len(languages), n), dtype=np.int64)
+        for i, c in enumerate(self.coaches):
+            for t in set(c.topics):
+                self.has_topic[self.topic_index[t], i] = 1
+            for lang in set(c.languages):
+                self.speaks[self.language_index[lang], i] = 1
+        self.neg_spare = np.array([-spare_capacity(c) for c in self.coaches], dtype=np.float64)
+        id_order = sorted(range(n), key=lambda i: self.coaches[i].id)
+        self.id_rank = np.empty(n, dtype=np.int64)
+        self.id_rank[id_order] = np.arange(n, dtype=np.int64)
+
+    def points(self, request: CoachingRequest) -> npt.NDArray[np.int64]:
+        """`match_points(request, c)` for every coach."""
+        shared = np.zeros(len(self.coaches), dtype=np.int64)
+        for t in set(request.topics):
+            if t in self.topic_index:
+                shared += self.has_topic[self.topic_index[t]]
+        out = 2 * np.minimum(shared, 5)
+        if request.languages and request.languages[0] in self.language_index:
+            out += 2 * self.speaks[self.language_index[request.languages[0]]]
+        for cid in set(request.preferred_coaches):
+            if cid in self.position:
+                out[self.position[cid]] += 3
+        return out
+
+    def sort(self, request: CoachingRequest, coaches: Sequence[Coach]) -> list[Coach]:
+        """`coaches` (each one of this order's) best match first, ties by spare capacity, then id."""
+        if len(coaches) < 2:
+            return list(coaches)
+        idx = np.array([self.position[c.id] for c in coaches], dtype=np.int64)
+        neg_points = -self.points(request)[idx]
+        order = np.lexsort((self.id_rank[idx], self.neg_spare[idx], neg_points))
+        return [coaches[i] for i in order.tolist()]

@@ -41,7 +41,7 @@ from solver.domain import Assignment, Coach, CoachingRequest, Instance, Progress
 from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks, survey
 from solver.explanations import RequestFacts, unassigned_reasons
 from solver.model import Column, PackingModel, run
-from solver.scoring import chain_to_assignment, match_rank, secondary_points
+from solver.scoring import MatchOrder, chain_to_assignment, match_rank, secondary_points
 
 ALL_CHAINS_LIMIT = 20_000  # with at most this many chains in all, every one is a column
 CHAINS_PER_PAIR = 12  # otherwise a spread sample of this many per request-coach pair kept
@@ -150,9 +150,9 @@ def solve(
     candidates: dict[str, list[Coach]] = {rid: [] for rid in pair_facts}
     for p in pairs:
         candidates.setdefault(p.request.id, []).append(p.coach)
+    order = MatchOrder(instance.coaches)
     for rid, coaches in candidates.items():
-        request = instance.request_by_id[rid]
-        coaches.sort(key=lambda c: (match_rank(request, c), c.id))
+        coaches[:] = order.sort(instance.request_by_id[rid], coaches)
     fcfs = fill(instance, calendar, sorted(instance.requests, key=lambda r: (r.submitted_at, r.id)), None, candidates)
     if left() <= 0:
         # No time left to optimise: the baseline, and the weight of every servable request

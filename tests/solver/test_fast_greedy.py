@@ -1,0 +1,58 @@
+"""The fast greedy (array match order, static masks, surveyed reasons) gives the same plan
+and the same reasons as the plain first-come-first-served definition."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import solver
+from solver import parse_instance
+from solver.baseline import coaches_by_match, fill
+from solver.calendar import Calendar
+from solver.explanations import unassigned_reasons
+from solver.scoring import MatchOrder, match_rank
+
+GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate.py"
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("benchmark_generate_fast_greedy", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_match_order_is_the_match_rank_order() -> None:
+    generate = _generator().generate
+    for seed, dst in ((0, False), (1, True), (2, False)):
+        instance = parse_instance(generate(12, 40, seed=seed, dst=dst))
+        order = MatchOrder(instance.coaches)
+        for request in instance.requests:
+            expected = sorted(instance.coaches, key=lambda c: (match_rank(request, c), c.id))
+            assert [c.id for c in order.sort(request, instance.coaches)] == [c.id for c in expected]
+            subset = list(instance.coaches[::3])
+            expected_subset = sorted(subset, key=lambda c: (match_rank(request, c), c.id))
+            assert [c.id for c in order.sort(request, subset)] == [c.id for c in expected_subset]
+
+
+def test_greedy_matches_the_plain_definition() -> None:
+    generate = _generator().generate
+    for seed, dst in ((0, False), (3, True), (4, False), (5, True)):
+        instance = parse_instance(generate(10, 40, seed=seed, dst=dst))
+        fast = solver.greedy(instance)
+        calendar = Calendar(instance)
+        order = sorted(instance.requests, key=lambda r: (r.submitted_at, r.id))
+        booking = fill(instance, calendar, order)  # every coach, by match, rule by rule
+        plain = {rid: (coach.id, tuple(s.start for s in chain)) for rid, (coach, chain) in booking.placed.items()}
+        got = {
+            a.request: (a.coach, tuple(int(s.start.timestamp()) // 60 for s in a.sessions)) for a in fast.assignments
+        }
+        assert got == plain
+        placed = [a for a in fast.assignments]
+        assert list(fast.unassigned) == unassigned_reasons(instance, calendar, placed)
+        assert coaches_by_match(instance, instance.requests[0])  # the plain order is still there
