@@ -80,6 +80,15 @@ class StaticRules:
                 ok = ok and sup is not None and sup.active_trainee_engagements < sup.max_trainee_engagements
             open_.append(ok)
         self.is_open = np.array(open_, dtype=bool)
+        self.is_full = np.array([c.active_coachees >= c.max_active_coachees for c in coaches], dtype=bool)
+        # Trainees whose supervisor has no room (rule 9), by the supervisor named in the message.
+        closed: dict[str, list[int]] = {}
+        for i, c in enumerate(coaches):
+            if c.level == "trainee":
+                sup = instance.supervisor_by_id.get(c.supervisor or "")
+                if sup is None or sup.active_trainee_engagements >= sup.max_trainee_engagements:
+                    closed.setdefault(str(c.supervisor), []).append(i)
+        self.supervisor_closed = closed
         self.position = {c.id: i for i, c in enumerate(coaches)}
         self.excluded_by_coach: dict[str, list[int]] = {}
         for i, c in enumerate(coaches):
@@ -108,6 +117,53 @@ class StaticRules:
             ok[:] = False
             ok[pinned] = keep
         return [coaches[i] for i in np.nonzero(ok)[0].tolist()]
+
+    def blocked_by(self, request: CoachingRequest) -> dict[str, list[str]]:
+        """Each `static_blocks` message for `request` with the coaches it rules out, in instance order.
+
+        The same dict, keys in the same order, as collecting `static_blocks` coach by coach.
+        """
+        coaches = self.instance.coaches
+        n = len(coaches)
+        if self.wide:
+            out: dict[str, list[str]] = {}
+            for c in coaches:
+                for block in static_blocks(self.instance, request, c):
+                    out.setdefault(block.message, []).append(c.id)
+            return out
+        found: list[tuple[str, npt.NDArray[np.bool_]]] = []  # in static_blocks' order of rules
+        wanted = sum(self.language_bit.get(lang, 0) for lang in set(request.languages))
+        found.append((f"speaks none of {', '.join(request.languages)} (rule 6)", (self.coach_languages & wanted) == 0))
+        if request.organisation and request.organisation in self.organisation_id:
+            same = self.coach_organisation == self.organisation_id[request.organisation]
+            found.append((f"same organisation {request.organisation} (rule 7)", same))
+        excluded = np.zeros(n, dtype=bool)
+        for cid in request.excluded_coaches:
+            excluded[self.position[cid]] = True
+        found.append(("excluded by the request (rule 7)", excluded))
+        excludes = np.zeros(n, dtype=bool)
+        excludes[self.excluded_by_coach.get(request.id, [])] = True
+        found.append(("excludes this request (rule 7)", excludes))
+        if request.pinned_coach is not None:
+            other = np.ones(n, dtype=bool)
+            if request.pinned_coach in self.position:
+                other[self.position[request.pinned_coach]] = False
+            found.append((f"request is pinned to {request.pinned_coach} (rule 7)", other))
+        if request.sensitive:
+            found.append(("trainee, and the request is sensitive (rule 8)", self.is_trainee))
+        found.append(("already has max_active_coachees engagements (rule 5)", self.is_full))
+        for sup_name, members in self.supervisor_closed.items():
+            mask = np.zeros(n, dtype=bool)
+            mask[members] = True
+            found.append((f"supervisor {sup_name} has no trainee capacity (rule 9)", mask))
+        # Keys in order of the first coach each message names, then of the rules for that coach.
+        firsts = []
+        for rank, (message, mask) in enumerate(found):
+            hits = np.flatnonzero(mask)
+            if len(hits):
+                firsts.append((int(hits[0]), rank, message, hits))
+        firsts.sort(key=lambda item: (item[0], item[1]))
+        return {message: [coaches[i].id for i in hits.tolist()] for _, _, message, hits in firsts}
 
 
 def supervision_minutes_left(instance: Instance, coach: Coach) -> int:
@@ -295,6 +351,12 @@ def survey(calendar: Calendar, request: CoachingRequest, coaches: list[Coach], c
     """
     if not coaches:
         return []
+    # Coaches whose weekly hours never meet the coachee's (`Calendar.may_meet`) have no
+    # common slot: leave them out of the array work.
+    meets = [calendar.may_meet(request, c) for c in coaches]
+    if not all(meets):
+        inner = iter(survey(calendar, request, [c for c, m in zip(coaches, meets, strict=True) if m], cap))
+        return [next(inner) if m else None for m in meets]
     minutes = request.session_minutes
     key, start, end = _all_coach_slots(calendar, minutes)
     position = _coach_positions(calendar)

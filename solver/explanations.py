@@ -10,7 +10,7 @@ from solver.baseline import Booking
 from solver.calendar import Calendar, Slot, day_of, iso_week_key, to_minutes
 from solver.codec import InstanceError, assignment_to_json
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Solution, Unassigned
-from solver.engagements import Chain, ChainFinder, static_blocks
+from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks
 
 TIME_LIMIT_REASON = (
     "time limit: the solve ended before this request's coaches were examined; solve again with a longer time limit"
@@ -77,21 +77,26 @@ def request_reasons(
     calendar: Calendar,
     request: CoachingRequest,
     facts: RequestFacts | None = None,
+    rules: StaticRules | None = None,
 ) -> list[str]:
     """Why `request` is not served: blocking rules with the coaches each rules out, else capacity.
 
-    `facts` spares recomputing what a search already found out.
+    `facts` spares recomputing what a search already found out; `rules` (with `facts`)
+    finds the blocking rules for all coaches at once.
     """
     if not instance.coaches:
         return ["no coaches in the programme"]
     by_message: dict[str, list[str]] = {}
     found = RequestFacts()
-    for coach in instance.coaches:
-        blocks = static_blocks(instance, request, coach)
-        for block in blocks:
-            by_message.setdefault(block.message, []).append(coach.id)
-        if not blocks and facts is None:
-            found.add(coach.id, pair_fact(calendar, request, coach))
+    if facts is not None and rules is not None:
+        by_message = rules.blocked_by(request)
+    else:
+        for coach in instance.coaches:
+            blocks = static_blocks(instance, request, coach)
+            for block in blocks:
+                by_message.setdefault(block.message, []).append(coach.id)
+            if not blocks and facts is None:
+                found.add(coach.id, pair_fact(calendar, request, coach))
     if facts is not None:
         found = facts
     reasons = [f"{message}: {_names(ids)}" for message, ids in by_message.items()]
@@ -122,13 +127,14 @@ def unassigned_reasons(
 ) -> list[Unassigned]:
     served = {a.request for a in assignments}
     out: list[Unassigned] = []
+    rules = StaticRules(instance) if facts is not None and instance.coaches else None
     for r in instance.requests:
         if r.id in served:
             continue
         if facts is not None and r.id not in facts:
             reasons = [TIME_LIMIT_REASON]
         else:
-            reasons = request_reasons(instance, calendar, r, None if facts is None else facts[r.id])
+            reasons = request_reasons(instance, calendar, r, None if facts is None else facts[r.id], rules)
         out.append(Unassigned(r.id, tuple(reasons)))
     return out
 

@@ -4,6 +4,7 @@ and the same reasons as the plain first-come-first-served definition."""
 from __future__ import annotations
 
 import importlib.util
+import random
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -56,3 +57,20 @@ def test_greedy_matches_the_plain_definition() -> None:
         placed = [a for a in fast.assignments]
         assert list(fast.unassigned) == unassigned_reasons(instance, calendar, placed)
         assert coaches_by_match(instance, instance.requests[0])  # the plain order is still there
+
+
+def test_blocked_by_matches_static_blocks_coach_by_coach() -> None:
+    from solver.engagements import StaticRules, static_blocks
+    from tests.solver.test_engagements import random_instance
+
+    rng = random.Random(11)
+    for _ in range(60):
+        instance = parse_instance(random_instance(rng))
+        rules = StaticRules(instance)
+        for request in instance.requests:
+            expected: dict[str, list[str]] = {}
+            for coach in instance.coaches:
+                for block in static_blocks(instance, request, coach):
+                    expected.setdefault(block.message, []).append(coach.id)
+            got = rules.blocked_by(request)
+            assert list(got.items()) == list(expected.items())
