@@ -53,14 +53,21 @@ class CoachBook:
         return not any(b_end + buf > start for _, b_end in self.booked[:i])
 
     def fits(self, chain: Chain, minutes: int) -> bool:
-        days = Counter(s.coach_day for s in chain)
-        weeks = Counter(s.coach_week for s in chain)
+        days: dict[int, int] = {}
+        weeks: dict[int, int] = {}
+        for s in chain:
+            days[s.coach_day] = days.get(s.coach_day, 0) + 1
+            weeks[s.coach_week] = weeks.get(s.coach_week, 0) + 1
         c = self.coach
-        if any(self.day_count[d] + n > c.max_sessions_per_day for d, n in days.items()):
-            return False
-        if any(self.week_count[w] + n > c.max_sessions_per_week for w, n in weeks.items()):
-            return False
-        used = sum(minutes for s in chain if self.counts_toward_supervision(s.start))
+        day_count, week_count = self.day_count, self.week_count
+        for d, n in days.items():
+            if day_count[d] + n > c.max_sessions_per_day:
+                return False
+        for w, n in weeks.items():
+            if week_count[w] + n > c.max_sessions_per_week:
+                return False
+        until = self.supervision_until
+        used = minutes * (len(chain) if until is None else sum(1 for s in chain if s.start < until))
         if used > self.minutes_left:
             return False
         return all(self.is_free(s.start, s.end) for s in chain)
@@ -88,6 +95,14 @@ class Booking:
             self.books[coach.id] = book
         self.supervisor_used: Counter[str] = Counter()
         self.placed: dict[str, tuple[Coach, Chain]] = {}
+        self.done = 0  # requests of the order `fill` has dealt with
+        self.trainees: dict[str, list[Coach]] = {}
+        for coach in instance.coaches:
+            if coach.level == "trainee" and coach.supervisor:
+                self.trainees.setdefault(coach.supervisor, []).append(coach)
+        # Coaches that can take no engagement any more (`coach_can_engage` stays False once
+        # False, as bookings only add): `place` passes them by without a look.
+        self.closed: set[str] = {c.id for c in instance.coaches if not self.coach_can_engage(c)}
 
     def coach_can_engage(self, coach: Coach) -> bool:
         if self.books[coach.id].engagements >= coach.max_active_coachees:
@@ -155,10 +170,16 @@ class Booking:
         self.books[coach.id].take(chain, request.session_minutes)
         if coach.level == "trainee" and coach.supervisor:
             self.supervisor_used[coach.supervisor] += 1
+            self.closed.update(c.id for c in self.trainees[coach.supervisor] if not self.coach_can_engage(c))
+        if not self.coach_can_engage(coach):
+            self.closed.add(coach.id)
         self.placed[request.id] = (coach, chain)
 
     def place(self, request: CoachingRequest, coaches: Iterable[Coach], checked: bool = False) -> bool:
+        closed = self.closed
         for coach in coaches:
+            if coach.id in closed:
+                continue
             chain = self.find(request, coach, checked)
             if chain is not None:
                 self.take(request, coach, chain)
@@ -186,23 +207,41 @@ def fill(
     order: Iterable[CoachingRequest],
     keep: Mapping[str, tuple[Coach, Chain]] | None = None,
     candidates: Mapping[str, list[Coach]] | None = None,
+    deadline: float | None = None,
 ) -> Booking:
     """Book `keep` first where it still holds, then each request of `order` in turn.
 
     `candidates` (request id -> all coaches with at least one chain, best match first) only
     spares trying coaches that could never fit; it does not change the result. Requests
-    missing from it try every coach.
+    missing from it try every coach. Past `deadline` (a `time.perf_counter()` value) the
+    remaining requests are left out.
     """
     booking = Booking(instance, calendar)
     for rid, (coach, chain) in (keep or {}).items():
         booking.try_keep(instance.request_by_id[rid], coach, chain)
-    for request in order:
+    resume(booking, list(order), candidates, deadline)
+    return booking
+
+
+def resume(
+    booking: Booking,
+    order: list[CoachingRequest],
+    candidates: Mapping[str, list[Coach]] | None = None,
+    deadline: float | None = None,
+) -> bool:
+    """Go on with `fill`: place the requests of `order` from `booking.done` on; True once all are."""
+    instance = booking.instance
+    while booking.done < len(order):
+        if deadline is not None and time.perf_counter() > deadline:
+            return False  # out of time: the requests placed so far
+        request = order[booking.done]
+        booking.done += 1
         if request.id not in booking.placed:
             if candidates is not None and request.id in candidates:
                 booking.place(request, candidates[request.id], checked=True)
             else:
                 booking.place(request, coaches_by_match(instance, request))
-    return booking
+    return True
 
 
 def booking_assignments(instance: Instance, calendar: Calendar, booking: Booking) -> list[Assignment]:

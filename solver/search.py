@@ -1,9 +1,9 @@
 """`solve`: greedy warm start, engagement columns, CP-SAT tier by tier, an honest bound.
 
-1. Scan every request-coach pair that keeps the static rules (rules 5-9) for
-   slots and chains (`survey`).
-2. Greedy plans: first come first served (the baseline) and by weight, keeping
+1. Greedy plans: first come first served (the baseline) and by weight, keeping
    the current plan where it still holds (the hint).
+2. Scan every request-coach pair that keeps the static rules (rules 5-9) for
+   slots and chains (`survey`).
 3. The LP relaxation of the pair problem (`solver.bound`) gives an upper bound
    valid for the whole instance, and its support picks the coaches worth chains.
 4. Columns: every chain if there are few in all; else a spread of chains for the
@@ -21,9 +21,10 @@ phase 2 fixes it (served weight == optimum) and maximises tiers 2-5
 
 The plan returned is never worse in tier 1 than the first-come-first-served
 baseline: both greedy plans' chains are columns of the model, the better plan
-is the hint, and a CP-SAT answer below it is ignored. To keep that promise the
-scan and the baseline run to the end even past the time limit (only on
-instances far beyond the benchmarks' W3 size does that matter).
+is the hint, and a CP-SAT answer below it is ignored. Both greedy plans come
+first, before the scan; the baseline runs to the end even past the time limit
+(the plan by weight stops at the limit), and when the scan cannot finish in
+time the better greedy plan is the answer.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.baseline import Booking, booking_assignments, fill
+from solver.baseline import Booking, booking_assignments, fill, resume
 from solver.bound import Pair, relaxation_bound
 from solver.calendar import Calendar, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Progress, Solution
@@ -125,16 +126,57 @@ def solve(
         return time_limit - (time.perf_counter() - began)
 
     calendar = Calendar(instance)
+    rules = StaticRules(instance)
+    order = MatchOrder(instance.coaches)
 
-    # Scan the pairs that keep the static rules and have at least one chain. Even when the
-    # time limit is short this runs to the end: it is the fastest way to the greedy baseline,
-    # which the plan must never fall below.
+    # Both greedy plans first, over the coaches without a static block, best match first:
+    # the same plans as over the pairs with a chain only (`fill`), and the baseline the
+    # plan must never fall below is in hand before the scan, so the time limit can hold.
+    # The plan by weight stops where the time runs out (a partial plan is still a plan).
+    static_candidates = {r.id: order.sort(r, rules.allowed(r)) for r in instance.requests}
+    keep = current_chains(instance, calendar)
+    by_weight = sorted(instance.requests, key=lambda r: (-instance.weight(r), r.submitted_at, r.id))
+    # By weight first, for at most about a third of the time left, so that the baseline fits
+    # in the rest; then the baseline to the end; then the plan by weight goes on if it can.
+    hinted = fill(instance, calendar, by_weight, keep, static_candidates, deadline=time.perf_counter() + 0.35 * left())
+    fcfs = fill(
+        instance, calendar, sorted(instance.requests, key=lambda r: (r.submitted_at, r.id)), None, static_candidates
+    )
+    resume(hinted, by_weight, static_candidates, deadline=began + time_limit)
+    hint = hinted if _served(instance, hinted) >= _served(instance, fcfs) else fcfs
+
+    # Scan the pairs that keep the static rules and have at least one chain, while time is left.
     pairs: list[Pair] = []
     pair_facts: dict[str, RequestFacts] = {}
-    rules = StaticRules(instance)
+    servable: set[str] = set()  # requests with a pair found so far
+
+    def early_plan() -> Solution:
+        """The better greedy plan, when there is no time left to optimise; the bound is the
+        weight of every request with a chain (scanned) or without a static block (not yet)."""
+
+        def may_serve(r: CoachingRequest) -> bool:
+            return r.id in servable if r.id in pair_facts else bool(static_candidates[r.id])
+
+        bound = sum(instance.weight(r) for r in instance.requests if may_serve(r))
+        return _plan(
+            instance,
+            calendar,
+            hint,
+            bound=bound,
+            facts=pair_facts,
+            stats={
+                "solver": "greedy (time limit reached before CP-SAT)",
+                "workers": workers,
+                "greedy_served_weight": _served(instance, fcfs),
+            },
+            began=began,
+        )
+
     for request in instance.requests:
-        facts = pair_facts.setdefault(request.id, RequestFacts())
-        allowed = rules.allowed(request)
+        if left() <= 0:
+            return early_plan()
+        facts = RequestFacts()
+        allowed = rules.allowed(request)  # in instance order
         for coach, seen_pair in zip(allowed, survey(calendar, request, allowed, ALL_CHAINS_LIMIT), strict=True):
             if seen_pair is None:
                 facts.add(coach.id, "no_time")
@@ -146,30 +188,10 @@ def solve(
                 unavoidable = until is None or seen_pair.last_start < until
                 forced = request.sessions * request.session_minutes if unavoidable else 0
                 pairs.append(Pair(request, coach, forced, seen_pair.chains))
-    # Greedy plans over the pairs found (the same plans as without the list, found sooner).
-    candidates: dict[str, list[Coach]] = {rid: [] for rid in pair_facts}
-    for p in pairs:
-        candidates.setdefault(p.request.id, []).append(p.coach)
-    order = MatchOrder(instance.coaches)
-    for rid, coaches in candidates.items():
-        coaches[:] = order.sort(instance.request_by_id[rid], coaches)
-    fcfs = fill(instance, calendar, sorted(instance.requests, key=lambda r: (r.submitted_at, r.id)), None, candidates)
+                servable.add(request.id)
+        pair_facts[request.id] = facts
     if left() <= 0:
-        # No time left to optimise: the baseline, and the weight of every servable request
-        # as the bound.
-        return _plan(
-            instance,
-            calendar,
-            fcfs,
-            bound=sum(instance.weight(r) for r in {p.request.id: p.request for p in pairs}.values()),
-            facts=pair_facts,
-            stats={"solver": "greedy (time limit reached before CP-SAT)", "workers": workers},
-            began=began,
-        )
-    keep = current_chains(instance, calendar)
-    by_weight = sorted(instance.requests, key=lambda r: (-instance.weight(r), r.submitted_at, r.id))
-    hinted = fill(instance, calendar, by_weight, keep, candidates)
-    hint = hinted if _served(instance, hinted) >= _served(instance, fcfs) else fcfs
+        return early_plan()
     complete = sum(p.chain_count for p in pairs) <= ALL_CHAINS_LIMIT
 
     timings = {"prepare": time.perf_counter() - began}
