@@ -74,3 +74,18 @@ def test_blocked_by_matches_static_blocks_coach_by_coach() -> None:
                     expected.setdefault(block.message, []).append(coach.id)
             got = rules.blocked_by(request)
             assert list(got.items()) == list(expected.items())
+
+
+def test_solve_out_of_time_returns_the_better_greedy_plan() -> None:
+    from solver.validate import validate
+
+    generate = _generator().generate
+    document = generate(20, 200, seed=1)
+    instance = parse_instance(document)
+    baseline = solver.greedy(instance)
+    result = solver.solve(instance, time_limit=0.001)
+    assert result.served_weight >= baseline.served_weight
+    assert result.served_weight_bound is not None and result.served_weight_bound >= result.served_weight
+    assert result.stats["greedy_served_weight"] == baseline.served_weight
+    assert str(result.stats["solver"]).startswith("greedy (time limit")
+    assert not validate(instance, result)
