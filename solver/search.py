@@ -144,6 +144,18 @@ def solve(
     )
     resume(hinted, by_weight, static_candidates, deadline=began + time_limit)
     hint = hinted if _served(instance, hinted) >= _served(instance, fcfs) else fcfs
+    if on_progress is not None:
+        # The greedy plan is the first answer: report it, with the weight of every request
+        # some coach may take as the bound.
+        static_bound = sum(instance.weight(r) for r in instance.requests if static_candidates[r.id])
+        on_progress(
+            Progress(
+                elapsed_seconds=round(time.perf_counter() - began, 3),
+                served_weight=_served(instance, hint),
+                served_weight_bound=static_bound,
+                gap=_gap(_served(instance, hint), static_bound),
+            )
+        )
 
     # Scan the pairs that keep the static rules and have at least one chain, while time is left.
     pairs: list[Pair] = []
