@@ -95,9 +95,12 @@ class _PairLP:
         self.objective = self.lp.Objective()
         self.objective.SetMaximization()
 
-    def add(self, pairs: Iterable[Pair]) -> None:
+    def add(self, pairs: Iterable[Pair], deadline: float | None = None) -> bool:
+        """Add the pairs' columns; False when `deadline` (perf_counter) passed on the way."""
         lp = self.lp
-        for p in pairs:
+        for k, p in enumerate(pairs):
+            if deadline is not None and k % 1024 == 0 and time.perf_counter() > deadline:
+                return False
             v = lp.NumVar(0.0, 1.0, "")
             self.x.append(v)
             self.pairs.append(p)
@@ -109,6 +112,7 @@ class _PairLP:
                     self.rows[key] = lp.Constraint(-lp.infinity(), float(self.rhs[key]))
                 self.rows[key].SetCoefficient(v, float(coef))
             self.objective.SetCoefficient(v, float(self.instance.weight(p.request)))
+        return True
 
     def solve(self) -> bool:
         return bool(self.lp.Solve() == pywraplp.Solver.OPTIMAL)
@@ -184,8 +188,8 @@ def relaxation_bound(
     rhs = _coupling_rhs(instance, calendar, pairs)
     lp = _PairLP(instance, rhs, time_limit)
     if len(pairs) <= LP_PAIRS:
-        lp.add(pairs)
-        if not lp.solve():
+        # Building the LP takes time too: past the time limit, the plain bound.
+        if not lp.add(pairs, deadline=began + time_limit) or not lp.solve():
             return Relaxation(trivial, {})
         # Weights are integers, so the integer optimum is at most the floor of the LP value;
         # the small slack absorbs the simplex's feasibility tolerance.

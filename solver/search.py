@@ -162,7 +162,7 @@ def solve(
     pair_facts: dict[str, RequestFacts] = {}
     servable: set[str] = set()  # requests with a pair found so far
 
-    def early_plan() -> Solution:
+    def early_plan(relaxed: int | None = None) -> Solution:
         """The better greedy plan, when there is no time left to optimise; the bound is the
         weight of every request with a chain (scanned) or without a static block (not yet)."""
 
@@ -170,6 +170,8 @@ def solve(
             return r.id in servable if r.id in pair_facts else bool(static_candidates[r.id])
 
         bound = sum(instance.weight(r) for r in instance.requests if may_serve(r))
+        if relaxed is not None:  # the LP bound, once every pair is scanned
+            bound = min(bound, relaxed)
         return _plan(
             instance,
             calendar,
@@ -214,6 +216,8 @@ def solve(
     relaxation = relaxation_bound(instance, calendar, pairs, max(0.1, 0.5 * left()), preferred)
     relaxed_bound = relaxation.bound  # never above the sum of weights of servable requests
     timings["relaxation"] = time.perf_counter() - began - timings["prepare"]
+    if left() <= 0:
+        return early_plan(relaxed_bound)
 
     # Columns: every chain when there are few in all (then the model is exact); otherwise, per
     # request, a spread sample of chains with the coaches the relaxation, the greedy plans and
