@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -26,6 +27,26 @@ TITLES = {
     429: "Too many attempts",
     500: "Something went wrong on our side",
 }
+
+
+# Path segments that are secrets: a coachee's status link, a set-password link, a calendar feed.
+_SECRET_IN_PATH = re.compile(r"(/r/|/set-password/|/feeds/)[^/\s?\"]+")
+
+
+def loggable_path() -> str:
+    """The request path with private-link tokens blanked, for logs."""
+    return _SECRET_IN_PATH.sub(r"\1[token]", request.path)
+
+
+class RedactTokens(logging.Filter):
+    """Blanks private-link tokens in access-log lines (the development server logs every path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRET_IN_PATH.sub(r"\1[token]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
 
 
 def status_of(error: ServiceError) -> int:
@@ -56,6 +77,9 @@ def error_response(status: int, code: str, message: str, fields: dict[str, str] 
 
 
 def init_error_handlers(app: Flask) -> None:
+    if not any(isinstance(f, RedactTokens) for f in logging.getLogger("werkzeug").filters):
+        logging.getLogger("werkzeug").addFilter(RedactTokens())
+
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError) -> Response:
         rollback()
@@ -74,7 +98,8 @@ def init_error_handlers(app: Flask) -> None:
     def _integrity_error(error: IntegrityError) -> Response:
         # The database refused a change (e.g. PostgreSQL's no-overlap constraint): someone was faster.
         rollback()
-        log.info("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        # The driver's message can quote the row's values (e-mail addresses): log only its kind.
+        log.info("integrity error on %s %s: %s", request.method, loggable_path(), type(error.orig).__name__)
         return error_response(409, "conflict", CONFLICT_MESSAGE)
 
     @app.errorhandler(HTTPException)
@@ -86,5 +111,5 @@ def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, loggable_path())
         return error_response(500, "internal", "The error has been logged. Please try again later.")

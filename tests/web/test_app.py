@@ -84,3 +84,30 @@ def test_a_commit_the_database_refuses_is_a_409_page_with_headers(
     assert response.status_code == 409
     assert "Someone else changed this" in response.get_data(as_text=True)
     assert "Content-Security-Policy" in response.headers
+
+
+def test_logged_paths_never_carry_private_link_tokens(app) -> None:  # type: ignore[no-untyped-def]
+    from web.errors import loggable_path
+
+    for path, expected in [
+        ("/r/AbC-123_secret", "/r/[token]"),
+        ("/r/AbC-123_secret/sessions/4/reschedule", "/r/[token]/sessions/4/reschedule"),
+        ("/set-password/s3cret", "/set-password/[token]"),
+        ("/feeds/s3cret.ics", "/feeds/[token]"),
+        ("/supervisor/draft", "/supervisor/draft"),
+    ]:
+        with app.test_request_context(path):
+            assert loggable_path() == expected
+
+
+def test_access_log_lines_are_redacted(app) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from web.errors import RedactTokens
+
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s', ("127.0.0.1", "GET /r/s3cret HTTP/1.1", "200"), None
+    )
+    assert any(isinstance(f, RedactTokens) for f in logging.getLogger("werkzeug").filters)
+    RedactTokens().filter(record)
+    assert record.getMessage() == '127.0.0.1 - - "GET /r/[token] HTTP/1.1" 200'
