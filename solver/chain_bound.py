@@ -111,8 +111,6 @@ class _Slots:
         self.pair_of = np.repeat(np.arange(len(pairs), dtype=np.int64), self.sizes)
         self.sessions = np.array([p.request.sessions for p in pairs], dtype=np.int64)
         self.levels = int(self.sessions.max()) if pairs else 1
-        span = int((self.hi - self.lo).max()) if self.n else 1
-        self.table_levels = max(1, math.ceil(math.log2(max(2, span))) + 1)
 
 
 class ChainLP:
