@@ -11,6 +11,8 @@ over these Booleans:
 - rule 9: trainee engagements per supervisor within its capacity;
 - rule 10: minutes of new sessions before next supervision within what is left.
 
+`required_served` counts the required requests taken (tier 0 of the objective).
+
 Rules 2, 4 and 6-8 hold by construction of the columns (`solver.engagements`).
 """
 
@@ -78,6 +80,8 @@ class PackingModel:
             self._add_coach_rules(calendar, instance.coach_by_id[coach_id], idx)
         self._add_supervisor_rules(by_coach)
         self.served_weight = sum(col.weight * self.take[i] for i, col in enumerate(self.columns))
+        # Tier 0: required requests served (each request has at most one column taken).
+        self.required_served = sum(self.take[i] for i, col in enumerate(self.columns) if col.request.required)
         self.secondary = sum(col.secondary * self.take[i] for i, col in enumerate(self.columns))
 
     def _add_coach_rules(self, calendar: Calendar, coach: Coach, idx: list[int]) -> None:

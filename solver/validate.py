@@ -422,6 +422,13 @@ def _check_reported_weight(instance: Instance, solution: Solution, served: list[
     bound = solution.served_weight_bound
     if bound is not None and bound < expected:
         problems.append(f"served_weight_bound {bound} is below the served weight {expected} of the assignments")
+    if solution.status == "OPTIMAL" and bound is not None and bound != solution.served_weight:
+        problems.append(f"status OPTIMAL, but served_weight_bound {bound} differs from served_weight")
+    required = sum(1 for request in served if request.required)
+    if solution.required_served is not None and solution.required_served != required:
+        problems.append(
+            f"required_served is {solution.required_served}, but the assignments serve {required} required requests"
+        )
     return problems
 
 
