@@ -235,7 +235,11 @@ def _no_time_reasons(instance: Instance, calendar: Calendar, request: CoachingRe
 def _spacing(request: CoachingRequest) -> str:
     if request.sessions == 1:
         return "one session"
-    return f"{plural(request.sessions, 'session')} {request.min_gap_days} to {request.max_gap_days} days apart"
+    lo, hi = request.min_gap_days, request.max_gap_days
+    apart = f"{lo} to {hi} days apart"
+    if lo == hi:
+        apart = "on the same day" if lo == 0 else f"{plural(lo, 'day')} apart"
+    return f"{plural(request.sessions, 'session')} {apart}"
 
 
 def _no_chain_reason(request: CoachingRequest, ids: list[str]) -> Reason:

@@ -84,8 +84,10 @@ needs_solver = pytest.mark.skipif(not _solver_ready(), reason="solver.solve is n
 
 
 @st.composite
-def programmes(draw: st.DrawFn, max_coaches: int, max_requests: int, tiny: bool) -> Json:
-    """A random small programme; `tiny` keeps the brute force within a second."""
+def programmes(draw: st.DrawFn, max_coaches: int, max_requests: int, tiny: bool, over_time: bool = False) -> Json:
+    """A random small programme; `tiny` keeps the brute force within a second; `over_time`
+    counts coachees and trainee engagements at once (rules 5' and 9'), with running
+    engagements ending at random instants of the horizon."""
     dst = draw(st.booleans()) if not tiny else draw(st.sampled_from((False, False, True)))
     # One or two weeks; the DST variant holds the March 2027 changes in America and Europe.
     horizon_start = date(2027, 3, 8) if dst else date(2026, 12, 7)
@@ -209,7 +211,22 @@ def programmes(draw: st.DrawFn, max_coaches: int, max_requests: int, tiny: bool)
     if rarely():
         draw(st.sampled_from(coaches))["excluded_requests"] = [draw(st.sampled_from([r["id"] for r in requests]))]
 
-    return {
+    extra: Json = {}
+    if over_time:
+        extra["capacity_over_time"] = True
+        days = 7 * weeks - 1
+        for c in coaches:
+            running = draw(st.integers(0, c["max_active_coachees"]))
+            c["active_engagements_end"] = [
+                instant(draw(st.integers(0, days)), draw(st.integers(7, 20))) for _ in range(running)
+            ]
+        for sup in supervisors:
+            running = draw(st.integers(0, sup["max_trainee_engagements"]))
+            sup["active_trainee_engagements_end"] = [
+                instant(draw(st.integers(0, days)), draw(st.integers(7, 20))) for _ in range(running)
+            ]
+
+    return extra | {
         "format": "coaching-instance/1",
         "now": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "horizon": {"start": horizon_start.isoformat(), "end": horizon_end.isoformat()},
@@ -336,6 +353,33 @@ def test_solve_equals_brute_force_on_tiny_programmes(data: Json) -> None:
         assert result.served_weight_bound >= optimum[1]
     if result.status == "OPTIMAL":
         assert result.served_weight_bound in (None, optimum[1])
+
+
+@needs_solver
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(programmes(max_coaches=4, max_requests=8, tiny=False, over_time=True))
+def test_capacity_over_time_is_valid_and_not_worse_than_greedy(data: Json) -> None:
+    instance = parse_instance(data)
+    baseline = solver.greedy(instance)
+    assert validate(instance, baseline) == []
+    result = solve(instance, time_limit=5.0, workers=1)
+    assert validate(instance, result) == []
+    assert _tiers(result) >= _tiers(baseline)
+    if result.served_weight_bound is not None:
+        assert result.served_weight_bound >= result.served_weight
+
+
+@needs_solver
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(programmes(max_coaches=3, max_requests=4, tiny=True, over_time=True))
+def test_capacity_over_time_equals_brute_force_on_tiny_programmes(data: Json) -> None:
+    instance = parse_instance(data)
+    optimum = brute_force_optimum(instance)
+    result = solve(instance, time_limit=5.0, workers=1)
+    assert validate(instance, result) == []
+    assert _tiers(result) == optimum
+    if result.served_weight_bound is not None:
+        assert result.served_weight_bound >= optimum[1]
 
 
 def test_brute_force_finds_the_only_plan_that_serves_both() -> None:
