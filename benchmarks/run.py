@@ -149,18 +149,27 @@ def _gap(served: int | None, bound: int | None) -> float | None:
 
 
 def run_workload(
-    name: str, seed: int, time_limit: float, workers: int, methods: tuple[str, ...] = ("greedy", "solver")
+    name: str,
+    seed: int,
+    time_limit: float,
+    workers: int,
+    methods: tuple[str, ...] = ("greedy", "solver"),
+    over_time: bool = False,
 ) -> dict[str, Any]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from generate import generate_workload
+    from generate import generate_workload, with_capacity_over_time
 
     instance = generate_workload(name, seed=seed)
     tag = f"{name}-s{seed}"
+    if over_time:
+        instance = with_capacity_over_time(instance, seed=seed)
+        tag += "-over-time"
     instance_path = RESULTS / f"{tag}.instance.json"
     with open(instance_path, "w", encoding="utf-8") as handle:
         json.dump(instance, handle)
     record: dict[str, Any] = {
-        "workload": name,
+        "workload": name + (" over time" if over_time else ""),
+        "capacity_over_time": over_time,
         "seed": seed,
         "coaches": len(instance["coaches"]),
         "requests": len(instance["requests"]),
@@ -200,7 +209,7 @@ def _fmt(value: Any, pattern: str = "{}") -> str:
 
 def print_table(records: list[dict[str, Any]]) -> None:
     header = (
-        f"{'workload':<9} {'method':<7} {'status':<9} {'served':>9} {'bound':>9} {'gap %':>7} "
+        f"{'workload':<14} {'method':<7} {'status':<9} {'served':>9} {'bound':>9} {'gap %':>7} "
         f"{'assigned':>8} {'wall s':>7} {'RSS MB':>7} {'valid':>6}"
     )
     print(header)
@@ -211,10 +220,10 @@ def print_table(records: list[dict[str, Any]]) -> None:
                 continue
             run = record["runs"][method]
             if "error" in run:
-                print(f"{record['workload']:<9} {method:<7} FAILED (exit {run['exit_code']}): {run['error'][-200:]!r}")
+                print(f"{record['workload']:<14} {method:<7} FAILED (exit {run['exit_code']}): {run['error'][-200:]!r}")
                 continue
             print(
-                f"{record['workload']:<9} {method:<7} {_fmt(run.get('status')):<9} "
+                f"{record['workload']:<14} {method:<7} {_fmt(run.get('status')):<9} "
                 f"{_fmt(run.get('served_weight')):>9} {_fmt(run.get('bound')):>9} "
                 f"{_fmt(run.get('gap_percent'), '{:.3f}'):>7} {_fmt(run.get('assigned')):>8} "
                 f"{run['solve_seconds']:>7.2f} {run['peak_rss_mb']:>7.0f} "
@@ -257,6 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--methods", default="greedy,solver", help="comma-separated: greedy, solver (default both, same run)"
     )
+    parser.add_argument(
+        "--capacity-over-time",
+        choices=("off", "on", "both"),
+        default="off",
+        help="count coachees at once (rules 5' and 9'); both: each workload without and then with, in one run",
+    )
     parser.add_argument("--output", help="results JSON (default: benchmarks/results/run-<UTC time>.json)")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -266,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.workloads:
         print(f"running {name} (time limit {limits[name]:g} s, {args.workers} workers)...", file=sys.stderr, flush=True)
         methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
-        records.append(run_workload(name, args.seed, limits[name], args.workers, methods))
+        flags = {"off": (False,), "on": (True,), "both": (False, True)}[args.capacity_over_time]
+        for over_time in flags:
+            records.append(run_workload(name, args.seed, limits[name], args.workers, methods, over_time))
     print_table(records)
     output = Path(args.output) if args.output else RESULTS / f"run-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     with open(output, "w", encoding="utf-8") as handle:
