@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,7 +117,15 @@ class _Slots:
 class ChainLP:
     """Column generation over chains; `run` returns a `ChainRelaxation`."""
 
-    def __init__(self, instance: Instance, calendar: Calendar, pairs: list[Pair]) -> None:
+    def __init__(
+        self,
+        instance: Instance,
+        calendar: Calendar,
+        pairs: list[Pair],
+        worth: Callable[[CoachingRequest], int] | None = None,
+    ) -> None:
+        """`worth`: what serving a request counts (default: its tier-1 weight; tier 0 counts
+        a required request as 1)."""
         self.instance = instance
         self.pairs = pairs
         self.slots = s = _Slots(instance, calendar, pairs)
@@ -169,12 +178,16 @@ class ChainLP:
             until = calendar_until(coach)
             self.minutes[mine] = np.where(s.start[mine] < until, (s.end[mine] - s.start[mine]).astype(np.float64), 0.0)
             self.supervision_row[mine] = row(("supervision", cid, 0), max(0, supervision_minutes_left(instance, coach)))
+        # With `capacity_over_time` (rules 5' and 9') the engagement caps hold at each instant,
+        # not over the horizon: these rows then get room for every pair (never binding).
+        over_time = instance.capacity_over_time
         for k, p in enumerate(pairs):
             c = p.coach
-            self.engaged_row[k] = row(("engaged", c.id, 0), max(0, c.max_active_coachees - c.active_coachees))
+            room = len(pairs) if over_time else max(0, c.max_active_coachees - c.active_coachees)
+            self.engaged_row[k] = row(("engaged", c.id, 0), room)
             if c.level == "trainee" and c.supervisor:
                 sup = instance.supervisor_by_id[c.supervisor]
-                room = max(0, sup.max_trainee_engagements - sup.active_trainee_engagements)
+                room = len(pairs) if over_time else max(0, sup.max_trainee_engagements - sup.active_trainee_engagements)
                 self.supervisor_row[k] = row(("supervisor", sup.id, 0), room)
         self.n_rows = len(self.row_key)
         self.rhs_array = np.array(self.rhs, dtype=np.float64)
@@ -183,7 +196,8 @@ class ChainLP:
         requests = {rid: i for i, rid in enumerate(dict.fromkeys(p.request.id for p in pairs))}
         self.request_ids = list(requests)
         self.pair_request = np.array([requests[p.request.id] for p in pairs], dtype=np.int64)
-        self.weight = np.array([instance.weight(p.request) for p in pairs], dtype=np.float64)
+        value = worth or instance.weight
+        self.weight = np.array([value(p.request) for p in pairs], dtype=np.float64)
 
         # The LP (GLOP): rows appear as columns touch them.
         self.lp = pywraplp.Solver.CreateSolver("GLOP")

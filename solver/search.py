@@ -179,6 +179,7 @@ def solve(
     pair_facts: dict[str, RequestFacts] = {}
     servable: set[str] = set()  # requests with a pair found so far
     scan_slots = 0  # slots of all pairs with a chain: the size of the chain relaxation
+    calendar_slots: dict[tuple[str, str], int] = {}  # slots per pair of a required request
 
     def early_plan(relaxed: int | None = None) -> Solution:
         """The better greedy plan, when there is no time left to optimise; the bound is the
@@ -223,6 +224,8 @@ def solve(
                 pairs.append(Pair(request, coach, forced, seen_pair.chains))
                 servable.add(request.id)
                 scan_slots += seen_pair.slots
+                if request.required:
+                    calendar_slots[(request.id, coach.id)] = seen_pair.slots
         pair_facts[request.id] = facts
     if left() <= 0:
         return early_plan()
@@ -361,6 +364,14 @@ def solve(
                 served = sum(columns[i].weight for i in chosen)
             if status0 == cp_model.OPTIMAL and exact():
                 required_bound = required_target
+    if required_target < required_bound and left() > 0.3:
+        # The time-aware relaxation over the required requests' pairs alone, each counting 1:
+        # it sees pinned coachees competing for one coach's hours, days and weeks.
+        required_pairs = [p for p in pairs if p.request.required]
+        if sum(calendar_slots.get((p.request.id, p.coach.id), 0) for p in required_pairs) <= CHAIN_LP_SLOTS:
+            tier0_lp = ChainLP(instance, calendar, required_pairs, worth=lambda r: 1)
+            tier0 = tier0_lp.run(time.perf_counter() + 0.2 * left(), [], stop_at=required_target)
+            required_bound = min(required_bound, tier0.bound)
     tier0_proven = required_target >= required_bound
 
     proven_at: float | None = None
