@@ -48,6 +48,7 @@ from solver.engagements import Chain, ChainFinder, supervision_minutes_left
 from solver.model import busy_session_counts
 
 INF = 1e18
+PAIRS_PER_ROUND = 3  # columns added per request and round of column generation
 
 RowKey = tuple[str, str, int]  # (kind, owner id, index): kind in day, week, point, engaged, supervisor, supervision
 
@@ -375,11 +376,14 @@ class ChainLP:
             if lp_value is not None and bound <= math.floor(lp_value + 1e-3):
                 complete = True
                 break
-            # Per request, the pair whose cheapest chain prices out most.
-            order = np.lexsort((gain, self.pair_request))
+            # Per request, the PAIRS_PER_ROUND pairs whose cheapest chains price out most
+            # (fewer rounds than one at a time; each round re-solves the LP).
+            order = np.lexsort((-gain, self.pair_request))
             grouped = self.pair_request[order]
-            last = np.append(grouped[1:] != grouped[:-1], True) if len(order) else np.zeros(0, dtype=bool)
-            chosen = [int(i) for i in order[last].tolist() if gain[i] > 1e-6 and cheapest[i] < INF / 2]
+            first = np.flatnonzero(np.append(True, grouped[1:] != grouped[:-1]))
+            rank = np.arange(len(order)) - np.repeat(first, np.diff(np.append(first, len(order))))
+            picked = order[rank < PAIRS_PER_ROUND]
+            chosen = [int(i) for i in picked.tolist() if gain[i] > 1e-6 and cheapest[i] < INF / 2]
             if not chosen:
                 complete = True
                 break

@@ -387,7 +387,7 @@ def solve(
         # While the time-aware bound is still to come, a round gets a slice of the time.
         slice_ = left() * 0.85
         if chain_relaxation is None and scan_slots <= CHAIN_LP_SLOTS:
-            slice_ = min(slice_, max(0.3, 0.1 * time_limit))
+            slice_ = min(slice_, max(0.3, 0.05 * time_limit))
         solver, status = run(
             pm,
             time_limit=slice_,

@@ -130,3 +130,34 @@ def test_tier0_two_pinned_coachees_at_different_hours_both_count() -> None:
     )
     assert required_bound(instance) == 2
     assert solve(instance, time_limit=5, workers=1).required_served == 2
+
+
+# The benchmark's 16 x 60 programme across the March clock changes: its optimum, 5134, is
+# proven by the independent exact model (benchmarks/exact.py); the pair bound says 5168.
+W1_DST_OPTIMUM = 5134
+
+
+def w1_dst() -> Instance:
+    from tests.solver.test_fast_greedy import _generator
+
+    return parse_instance(_generator().generate_workload("W1-DST"))
+
+
+def test_a_programme_across_the_clock_changes_is_proven_optimal() -> None:
+    solution = solve(w1_dst(), time_limit=30, workers=2)
+    assert (solution.status, solution.served_weight, solution.served_weight_bound) == (
+        "OPTIMAL",
+        W1_DST_OPTIMUM,
+        W1_DST_OPTIMUM,
+    )
+
+
+def test_a_short_limit_returns_a_valid_plan_at_least_greedy_with_a_valid_bound() -> None:
+    from solver import greedy
+    from solver.validate import validate
+
+    instance = w1_dst()
+    solution = solve(instance, time_limit=2, workers=2)
+    assert validate(instance, solution) == []
+    assert solution.served_weight >= greedy(instance).served_weight
+    assert solution.served_weight_bound is not None and solution.served_weight_bound >= W1_DST_OPTIMUM
