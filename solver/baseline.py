@@ -218,12 +218,10 @@ class Booking:
                 return None
             path.append(i)
             chain = tuple(slots[p] for p in path)
-            if book.fits(chain, request.session_minutes):
+            # A longer chain only runs longer: a part that breaks rules 5' or 9' cannot be completed.
+            if book.fits(chain, request.session_minutes) and self.fits_over_time(coach, chain):
                 if len(path) == k:
-                    if self.fits_over_time(coach, chain):
-                        return chain
-                    path.pop()
-                    return None
+                    return chain
                 left = k - len(path)
                 for j in finder.successors[i]:
                     if can[left][j] and (found := dfs(j)) is not None:
