@@ -319,17 +319,6 @@ def _coaches_of(reason: Reason) -> list[str]:
     return list(coaches) if isinstance(coaches, list) else []
 
 
-def request_reasons(
-    instance: Instance,
-    calendar: Calendar,
-    request: CoachingRequest,
-    facts: RequestFacts | None = None,
-    rules: StaticRules | None = None,
-) -> list[str]:
-    """The texts of `request_details`."""
-    return [r.text for r in request_details(instance, calendar, request, facts, rules)]
-
-
 def unassigned_reasons(
     instance: Instance,
     calendar: Calendar,

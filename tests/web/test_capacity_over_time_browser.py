@@ -29,6 +29,7 @@ from tests.e2e.browser_support import (  # noqa: F401  (fixtures)
     check_fits_width,
 )
 from tests.web.conftest import PASSWORD, make_coach, make_programme, make_request
+from tests.web.test_supervisor_browser import _signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -51,16 +52,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield server.url, database, ids
 
 
-def _signed_in(browser: Any, url: str) -> Any:  # noqa: F811
-    page = browser.new_context(viewport=PHONE, bypass_csp=True).new_page()
-    page.goto(f"{url}/login")
-    page.fill("#email", "sam@programme.example")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("main button[type=submit]")
-    return page
-
-
 def _solve(page: Any, url: str) -> None:
     page.goto(f"{url}/supervisor/")
     with page.expect_navigation():
@@ -80,7 +71,7 @@ def test_a_waiting_request_starts_when_the_coachs_engagement_ends(browser: Any, 
     url, database, ids = site
     with database.sessions() as db:
         assert db.scalars(select(Programme)).one().capacity_over_time  # on for a new programme
-    page = _signed_in(browser, url)
+    page = _signed_in_page(browser, url)
     page.goto(f"{url}/supervisor/settings")
     assert page.locator("#capacity_over_time").is_checked()
 
