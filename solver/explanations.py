@@ -145,13 +145,13 @@ def static_reason(instance: Instance, request: CoachingRequest, code: str, ids: 
         )
     elif code == "coach_full":
         text = (
-            f"{who} already {_verb(ids, 'has', 'have')} as many coachees as {_verb(ids, 'they take', 'they take')} "
-            "at once; a higher limit of coachees would make room"
+            f"{who} already {_verb(ids, 'has', 'have')} as many coachees as they take at once; a higher limit of "
+            "coachees would make room"
         )
     elif code == "supervisor_full":
         text = (
-            f"{who} {_verb(ids, 'is', 'are')} in training and {_verb(ids, 'their', 'their')} supervisor has no room "
-            "for another trainee engagement; a higher trainee limit for the supervisor would make room"
+            f"{who} {_verb(ids, 'is', 'are')} in training and their supervisor has no room for another trainee "
+            "engagement; a higher trainee limit for the supervisor would make room"
         )
     else:  # pragma: no cover - every code of `static_blocks` is worded above
         raise ValueError(code)
