@@ -30,6 +30,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 # Time limits the targets are stated for (issue 10); W4 is also run at 2 s and 5 s by hand.
 DEFAULT_LIMITS = {
+    "DEMO": 10.0,
     "W1": 10.0,
     "W2": 10.0,
     "W3": 60.0,
@@ -162,6 +163,34 @@ def _gap(served: int | None, bound: int | None) -> float | None:
     return 100.0 * (bound - served) / bound
 
 
+def demo_instance(over_time: bool) -> dict[str, Any]:
+    """The demo programme (`coaching demo`) as the app sends it to the solver, with the
+    programme setting "coaches take new coachees as engagements end" on or off."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import select
+
+    from scheduler.db import Database
+    from scheduler.demo import load_demo
+    from scheduler.models import Programme
+    from scheduler.schema import upgrade_to_head
+    from scheduler.translator import build_instance
+
+    now = datetime(2026, 11, 23, 8, tzinfo=UTC)  # a fixed moment: the same programme every run
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/demo.db"
+        upgrade_to_head(url)
+        database = Database(url)
+        with database.sessions() as db, db.begin():
+            load_demo(db, today=now.date(), password="benchmark-password-1")
+            programme = db.scalars(select(Programme)).one()
+            programme.capacity_over_time = over_time
+            instance = build_instance(db, programme, now)
+        database.dispose()
+    return instance
+
+
 def run_workload(
     name: str,
     seed: int,
@@ -173,10 +202,14 @@ def run_workload(
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from generate import generate_workload, with_capacity_over_time
 
-    instance = generate_workload(name, seed=seed)
     tag = f"{name}-s{seed}"
+    if name == "DEMO":  # the app's demo programme, through the translator
+        instance = demo_instance(over_time)
+    else:
+        instance = generate_workload(name, seed=seed)
+        if over_time:
+            instance = with_capacity_over_time(instance, seed=seed)
     if over_time:
-        instance = with_capacity_over_time(instance, seed=seed)
         tag += "-over-time"
     instance_path = RESULTS / f"{tag}.instance.json"
     with open(instance_path, "w", encoding="utf-8") as handle:
@@ -268,7 +301,12 @@ def main(argv: list[str] | None = None) -> int:
         method, instance_path, output_path, limit, workers, seed = argv[1:7]
         return _child(method, instance_path, output_path, float(limit), int(workers), int(seed))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workloads", nargs="*", default=["W1", "W2"], help="W1 W2 W3 W4, each also -DST")
+    parser.add_argument(
+        "workloads",
+        nargs="*",
+        default=["W1", "W2"],
+        help="W1 W2 W3 W4, each also -DST, or DEMO (the app's demo programme)",
+    )
     parser.add_argument(
         "--time-limit",
         action="append",
