@@ -232,6 +232,10 @@ def solve(
     complete = sum(p.chain_count for p in pairs) <= ALL_CHAINS_LIMIT
 
     timings = {"prepare": time.perf_counter() - began}
+    # Writing the plan and the reasons for the unserved takes time too; on big instances
+    # about a tenth of the preparation, up to a sixth on a loaded machine (W3-DST: 4.5 s after a
+    # 30.6 s preparation): keep a fifth.
+    wrap_up = 0.2 * timings["prepare"]
     preferred: dict[str, set[str]] = {}
     for plan in (fcfs.placed, hinted.placed):
         for rid, (coach, _) in plan.items():
@@ -239,7 +243,7 @@ def solve(
     relaxation = relaxation_bound(instance, calendar, pairs, max(0.1, 0.5 * left()), preferred)
     relaxed_bound = relaxation.bound  # never above the sum of weights of servable requests
     timings["relaxation"] = time.perf_counter() - began - timings["prepare"]
-    if left() <= 0:
+    if left() - wrap_up <= 0.3:  # no time for columns and a model: the better greedy plan
         return early_plan(relaxed_bound)
 
     # Columns: every chain when there are few in all (then the model is exact); otherwise, per
@@ -267,6 +271,8 @@ def solve(
 
     def widen(extra_coaches: int, chains_per_pair: int) -> None:
         for rid, options in pairs_of.items():
+            if left() - wrap_up < 0.3:
+                return  # out of time: the columns so far (every greedy chain is one already)
             request = instance.request_by_id[rid]
             if complete or request.required:  # a required request gets every coach it may have
                 chosen_pairs = options
@@ -374,10 +380,6 @@ def solve(
             required_bound = min(required_bound, tier0.bound)
     tier0_proven = required_target >= required_bound
 
-    # Writing the plan and the reasons for the unserved takes time too; on big instances
-    # about a tenth of the preparation, up to a sixth on a loaded machine (W3-DST: 4.5 s after a
-    # 30.6 s preparation): keep a fifth.
-    wrap_up = 0.2 * timings["prepare"]
     proven_at: float | None = None
     phase1_began = time.perf_counter()
     extra, per_pair = EXTRA_COACHES, CHAINS_PER_PAIR
