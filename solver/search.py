@@ -390,9 +390,10 @@ def solve(
             pm.model.add(pm.required_served >= required_target)
         pm.model.maximize(pm.served_weight)
         pm.hint(chosen)
-        # While the time-aware bound is still to come, a round gets a slice of the time.
+        # While the time-aware bound is still to come (an exact model needs none), a round gets
+        # a slice of the time.
         slice_ = min(left() * 0.85, left() - wrap_up)
-        if chain_relaxation is None and scan_slots <= CHAIN_LP_SLOTS:
+        if chain_relaxation is None and scan_slots <= CHAIN_LP_SLOTS and not exact():
             slice_ = min(slice_, max(0.3, 0.05 * time_limit))
         solver, status = run(
             pm,
