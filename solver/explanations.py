@@ -513,17 +513,6 @@ def reason_to_json(reason: Reason) -> dict[str, Any]:
     return {"code": reason.code, "text": reason.text, "params": dict(reason.params)}
 
 
-def explain_details(instance: Instance, solution: Solution) -> dict[str, list[Reason]]:
-    """Per unserved request of `solution`, its reasons with codes and parameters."""
-    result = explain(instance, solution)
-    assert isinstance(result, list)
-    return {
-        e["request"]: [Reason(d["code"], d["text"], d["params"]) for d in e["details"]]
-        for e in result
-        if not e["assigned"]
-    }
-
-
 def explain(
     instance: Instance, solution: Solution, request_id: str | None = None
 ) -> dict[str, Any] | list[dict[str, Any]]:
