@@ -8,9 +8,12 @@
    valid for the whole instance, and its support picks the coaches worth chains.
 4. Columns: every chain if there are few in all; else a spread of chains for the
    LP-support and greedy coaches, plus the chains the greedy and current plans use.
-5. Rounds of CP-SAT on the columns; while a round solves its columns to
-   optimality below the bound, widen them (more coaches, more chains) and go
-   again. Once every chain of every pair is a column, the model's own bound is
+5. Rounds of CP-SAT on the columns; when the first round (a short slice) does not
+   reach the pair bound and the programme is small enough, the bound that knows
+   time (`solver.chain_bound`: whole-engagement columns against each coach's
+   hours, days and weeks) tightens it and adds the chains its LP uses; while a
+   round solves its columns to optimality below the bound, widen them (more
+   coaches, more chains) and go again. Once every chain of every pair is a column, the model's own bound is
    valid too.
 
 Tier 0 (required requests served) comes before all: both greedy plans place the
