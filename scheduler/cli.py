@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from config import ConfigError, Settings, load_config
 from scheduler.db import Database
-from scheduler.models import Programme
+from scheduler.models import Programme, SolveRunStatus
 from scheduler.schema import upgrade_to_head
 from scheduler.services.errors import ServiceError
+from scheduler.unit_of_work import UnitOfWork, actor, set_after_commit_handler
 
 
 class UsageProblem(click.ClickException):
@@ -46,9 +47,16 @@ class Context:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One transaction; a ServiceError rolls it back and becomes exit status 2."""
+        """One transaction; a ServiceError rolls it back and becomes exit status 2.
+
+        After the commit, new outbox rows go to the worker like the web's do (with no worker
+        running they wait in the queue; `coaching send-invites` sends them at once).
+        """
+        from scheduler import tasks
+
+        set_after_commit_handler(tasks.hand_over)
         try:
-            with self.database.sessions() as db, db.begin():
+            with UnitOfWork(self.database, self.settings, acting=actor(None, None, "cli")) as db:
                 yield db
         except ServiceError as exc:
             raise UsageProblem(exc.message) from exc
@@ -114,7 +122,7 @@ def solve(ctx: Context, time_limit: float | None, workers: int | None) -> None:
         run = solve_now(ctx.database, programme_id, settings)
     except ServiceError as exc:
         raise UsageProblem(exc.message) from exc
-    if run.status != "done":
+    if run.status != SolveRunStatus.DONE:
         raise UsageProblem(run.error or "the solve failed")
     click.echo(
         f"solve run {run.id}: {run.solver_status}, served weight {run.served_weight} "
@@ -168,12 +176,14 @@ def serve(ctx: Context, host: str, port: int) -> None:
 @main.command()
 @click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--beat/--no-beat", default=True, show_default=True, help="Also run the periodic jobs.")
+@click.option("--queues", help="Comma-separated queues to take tasks from (default: CELERY_QUEUE and SOLVE_QUEUE).")
 @pass_context
-def worker(ctx: Context, concurrency: int, beat: bool) -> None:
+def worker(ctx: Context, concurrency: int, beat: bool, queues: str | None) -> None:
     """Run a Celery worker for invites, reminders and solves."""
     from scheduler.celery_app import make_celery
 
-    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
+    queues = queues or f"{ctx.settings.celery_queue},{ctx.settings.solve_queue}"
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", f"--queues={queues}"]
     if beat:
         argv.append("--beat")
     make_celery(ctx.settings).worker_main(argv)

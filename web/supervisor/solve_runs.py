@@ -1,49 +1,14 @@
-"""Starting a solve from the web: queue the run, commit, then hand it to the Celery worker."""
+"""A solve run as the supervisor's page script and the API read it.
+
+Starting a solve is `solving.queue_solve` inside the request's unit of work, which hands the
+committed run to the solve queue; no view commits or dispatches by itself.
+"""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from flask import current_app
-
-from scheduler.models import Programme, SolveRun
-from scheduler.services.planning import review, solving
-from web.unit_of_work import db_session
-
-log = logging.getLogger(__name__)
-RUN_SOLVE_TASK = "scheduler.tasks.run_solve"
-
-
-def start_solve(programme: Programme) -> SolveRun:
-    """Queue a solve run and dispatch it; the page then follows its progress on the run.
-
-    The run is committed before the task is sent, so the worker always finds it. If the
-    broker cannot take the task, the run is marked failed at once, so it does not block
-    the next one.
-    """
-    db = db_session()
-    run = solving.queue_solve(db, programme)
-    db.commit()
-    try:
-        _dispatch(run.id)
-    except Exception as exc:  # the run records the failure; the page shows it
-        log.exception("could not start solve run %s", run.id)
-        db.refresh(run)
-        if run.status == "queued":  # no worker has it (a task run in-process records its own failure)
-            review.fail_run(db, run, f"The solve could not be started ({type(exc).__name__}); try again.")
-            db.commit()
-    db.refresh(run)
-    return run
-
-
-def _dispatch(run_id: int) -> None:
-    celery = current_app.extensions["celery"]
-    task = celery.tasks.get(RUN_SOLVE_TASK)
-    if task is not None:
-        task.apply_async(args=[run_id])
-    else:
-        celery.send_task(RUN_SOLVE_TASK, args=[run_id])
+from scheduler.models import SolveRun, SolveRunStatus
 
 
 def run_json(run: SolveRun | None) -> dict[str, Any] | None:
@@ -65,5 +30,5 @@ def run_json(run: SolveRun | None) -> dict[str, Any] | None:
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "unassigned_count": len(run.unassigned or []),
         "error": run.error,
-        "finished": run.status in ("done", "failed"),
+        "finished": run.status in (SolveRunStatus.DONE, SolveRunStatus.FAILED),
     }

@@ -22,19 +22,9 @@ from scheduler.models import (
     RequestStatus,
     SessionStatus,
 )
+from scheduler.queries import record_id
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.transitions import change_status
-
-MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger number names nothing
-
-
-def record_id(value: object) -> int | None:
-    """A whole number that can be a row's id, or None (text, zero, negative or too large)."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 1 <= number <= MAX_ID else None
 
 
 def programme_request(db: Session, programme: Programme, request_id: object) -> CoachingRequest:
@@ -49,7 +39,7 @@ def programme_request(db: Session, programme: Programme, request_id: object) -> 
 def waiting_request(db: Session, programme: Programme, request_id: int) -> CoachingRequest:
     """Request `request_id` of this programme, still waiting (only waiting requests are solved)."""
     request = programme_request(db, programme, request_id)
-    if request.status != RequestStatus.WAITING.value:
+    if request.status != RequestStatus.WAITING:
         raise Conflict(f"Request {request_id} is {request.status}, no longer waiting: it cannot be re-planned.")
     return request
 
@@ -68,17 +58,17 @@ def programme_coach(db: Session, programme: Programme, coach_id: object, *, fiel
 
 
 def current_draft(request: CoachingRequest) -> Engagement | None:
-    return next((e for e in request.engagements if e.status == EngagementStatus.DRAFT.value), None)
+    return next((e for e in request.engagements if e.status == EngagementStatus.DRAFT), None)
 
 
 def withdraw_draft(db: Session, engagement: Engagement) -> None:
     """Take a draft engagement out of the plan (superseded), with its draft sessions."""
     db.execute(
         delete(CoachingSession).where(
-            CoachingSession.engagement_id == engagement.id, CoachingSession.status == SessionStatus.DRAFT.value
+            CoachingSession.engagement_id == engagement.id, CoachingSession.status == SessionStatus.DRAFT
         )
     )
-    change_status(db, engagement, EngagementStatus.DRAFT.value, EngagementStatus.SUPERSEDED.value)
+    change_status(db, engagement, EngagementStatus.DRAFT, EngagementStatus.SUPERSEDED)
     db.expire(engagement, ["sessions"])
 
 

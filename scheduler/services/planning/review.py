@@ -18,10 +18,9 @@ from scheduler.models import (
     SolveRun,
     utcnow,
 )
+from scheduler.queries import draft_engagements, name_coaches, record_id, waiting_requests
 from scheduler.services.errors import NotFound
-from scheduler.services.planning.adjustments import record_id
-from scheduler.services.planning.solving import draft_engagements, latest_run
-from scheduler.translator import waiting_requests
+from scheduler.services.planning.solving import latest_run
 
 # The solver's score terms (solver contract, objective tiers 2-5), in words.
 SCORE_LABELS = {
@@ -111,7 +110,7 @@ def explain_assignment(engagement: Engagement) -> list[str]:
         (
             e
             for e in reversed(request.engagements)
-            if e.id < engagement.id and e.status == EngagementStatus.SUPERSEDED.value
+            if e.id < engagement.id and e.status == EngagementStatus.SUPERSEDED
         ),
         None,
     )
@@ -127,16 +126,6 @@ def explain_assignment(engagement: Engagement) -> list[str]:
             f"(earliness {score['earliness']:g})."
         )
     return out
-
-
-def name_coaches(text: str, coaches: dict[int, Coach]) -> str:
-    """The solver's reasons name coaches by id (`c12`); a person reads names."""
-
-    def name(match: re.Match[str]) -> str:
-        coach = coaches.get(int(match.group(1)))
-        return coach.name if coach is not None else match.group(0)
-
-    return _COACH_REF.sub(name, text)
 
 
 def draft_review(db: Session, programme: Programme) -> DraftReview:
@@ -155,10 +144,11 @@ def draft_review(db: Session, programme: Programme) -> DraftReview:
     run = latest_run(db, programme)
     drafted = {e.request_id for e in drafts}
     reasons_of: dict[int, list[str]] = {}
+    names = {coach_id: coach.name for coach_id, coach in coaches.items()}
     done = run if run is not None and run.status == "done" else _latest_done(db, programme)
     if done is not None:
         for item in done.unassigned or []:
-            reasons_of[int(item["request_id"])] = [name_coaches(str(r), coaches) for r in item.get("reasons", [])]
+            reasons_of[int(item["request_id"])] = [name_coaches(str(r), names) for r in item.get("reasons", [])]
     unserved = [
         UnservedRequest(r, reasons_of.get(r.id, ["not in a solve yet: run the solver"]))
         for r in waiting_requests(db, programme)
