@@ -463,3 +463,12 @@ def test_every_documented_operation_has_a_test(request: pytest.FixtureRequest) -
         pytest.skip("run the whole module to check coverage of the API document")
     documented = {(method, path) for path, item in DOCUMENT["paths"].items() for method in item}
     assert documented - EXERCISED == set()
+
+
+def test_a_coach_has_one_shape_for_the_supervisor_and_for_the_coach(
+    api: FlaskClient, auth: dict[str, str], db: Session, coach: Person
+) -> None:
+    (listed,) = api.get("/api/v1/coaches", headers=auth).get_json()["coaches"]
+    own = api.get("/api/v1/me/profile", headers=api_headers(db, coach.email)).get_json()
+    assert listed == own and own["format"] == "coach/2"
+    assert set(own["capacity"]) == {"max_active_coachees", "max_sessions_per_week", "max_sessions_per_day", "buffer_minutes"}

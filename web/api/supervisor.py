@@ -1,4 +1,6 @@
-"""The JSON API, `/api/v1`: the supervisor's operations for programs, with bearer-token auth.
+"""The JSON API, `/api/v1`: the supervisor's operations, and what every endpoint shares
+(the blueprint, the bearer-token check, reading the body, the JSON shapes). The coach's and
+the coachee's endpoints are in `web.api.coach_and_coachee`.
 
 JSON in and out; every error is `{"error": {"code", "message", "fields"}}` (web.errors).
 Tokens are issued on the supervisor's API-token page and stored hashed. There are no
@@ -16,7 +18,7 @@ from flask.typing import ResponseReturnValue
 
 from scheduler.models import Coach, CoachingRequest, CoachingSession, Engagement, utc_text
 from scheduler.services.accounts import users
-from scheduler.services.coaches import staff
+from scheduler.services.coaches import self_service, staff
 from scheduler.services.errors import Conflict, InvalidInput, ServiceError
 from scheduler.services.planning import adjustments, approval, review, solving, supervision
 from scheduler.services.programmes import settings as programme_settings
@@ -92,8 +94,13 @@ def session_json(session: CoachingSession) -> dict[str, Any]:
             "status": session.status}  # fmt: skip
 
 
+COACH_FORMAT = "coach/2"  # coach/1 had two shapes: the supervisor's (flat caps) and the coach's own (no supervisor)
+
+
 def coach_json(coach: Coach) -> dict[str, Any]:
+    """A coach, the one shape the supervisor's and the coach's own endpoints answer with."""
     return {
+        "format": COACH_FORMAT,
         "id": coach.id,
         "name": coach.name,
         "email": coach.email,
@@ -104,9 +111,7 @@ def coach_json(coach: Coach) -> dict[str, Any]:
         "supervisor_id": coach.supervisor_id,
         "organisation": coach.organisation,
         "active": coach.active,
-        "max_active_coachees": coach.max_active_coachees,
-        "max_sessions_per_week": coach.max_sessions_per_week,
-        "max_sessions_per_day": coach.max_sessions_per_day,
+        "capacity": {name: getattr(coach, name) for name in self_service.CAPACITY_FIELDS},
     }
 
 

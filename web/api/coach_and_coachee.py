@@ -18,7 +18,7 @@ from scheduler.services.coaches import self_service
 from scheduler.services.errors import NotFound
 from scheduler.services.requests import status as request_status
 from scheduler.services.requests.intake import accept_proposal, cancel_request, decline_proposal, submit_request
-from web.api.views import body, bp, engagement_json, public
+from web.api.supervisor import body, bp, coach_json, engagement_json, public
 from web.errors import error_response
 from web.helpers import current_programme, local
 from web.security import role_required
@@ -39,19 +39,6 @@ def coach_session_json(session: CoachingSession, timezone: str) -> dict[str, Any
         "engagement_id": session.engagement_id,
         "coachee_name": item.coachee_name,
         "topics": item.topics,
-    }
-
-
-def profile_json(coach: Coach) -> dict[str, Any]:
-    return {
-        "id": coach.id,
-        "name": coach.name,
-        "email": coach.email,
-        "timezone": coach.timezone,
-        "languages": coach.languages,
-        "topics": coach.topics,
-        "level": coach.level,
-        "capacity": {name: getattr(coach, name) for name in self_service.CAPACITY_FIELDS},
     }
 
 
@@ -104,21 +91,21 @@ def answer_engagement(engagement_id: int, answer: str) -> ResponseReturnValue:
 @bp.get("/me/profile")
 @role_required("coach")
 def my_profile() -> ResponseReturnValue:
-    return jsonify(profile_json(g.coach))
+    return jsonify(coach_json(g.coach))
 
 
 @bp.put("/me/profile")
 @role_required("coach")
 def put_profile() -> ResponseReturnValue:
     self_service.update_profile(db_session(), g.coach, current_programme(), body())
-    return jsonify(profile_json(g.coach))
+    return jsonify(coach_json(g.coach))
 
 
 @bp.put("/me/capacity")
 @role_required("coach")
 def put_capacity() -> ResponseReturnValue:
     self_service.update_capacity(db_session(), g.coach, body())
-    return jsonify(profile_json(g.coach))
+    return jsonify(coach_json(g.coach))
 
 
 @bp.get("/me/availability")
