@@ -7,11 +7,21 @@ disagree about who waits or what the draft is.
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler.models import Coach, CoachingRequest, Engagement, EngagementStatus, Programme, RequestStatus
+from scheduler.models import (
+    Coach,
+    CoachingRequest,
+    Engagement,
+    EngagementStatus,
+    Programme,
+    RequestStatus,
+    SolveRun,
+    Supervisor,
+)
 
 # A request whose engagement is live: proposed to the coachee or confirmed by them.
 OPEN_REQUEST_STATES = (RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
@@ -26,6 +36,16 @@ def record_id(value: object) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 1 <= number <= MAX_ID else None
+
+
+OfProgramme = TypeVar("OfProgramme", Coach, CoachingRequest, SolveRun, Supervisor)
+
+
+def of_programme(db: Session, model: type[OfProgramme], programme: Programme, value: object) -> OfProgramme | None:
+    """The `model` row whose id is `value` if it belongs to `programme`, else None (the caller says what is wrong)."""
+    number = record_id(value)
+    row = db.get(model, number) if number is not None else None
+    return row if row is not None and row.programme_id == programme.id else None
 
 
 def waiting_requests(db: Session, programme: Programme) -> list[CoachingRequest]:

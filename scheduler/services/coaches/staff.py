@@ -27,7 +27,7 @@ from scheduler.models import (
     Supervisor,
     User,
 )
-from scheduler.queries import record_id
+from scheduler.queries import of_programme
 from scheduler.services.accounts import users
 from scheduler.services.coaches import roster, self_service
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
@@ -64,9 +64,8 @@ def list_supervisors(db: Session, programme: Programme) -> list[Supervisor]:
 
 
 def get_coach(db: Session, programme: Programme, coach_id: int) -> Coach:
-    number = record_id(coach_id)
-    coach = db.get(Coach, number) if number is not None else None
-    if coach is None or coach.programme_id != programme.id:
+    coach = of_programme(db, Coach, programme, coach_id)
+    if coach is None:
         raise NotFound(f"There is no coach {coach_id} in this programme.")
     return coach
 
@@ -74,9 +73,8 @@ def get_coach(db: Session, programme: Programme, coach_id: int) -> Coach:
 def _supervisor(db: Session, programme: Programme, value: Any, errors: dict[str, str]) -> Supervisor | None:
     if value in (None, ""):
         return None
-    number = record_id(value)
-    supervisor = db.get(Supervisor, number) if number is not None else None
-    if supervisor is None or supervisor.programme_id != programme.id:
+    supervisor = of_programme(db, Supervisor, programme, value)
+    if supervisor is None:
         errors["supervisor_id"] = "is not a supervisor of this programme"
         return None
     return supervisor

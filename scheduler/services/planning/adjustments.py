@@ -22,16 +22,15 @@ from scheduler.models import (
     RequestStatus,
     SessionStatus,
 )
-from scheduler.queries import record_id
+from scheduler.queries import of_programme, record_id
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.transitions import change_status
 
 
 def programme_request(db: Session, programme: Programme, request_id: object) -> CoachingRequest:
     """Request `request_id` of this programme, or NotFound."""
-    number = record_id(request_id)
-    request = db.get(CoachingRequest, number) if number is not None else None
-    if request is None or request.programme_id != programme.id:
+    request = of_programme(db, CoachingRequest, programme, request_id)
+    if request is None:
         raise NotFound(f"There is no request {request_id} in this programme.")
     return request
 
@@ -49,8 +48,8 @@ def programme_coach(db: Session, programme: Programme, coach_id: object, *, fiel
     number = record_id(coach_id)
     if number is None:
         raise InvalidInput("Choose a coach.", {field: "must be a coach's id"})
-    coach = db.get(Coach, number)
-    if coach is None or coach.programme_id != programme.id:
+    coach = of_programme(db, Coach, programme, number)
+    if coach is None:
         raise InvalidInput(
             f"There is no coach {number} in this programme.", {field: "is not a coach of this programme"}
         )

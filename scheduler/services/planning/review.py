@@ -16,9 +16,10 @@ from scheduler.models import (
     EngagementStatus,
     Programme,
     SolveRun,
+    SolveRunStatus,
     utcnow,
 )
-from scheduler.queries import draft_engagements, name_coaches, record_id, waiting_requests
+from scheduler.queries import draft_engagements, name_coaches, of_programme, waiting_requests
 from scheduler.services.errors import NotFound
 from scheduler.services.planning.solving import latest_run
 
@@ -177,14 +178,13 @@ def recent_runs(db: Session, programme: Programme, limit: int = 20) -> list[Solv
 
 def programme_run(db: Session, programme: Programme, run_id: object) -> SolveRun:
     """Solve run `run_id` of this programme, or NotFound."""
-    number = record_id(run_id)
-    run = db.get(SolveRun, number) if number is not None else None
-    if run is None or run.programme_id != programme.id:
+    run = of_programme(db, SolveRun, programme, run_id)
+    if run is None:
         raise NotFound(f"There is no solve run {run_id}.")
     return run
 
 
 def fail_run(db: Session, run: SolveRun, message: str) -> None:
     """Record that a queued run will never execute (e.g. its task could not be sent)."""
-    run.status, run.error, run.finished_at = "failed", message, utcnow()
+    run.status, run.error, run.finished_at = SolveRunStatus.FAILED, message, utcnow()
     db.flush()
