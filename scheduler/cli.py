@@ -22,6 +22,7 @@ from scheduler.db import Database
 from scheduler.models import Programme, SolveRunStatus
 from scheduler.schema import upgrade_to_head
 from scheduler.services.errors import ServiceError
+from scheduler.services.programmes.current import current_programme
 from scheduler.unit_of_work import UnitOfWork, actor, set_after_commit_handler
 
 
@@ -60,13 +61,6 @@ class Context:
                 yield db
         except ServiceError as exc:
             raise UsageProblem(exc.message) from exc
-
-
-def programme_of(db: Session) -> Programme:
-    programme = db.scalar(select(Programme).order_by(Programme.id).limit(1))
-    if programme is None:
-        raise UsageProblem("no programme yet: run `coaching demo` or import one first")
-    return programme
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
@@ -117,7 +111,7 @@ def solve(ctx: Context, time_limit: float | None, workers: int | None) -> None:
     if workers is not None:
         settings = replace(settings, solver_workers=workers)
     with ctx.unit_of_work() as db:
-        programme_id = programme_of(db).id
+        programme_id = current_programme(db).id
     try:
         run = solve_now(ctx.database, programme_id, settings)
     except ServiceError as exc:
@@ -143,7 +137,7 @@ def approve(ctx: Context, approve_all: bool, engagement_ids: tuple[int, ...]) ->
     if approve_all == bool(engagement_ids):
         raise UsageProblem("give engagement ids or --all (not both)")
     with ctx.unit_of_work() as db:
-        approved = approve_drafts(db, programme_of(db), None if approve_all else engagement_ids)
+        approved = approve_drafts(db, current_programme(db), None if approve_all else engagement_ids)
         sessions = sum(len(e.sessions) for e in approved)
     click.echo(f"approved {len(approved)} engagement(s) with {sessions} session(s); invites queued")
 
@@ -205,7 +199,7 @@ def import_csv(ctx: Context, kind: str, path: Path) -> None:
     except UnicodeDecodeError as exc:
         raise UsageProblem(f"{path}: not UTF-8 text ({exc.reason})") from exc
     with ctx.unit_of_work() as db:
-        programme = programme_of(db)
+        programme = current_programme(db)
         if kind == "coaches":
             count = len(transfer.import_coaches(db, programme, io.StringIO(text)))
         else:
@@ -222,7 +216,7 @@ def export_csv(ctx: Context, kind: str, output: Path | None) -> None:
     from scheduler.services.programmes import transfer
 
     with ctx.unit_of_work() as db:
-        programme = programme_of(db)
+        programme = current_programme(db)
         text = transfer.export_coaches(db, programme) if kind == "coaches" else transfer.export_requests(db, programme)
     if output is None:
         click.echo(text, nl=False)

@@ -91,7 +91,7 @@ def test_commands_before_a_programme_exists_say_what_to_do(tmp_path: Path) -> No
     assert coaching(tmp_path, "init-db").returncode == 0
     result = coaching(tmp_path, "solve")
     assert result.returncode == 2
-    assert "no programme yet: run `coaching demo`" in result.stderr
+    assert "No coaching programme is set up yet (run `coaching demo`" in result.stderr
 
 
 def _database(folder: Path) -> Database:
