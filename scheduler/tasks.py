@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from scheduler.celery_app import database_for, settings_of
 from scheduler.models import utcnow
-from scheduler.services import delivery
+from scheduler.services import audit, delivery
 
 
 def _context(task: Task) -> tuple[Any, Any]:
@@ -54,6 +54,7 @@ def send_due_reminders(self: Task) -> int:
     """Write reminder rows for sessions starting within REMINDER_HOURS, then queue them."""
     settings, database = _context(self)
     with database.sessions() as db, db.begin():
+        audit.set_actor(db, audit.JOB)
         ids = [m.id for m in delivery.enqueue_due_reminders(db, utcnow(), settings.reminder_hours)]
     delivery.dispatch_pending(settings, ids, app=self.app)
     return len(ids)
@@ -66,3 +67,17 @@ def run_solve(self: Task, run_id: int) -> None:
 
     settings, database = _context(self)
     execute_solve_run(database, run_id, settings)
+
+
+@shared_task(bind=True, name="scheduler.tasks.apply_retention", ignore_result=True)  # type: ignore[misc]
+def apply_retention(self: Task) -> dict[str, int]:
+    """Expire requests left waiting and anonymise closed ones past their retention period."""
+    from scheduler.services.privacy.retention import apply_retention as retention
+
+    settings, database = _context(self)
+    with database.sessions() as db, db.begin():
+        audit.set_actor(db, audit.JOB)
+        report = retention(db, settings)
+        new_messages = delivery.outbox.take_new_message_ids(db)
+    delivery.dispatch_pending(settings, new_messages, app=self.app)
+    return {"expired": len(report.expired), "anonymised": len(report.anonymised)}

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler.db import Database
-from scheduler.services import delivery, outbox
+from scheduler.services import audit, delivery, outbox
 
 EXTENSION_KEY = "scheduler_database"
 
@@ -27,8 +27,25 @@ def db_session() -> Session:
     """The session of the current request, opened on first use."""
     if "db_session" not in g:
         g.db_session = database().sessions()
+        # Who acts is known only once the view has authenticated: ask when a change is recorded.
+        audit.set_actor(g.db_session, web_actor)
     session: Session = g.db_session
     return session
+
+
+def web_actor() -> audit.Actor:
+    """The person behind this request: an API token's owner, the signed-in user, or a coachee."""
+    from flask import request
+    from flask_login import current_user
+
+    interface = "api" if request.blueprint == "api" else "web"
+    account = g.get("api_account")
+    if account is not None:
+        return audit.Actor(account.user.id, account.user.role, interface)
+    if current_user.is_authenticated:
+        return audit.Actor(int(current_user.id), str(current_user.role), interface)
+    # No account: the public pages and the status link are the coachee's.
+    return audit.Actor(None, "coachee", interface)
 
 
 def rollback() -> None:

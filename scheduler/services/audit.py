@@ -1,0 +1,201 @@
+"""The audit log: who changed what, acting as what role, through which interface, and when.
+
+The edge that opens a unit of work (web request, API call, CLI command, job) says who acts:
+`db.info["actor"] = Actor(user_id, role, interface)` (or a function returning one, for an
+edge that learns who is signed in only after the session opened). Use cases that change
+state call `record(db, action, obj, old, new)` in the same transaction, so a change and
+its entry commit or roll back together.
+
+Entries hold references and codes only: ids, statuses, setting names and values of the
+programme. Never a person's name, address, organisation or message: erasure then leaves
+the log valid and the log never needs erasing. The table is append-only in the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from scheduler.db import Base
+from scheduler.models import AuditEntry, Coach, CoachingRequest, CoachingSession, Engagement, User, utcnow
+
+ACTOR_KEY = "actor"
+
+# Actions recorded by the use cases (one name per kind of change).
+APPROVE = "approve"
+REASSIGN = "reassign"
+PIN = "pin"
+UNPIN = "unpin"
+FORBID = "forbid"
+ALLOW = "allow"
+ACCEPT = "accept"
+DECLINE = "decline"
+CANCEL = "cancel"
+RESCHEDULE = "reschedule"
+ERASE = "erase"
+CLOSE_ACCOUNT = "close-account"
+SETTINGS = "settings"
+EXPIRE = "expire"
+ANONYMISE = "anonymise"
+EXPORT = "export"
+RETURN_TO_QUEUE = "return-to-queue"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts in a unit of work: a signed-in user, a coachee (no account), a job or an operator."""
+
+    user_id: int | None
+    role: str  # supervisor | coach | coachee | job | operator
+    interface: str  # web | api | cli | job
+
+
+UNKNOWN = Actor(None, "unknown", "unknown")
+JOB = Actor(None, "job", "job")
+OPERATOR = Actor(None, "operator", "cli")
+
+ActorSource = Actor | Callable[[], Actor]
+
+
+def set_actor(db: Session, actor: ActorSource) -> None:
+    """Say who acts in this unit of work (an Actor, or a function the log calls when it needs one)."""
+    db.info[ACTOR_KEY] = actor
+
+
+def actor_of(db: Session) -> Actor:
+    source = db.info.get(ACTOR_KEY)
+    if source is None:
+        return UNKNOWN
+    return source if isinstance(source, Actor) else source()
+
+
+def _references(db: Session, obj: Base) -> tuple[int | None, int | None]:
+    """(request id, coach id) an object is about, so a person's entries can be found."""
+    if isinstance(obj, CoachingRequest):
+        return obj.id, obj.pinned_coach_id
+    if isinstance(obj, Engagement):
+        return obj.request_id, obj.coach_id
+    if isinstance(obj, CoachingSession):
+        engagement = db.get(Engagement, obj.engagement_id)
+        return (engagement.request_id if engagement else None), obj.coach_id
+    if isinstance(obj, Coach):
+        return None, obj.id
+    if isinstance(obj, User):
+        coach = db.scalar(select(Coach.id).where(Coach.user_id == obj.id))
+        return None, coach
+    return None, None
+
+
+def record(
+    db: Session,
+    action: str,
+    obj: Base,
+    old: Any = None,
+    new: Any = None,
+    *,
+    request_id: int | None = None,
+    coach_id: int | None = None,
+    at: dt.datetime | None = None,
+) -> AuditEntry:
+    """Append one entry for a change of `obj`; `old` and `new` must be codes or ids, not personal values."""
+    actor = actor_of(db)
+    about_request, about_coach = _references(db, obj)
+    entry = AuditEntry(
+        at=at or utcnow(),
+        actor_user_id=actor.user_id,
+        actor_role=actor.role,
+        interface=actor.interface,
+        action=action,
+        object_type=type(obj).__tablename__,  # type: ignore[attr-defined]
+        object_id=getattr(obj, "id", None),
+        old=old,
+        new=new,
+        request_id=request_id if request_id is not None else about_request,
+        coach_id=coach_id if coach_id is not None else about_coach,
+    )
+    db.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the supervisor narrows the log to; every part optional."""
+
+    actor_role: str | None = None
+    actor_user_id: int | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: int | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None  # exclusive
+    request_id: int | None = None
+    coach_id: int | None = None
+
+
+def _query(selection: AuditFilter) -> Select[tuple[AuditEntry]]:
+    query = select(AuditEntry)
+    for column, value in (
+        (AuditEntry.actor_role, selection.actor_role),
+        (AuditEntry.actor_user_id, selection.actor_user_id),
+        (AuditEntry.action, selection.action),
+        (AuditEntry.object_type, selection.object_type),
+        (AuditEntry.object_id, selection.object_id),
+        (AuditEntry.request_id, selection.request_id),
+        (AuditEntry.coach_id, selection.coach_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if selection.since is not None:
+        query = query.where(AuditEntry.at >= selection.since)
+    if selection.until is not None:
+        query = query.where(AuditEntry.at < selection.until)
+    return query
+
+
+def entries(db: Session, selection: AuditFilter = AuditFilter(), *, limit: int | None = None) -> Sequence[AuditEntry]:
+    """Entries matching `selection`, newest first."""
+    query = _query(selection).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return db.scalars(query).all()
+
+
+def entries_about(db: Session, *, request_ids: Sequence[int] = (), coach_id: int | None = None,
+                  user_id: int | None = None) -> Sequence[AuditEntry]:
+    """Every entry about these requests or this coach, or made by this user, oldest first."""
+    conditions = []
+    if request_ids:
+        conditions.append(AuditEntry.request_id.in_(list(request_ids)))
+    if coach_id is not None:
+        conditions.append(AuditEntry.coach_id == coach_id)
+    if user_id is not None:
+        conditions.append(AuditEntry.actor_user_id == user_id)
+    if not conditions:
+        return []
+    return db.scalars(select(AuditEntry).where(or_(*conditions)).order_by(AuditEntry.at, AuditEntry.id)).all()
+
+
+CSV_COLUMNS = ["at", "actor_role", "actor_user_id", "interface", "action", "object_type", "object_id",
+               "old", "new", "request_id", "coach_id"]
+
+
+def as_row(entry: AuditEntry) -> dict[str, Any]:
+    """One entry as plain values (times in ISO 8601 UTC), for CSV and JSON."""
+    return {
+        "at": entry.at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+        "actor_role": entry.actor_role,
+        "actor_user_id": entry.actor_user_id,
+        "interface": entry.interface,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "old": entry.old,
+        "new": entry.new,
+        "request_id": entry.request_id,
+        "coach_id": entry.coach_id,
+    }
