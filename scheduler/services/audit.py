@@ -22,6 +22,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from scheduler.db import Base
+from scheduler.services.errors import InvalidInput
 from scheduler.models import AuditEntry, Coach, CoachingRequest, CoachingSession, Engagement, User, utcnow
 
 ACTOR_KEY = "actor"
@@ -199,3 +200,53 @@ def as_row(entry: AuditEntry) -> dict[str, Any]:
         "request_id": entry.request_id,
         "coach_id": entry.coach_id,
     }
+
+
+ACTIONS = (APPROVE, REASSIGN, PIN, UNPIN, FORBID, ALLOW, ACCEPT, DECLINE, CANCEL, RESCHEDULE, ERASE, CLOSE_ACCOUNT,
+           SETTINGS, EXPIRE, ANONYMISE, EXPORT, RETURN_TO_QUEUE)
+ROLES = ("supervisor", "coach", "coachee", "job", "operator")
+OBJECT_TYPES = ("coaching_request", "engagement", "coaching_session", "coach", "user_account", "programme")
+
+
+def _whole(value: str, name: str, errors: dict[str, str]) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 2**31 - 1:
+        errors[name] = "must be a whole number (an id)"
+        return None
+    return int(value)
+
+
+def _day(value: str, name: str, errors: dict[str, str]) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        errors[name] = "must be a date YYYY-MM-DD"
+        return None
+
+
+def parse_filter(args: dict[str, str]) -> AuditFilter:
+    """An AuditFilter from a form's text values; InvalidInput names each bad one. Dates are UTC days, inclusive."""
+    errors: dict[str, str] = {}
+    values = {k: (args.get(k) or "").strip() for k in
+              ("actor_role", "actor_user_id", "action", "object_type", "object_id", "since", "until")}
+    for name, allowed in (("actor_role", ROLES), ("action", ACTIONS), ("object_type", OBJECT_TYPES)):
+        if values[name] and values[name] not in allowed:
+            errors[name] = f"must be one of {', '.join(allowed)}"
+    since, until = _day(values["since"], "since", errors), _day(values["until"], "until", errors)
+    if since and until and until < since:
+        errors["until"] = "must not be before the first day"
+    selection = AuditFilter(
+        actor_role=values["actor_role"] or None,
+        actor_user_id=_whole(values["actor_user_id"], "actor_user_id", errors),
+        action=values["action"] or None,
+        object_type=values["object_type"] or None,
+        object_id=_whole(values["object_id"], "object_id", errors),
+        since=dt.datetime.combine(since, dt.time(), dt.UTC) if since else None,
+        until=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC) if until else None,
+    )
+    if errors:
+        raise InvalidInput("The filter has problems: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    return selection

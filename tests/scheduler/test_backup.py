@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from sqlalchemy import MetaData, select
 
+from scheduler.cli import main
 from scheduler.db import Database
 from scheduler.demo import load_demo
 from scheduler.services.errors import Conflict, InvalidInput
@@ -70,7 +70,6 @@ def test_backup_then_restore_into_an_empty_database_gives_the_same_rows(
 
 
 def test_restore_refuses_a_database_that_is_not_empty(database_url: str, tmp_path: Path) -> None:
-    _load_demo(database_url)
     made = backups.backup(database_url, tmp_path / "one.backup")
     before = all_rows(database_url)
     with pytest.raises(Conflict, match="not empty"):
@@ -104,25 +103,23 @@ def test_pg_dump_older_than_the_server_is_refused_with_a_clear_message(postgres_
     assert backups.check_client_version("pg_dump", postgres_url) >= backups.server_major(postgres_url)
 
 
-def coaching(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": url,
-                   "MAIL_DIR": str(tmp_path / "mail")}
-    return subprocess.run([sys.executable, "-m", "scheduler.cli", *args], capture_output=True, text=True,
-                          env=environment, timeout=120)
+def coaching(tmp_path: Path, url: str, *args: str) -> Result:
+    environment = {"VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": url, "MAIL_DIR": str(tmp_path / "mail")}
+    return CliRunner().invoke(main, list(args), env=environment)
 
 
 def test_cli_backup_and_restore(sqlite_url: str, tmp_path: Path) -> None:
     _load_demo(sqlite_url)
     made = coaching(tmp_path, sqlite_url, "backup")
-    assert made.returncode == 0, made.stderr
+    assert made.exit_code == 0, made.output
     [path] = (tmp_path / "var" / "backups").glob("coaching-*.db")
-    assert str(path) in made.stdout
+    assert str(path) in made.output
 
     target = f"sqlite:///{tmp_path / 'new.db'}"
     restored = coaching(tmp_path, target, "restore", str(path))
-    assert restored.returncode == 0, restored.stderr
+    assert restored.exit_code == 0, restored.output
     assert all_rows(target) == all_rows(sqlite_url)
 
     again = coaching(tmp_path, target, "restore", str(path))
-    assert again.returncode == 2
-    assert "not empty" in again.stderr and "Traceback" not in again.stderr
+    assert again.exit_code == 2
+    assert "not empty" in again.output and "Traceback" not in again.output

@@ -1,0 +1,37 @@
+"""Private links that calendars never carry.
+
+A calendar item (an invitation's .ics, a coach's feed) is copied, synced and shared, so it
+carries no secret: the coachee's items point to `/request/link/<public_ref>`, a page that
+e-mails them a fresh private link. `public_ref` opens nothing; it can only make us send a
+link to the address the request already has.
+
+The rule for links (docs/privacy.md): asking for a new link does not revoke the ones
+already sent; every link works until it expires (COACHEE_LINK_DAYS after it was issued),
+so a link in an e-mail the coachee still relies on keeps working. An expired or unknown
+link lands on a page that offers a fresh one. Erasing a request deletes all its links.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+from scheduler.models import CoachingRequest, RequestStatus
+from scheduler.services.errors import InvalidInput
+from scheduler.services.requests import send_new_link
+
+OPEN_STATES = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+
+
+def calendar_link(settings: Settings, request: CoachingRequest) -> str:
+    """The address a coachee's calendar items carry: it sends a fresh link, and opens nothing itself."""
+    return f"{settings.base_url.rstrip('/')}/request/link/{request.public_ref}"
+
+
+def send_fresh_link(db: Session, ref: str, *, link_days: int) -> None:
+    """E-mail a fresh private link to the coachee of the open request `ref`; InvalidInput if there is none."""
+    request = db.scalar(select(CoachingRequest).where(CoachingRequest.public_ref == ref[:32]))
+    if request is None or request.erased_at is not None or request.status not in OPEN_STATES:
+        raise InvalidInput("There is no open request with this reference.", {"ref": "unknown"})
+    send_new_link(db, request, link_days=link_days)
