@@ -22,8 +22,8 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from scheduler.db import Base
-from scheduler.services.errors import InvalidInput
 from scheduler.models import AuditEntry, Coach, CoachingRequest, CoachingSession, Engagement, User, utcnow
+from scheduler.services.errors import InvalidInput
 
 ACTOR_KEY = "actor"
 
@@ -158,9 +158,9 @@ def _query(selection: AuditFilter) -> Select[tuple[AuditEntry]]:
     return query
 
 
-def entries(db: Session, selection: AuditFilter = AuditFilter(), *, limit: int | None = None) -> Sequence[AuditEntry]:
-    """Entries matching `selection`, newest first."""
-    query = _query(selection).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+def entries(db: Session, selection: AuditFilter | None = None, *, limit: int | None = None) -> Sequence[AuditEntry]:
+    """Entries matching `selection` (all when None), newest first."""
+    query = _query(selection or AuditFilter()).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if limit is not None:
         query = query.limit(limit)
     return db.scalars(query).all()

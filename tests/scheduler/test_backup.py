@@ -95,7 +95,7 @@ def test_pg_dump_older_than_the_server_is_refused_with_a_clear_message(postgres_
     path = os.environ["PATH"]
     os.environ["PATH"] = f"{old}:{path}"
     try:
-        with pytest.raises(Conflict, match="pg_dump 11 is older than the PostgreSQL 1[0-9] server"):
+        with pytest.raises(Conflict, match=r"pg_dump 11 is older than the PostgreSQL 1[0-9] server"):
             backups.backup(postgres_url, tmp_path / "x.dump")
     finally:
         os.environ["PATH"] = path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
@@ -49,8 +51,7 @@ def fresh_link(ref: str) -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("privacy/fresh_link.html", sent=False)
     settings = current_app.config["SETTINGS"]
-    try:
+    # The same answer whatever the reference: nobody learns which requests exist.
+    with suppress(InvalidInput):
         links.send_fresh_link(db_session(), ref, link_days=settings.coachee_link_days)
-    except InvalidInput:
-        pass  # the same answer whatever the reference: nobody learns which requests exist
     return render_template("privacy/fresh_link.html", sent=True)

@@ -119,11 +119,12 @@ def erase_request(
     report = ErasureReport()
     old_status = request.status
     for engagement in request.engagements:
-        if engagement.status == EngagementStatus.APPROVED.value and _cancel_future_sessions(
-            db, settings, engagement, now, report
+        if (
+            engagement.status == EngagementStatus.APPROVED.value
+            and _cancel_future_sessions(db, settings, engagement, now, report)
+            and not any(s.status == SessionStatus.SCHEDULED.value for s in engagement.sessions)
         ):
-            if not any(s.status == SessionStatus.SCHEDULED.value for s in engagement.sessions):
-                change_status(db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.CANCELLED.value)
+            change_status(db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.CANCELLED.value)
     _withdraw_drafts(db, list(request.engagements))
     if request.status in OPEN_STATES and not _served(request, now):
         change_status(db, request, request.status, RequestStatus.CANCELLED.value)
