@@ -16,7 +16,7 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import outbox
+from scheduler.services import audit, outbox
 from scheduler.services.errors import Conflict, NotFound
 from scheduler.services.solving import draft_engagements
 from scheduler.services.transitions import change_status
@@ -64,6 +64,7 @@ def approve(db: Session, programme: Programme, engagement_ids: Iterable[int] | N
     for engagement in chosen:
         change_status(db, engagement.request, RequestStatus.WAITING.value, RequestStatus.PROPOSED.value)
         change_status(db, engagement, EngagementStatus.DRAFT.value, EngagementStatus.APPROVED.value, approved_at=utcnow())
+        audit.record(db, audit.APPROVE, engagement, old=EngagementStatus.DRAFT.value, new=EngagementStatus.APPROVED.value)
         for session in engagement.sessions:
             schedule_session(db, session)
             outbox.enqueue_session_messages(db, session, outbox.REQUEST)

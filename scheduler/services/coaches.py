@@ -23,7 +23,7 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import outbox
+from scheduler.services import audit, outbox
 from scheduler.services.errors import InvalidInput, NotFound
 from scheduler.services.fields import as_int, as_list, valid_timezone
 from scheduler.services.roster import weekly_rules
@@ -201,6 +201,7 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
         change_status(
             db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.APPROVED.value, coach_response=ACCEPTED
         )
+        audit.record(db, audit.ACCEPT, engagement, old=None, new=ACCEPTED)
         return engagement
     change_status(
         db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.DECLINED.value, coach_response=DECLINED
@@ -217,6 +218,7 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
     change_status(
         db, request, (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value), RequestStatus.WAITING.value
     )
+    audit.record(db, audit.DECLINE, engagement, old=EngagementStatus.APPROVED.value, new=EngagementStatus.DECLINED.value)
     return engagement
 
 

@@ -20,10 +20,10 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import outbox
+from scheduler.services import audit, outbox
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import EMAIL, as_bool, as_int, as_list, valid_timezone
-from scheduler.services.tokens import REQUEST_STATUS, issue_token, revoke_tokens
+from scheduler.services.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.transitions import change_status
 from scheduler.weekly import WindowError, parse_weekly
 
@@ -136,8 +136,8 @@ def submit_request(
 
 
 def send_new_link(db: Session, request: CoachingRequest, *, link_days: int = 60) -> str:
-    """Revoke the coachee's old links and send a fresh one."""
-    revoke_tokens(db, REQUEST_STATUS, request_id=request.id)
+    """Send a fresh link. Links sent before keep working until they expire (docs/privacy.md):
+    the coachee may still rely on one in an earlier e-mail."""
     token = issue_token(db, REQUEST_STATUS, valid_for=status_link_lifetime(link_days), request_id=request.id)
     outbox.enqueue_status_link(db, request, token)
     return token
@@ -169,19 +169,23 @@ def live_engagement(request: CoachingRequest) -> Engagement | None:
 def accept_proposal(db: Session, request: CoachingRequest) -> None:
     """The coachee accepts the proposed coach and sessions."""
     change_status(db, request, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+    audit.record(db, audit.ACCEPT, request, old=RequestStatus.PROPOSED.value, new=RequestStatus.CONFIRMED.value)
 
 
 def decline_proposal(db: Session, request: CoachingRequest) -> None:
     """The coachee declines the proposal: sessions are cancelled and calendars told."""
     change_status(db, request, RequestStatus.PROPOSED.value, RequestStatus.DECLINED.value)
     _cancel_engagement(db, request, EngagementStatus.DECLINED.value)
+    audit.record(db, audit.DECLINE, request, old=RequestStatus.PROPOSED.value, new=RequestStatus.DECLINED.value)
 
 
 def cancel_request(db: Session, request: CoachingRequest) -> None:
     """Cancel a request at any stage before it ends; scheduled sessions are cancelled in calendars."""
     open_states = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+    old = request.status
     change_status(db, request, open_states, RequestStatus.CANCELLED.value)
     _cancel_engagement(db, request, EngagementStatus.CANCELLED.value)
+    audit.record(db, audit.CANCEL, request, old=old, new=RequestStatus.CANCELLED.value)
 
 
 def _cancel_engagement(db: Session, request: CoachingRequest, engagement_status: str) -> None:

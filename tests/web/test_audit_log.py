@@ -104,7 +104,7 @@ def test_the_api_is_named_as_the_interface(eager_app, db: Session, programme: Pr
     token = accounts.issue_api_token(db, db.get(User, supervisor.user_id))  # type: ignore[arg-type]
     request, _ = make_request(db, programme)
     db.commit()
-    response = eager_app.test_client().post(f"/api/v1/requests/{request.id}/pin", json={"coach_id": coach.coach_id},
+    response = eager_app.test_client().put(f"/api/v1/requests/{request.id}/pin", json={"coach_id": coach.coach_id},
                                             headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.get_data(as_text=True)
     [pin] = entries(db, audit.PIN)
@@ -134,7 +134,7 @@ def test_audit_page_filters_and_csv_neutralises_formulas(
 
     page = supervisor_client.get("/supervisor/audit?action=expire")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "expire" in html and "operator" not in html
+    assert page.status_code == 200 and "<td>expire</td>" in html and "<td>operator</td>" not in html
     assert supervisor_client.get("/supervisor/audit?actor_role=operator").get_data(as_text=True).count("<tr>") == 2
     today = dt.datetime.now(dt.UTC).date()
     later = (today + dt.timedelta(days=1)).isoformat()

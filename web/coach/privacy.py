@@ -15,11 +15,16 @@ from web.unit_of_work import db_session
 
 
 @bp.get("/my-data")
-@bp.get("/my-data.json", defaults={"download": True})
 @role_required("coach")
 def my_data(download: bool = False) -> ResponseReturnValue:
     data = export.coach_export(db_session(), _coach())
     return export_response(data, as_download=download, filename="my-coaching-data", title="Your data")
+
+
+@bp.get("/my-data.json")
+@role_required("coach")
+def my_data_json() -> ResponseReturnValue:
+    return my_data(download=True)
 
 
 @bp.route("/close-account", methods=["GET", "POST"])

@@ -22,12 +22,16 @@ def privacy() -> ResponseReturnValue:
 
 
 @bp.get("/r/<token>/my-data")
-@bp.get("/r/<token>/my-data.json", defaults={"download": True})
 def my_data(token: str, download: bool = False) -> ResponseReturnValue:
     db = db_session()
     coaching_request = request_status.request_for_token(db, token)
     data = export.coachee_export(db, [coaching_request])
     return export_response(data, as_download=download, filename="my-coaching-data", title="Your data")
+
+
+@bp.get("/r/<token>/my-data.json")
+def my_data_json(token: str) -> ResponseReturnValue:
+    return my_data(token, download=True)
 
 
 @bp.route("/r/<token>/erase", methods=["GET", "POST"])

@@ -35,7 +35,7 @@ def audit_log() -> ResponseReturnValue:
 @bp.get("/audit.csv")
 def audit_csv() -> ResponseReturnValue:
     selection = audit.parse_filter({key: request.args.get(key, "") for key in FILTER_LABELS})
-    response = Response(audit.as_csv(audit.entries(db_session(), selection)), mimetype="text/csv")
+    response = Response(export.audit_csv(audit.entries(db_session(), selection)), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -58,8 +58,12 @@ def privacy_find() -> ResponseReturnValue:
     return redirect(url_for(endpoint, **{key: number}), code=303)
 
 
+@bp.get("/requests/<int:request_id>/data.json")
+def request_data_json(request_id: int) -> ResponseReturnValue:
+    return request_data(request_id, download=True)
+
+
 @bp.get("/requests/<int:request_id>/data")
-@bp.get("/requests/<int:request_id>/data.json", defaults={"download": True})
 def request_data(request_id: int, download: bool = False) -> ResponseReturnValue:
     db = db_session()
     item = adjustments.programme_request(db, programme(), request_id)
@@ -79,8 +83,12 @@ def erase_request() -> ResponseReturnValue:
     return redirect(url_for("supervisor.privacy"), code=303)
 
 
+@bp.get("/coaches/<int:coach_id>/data.json")
+def coach_data_json(coach_id: int) -> ResponseReturnValue:
+    return coach_data(coach_id, download=True)
+
+
 @bp.get("/coaches/<int:coach_id>/data")
-@bp.get("/coaches/<int:coach_id>/data.json", defaults={"download": True})
 def coach_data(coach_id: int, download: bool = False) -> ResponseReturnValue:
     db = db_session()
     coach = staff.get_coach(db, programme(), coach_id)

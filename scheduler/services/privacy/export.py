@@ -26,7 +26,7 @@ from scheduler.models import (
     User,
     utcnow,
 )
-from scheduler.services import audit
+from scheduler.services import audit, transfer
 
 FORMAT_VERSION = 1
 
@@ -222,6 +222,15 @@ def coach_export(db: Session, coach: Coach, *, now: dt.datetime | None = None) -
             audit.entries_about(db, coach_id=coach.id, user_id=user.id if user is not None else None)
         ),
     }
+
+
+def audit_csv(entries: Sequence[Any]) -> str:
+    """Audit entries as CSV (old and new values as JSON text unless plain text); formula cells neutralised."""
+    def cell(value: Any) -> Any:
+        return value if value is None or isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+    rows = [{k: cell(v) if k in ("old", "new") else v for k, v in audit.as_row(e).items()} for e in entries]
+    return transfer.csv_text(audit.CSV_COLUMNS, rows)
 
 
 def as_json(data: dict[str, Any]) -> str:
