@@ -17,9 +17,9 @@ from scheduler.models import (
     RequestStatus,
     SessionStatus,
 )
-from scheduler.services import outbox
-from scheduler.services.accounts import create_user
-from scheduler.services.requests import submit_request
+from scheduler.services.accounts.users import create_user
+from scheduler.services.messaging import outbox
+from scheduler.services.requests.intake import submit_request
 
 NAME = "Quintessa Marlowe-Vega"
 EMAIL = "quintessa.mv@members.example"

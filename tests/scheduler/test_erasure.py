@@ -24,10 +24,11 @@ from scheduler.models import (
     User,
     utcnow,
 )
-from scheduler.services import audit, delivery, outbox
-from scheduler.services.accounts import create_user
+from scheduler.services import audit
+from scheduler.services.accounts.users import create_user
+from scheduler.services.messaging import delivery, outbox
 from scheduler.services.privacy import erasure
-from scheduler.services.requests import send_new_link
+from scheduler.services.requests.intake import send_new_link
 from tests.scheduler.conftest import SmtpServer, smtp_settings_for
 from tests.scheduler.privacy_builders import COACH_EMAIL, COACH_NAME, EMAIL, MESSAGE, NAME, ORGANISATION
 from tests.scheduler.privacy_builders import coach as _coach

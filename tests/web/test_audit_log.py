@@ -13,7 +13,8 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
 from scheduler.models import AuditEntry, CoachingSession, EngagementStatus, Programme
-from scheduler.services import audit, programme_settings
+from scheduler.services import audit
+from scheduler.services.programmes import settings as programme_settings
 from tests.web.conftest import Person, make_request, next_weekday_utc, post, propose
 
 pytest_plugins = ["tests.web.conftest_supervisor"]
@@ -99,7 +100,7 @@ def test_coachee_and_coach_changes_are_recorded(
 def test_the_api_is_named_as_the_interface(eager_app, db: Session, programme: Programme, supervisor: Person,  # type: ignore[no-untyped-def]
                                            coach: Person) -> None:
     from scheduler.models import User
-    from scheduler.services import accounts
+    from scheduler.services.accounts import users as accounts
 
     token = accounts.issue_api_token(db, db.get(User, supervisor.user_id))  # type: ignore[arg-type]
     request, _ = make_request(db, programme)

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import AccessToken, Coach, OutboxMessage, Programme
-from scheduler.services import delivery, feeds, outbox
-from scheduler.services.requests import send_new_link
+from scheduler.services.coaches import feeds
+from scheduler.services.messaging import delivery, outbox
+from scheduler.services.requests.intake import send_new_link
 from tests.web.conftest import Person, make_request, next_weekday_utc, post, propose
 
 URL = re.compile(r"https?://[^\s\"<>]+")

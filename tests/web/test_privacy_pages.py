@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import AuditEntry, Coach, CoachingRequest, Programme, RequestStatus, User
-from scheduler.services.tokens import REQUEST_STATUS, issue_token
+from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from tests.web.conftest import Person, make_request, next_weekday_utc, post, propose, sign_in
 
 pytest_plugins = ["tests.web.conftest_supervisor"]

@@ -6,7 +6,7 @@ from flask import current_app, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import logout_user
 
-from scheduler.services.coaches import upcoming_sessions
+from scheduler.services.coaches.self_service import upcoming_sessions
 from scheduler.services.privacy import erasure, export
 from web.coach.views import _coach, bp
 from web.data_export import export_response

@@ -7,9 +7,9 @@ from contextlib import suppress
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
-from scheduler.services import request_status
 from scheduler.services.errors import InvalidInput
 from scheduler.services.privacy import erasure, export, links
+from scheduler.services.requests import status as request_status
 from web.data_export import export_response
 from web.requests.views import bp, programme
 from web.unit_of_work import db_session

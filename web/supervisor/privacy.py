@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from scheduler.services import adjustments, audit, staff
+from scheduler.services import audit
+from scheduler.services.coaches import staff
 from scheduler.services.errors import InvalidInput
+from scheduler.services.planning import adjustments
 from scheduler.services.privacy import erasure, export
 from web.data_export import export_response
 from web.supervisor.views import bp, programme

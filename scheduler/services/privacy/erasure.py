@@ -46,8 +46,9 @@ from scheduler.models import (
     User,
     utcnow,
 )
-from scheduler.services import audit, delivery, outbox
+from scheduler.services import audit
 from scheduler.services.errors import Conflict
+from scheduler.services.messaging import delivery, outbox
 from scheduler.services.transitions import change_status
 
 ERASED = "(erased)"

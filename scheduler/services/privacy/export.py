@@ -26,7 +26,8 @@ from scheduler.models import (
     User,
     utcnow,
 )
-from scheduler.services import audit, transfer
+from scheduler.services import audit
+from scheduler.services.programmes import transfer
 
 FORMAT_VERSION = 1
 

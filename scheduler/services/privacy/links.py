@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from scheduler.models import CoachingRequest, RequestStatus
 from scheduler.services.errors import InvalidInput
-from scheduler.services.requests import send_new_link
+from scheduler.services.requests.intake import send_new_link
 
 OPEN_STATES = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
 

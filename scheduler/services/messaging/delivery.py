@@ -63,9 +63,9 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import outbox
+from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
+from scheduler.services.messaging import outbox
 from scheduler.services.privacy import links
-from scheduler.services.tokens import REQUEST_STATUS, issue_token
 
 log = logging.getLogger(__name__)
 
