@@ -45,6 +45,12 @@ EXPIRE = "expire"
 ANONYMISE = "anonymise"
 EXPORT = "export"
 RETURN_TO_QUEUE = "return-to-queue"
+INVITE = "invite"
+SOLVE = "solve"
+LEVEL = "level"
+DEACTIVATE = "deactivate"
+REACTIVATE = "reactivate"
+PROFILE = "profile"  # a coach's own details: the names of the fields that changed, never their values
 
 
 @dataclass(frozen=True)
@@ -203,9 +209,9 @@ def as_row(entry: AuditEntry) -> dict[str, Any]:
 
 
 ACTIONS = (APPROVE, REASSIGN, PIN, UNPIN, FORBID, ALLOW, ACCEPT, DECLINE, CANCEL, RESCHEDULE, ERASE, CLOSE_ACCOUNT,
-           SETTINGS, EXPIRE, ANONYMISE, EXPORT, RETURN_TO_QUEUE)
+           SETTINGS, EXPIRE, ANONYMISE, EXPORT, RETURN_TO_QUEUE, INVITE, LEVEL, DEACTIVATE, REACTIVATE, PROFILE, SOLVE)
 ROLES = ("supervisor", "coach", "coachee", "job", "operator")
-OBJECT_TYPES = ("coaching_request", "engagement", "coaching_session", "coach", "user_account", "programme")
+OBJECT_TYPES = ("coaching_request", "engagement", "coaching_session", "coach", "user_account", "programme", "solve_run")
 
 
 def _whole(value: str, name: str, errors: dict[str, str]) -> int | None:

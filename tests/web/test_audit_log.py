@@ -173,3 +173,18 @@ def test_a_moved_session_keeps_its_entry_after_the_request_is_erased(
     assert actions == [audit.DECLINE, audit.ERASE]
     assert all(e.request_id == request.id for e in db.scalars(select(AuditEntry)))
     assert db.scalar(select(CoachingSession.status)) == "cancelled"
+
+
+def test_coach_and_staff_changes_name_fields_never_values(
+    coach_client: FlaskClient, supervisor_client: FlaskClient, db: Session, programme: Programme, coach: Person
+) -> None:
+    form = {"name": "Ada Renamed-Coachwell", "timezone": "Europe/Paris", "languages": ["en"], "topics": ["career"]}
+    assert post(coach_client, "/coach/profile", form, page="/coach/profile").status_code == 303
+    assert post(supervisor_client, f"/supervisor/coaches/{coach.coach_id}/deactivate",
+                page="/supervisor/coaches").status_code == 303
+    [profile] = entries(db, audit.PROFILE)
+    assert (profile.actor_role, profile.actor_user_id, profile.coach_id) == ("coach", coach.user_id, coach.coach_id)
+    assert profile.new == ["name", "timezone", "languages", "topics"]
+    assert "Renamed" not in str(profile.old) + str(profile.new)
+    [deactivated] = entries(db, audit.DEACTIVATE)
+    assert (deactivated.actor_role, deactivated.object_id) == ("supervisor", coach.coach_id)

@@ -30,6 +30,7 @@ from scheduler.models import (
     SolveRun,
     utcnow,
 )
+from scheduler.services import audit
 from scheduler.services.errors import Conflict, NotFound
 from scheduler.services.transitions import change_status
 from scheduler.translator import (
@@ -59,6 +60,7 @@ def queue_solve(db: Session, programme: Programme) -> SolveRun:
     run = SolveRun(programme_id=programme.id, status="queued", started_at=utcnow())
     db.add(run)
     db.flush()
+    audit.record(db, audit.SOLVE, run, old=None, new="queued")
     return run
 
 
