@@ -109,6 +109,17 @@ def check_client_version(tool: str, database_url: str) -> int:
     return client
 
 
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """SQLite's online backup API: a consistent copy even while others write to `source`."""
+    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    writer = sqlite3.connect(target)
+    try:
+        reader.backup(writer)
+    finally:
+        writer.close()
+        reader.close()
+
+
 def backup(database_url: str, target: Path) -> BackupFile:
     """Copy the database to `target` (a new file, owner-readable only)."""
     kind = _kind(database_url)
@@ -120,13 +131,7 @@ def backup(database_url: str, target: Path) -> BackupFile:
             source_path = _sqlite_path(database_url)
             if not source_path.exists():
                 raise InvalidInput(f"{source_path}: no such database file", {"DATABASE_URL": "no such file"})
-            source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
-            copy = sqlite3.connect(partial)
-            try:
-                source.backup(copy)
-            finally:
-                copy.close()
-                source.close()
+            _sqlite_copy(source_path, partial)
         else:
             check_client_version("pg_dump", database_url)
             args, env = _pg_arguments(database_url)
@@ -171,13 +176,7 @@ def restore(database_url: str, source: Path) -> str:
         if target.exists() and target.stat().st_size > 0:
             _assert_empty(database_url)
         target.parent.mkdir(parents=True, exist_ok=True)
-        backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        live = sqlite3.connect(target)
-        try:
-            backup_db.backup(live)
-        finally:
-            live.close()
-            backup_db.close()
+        _sqlite_copy(source, target)
         return kind
     _assert_empty(database_url)
     check_client_version("pg_restore", database_url)
