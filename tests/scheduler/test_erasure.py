@@ -21,6 +21,7 @@ from scheduler.models import (
     OutboxMessage,
     RequestStatus,
     SessionStatus,
+    SolveRun,
     User,
     utcnow,
 )
@@ -142,6 +143,9 @@ def test_closing_a_coach_account_returns_future_engagements_to_the_queue_and_tel
         create_user(db, "supervisor@programme.example", "supervisor")
         coach = _coach(db, programme)
         db.get(User, coach.user_id).password_hash = "pbkdf2:sha256:1000$salt$0123"  # type: ignore[union-attr]
+        # A solve run's reasons as the supervisor read them, naming the coach.
+        db.add(SolveRun(programme_id=programme.id, status="done", unassigned=[
+            {"request_id": 99, "reasons": [f"{COACH_NAME} has no free evening left", "no coach speaks fi"]}]))
         future = _request(db, programme, now - dt.timedelta(days=3))
         _engaged(db, future, coach, [now + dt.timedelta(days=7)])
         coach_id, future_id = coach.id, future.id

@@ -21,6 +21,7 @@ One transaction does all of it or none of it (the caller's unit of work commits)
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from dataclasses import dataclass, field
 
@@ -43,6 +44,7 @@ from scheduler.models import (
     OutboxStatus,
     RequestStatus,
     SessionStatus,
+    SolveRun,
     User,
     utcnow,
 )
@@ -184,6 +186,17 @@ def _note_to_supervisors(db: Session, settings: Settings, coach: Coach, returned
         report.messages.append(added.id)
 
 
+def _unname_in_solve_runs(db: Session, coach: Coach) -> None:
+    """Solve runs keep their reasons as read (coaches named): the closed coach's name goes from them."""
+    for run in db.scalars(select(SolveRun).where(SolveRun.programme_id == coach.programme_id)):
+        if coach.name not in json.dumps(run.unassigned, ensure_ascii=False):
+            continue
+        run.unassigned = [
+            {**item, "reasons": [str(r).replace(coach.name, CLOSED_COACH_NAME) for r in item.get("reasons", [])]}
+            for item in run.unassigned
+        ]
+
+
 def close_coach_account(db: Session, coach: Coach, settings: Settings, *, now: dt.datetime | None = None) -> ErasureReport:
     """Close a coach's account: future engagements back to the queue, personal fields erased."""
     now = now or utcnow()
@@ -213,6 +226,7 @@ def close_coach_account(db: Session, coach: Coach, settings: Settings, *, now: d
     _scrub_rows(db, list(rows), keep=set(report.messages))
     _note_to_supervisors(db, settings, coach, report.returned_requests, now, report)
 
+    _unname_in_solve_runs(db, coach)
     placeholder = f"closed-{coach.id}@erased.invalid"
     for model in (AvailabilityRule, AvailabilityException, BusyTime):
         db.execute(delete(model).where(model.coach_id == coach.id))  # type: ignore[attr-defined]
