@@ -102,3 +102,19 @@ def test_the_beat_schedule_runs_the_retention_job(settings: Settings) -> None:
     schedule = make_celery(settings).conf.beat_schedule
     assert schedule["apply-retention"]["task"] == "scheduler.tasks.apply_retention"
     assert schedule["apply-retention"]["schedule"] == settings.retention_scan_seconds
+
+
+def test_the_task_runs_the_job_on_the_real_clock_as_a_job(database: Database, settings: Settings) -> None:
+    from dataclasses import replace
+
+    import scheduler.tasks  # noqa: F401  (registers the task)
+    from scheduler.celery_app import make_celery
+
+    with database.sessions() as db, db.begin():
+        stale = _request(db, _programme(db), dt.datetime.now(dt.UTC) - dt.timedelta(days=200)).id
+    app = make_celery(replace(settings, celery_task_always_eager=True))
+    result = app.tasks["scheduler.tasks.apply_retention"].apply().get()
+    assert result == {"expired": 1, "anonymised": 0}
+    with database.sessions() as db:
+        [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == audit.EXPIRE)).all()
+        assert (entry.object_id, entry.actor_role, entry.interface) == (stale, "job", "job")
