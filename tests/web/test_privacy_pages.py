@@ -116,6 +116,14 @@ def test_coach_export_and_the_supervisors_export_of_anyone(
     assert {(e.actor_user_id, e.object_type) for e in exports} == {(supervisor.user_id, "coaching_request"),
                                                                   (supervisor.user_id, "coach")}
 
+    second, _ = make_request(db, programme, coachee_email="KEI@coachees.example")
+    make_request(db, programme, coachee_email="someone.else@coachees.example")
+    db.commit()
+    person = json.loads(supervisor_client.get("/supervisor/privacy/person.json?email=kei@coachees.example")
+                        .get_data(as_text=True))
+    assert [r["id"] for r in person["requests"]] == [request.id, second.id]
+    assert supervisor_client.get("/supervisor/privacy/person?email=nobody@x.example").status_code == 404
+
 
 def test_supervisor_erases_a_request_and_closes_a_coach_account(
     supervisor_client: FlaskClient, db: Session, programme: Programme, coach: Person

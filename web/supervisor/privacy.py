@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from scheduler.services import audit
 from scheduler.services.coaches import staff
-from scheduler.services.errors import InvalidInput
+from scheduler.services.errors import InvalidInput, NotFound
 from scheduler.services.planning import adjustments
 from scheduler.services.privacy import erasure, export
 from web.data_export import export_response
@@ -58,6 +58,29 @@ def privacy_find() -> ResponseReturnValue:
     endpoint = "supervisor.request_data" if kind == "request" else "supervisor.coach_data"
     key = "request_id" if kind == "request" else "coach_id"
     return redirect(url_for(endpoint, **{key: number}), code=303)
+
+
+def _person_export(download: bool) -> ResponseReturnValue:
+    email = request.args.get("email", "").strip()
+    db = db_session()
+    found = export.requests_of_email(db, programme().id, email) if email else []
+    if not found:
+        raise NotFound("No request of this programme was sent from that e-mail address.", {"email": "no request"})
+    for item in found:
+        audit.record(db, audit.EXPORT, item)
+    return export_response(export.coachee_export(db, found), as_download=download, filename="person-data",
+                           title=f"Data of {len(found)} request(s) from one e-mail address")
+
+
+@bp.get("/privacy/person")
+def person_data() -> ResponseReturnValue:
+    """Every request sent from one e-mail address: a person's whole export."""
+    return _person_export(download=False)
+
+
+@bp.get("/privacy/person.json")
+def person_data_json() -> ResponseReturnValue:
+    return _person_export(download=True)
 
 
 @bp.get("/requests/<int:request_id>/data.json")
