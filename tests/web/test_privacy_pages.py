@@ -119,10 +119,11 @@ def test_coach_export_and_the_supervisors_export_of_anyone(
     second, _ = make_request(db, programme, coachee_email="KEI@coachees.example")
     make_request(db, programme, coachee_email="someone.else@coachees.example")
     db.commit()
-    person = json.loads(supervisor_client.get("/supervisor/privacy/person.json?email=kei@coachees.example")
-                        .get_data(as_text=True))
-    assert [r["id"] for r in person["requests"]] == [request.id, second.id]
-    assert supervisor_client.get("/supervisor/privacy/person?email=nobody@x.example").status_code == 404
+    person = post(supervisor_client, "/supervisor/privacy/person", {"email": "kei@coachees.example", "format": "json"},
+                  page="/supervisor/privacy")
+    assert [r["id"] for r in json.loads(person.get_data(as_text=True))["requests"]] == [request.id, second.id]
+    nobody = post(supervisor_client, "/supervisor/privacy/person", {"email": "nobody@x.example"}, page="/supervisor/privacy")
+    assert nobody.status_code == 404
 
 
 def test_supervisor_erases_a_request_and_closes_a_coach_account(

@@ -60,27 +60,18 @@ def privacy_find() -> ResponseReturnValue:
     return redirect(url_for(endpoint, **{key: number}), code=303)
 
 
-def _person_export(download: bool) -> ResponseReturnValue:
-    email = request.args.get("email", "").strip()
+@bp.post("/privacy/person")
+def person_data() -> ResponseReturnValue:
+    """Every request sent from one e-mail address (posted, so the address stays out of access logs)."""
+    email = request.form.get("email", "").strip()
     db = db_session()
     found = export.requests_of_email(db, programme().id, email) if email else []
     if not found:
         raise NotFound("No request of this programme was sent from that e-mail address.", {"email": "no request"})
     for item in found:
         audit.record(db, audit.EXPORT, item)
-    return export_response(export.coachee_export(db, found), as_download=download, filename="person-data",
-                           title=f"Data of {len(found)} request(s) from one e-mail address")
-
-
-@bp.get("/privacy/person")
-def person_data() -> ResponseReturnValue:
-    """Every request sent from one e-mail address: a person's whole export."""
-    return _person_export(download=False)
-
-
-@bp.get("/privacy/person.json")
-def person_data_json() -> ResponseReturnValue:
-    return _person_export(download=True)
+    return export_response(export.coachee_export(db, found), as_download=request.form.get("format") == "json",
+                           filename="person-data", title=f"Data of {len(found)} request(s) from one e-mail address")
 
 
 @bp.get("/requests/<int:request_id>/data.json")
