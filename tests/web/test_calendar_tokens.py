@@ -109,6 +109,9 @@ def test_the_calendar_page_mails_a_fresh_link_and_old_links_keep_working(
     assert len(links) == 1 and links[0].recipient == "kei@coachees.example"
     # The link the coachee already had still opens their page.
     assert client.get(f"/r/{old_token}").status_code == 200
+    # Pressing again at once sends nothing more (anyone who sees the calendar can press it).
+    assert post(client, f"/request/link/{request.public_ref}", page=f"/request/link/{request.public_ref}").status_code == 200
+    assert len(db.scalars(select(OutboxMessage).where(OutboxMessage.kind == outbox.STATUS_LINK)).all()) == 1
 
     unknown = post(client, "/request/link/0000000000000000", page="/request/link/0000000000000000")
     assert unknown.status_code == 200 and "If this request is still open" in unknown.get_data(as_text=True)
