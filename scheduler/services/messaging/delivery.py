@@ -65,7 +65,6 @@ from scheduler.models import (
 )
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.messaging import outbox
-from scheduler.services.privacy import links
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +141,11 @@ def message_id_for(settings: Settings, dedupe_key: str) -> str:
 def status_url(settings: Settings, token: str) -> str:
     """The coachee's private status page."""
     return f"{settings.base_url.rstrip('/')}/r/{token}"
+
+
+def fresh_link_url(settings: Settings, request: CoachingRequest) -> str:
+    """Where a coachee's calendar items point: a page that e-mails a fresh private link (no secret in it)."""
+    return f"{settings.base_url.rstrip('/')}/request/link/{request.public_ref}"
 
 
 def coach_sessions_url(settings: Settings) -> str:
@@ -260,7 +264,7 @@ def _compose_session_message(
         lines = [greeting, _("You are invited to a coaching session:") + f"\n{when}"]
     link_label = _("Your request and its sessions:") if row.recipient_role == "coachee" else _("Your sessions:")
     # Calendars are shared and synced: their items carry no secret (docs/privacy.md).
-    calendar_link = links.calendar_link(settings, request) if row.recipient_role == "coachee" else link
+    calendar_link = fresh_link_url(settings, request) if row.recipient_role == "coachee" else link
     calendar_label = _("Get a private link to your request by e-mail:") if row.recipient_role == "coachee" else link_label
     letter = Letter(subject=subject, paragraphs=lines, link=link, link_label=link_label)
 

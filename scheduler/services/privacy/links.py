@@ -1,8 +1,8 @@
 """Private links that calendars never carry.
 
 A calendar item (an invitation's .ics, a coach's feed) is copied, synced and shared, so it
-carries no secret: the coachee's items point to `/request/link/<public_ref>`, a page that
-e-mails them a fresh private link. `public_ref` opens nothing; it can only make us send a
+carries no secret: the coachee's items point to `/request/link/<public_ref>`
+(`delivery.fresh_link_url`), a page that e-mails them a fresh private link. `public_ref` opens nothing; it can only make us send a
 link to the address the request already has.
 
 The rule for links (docs/privacy.md): asking for a new link does not revoke the ones
@@ -18,7 +18,6 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from config.settings import Settings
 from scheduler.models import CoachingRequest, OutboxMessage, RequestStatus, utcnow
 from scheduler.services.errors import InvalidInput
 from scheduler.services.messaging import outbox
@@ -26,11 +25,6 @@ from scheduler.services.requests.intake import send_new_link
 
 FRESH_LINK_INTERVAL = dt.timedelta(minutes=10)
 OPEN_STATES = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
-
-
-def calendar_link(settings: Settings, request: CoachingRequest) -> str:
-    """The address a coachee's calendar items carry: it sends a fresh link, and opens nothing itself."""
-    return f"{settings.base_url.rstrip('/')}/request/link/{request.public_ref}"
 
 
 def send_fresh_link(db: Session, ref: str, *, link_days: int, now: dt.datetime | None = None) -> bool:
