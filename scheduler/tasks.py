@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from scheduler.celery_app import database_for, settings_of
 from scheduler.models import utcnow
 from scheduler.services import audit
-from scheduler.services.messaging import delivery
+from scheduler.services.messaging import delivery, outbox
 
 
 def _context(task: Task) -> tuple[Any, Any]:
@@ -79,6 +79,6 @@ def apply_retention(self: Task) -> dict[str, int]:
     with database.sessions() as db, db.begin():
         audit.set_actor(db, audit.JOB)
         report = retention(db, settings)
-        new_messages = delivery.outbox.take_new_message_ids(db)
+        new_messages = outbox.take_new_message_ids(db)
     delivery.dispatch_pending(settings, new_messages, app=self.app)
     return {"expired": len(report.expired), "anonymised": len(report.anonymised)}
