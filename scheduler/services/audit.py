@@ -74,10 +74,21 @@ def set_actor(db: Session, actor: ActorSource) -> None:
     db.info[ACTOR_KEY] = actor
 
 
+# The unit of work (`scheduler.unit_of_work.actor`) names an edge without a person as a dict
+# with no role: a CLI command is the operator's, a task the job's.
+_ROLE_OF_EDGE = {"cli": "operator", "task": "job", "web": "coachee"}
+_INTERFACE_OF_EDGE = {"task": "job"}
+
+
 def actor_of(db: Session) -> Actor:
     source = db.info.get(ACTOR_KEY)
     if source is None:
         return UNKNOWN
+    if isinstance(source, dict):
+        interface = str(source.get("interface") or "unknown")
+        role = source.get("role") or _ROLE_OF_EDGE.get(interface, "unknown")
+        user_id = source.get("user_id")
+        return Actor(int(user_id) if user_id is not None else None, str(role), _INTERFACE_OF_EDGE.get(interface, interface))
     return source if isinstance(source, Actor) else source()
 
 

@@ -3,6 +3,4 @@
 from web.coach import privacy as _privacy  # noqa: F401  (adds the privacy pages to bp)
 from web.coach.views import bp, feeds_bp
 
-blueprints = [bp, feeds_bp]
-
-__all__ = ["blueprints", "bp"]
+__all__ = ["bp", "feeds_bp"]

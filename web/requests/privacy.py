@@ -11,7 +11,8 @@ from scheduler.services.errors import InvalidInput
 from scheduler.services.privacy import erasure, export, links
 from scheduler.services.requests import status as request_status
 from web.data_export import export_response
-from web.requests.views import bp, programme
+from web.helpers import current_programme as programme
+from web.requests.views import bp
 from web.unit_of_work import db_session
 
 

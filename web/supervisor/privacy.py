@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from scheduler import queries
 from scheduler.services import audit
 from scheduler.services.coaches import staff
 from scheduler.services.errors import InvalidInput, NotFound
 from scheduler.services.planning import adjustments
 from scheduler.services.privacy import erasure, export
 from web.data_export import export_response
-from web.supervisor.views import bp, programme
+from web.helpers import current_programme as programme
+from web.supervisor.views import bp
 from web.unit_of_work import db_session
 
 PAGE_SIZE = 200
@@ -52,7 +54,7 @@ def privacy() -> ResponseReturnValue:
 def privacy_find() -> ResponseReturnValue:
     """Go to a request's or coach's data by its number."""
     kind = request.args.get("kind")
-    number = adjustments.record_id(request.args.get("id"))
+    number = queries.record_id(request.args.get("id"))
     if kind not in ("request", "coach") or number is None:
         raise InvalidInput("Choose a request or a coach and give its number.", {"id": "must be a request or coach number"})
     endpoint = "supervisor.request_data" if kind == "request" else "supervisor.coach_data"

@@ -1,7 +1,7 @@
 """privacy: append-only audit log; erased_at on requests and coaches
 
 Revision ID: privacy_0001
-Revises: 0002
+Revises: arch_0001
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "privacy_0001"
-down_revision = "0002"
+down_revision = "arch_0001"
 branch_labels = None
 depends_on = None
 

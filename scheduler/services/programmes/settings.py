@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from scheduler.models import CoachingRequest, Programme, RequestStatus
 from scheduler.services import audit
 from scheduler.services.errors import InvalidInput
-from scheduler.services.fields import as_int, as_list, valid_timezone
+from scheduler.services.fields import as_bool, as_int, as_list, valid_timezone
 
 _TOPIC = re.compile(r"^[a-z0-9][a-z0-9-]{0,48}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -39,6 +39,7 @@ EDITABLE = (
     "max_hours_trainee",
     "max_hours_accredited",
     "max_hours_senior",
+    "capacity_over_time",
 )
 
 
@@ -149,6 +150,9 @@ def parse_settings(
         name = f"max_hours_{level}"
         clean[name] = _hours(merged[name], name, errors)
 
+    # Coaches take new coachees as engagements end (a check box: absent means off).
+    clean["capacity_over_time"] = as_bool(merged["capacity_over_time"])
+
     if errors:
         raise InvalidInput("The settings were not saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
     return clean
@@ -158,7 +162,7 @@ def _topics_in_use(db: Session, programme: Programme) -> set[str]:
     used: set[str] = set()
     for topics in db.scalars(
         select(CoachingRequest.topics).where(
-            CoachingRequest.programme_id == programme.id, CoachingRequest.status == RequestStatus.WAITING.value
+            CoachingRequest.programme_id == programme.id, CoachingRequest.status == RequestStatus.WAITING
         )
     ):
         used.update(topics or [])

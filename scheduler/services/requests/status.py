@@ -14,6 +14,7 @@ from scheduler.models import (
     CoachingRequest,
     CoachingSession,
     Engagement,
+    EngagementStatus,
     Programme,
     RequestStatus,
     SessionStatus,
@@ -24,7 +25,7 @@ from scheduler.services.errors import InvalidInput, NotFound
 from scheduler.services.requests.intake import live_engagement, queue_position, send_new_link
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-OPEN_STATES = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+OPEN_STATES = (RequestStatus.WAITING, RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class RequestOverview:
     engagement: Engagement | None  # the approved one, if any
     coach: Coach | None
     sessions: list[CoachingSession]  # scheduled sessions, in time order
+    # While waiting: the first session of the draft plan's engagement, when the plan places
+    # the request (possibly weeks ahead, as another engagement of the coach ends).
+    expected_start: dt.datetime | None = None
 
     @property
     def status(self) -> str:
@@ -45,11 +49,11 @@ class RequestOverview:
 
     @property
     def can_respond(self) -> bool:
-        return self.request.status == RequestStatus.PROPOSED.value
+        return self.request.status == RequestStatus.PROPOSED
 
     @property
     def can_reschedule(self) -> bool:
-        return self.request.status in (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+        return self.request.status in (RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
 
     @property
     def can_cancel(self) -> bool:
@@ -67,9 +71,9 @@ def request_for_token(db: Session, token: str) -> CoachingRequest:
 
 def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None = None) -> RequestOverview:
     now = now or utcnow()
-    waiting = request.status == RequestStatus.WAITING.value
+    waiting = request.status == RequestStatus.WAITING
     engagement = live_engagement(request)
-    sessions = [s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED.value] if engagement else []
+    sessions = [s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED] if engagement else []
     total = None
     if waiting:
         total = db.scalar(
@@ -77,7 +81,7 @@ def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None =
             .select_from(CoachingRequest)
             .where(
                 CoachingRequest.programme_id == request.programme_id,
-                CoachingRequest.status == RequestStatus.WAITING.value,
+                CoachingRequest.status == RequestStatus.WAITING,
             )
         )
     return RequestOverview(
@@ -88,14 +92,27 @@ def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None =
         engagement=engagement,
         coach=engagement.coach if engagement else None,
         sessions=sorted(sessions, key=lambda s: s.start_utc),
+        expected_start=expected_start(request) if waiting else None,
     )
+
+
+def expected_start(request: CoachingRequest) -> dt.datetime | None:
+    """When the draft plan would start the request's engagement, if it places it."""
+    starts = [
+        s.start_utc
+        for e in request.engagements
+        if e.status == EngagementStatus.DRAFT
+        for s in e.sessions
+        if s.status != SessionStatus.CANCELLED
+    ]
+    return min(starts, default=None)
 
 
 def session_of_request(request: CoachingRequest, session_id: int) -> CoachingSession:
     """A scheduled session of the request's approved engagement, or NotFound."""
     engagement = live_engagement(request)
     for session in engagement.sessions if engagement else []:
-        if session.id == session_id and session.status == SessionStatus.SCHEDULED.value:
+        if session.id == session_id and session.status == SessionStatus.SCHEDULED:
             return session
     raise NotFound("This session is not one of your scheduled sessions.")
 
