@@ -20,7 +20,7 @@ STATUS_LINK = "LINK"  # the coachee's private status link
 COACH_INVITATION = "INVITATION"  # a new coach's link to set a password
 
 
-def _add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
+def add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
     """Add `message` unless the same change for the same person is already in the outbox."""
     existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == message.dedupe_key))
     if existing is not None:
@@ -41,7 +41,7 @@ def enqueue_session_messages(db: Session, session: CoachingSession, kind: str) -
     for role, email in session_recipients(session):
         key = f"s{session.id}:{email.lower()}:{kind}:{session.sequence}"
         messages.append(
-            _add_once(
+            add_once(
                 db,
                 OutboxMessage(
                     session_id=session.id,
@@ -79,7 +79,7 @@ def enqueue_status_link(db: Session, request: CoachingRequest, token: str) -> Ou
         payload={"token": token},
         dedupe_key=f"r{request.id}:{request.coachee_email.lower()}:{STATUS_LINK}:{sequence}",
     )
-    return _add_once(db, message)
+    return add_once(db, message)
 
 
 def enqueue_coach_invitation(db: Session, user_id: int, email: str, name: str, token: str) -> OutboxMessage:
@@ -97,4 +97,4 @@ def enqueue_coach_invitation(db: Session, user_id: int, email: str, name: str, t
         payload={"name": name, "token": token},
         dedupe_key=f"{prefix}{sequence}",
     )
-    return _add_once(db, message)
+    return add_once(db, message)

@@ -17,6 +17,7 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.queries import draft_engagements
+from scheduler.services import audit
 from scheduler.services.errors import Conflict, NotFound
 from scheduler.services.messaging import outbox
 from scheduler.services.transitions import change_status
@@ -64,6 +65,7 @@ def approve(db: Session, programme: Programme, engagement_ids: Iterable[int] | N
     for engagement in chosen:
         change_status(db, engagement.request, RequestStatus.WAITING, RequestStatus.PROPOSED)
         change_status(db, engagement, EngagementStatus.DRAFT, EngagementStatus.APPROVED, approved_at=utcnow())
+        audit.record(db, audit.APPROVE, engagement, old=EngagementStatus.DRAFT, new=EngagementStatus.APPROVED)
         for session in engagement.sessions:
             schedule_session(db, session)
             outbox.enqueue_session_messages(db, session, outbox.REQUEST)

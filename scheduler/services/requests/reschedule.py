@@ -29,6 +29,7 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
+from scheduler.services import audit
 from scheduler.services.errors import Conflict
 from scheduler.services.messaging import outbox
 from scheduler.services.planning.approval import assert_coach_free
@@ -273,6 +274,7 @@ def move_session(
             "That time is no longer free. Please choose another one.",
             {"start": "is not one of the free times for this session"},
         )
+    old_start = session.start_utc
     change_status(
         db,
         session,
@@ -285,4 +287,5 @@ def move_session(
     )
     assert_coach_free(db, session)
     outbox.enqueue_session_messages(db, session, outbox.REQUEST)
+    audit.record(db, audit.RESCHEDULE, session, old=old_start.isoformat(), new=session.start_utc.isoformat())
     return session
