@@ -15,6 +15,7 @@ from flask_login import current_user
 from config.settings import Settings, load_config
 from scheduler.celery_app import app_for
 from scheduler.db import Database
+from web.choices import timezone_options
 from web.errors import init_error_handlers
 from web.extensions import csrf, login_manager
 from web.security import init_security_headers
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(zone_abbreviation, "zone_abbreviation")
+    app.add_template_global(timezone_options, "timezone_options")
 
     for name in BLUEPRINTS:
         module = _import_blueprint_module(name)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from scheduler.models import Coach, Programme
 from scheduler.services import coaches, feeds, programmes
 from scheduler.services.errors import InvalidInput
-from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_fields, windows_text
+from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, windows_fields, windows_text
 from web.security import role_required
 from web.unit_of_work import db_session
 
@@ -81,7 +81,6 @@ def profile() -> ResponseReturnValue:
         programme=programme,
         form=form,
         errors=errors,
-        timezones=timezone_names(),
         languages=list(programme.languages) or sorted(LANGUAGE_NAMES),
         language_names=LANGUAGE_NAMES,
     ), (422 if errors else 200)

@@ -13,7 +13,7 @@ from scheduler.services import programmes, request_status, reschedule
 from scheduler.services import requests as requests_service
 from scheduler.services.errors import InvalidInput
 from scheduler.services.requests import submit_request
-from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_text
+from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, windows_text
 from web.unit_of_work import db_session
 
 bp = Blueprint("requests", __name__)
@@ -64,7 +64,6 @@ def _render_form(prog: Programme, form: dict[str, Any], errors: dict[str, str], 
         programme=prog,
         programme_languages=_languages_offered(prog),
         language_names=LANGUAGE_NAMES,
-        timezones=timezone_names(),
         weekdays=WEEKDAY_NAMES,
         form=form,
         errors=errors,

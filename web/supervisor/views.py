@@ -23,7 +23,7 @@ from scheduler.services import (
 )
 from scheduler.services.coaches import upcoming_sessions
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
-from web.choices import LANGUAGE_NAMES, timezone_names
+from web.choices import LANGUAGE_NAMES
 from web.security import role_required
 from web.supervisor.jobs import run_json, start_solve
 from web.unit_of_work import db_session
@@ -245,7 +245,6 @@ def calendar() -> ResponseReturnValue:
         programme=prog,
         calendar=supervision.session_calendar(db_session(), prog, **args),
         drafts=args["include_drafts"],
-        timezones=timezone_names(),
         timedelta=dt.timedelta,
     )
 
@@ -272,7 +271,6 @@ def _coaches_page(form: dict[str, Any], errors: dict[str, str], status: int = 20
         invited={c.id: staff.has_password(db, c) for c in coaches},
         supervisors=staff.list_supervisors(db, prog),
         levels=[level.value for level in Level],
-        timezones=timezone_names(),
         language_names=LANGUAGE_NAMES,
         form=form,
         errors=errors,
@@ -386,7 +384,6 @@ def settings() -> ResponseReturnValue:
         form=form,
         errors=errors,
         labels=SETTINGS_LABELS,
-        timezones=timezone_names(),
     ), (422 if errors else 200)
 
 
