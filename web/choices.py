@@ -56,9 +56,7 @@ def timezone_options(now: dt.datetime | None = None) -> tuple[tuple[str, str], .
 
 @lru_cache(maxsize=2)
 def _options_for_hour(hour: dt.datetime) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (zone, f"{zone.replace('_', ' ')} ({utc_offset_label(zone, hour)})") for zone in timezone_names()
-    )
+    return tuple((zone, f"{zone.replace('_', ' ')} ({utc_offset_label(zone, hour)})") for zone in timezone_names())
 
 
 def windows_text(form: dict[str, str]) -> str:

@@ -44,7 +44,7 @@ def test_the_request_form_uses_the_picker_with_detection(client: FlaskClient, pr
     assert value == programme.timezone
     assert tuple(zones) == timezone_names()
     assert "data-detect-timezone" in html
-    assert "<select id=\"timezone\"" not in html
+    assert '<select id="timezone"' not in html
 
 
 def test_coach_and_supervisor_forms_use_the_picker(
