@@ -25,6 +25,7 @@ from scheduler.services.coaches import upcoming_sessions
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from web.choices import LANGUAGE_NAMES
 from web.security import role_required
+from web.supervisor import load_chart
 from web.supervisor.jobs import run_json, start_solve
 from web.unit_of_work import db_session
 
@@ -219,10 +220,12 @@ def reassign(request_id: int) -> ResponseReturnValue:
 def load() -> ResponseReturnValue:
     prog = programme()
     drafts = request.args.get("drafts", "1") != "0"
+    chart = supervision.coach_load(db_session(), prog, include_drafts=drafts)
     return render_template(
         "supervisor/load.html",
         programme=prog,
-        chart=supervision.coach_load(db_session(), prog, include_drafts=drafts),
+        chart=chart,
+        panels=load_chart.panels(chart),
         drafts=drafts,
     )
 
