@@ -51,7 +51,7 @@ def test_coach_and_supervisor_forms_use_the_picker(
     client: FlaskClient, coach: Person, supervisor: Person, programme: Programme
 ) -> None:
     sign_in(client, coach)
-    value, zones = _picker(client.get("/coach/profile").get_data(as_text=True))
+    _value, zones = _picker(client.get("/coach/profile").get_data(as_text=True))
     assert zones and "Asia/Calcutta" not in zones
     client.post("/logout")
     sign_in(client, supervisor)
