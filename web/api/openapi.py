@@ -645,7 +645,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "version": "1.0.0",
             "description": (
                 "The supervisor's operations on a volunteer coaching programme. Authenticate with "
-                "`Authorization: Bearer <token>` (create the token on the supervisor's API-token page). "
+                "`Authorization: Bearer <token>` (each person creates their own token on their API-token page). "
                 'Every error is `{"error": {"code", "message", "fields"}}`.'
             ),
         },

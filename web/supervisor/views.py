@@ -7,11 +7,9 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
-from scheduler.models import Level, Programme, SolveRun, User
+from scheduler.models import Level, Programme, SolveRun
 from scheduler.services import (
-    accounts,
     adjustments,
     approval,
     programme_settings,
@@ -22,7 +20,8 @@ from scheduler.services import (
     supervision,
 )
 from scheduler.services.coaches import upcoming_sessions
-from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.errors import Conflict, InvalidInput
+from web import api_token_pages
 from web.choices import LANGUAGE_NAMES
 from web.security import role_required
 from web.supervisor import load_chart
@@ -390,29 +389,16 @@ def settings() -> ResponseReturnValue:
     ), (422 if errors else 200)
 
 
-def _me() -> User:
-    user = db_session().get(User, current_user.id)
-    if user is None:
-        raise NotFound("Your account no longer exists.")
-    return user
-
-
 @bp.get("/api-token")
 def api_token() -> ResponseReturnValue:
-    return render_template("supervisor/api_token.html", has_token=_me().api_token_hash is not None, token=None)
+    return api_token_pages.show("supervisor/api_token.html")
 
 
 @bp.post("/api-token")
 def issue_api_token() -> ResponseReturnValue:
-    token = accounts.issue_api_token(db_session(), _me())
-    # Shown once, on this response only: it is stored hashed.
-    response = current_app.make_response(render_template("supervisor/api_token.html", has_token=True, token=token))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return api_token_pages.issue("supervisor/api_token.html")
 
 
 @bp.post("/api-token/revoke")
 def revoke_api_token() -> ResponseReturnValue:
-    accounts.revoke_api_token(db_session(), _me())
-    flash("Your API token is revoked.", "success")
-    return redirect(url_for("supervisor.api_token"), code=303)
+    return api_token_pages.revoke("supervisor.api_token")
