@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -124,6 +126,48 @@ def _request_json(request: CoachingRequest, coach_ids: set[int]) -> dict[str, An
     }
 
 
+def _programme_json(programme: Programme, now: dt.datetime) -> dict[str, Any]:
+    """The instance's programme-wide part."""
+    return {
+        "format": INSTANCE_FORMAT,
+        "now": _instant(now),
+        "horizon": {"start": programme.horizon_start.isoformat(), "end": programme.horizon_end.isoformat()},
+        "timezone": programme.timezone,
+        "slot_minutes": programme.slot_minutes,
+        "min_notice_hours": programme.min_notice_hours,
+        "supervision": {
+            "max_hours_between": {
+                "trainee": programme.max_hours_trainee,
+                "accredited": programme.max_hours_accredited,
+                "senior": programme.max_hours_senior,
+            }
+        },
+    }
+
+
+def _coach_json(coach: Coach, active_coachees: int, busy: list[dict[str, Any]], booked_hours: float) -> dict[str, Any]:
+    return {
+        "id": coach_ref(coach.id),
+        "timezone": coach.timezone,
+        "languages": coach.languages,
+        "topics": coach.topics,
+        "level": coach.level,
+        "supervisor": supervisor_ref(coach.supervisor_id) if coach.supervisor_id else None,
+        "organisation": coach.organisation,
+        "max_active_coachees": coach.max_active_coachees,
+        "active_coachees": active_coachees,
+        "max_sessions_per_week": coach.max_sessions_per_week,
+        "max_sessions_per_day": coach.max_sessions_per_day,
+        "buffer_minutes": coach.buffer_minutes,
+        "weekly": _weekly(coach),
+        "overrides": _overrides(coach),
+        "busy": sorted(busy, key=lambda b: b["start"]),
+        "coaching_hours_since_supervision": coach.coaching_hours_since_supervision + booked_hours,
+        "next_supervision": _instant(coach.next_supervision) if coach.next_supervision else None,
+        "excluded_requests": [],
+    }
+
+
 def waiting_requests(db: Session, programme: Programme) -> list[CoachingRequest]:
     """The queue: waiting requests, highest priority and longest waiting first."""
     return list(
@@ -165,7 +209,9 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
     # before the coach's next supervision are added to the hours already coached.
     booked_hours: dict[int, float] = defaultdict(float)
     for session in scheduled:
-        busy[session.coach_id].append({"start": _instant(session.start_utc), "end": _instant(session.end_utc), "session": True})
+        busy[session.coach_id].append(
+            {"start": _instant(session.start_utc), "end": _instant(session.end_utc), "session": True}
+        )
         until = next_supervision[session.coach_id]
         if session.start_utc >= now and (until is None or session.start_utc < until):
             booked_hours[session.coach_id] += (session.end_utc - session.start_utc).total_seconds() / 3600
@@ -185,24 +231,14 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
                     {
                         "request": request_ref(request.id),
                         "coach": coach_ref(engagement.coach_id),
-                        "sessions": [{"start": _instant(s.start_utc), "end": _instant(s.end_utc)} for s in engagement.sessions],
+                        "sessions": [
+                            {"start": _instant(s.start_utc), "end": _instant(s.end_utc)} for s in engagement.sessions
+                        ],
                     }
                 )
 
     return {
-        "format": INSTANCE_FORMAT,
-        "now": _instant(now),
-        "horizon": {"start": programme.horizon_start.isoformat(), "end": programme.horizon_end.isoformat()},
-        "timezone": programme.timezone,
-        "slot_minutes": programme.slot_minutes,
-        "min_notice_hours": programme.min_notice_hours,
-        "supervision": {
-            "max_hours_between": {
-                "trainee": programme.max_hours_trainee,
-                "accredited": programme.max_hours_accredited,
-                "senior": programme.max_hours_senior,
-            }
-        },
+        **_programme_json(programme, now),
         "supervisors": [
             {
                 "id": supervisor_ref(s.id),
@@ -212,28 +248,112 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
             for s in supervisors
         ],
         "coaches": [
-            {
-                "id": coach_ref(coach.id),
-                "timezone": coach.timezone,
-                "languages": coach.languages,
-                "topics": coach.topics,
-                "level": coach.level,
-                "supervisor": supervisor_ref(coach.supervisor_id) if coach.supervisor_id else None,
-                "organisation": coach.organisation,
-                "max_active_coachees": coach.max_active_coachees,
-                "active_coachees": active_coachees[coach.id],
-                "max_sessions_per_week": coach.max_sessions_per_week,
-                "max_sessions_per_day": coach.max_sessions_per_day,
-                "buffer_minutes": coach.buffer_minutes,
-                "weekly": _weekly(coach),
-                "overrides": _overrides(coach),
-                "busy": sorted(busy[coach.id], key=lambda b: b["start"]),
-                "coaching_hours_since_supervision": coach.coaching_hours_since_supervision + booked_hours[coach.id],
-                "next_supervision": _instant(coach.next_supervision) if coach.next_supervision else None,
-                "excluded_requests": [],
-            }
-            for coach in coaches
+            _coach_json(coach, active_coachees[coach.id], busy[coach.id], booked_hours[coach.id]) for coach in coaches
         ],
         "requests": [_request_json(r, coach_ids) for r in requests],
         "current": current,
     }
+
+
+@dataclass(frozen=True)
+class MoveQuestion:
+    """Where may one session of an approved engagement go? Asked of `solver.alternatives`.
+
+    `instance` holds the engagement's request and coach alone. Sessions of the engagement
+    already within the notice period (held or about to be) are the coach's busy time, and
+    `engagement` lists the rest, `index` being the session to move. `not_after` is the
+    latest coachee-local date the moved session may take when a held session precedes it
+    (its largest gap), which the instance cannot say.
+    """
+
+    instance: dict[str, Any]
+    engagement: dict[str, Any]
+    index: int
+    not_after: dt.date | None
+
+
+def build_move_question(db: Session, session: CoachingSession, now: dt.datetime) -> MoveQuestion:
+    """The solver instance for moving `session`, with the engagement and the session's place in it."""
+    engagement = session.engagement
+    request, coach = engagement.request, engagement.coach
+    programme = db.get_one(Programme, request.programme_id)
+    earliest = now + dt.timedelta(hours=programme.min_notice_hours)
+    own = sorted(
+        (s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED.value), key=lambda s: s.start_utc
+    )
+    held = [s for s in own if s.start_utc < earliest and s.start_utc < session.start_utc]
+    moving = [s for s in own if s not in held]
+    own_ids = {s.id for s in moving}
+
+    busy = [
+        {"start": _instant(s.start_utc), "end": _instant(s.end_utc), "session": True}
+        for s in db.scalars(
+            select(CoachingSession).where(
+                CoachingSession.coach_id == coach.id, CoachingSession.status == SessionStatus.SCHEDULED.value
+            )
+        )
+        if s.id not in own_ids
+    ]
+    busy += [{"start": _instant(b.start_utc), "end": _instant(b.end_utc), "session": False} for b in coach.busy]
+    # Rule 10 counts the engagement's sessions as new ones; the coach's other sessions still
+    # to come before the next supervision are hours already promised.
+    booked_hours = sum(
+        (s.end_utc - s.start_utc).total_seconds() / 3600
+        for s in db.scalars(
+            select(CoachingSession).where(
+                CoachingSession.coach_id == coach.id,
+                CoachingSession.status == SessionStatus.SCHEDULED.value,
+                CoachingSession.start_utc >= now,
+            )
+        )
+        if s.id not in own_ids and (coach.next_supervision is None or s.start_utc < coach.next_supervision)
+    )
+    approved = _approved_engagements(db, programme)
+    others = sum(1 for e in approved if e.coach_id == coach.id and e.id != engagement.id)
+    # The engagement already holds its place: caps on engagements limit new ones, so a coach
+    # whose cap was lowered since can still have a session moved.
+    coach_doc = _coach_json(coach, min(others, coach.max_active_coachees - 1), busy, booked_hours)
+    supervisors = []
+    if coach.supervisor_id is not None and coach.supervisor is not None:
+        trainees = sum(
+            1
+            for e in approved
+            if e.id != engagement.id
+            and e.coach.level == Level.TRAINEE.value
+            and e.coach.supervisor_id == coach.supervisor_id
+        )
+        cap = coach.supervisor.max_trainee_engagements
+        supervisors.append(
+            {
+                "id": supervisor_ref(coach.supervisor_id),
+                "max_trainee_engagements": cap,
+                "active_trainee_engagements": min(trainees, cap - 1),
+            }
+        )
+    request_doc = _request_json(request, {coach.id})
+    request_doc.update(
+        sessions=len(moving),
+        preferred_coaches=[],
+        excluded_coaches=[],
+        pinned_coach=coach_ref(coach.id),
+    )
+    not_after = None
+    if held:
+        zone = ZoneInfo(request.timezone)
+        last_held = held[-1].start_utc.astimezone(zone).date()
+        first_allowed = last_held + dt.timedelta(days=request.min_gap_days)
+        request_doc["earliest_start"] = max(request.earliest_start, first_allowed).isoformat()
+        not_after = last_held + dt.timedelta(days=request.max_gap_days)
+    instance = {
+        **_programme_json(programme, now),
+        "supervisors": supervisors,
+        "coaches": [coach_doc],
+        "requests": [request_doc],
+        "current": [],
+    }
+    assignment = {
+        "request": request_ref(request.id),
+        "coach": coach_ref(coach.id),
+        "sessions": [{"start": _instant(s.start_utc), "end": _instant(s.end_utc)} for s in moving],
+    }
+    return MoveQuestion(instance, assignment, moving.index(session), not_after if session is moving[0] else None)

@@ -60,14 +60,12 @@ def alternatives(
         and (high is None or slot.coachee_day <= high)
     ]
     slots.sort(key=lambda slot: (abs(slot.start - here), slot.start))
-    weight = instance.weight(request)
     verdicts: dict[int, bool] = {}
 
     def accepted(slot: Slot) -> bool:
         if slot.start not in verdicts:
-            moved = _moved(engagement, index, slot)
-            plan = Solution("FEASIBLE", weight, None, (moved,))
-            verdicts[slot.start] = not validate(instance, plan)
+            session = Session(from_minutes(slot.start), from_minutes(slot.end))
+            verdicts[slot.start] = not move_problems(instance, engagement, index, session)
         return verdicts[slot.start]
 
     chosen: list[Session] = []
@@ -106,10 +104,15 @@ def _ranked(slots: list[Slot], accepted: Callable[[Slot], bool]) -> Iterator[Slo
             yield slot
 
 
-def _moved(engagement: Assignment, index: int, slot: Slot) -> Assignment:
+def move_problems(instance: Instance, engagement: Assignment, index: int, session: Session) -> list[str]:
+    """What `solver.validate` finds wrong with session `index` of `engagement` put at `session` (empty: it fits)."""
+    request = instance.request_by_id.get(engagement.request)
+    if request is None or not 0 <= index < len(engagement.sessions):
+        raise UnknownSession(f"no session {index} of request {engagement.request}")
     sessions = list(engagement.sessions)
-    sessions[index] = Session(from_minutes(slot.start), from_minutes(slot.end))
-    return replace(engagement, sessions=tuple(sessions), score={})
+    sessions[index] = session
+    moved = replace(engagement, sessions=tuple(sessions), score={})
+    return validate(instance, Solution("FEASIBLE", instance.weight(request), None, (moved,)))
 
 
 def _date_bounds(
