@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from scheduler.models import User
-from scheduler.services import accounts
+from scheduler.services.accounts import users
 from scheduler.services.errors import NotFound
 from web.unit_of_work import db_session
 
@@ -24,7 +24,7 @@ def show(template: str) -> ResponseReturnValue:
 
 
 def issue(template: str) -> ResponseReturnValue:
-    token = accounts.issue_api_token(db_session(), _me())
+    token = users.issue_api_token(db_session(), _me())
     # Shown once, on this response only: it is stored hashed.
     response = current_app.make_response(render_template(template, has_token=True, token=token))
     response.headers["Cache-Control"] = "no-store"
@@ -32,6 +32,6 @@ def issue(template: str) -> ResponseReturnValue:
 
 
 def revoke(page_endpoint: str) -> ResponseReturnValue:
-    accounts.revoke_api_token(db_session(), _me())
+    users.revoke_api_token(db_session(), _me())
     flash("Your API token is revoked.", "success")
     return redirect(url_for(page_endpoint), code=303)

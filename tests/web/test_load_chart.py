@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from scheduler.models import Coach, Programme
-from scheduler.services import supervision
+from scheduler.services.planning import supervision
 from tests.web.conftest import Person, make_request, propose
 from tests.web.supervisor_builders import days_ahead
 from web.supervisor import load_chart

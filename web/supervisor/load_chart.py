@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.services.supervision import CoachLoad, LoadChart
+from scheduler.services.planning.supervision import CoachLoad, LoadChart
 
 BAR = 18  # width of a week's bar, in SVG units
 GAP = 6

@@ -9,18 +9,12 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask.typing import ResponseReturnValue
 
 from scheduler.models import Level, Programme, SolveRun
-from scheduler.services import (
-    adjustments,
-    approval,
-    programme_settings,
-    programmes,
-    review,
-    solving,
-    staff,
-    supervision,
-)
-from scheduler.services.coaches import upcoming_sessions
+from scheduler.services.coaches import staff
+from scheduler.services.coaches.self_service import upcoming_sessions
 from scheduler.services.errors import Conflict, InvalidInput
+from scheduler.services.planning import adjustments, approval, review, solving, supervision
+from scheduler.services.programmes import settings as programme_settings
+from scheduler.services.programmes.current import current_programme
 from web import api_token_pages
 from web.choices import LANGUAGE_NAMES
 from web.security import role_required
@@ -78,7 +72,7 @@ def _supervisors_only() -> None:
 
 
 def programme() -> Programme:
-    return programmes.current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
+    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
 
 
 def _back(default: str) -> str:

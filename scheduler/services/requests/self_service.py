@@ -26,9 +26,9 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import outbox
+from scheduler.services.messaging import outbox
 from scheduler.services.errors import Conflict
-from scheduler.services.requests import live_engagement, parse_request_input
+from scheduler.services.requests.intake import live_engagement, parse_request_input
 from scheduler.services.transitions import change_status
 
 # What a coachee may change while waiting; the rest (name, address, consent) stays as sent.
