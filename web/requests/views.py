@@ -182,12 +182,15 @@ def reschedule_session(token: str, session_id: int) -> ResponseReturnValue:
             reschedule.move_session(db, session_, new_start)
             flash("Your session has moved. You and your coach will get an updated invitation.", "success")
             return redirect(_status_url(token), code=303)
-    options = reschedule.alternatives(db, session_)
+    step = reschedule.SHOWN_AT_FIRST
+    shown = min(max(request.args.get("shown", step, type=int) or step, step), 10 * step)
+    options = reschedule.alternatives(db, session_, limit=shown)
     return render_template(
         "requests/reschedule.html",
         token=token,
         session=session_,
         options=options,
+        more=shown + step if len(options) == shown and shown < 10 * step else None,
         tz=coaching_request.timezone,
         errors=errors,
     ), (422 if errors else 200)
