@@ -26,8 +26,8 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services.messaging import outbox
 from scheduler.services.errors import Conflict
+from scheduler.services.messaging import outbox
 from scheduler.services.requests.intake import live_engagement, parse_request_input
 from scheduler.services.transitions import change_status
 
