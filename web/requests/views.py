@@ -8,13 +8,13 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from scheduler.models import Programme
+from scheduler.models import CoachingRequest, Programme
 from scheduler.services.errors import InvalidInput
 from scheduler.services.programmes.current import current_programme
-from scheduler.services.requests import intake, reschedule
+from scheduler.services.requests import intake, reschedule, self_service
 from scheduler.services.requests import status as request_status
 from scheduler.services.requests.intake import submit_request
-from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, windows_text
+from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, windows_fields, windows_text
 from web.unit_of_work import db_session
 
 bp = Blueprint("requests", __name__)
@@ -59,9 +59,13 @@ def _form_values(prog: Programme) -> dict[str, Any]:
     }
 
 
-def _render_form(prog: Programme, form: dict[str, Any], errors: dict[str, str], submitted: bool) -> str:
+def _render_form(
+    prog: Programme, form: dict[str, Any], errors: dict[str, str], submitted: bool, token: str | None = None
+) -> str:
     return render_template(
         "requests/new.html",
+        editing=token is not None,
+        token=token,
         programme=prog,
         programme_languages=_languages_offered(prog),
         language_names=LANGUAGE_NAMES,
@@ -102,6 +106,57 @@ def submit() -> ResponseReturnValue:
     return redirect(url_for("requests.sent"), code=303)
 
 
+def _editable_form(coaching_request: CoachingRequest) -> dict[str, Any]:
+    return {
+        "topics": list(coaching_request.topics),
+        "languages": list(coaching_request.languages),
+        "sessions_wanted": str(coaching_request.sessions_wanted),
+        "timezone": coaching_request.timezone,
+        **windows_fields(coaching_request.windows),
+    }
+
+
+@bp.route("/r/<token>/edit", methods=["GET", "POST"])
+def edit(token: str) -> ResponseReturnValue:
+    db = db_session()
+    coaching_request = request_status.request_for_token(db, token)
+    prog = programme()
+    if request.method == "GET":
+        return _render_form(prog, _editable_form(coaching_request), {}, submitted=True, token=token)
+    form = _form_values(prog)
+    data = {
+        "topics": form["topics"],
+        "languages": [code for code in form["languages"] if code],
+        "sessions_wanted": form["sessions_wanted"],
+        "timezone": form["timezone"],
+        "windows": windows_text(form),
+    }
+    try:
+        self_service.edit_waiting_request(db, coaching_request, data)
+    except InvalidInput as exc:
+        return _render_form(prog, form, exc.fields, submitted=True, token=token), 422
+    flash("Your request is changed. You keep your place in the queue.", "success")
+    return redirect(_status_url(token), code=303)
+
+
+@bp.post("/r/<token>/sessions/<int:session_id>/cancel")
+def cancel_session(token: str, session_id: int) -> ResponseReturnValue:
+    db = db_session()
+    coaching_request = request_status.request_for_token(db, token)
+    session_ = request_status.session_of_request(coaching_request, session_id)
+    self_service.cancel_one_session(db, coaching_request, session_)
+    flash("That session is cancelled; your other sessions stand. You and your coach get a cancellation.", "info")
+    return redirect(_status_url(token), code=303)
+
+
+@bp.post("/r/<token>/another-coach")
+def another_coach(token: str) -> ResponseReturnValue:
+    db = db_session()
+    self_service.ask_for_another_coach(db, request_status.request_for_token(db, token))
+    flash("We will look for a different coach for you. You keep your place in the queue.", "info")
+    return redirect(_status_url(token), code=303)
+
+
 @bp.get("/request/sent")
 def sent() -> ResponseReturnValue:
     email = session.get("submitted_email")
@@ -138,6 +193,7 @@ def status(token: str) -> ResponseReturnValue:
         view=view,
         tz=coaching_request.timezone,
         language_names=LANGUAGE_NAMES,
+        weekdays=WEEKDAY_NAMES,
         waiting_days=view.waiting_for.days,
     )
 

@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler.models import (
@@ -33,7 +32,6 @@ from scheduler.services.transitions import change_status
 
 # What a coachee may change while waiting; the rest (name, address, consent) stays as sent.
 EDITABLE = ("windows", "topics", "languages", "sessions_wanted", "timezone")
-OPEN_STATES = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
 
 
 def edit_waiting_request(
@@ -102,17 +100,3 @@ def ask_for_another_coach(db: Session, request: CoachingRequest) -> None:
     if engagement.coach_id not in request.excluded_coach_ids:
         request.excluded_coach_ids = [*request.excluded_coach_ids, engagement.coach_id]
     db.flush()
-
-
-def open_request_of(db: Session, programme: Programme, email: str) -> CoachingRequest | None:
-    """The open request `email` already has in the programme, if any (one open request per person)."""
-    return db.scalars(
-        select(CoachingRequest)
-        .where(
-            CoachingRequest.programme_id == programme.id,
-            func.lower(CoachingRequest.coachee_email) == email.strip().lower(),
-            CoachingRequest.status.in_(OPEN_STATES),
-        )
-        .order_by(CoachingRequest.submitted_at)
-        .limit(1)
-    ).first()
