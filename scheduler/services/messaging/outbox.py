@@ -50,23 +50,37 @@ def session_recipients(session: CoachingSession) -> list[tuple[str, str]]:
 
 def enqueue_session_messages(db: Session, session: CoachingSession, kind: str) -> list[OutboxMessage]:
     """One message per participant for this session at its current sequence."""
-    messages = []
-    for role, email in session_recipients(session):
-        key = f"s{session.id}:{email.lower()}:{kind}:{session.sequence}"
-        messages.append(
-            _add_once(
-                db,
-                OutboxMessage(
-                    session_id=session.id,
-                    request_id=session.engagement.request_id,
-                    recipient=email,
-                    recipient_role=role,
-                    kind=kind,
-                    sequence=session.sequence,
-                    dedupe_key=key,
-                ),
-            )
+    return enqueue_sessions_messages(db, [session], kind)
+
+
+def enqueue_sessions_messages(db: Session, sessions: list[CoachingSession], kind: str) -> list[OutboxMessage]:
+    """`enqueue_session_messages` for many sessions, with one look-up for those already queued."""
+    wanted = [
+        OutboxMessage(
+            session_id=session.id,
+            request_id=session.engagement.request_id,
+            recipient=email,
+            recipient_role=role,
+            kind=kind,
+            sequence=session.sequence,
+            dedupe_key=f"s{session.id}:{email.lower()}:{kind}:{session.sequence}",
         )
+        for session in sessions
+        for role, email in session_recipients(session)
+    ]
+    queued = {
+        m.dedupe_key: m
+        for m in db.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.in_([w.dedupe_key for w in wanted])))
+    }
+    messages = []
+    for message in wanted:
+        if message.dedupe_key in queued:
+            messages.append(queued[message.dedupe_key])
+            continue
+        db.add(message)
+        db.info.setdefault(_NEW, []).append(message)
+        queued[message.dedupe_key] = message
+        messages.append(message)
     db.flush()
     return messages
 
