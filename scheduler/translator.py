@@ -123,6 +123,8 @@ def _request_json(request: CoachingRequest, coach_ids: set[int]) -> dict[str, An
         "preferred_coaches": [coach_ref(c) for c in request.preferred_coach_ids if c in coach_ids],
         "excluded_coaches": [coach_ref(c) for c in request.excluded_coach_ids if c in coach_ids],
         "pinned_coach": coach_ref(request.pinned_coach_id) if request.pinned_coach_id else None,
+        # A supervisor's pin means "place this one with this coach": served before any weight.
+        "required": request.pinned_coach_id is not None,
     }
 
 
@@ -347,6 +349,7 @@ def build_move_question(db: Session, session: CoachingSession, now: dt.datetime)
         )
     request_doc = _request_json(request, {coach.id})
     request_doc.update(
+        required=False,
         sessions=len(moving),
         preferred_coaches=[],
         excluded_coaches=[],

@@ -191,7 +191,18 @@ def _schemas() -> dict[str, Any]:
         },
         "Unserved": {
             "type": "object",
-            "properties": {"request_id": INT_ID, "reasons": STR_LIST},
+            "properties": {
+                "request_id": INT_ID,
+                "reasons": STR_LIST,
+                "details": {
+                    "type": "array",
+                    "description": "The reasons for programs: a stable code, the text and its parameters",
+                    "items": {
+                        "type": "object",
+                        "properties": {"code": {"type": "string"}, "text": {"type": "string"}, "params": {"type": "object"}},
+                    },
+                },
+            },
         },
         "Adjusted": {
             "type": "object",

@@ -8,6 +8,7 @@ in short ones, and the draft is stored in a last one, for requests still waiting
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +41,7 @@ from scheduler.translator import (
     request_ref,
     waiting_requests,
 )
+from solver.alternatives import other_coaches
 
 PROGRESS_EVERY_SECONDS = 1.0
 STALE_AFTER = dt.timedelta(hours=1)
@@ -128,11 +130,44 @@ def execute_solve_run(
         run.served_weight_bound = solution.served_weight_bound
         run.elapsed_seconds = float(str(solution.stats.get("wall_seconds", 0.0)))
         names = {coach_id: name for coach_id, name in db.execute(select(Coach.id, Coach.name).where(Coach.programme_id == run.programme_id))}
-        run.unassigned = [
-            {"request_id": request_pk(u.request), "reasons": [name_coaches(r, names) for r in u.reasons]}
-            for u in solution.unassigned
-        ] + left_out
+        run.unassigned = unserved_reasons(instance, solution, names) + left_out
         return run
+
+
+def unserved_reasons(instance: solver.Instance, solution: solver.Solution, names: dict[int, str]) -> list[dict[str, Any]]:
+    """Each unserved request's reasons for people (coaches by name) and, beside them, their codes.
+
+    A pinned request the plan cannot place also says which other coaches could take it.
+    """
+    out = []
+    for unserved in solution.unassigned:
+        details = [
+            {"code": d.code, "text": name_coaches(d.text, names), "params": json.loads(json.dumps(d.params, default=str))}
+            for d in unserved.details
+        ] or [{"code": "reason", "text": name_coaches(text, names), "params": {}} for text in unserved.reasons]
+        request = instance.request_by_id.get(unserved.request)
+        if request is not None and request.pinned_coach is not None:
+            details.append(_other_coaches_reason(other_coaches(instance, unserved.request), names))
+        out.append(
+            {"request_id": request_pk(unserved.request), "reasons": [d["text"] for d in details], "details": details}
+        )
+    return out
+
+
+def _other_coaches_reason(refs: list[str], names: dict[int, str]) -> dict[str, Any]:
+    if not refs:
+        text = (
+            "no other coach's languages, rules and calendar fit this request either; wider times from the coachee "
+            "or another coach would help"
+        )
+        return {"code": "no_other_coach", "text": text, "params": {"coaches": []}}
+    who = [name_coaches(ref, names) for ref in refs]
+    listed = who[0] if len(who) == 1 else ", ".join(who[:-1]) + f" and {who[-1]}"
+    text = (
+        f"{listed} could take it instead: their languages, rules and calendars fit it (room permitting); "
+        "pinning it to one of them would place it"
+    )
+    return {"code": "other_coaches", "text": text, "params": {"coaches": refs}}
 
 
 def _fail(database: Database, run_id: int, message: str) -> SolveRun:
