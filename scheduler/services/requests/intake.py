@@ -123,12 +123,22 @@ def status_link_lifetime(days: int) -> dt.timedelta:
 
 
 def submit_request(
-    db: Session, programme: Programme, data: Mapping[str, Any], *, link_days: int = 60, now: dt.datetime | None = None
+    db: Session,
+    programme: Programme,
+    data: Mapping[str, Any],
+    *,
+    link_days: int = 60,
+    now: dt.datetime | None = None,
+    one_per_address: bool = True,
 ) -> SubmittedRequest:
-    """Store a coachee's request and queue the confirmation e-mail with their private link."""
+    """Store a coachee's request and queue the confirmation e-mail with their private link.
+
+    A coachee has one open request: asking again from the same address sends the link to
+    the open one instead. A supervisor's import (`one_per_address=False`) stores every row.
+    """
     now = now or utcnow()
     values = parse_request_input(programme, data, today=now.date())
-    existing = open_request_of(db, programme, values["coachee_email"])
+    existing = open_request_of(db, programme, values["coachee_email"]) if one_per_address else None
     if existing is not None:
         return SubmittedRequest(existing, send_new_link(db, existing, link_days=link_days), already_open=True)
     request = CoachingRequest(
