@@ -201,6 +201,7 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
         change_status(
             db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.APPROVED.value, coach_response=ACCEPTED
         )
+        outbox.enqueue_engagement_notice(db, engagement, outbox.COACH_ACCEPTED)
         return engagement
     change_status(
         db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.DECLINED.value, coach_response=DECLINED
@@ -217,6 +218,7 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
     change_status(
         db, request, (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value), RequestStatus.WAITING.value
     )
+    outbox.enqueue_engagement_notice(db, engagement, outbox.FINDING_ANOTHER_COACH)
     return engagement
 
 

@@ -9,13 +9,20 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler.models import CoachingRequest, CoachingSession, OutboxMessage
+from scheduler.models import CoachingRequest, CoachingSession, Engagement, OutboxMessage
 
 REQUEST = "REQUEST"  # new or changed session: iCalendar METHOD:REQUEST
 CANCEL = "CANCEL"  # cancelled session: iCalendar METHOD:CANCEL
 REMINDER = "REMINDER"  # reminder before a session
 STATUS_LINK = "LINK"  # the coachee's private status link
 COACH_INVITATION = "INVITATION"  # a new coach's link to set a password
+NOTICE = "NOTICE"  # a short note about an engagement: who accepted, or that another coach is sought
+
+# What a NOTICE says (its payload's "notice"), and to whom.
+COACH_ACCEPTED = "coach_accepted"  # to the coachee: the coach confirmed
+COACHEE_ACCEPTED = "coachee_accepted"  # to the coach: the coachee accepted the sessions
+FINDING_ANOTHER_COACH = "finding_another_coach"  # to the coachee: the coach declined, we look again
+NOTICE_RECIPIENT = {COACH_ACCEPTED: "coachee", COACHEE_ACCEPTED: "coach", FINDING_ANOTHER_COACH: "coachee"}
 
 
 _NEW = "outbox_new_messages"
@@ -123,5 +130,24 @@ def enqueue_coach_invitation(db: Session, user_id: int, email: str, name: str, t
         sequence=sequence,
         payload={"name": name, "token": token},
         dedupe_key=f"{prefix}{sequence}",
+    )
+    return _add_once(db, message)
+
+
+def enqueue_engagement_notice(db: Session, engagement: Engagement, notice: str) -> OutboxMessage:
+    """A NOTICE about `engagement` to the person `notice` is for (once per engagement and notice).
+
+    Only ids travel in the payload; names and times are read when the mail is written.
+    """
+    role = NOTICE_RECIPIENT[notice]
+    email = engagement.request.coachee_email if role == "coachee" else engagement.coach.email
+    message = OutboxMessage(
+        request_id=engagement.request_id,
+        recipient=email,
+        recipient_role=role,
+        kind=NOTICE,
+        sequence=0,
+        payload={"notice": notice, "engagement_id": engagement.id},
+        dedupe_key=f"e{engagement.id}:{email.lower()}:{NOTICE}:{notice}",
     )
     return _add_once(db, message)

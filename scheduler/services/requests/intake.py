@@ -205,8 +205,11 @@ def live_engagement(request: CoachingRequest) -> Engagement | None:
 
 
 def accept_proposal(db: Session, request: CoachingRequest) -> None:
-    """The coachee accepts the proposed coach and sessions."""
+    """The coachee accepts the proposed coach and sessions; the coach is told."""
     change_status(db, request, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+    engagement = live_engagement(request)
+    if engagement is not None:
+        outbox.enqueue_engagement_notice(db, engagement, outbox.COACHEE_ACCEPTED)
 
 
 def decline_proposal(db: Session, request: CoachingRequest) -> None:
