@@ -375,3 +375,26 @@ def build_move_question(db: Session, session: CoachingSession, now: dt.datetime)
         "sessions": [{"start": _instant(s.start_utc), "end": _instant(s.end_utc)} for s in moving],
     }
     return MoveQuestion(instance, assignment, moving.index(session), not_after if session is moving[0] else None)
+
+
+def build_match_question(db: Session, request: CoachingRequest, now: dt.datetime) -> dict[str, Any]:
+    """An instance of one waiting request and every active coach's calendar, for "is anyone free then?"."""
+    programme = db.get_one(Programme, request.programme_id)
+    coaches = db.scalars(
+        select(Coach)
+        .where(Coach.programme_id == programme.id, Coach.active.is_(True))
+        .options(selectinload(Coach.availability), selectinload(Coach.exceptions))
+        .order_by(Coach.id)
+    ).all()
+    coach_ids = {coach.id for coach in coaches}
+    asked = _request_json(request, coach_ids) | {"pinned_coach": None, "required": False}
+    return {
+        **_programme_json(programme, now),
+        "supervisors": [
+            {"id": supervisor_ref(s), "max_trainee_engagements": 0, "active_trainee_engagements": 0}
+            for s in sorted({c.supervisor_id for c in coaches if c.supervisor_id is not None})
+        ],
+        "coaches": [_coach_json(coach, 0, [], 0.0) for coach in coaches],
+        "requests": [asked],
+        "current": [],
+    }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from solver.calendar import Calendar, Slot, day_number, from_minutes, iso_week_key, to_minutes
 from solver.domain import Assignment, Instance, Session, Solution
@@ -160,3 +160,18 @@ def other_coaches(instance: Instance, request_id: str) -> list[str]:
         and not static_blocks(instance, unpinned, coach)
         and calendar.pair_slots(unpinned, coach)
     ]
+
+
+def coaches_meeting(instance: Instance, request_id: str) -> list[str]:
+    """Coaches whose weekly availability (or a date's own hours) ever meets the coachee's windows.
+
+    A cheap look at the two weekly calendars, for telling a waiting coachee that no coach is
+    free at the times they gave; whether a whole engagement fits is the solve's question.
+    """
+    request = instance.request_by_id.get(request_id)
+    if request is None:
+        raise UnknownSession(f"no request {request_id}")
+    # Two weeks of clocks say what a weekly pattern meets; a whole horizon of them costs a page view.
+    start = max(instance.horizon_start, instance.now.date())
+    calendar = Calendar(replace(instance, horizon_start=start, horizon_end=start + timedelta(days=14)))
+    return [coach.id for coach in instance.coaches if calendar.may_meet(request, coach)]

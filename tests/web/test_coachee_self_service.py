@@ -131,3 +131,14 @@ def test_a_second_open_request_from_one_address_is_not_stored(
     # Another address is a request of its own.
     post(client, "/request", {**GOOD, "coachee_email": "someone@else.example"}, page="/request")
     assert db.scalar(select(func.count()).select_from(CoachingRequest)) == 2
+
+
+def test_a_coachee_is_told_when_no_coach_is_free_at_their_times(
+    client: FlaskClient, db: Session, programme: Programme, coach: Person
+) -> None:
+    # The coach (New York) works weekdays 09:00-17:00: Tokyo's Sunday afternoon is his Saturday night.
+    _late, late_token = make_request(db, programme, windows={"sun": [["13:00", "15:00"]]})
+    _open, open_token = make_request(db, programme, coachee_email="any@x.example")
+    db.commit()
+    assert "No coach of the programme is free" in client.get(f"/r/{late_token}").get_data(as_text=True)
+    assert "No coach of the programme is free" not in client.get(f"/r/{open_token}").get_data(as_text=True)
