@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -67,12 +68,19 @@ def test_a_bad_change_names_the_field_and_keeps_the_request(
     assert db.get_one(CoachingRequest, request.id).topics == ["career"]
 
 
+def _proposed(db: Session, programme: Programme, coach: Person, sessions: int = 1) -> tuple[CoachingRequest, str, Any]:
+    """A request with a proposed coach and `sessions` weekly sessions from two weeks ahead."""
+    request, token = make_request(db, programme)
+    first = next_weekday_utc(2, 10, weeks_ahead=2)
+    engagement = propose(db, request, coach.coach_id or 0, [first + dt.timedelta(days=7 * k) for k in range(sessions)])
+    db.commit()
+    return request, token, engagement
+
+
 def test_only_a_waiting_request_can_be_changed(
     client: FlaskClient, db: Session, programme: Programme, coach: Person
 ) -> None:
-    request, token = make_request(db, programme)
-    propose(db, request, coach.coach_id or 0, [next_weekday_utc(2, 10, weeks_ahead=2)])
-    db.commit()
+    _request, token, _engagement = _proposed(db, programme, coach)
     assert "Change my request" not in client.get(f"/r/{token}").get_data(as_text=True)
     assert post(client, f"/r/{token}/edit", EDIT, page=f"/r/{token}").status_code == 409
 
@@ -80,10 +88,7 @@ def test_only_a_waiting_request_can_be_changed(
 def test_one_session_is_cancelled_and_the_rest_stands(
     client: FlaskClient, db: Session, programme: Programme, coach: Person
 ) -> None:
-    request, token = make_request(db, programme)
-    first = next_weekday_utc(2, 10, weeks_ahead=2)
-    engagement = propose(db, request, coach.coach_id or 0, [first, first + dt.timedelta(days=7)])
-    db.commit()
+    request, token, engagement = _proposed(db, programme, coach, sessions=2)
     one, two = sorted(engagement.sessions, key=lambda s: s.start_utc)
     assert post(client, f"/r/{token}/sessions/{one.id}/cancel", page=f"/r/{token}").status_code == 303
     db.expire_all()
@@ -103,9 +108,7 @@ def test_one_session_is_cancelled_and_the_rest_stands(
 def test_asking_for_another_coach_waits_again_without_that_coach(
     client: FlaskClient, db: Session, programme: Programme, coach: Person
 ) -> None:
-    request, token = make_request(db, programme)
-    propose(db, request, coach.coach_id or 0, [next_weekday_utc(2, 10, weeks_ahead=2)])
-    db.commit()
+    request, token, _engagement = _proposed(db, programme, coach)
     submitted_at = request.submitted_at
     assert post(client, f"/r/{token}/another-coach", page=f"/r/{token}").status_code == 303
     db.expire_all()

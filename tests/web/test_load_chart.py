@@ -16,14 +16,18 @@ from web.supervisor import load_chart
 pytest_plugins = ["tests.web.conftest_supervisor"]
 
 
+def _one_week(db: Session, programme: Programme, coach: Person, cap: int, hours: list[int]) -> None:
+    """The coach's weekly cap, and sessions at `hours` on one day two weeks ahead."""
+    db.get_one(Coach, coach.coach_id).max_sessions_per_week = cap
+    request, _ = make_request(db, programme)
+    propose(db, request, coach.coach_id or 0, [days_ahead(14, hour=hour) for hour in hours])
+    db.commit()
+
+
 def test_bars_scale_to_the_cap_and_a_week_over_it_is_marked(
     supervisor_client: FlaskClient, db: Session, programme: Programme, coach: Person
 ) -> None:
-    db.get_one(Coach, coach.coach_id).max_sessions_per_week = 1
-    request, _ = make_request(db, programme)
-    start = days_ahead(14, hour=15)
-    propose(db, request, coach.coach_id or 0, [start, start.replace(hour=17)])
-    db.commit()
+    _one_week(db, programme, coach, cap=1, hours=[15, 17])
 
     chart = supervision.coach_load(db, programme)
     (panel,) = load_chart.panels(chart)
@@ -49,11 +53,7 @@ def test_bars_scale_to_the_cap_and_a_week_over_it_is_marked(
 def test_a_week_under_the_cap_is_not_marked(
     supervisor_client: FlaskClient, db: Session, programme: Programme, coach: Person
 ) -> None:
-    db.get_one(Coach, coach.coach_id).max_sessions_per_week = 3
-    request, _ = make_request(db, programme)
-    start = days_ahead(14, hour=15)
-    propose(db, request, coach.coach_id or 0, [start])
-    db.commit()
+    _one_week(db, programme, coach, cap=3, hours=[15])
     (panel,) = load_chart.panels(supervision.coach_load(db, programme))
     assert not any(bar.over for bar in panel.bars)
     assert panel.cap_y == load_chart.TOP

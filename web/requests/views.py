@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from scheduler.models import CoachingRequest, Programme
 from scheduler.services.errors import InvalidInput
@@ -151,9 +153,17 @@ def cancel_session(token: str, session_id: int) -> ResponseReturnValue:
 
 @bp.post("/r/<token>/another-coach")
 def another_coach(token: str) -> ResponseReturnValue:
+    message = "We will look for a different coach for you. You keep your place in the queue."
+    return _answer(token, self_service.ask_for_another_coach, message, "info")
+
+
+def _answer(
+    token: str, action: Callable[[Session, CoachingRequest], object], message: str, category: str
+) -> ResponseReturnValue:
+    """The coachee's answer behind their link: act on the request, say so, back to the status page."""
     db = db_session()
-    self_service.ask_for_another_coach(db, request_status.request_for_token(db, token))
-    flash("We will look for a different coach for you. You keep your place in the queue.", "info")
+    action(db, request_status.request_for_token(db, token))
+    flash(message, category)
     return redirect(_status_url(token), code=303)
 
 
@@ -200,26 +210,17 @@ def status(token: str) -> ResponseReturnValue:
 
 @bp.post("/r/<token>/accept")
 def accept(token: str) -> ResponseReturnValue:
-    db = db_session()
-    intake.accept_proposal(db, request_status.request_for_token(db, token))
-    flash("Thank you: your sessions are confirmed.", "success")
-    return redirect(_status_url(token), code=303)
+    return _answer(token, intake.accept_proposal, "Thank you: your sessions are confirmed.", "success")
 
 
 @bp.post("/r/<token>/decline")
 def decline(token: str) -> ResponseReturnValue:
-    db = db_session()
-    intake.decline_proposal(db, request_status.request_for_token(db, token))
-    flash("You declined the proposal. The sessions are cancelled.", "info")
-    return redirect(_status_url(token), code=303)
+    return _answer(token, intake.decline_proposal, "You declined the proposal. The sessions are cancelled.", "info")
 
 
 @bp.post("/r/<token>/cancel")
 def cancel(token: str) -> ResponseReturnValue:
-    db = db_session()
-    intake.cancel_request(db, request_status.request_for_token(db, token))
-    flash("Your request is cancelled.", "info")
-    return redirect(_status_url(token), code=303)
+    return _answer(token, intake.cancel_request, "Your request is cancelled.", "info")
 
 
 @bp.route("/r/<token>/sessions/<int:session_id>/reschedule", methods=["GET", "POST"])
