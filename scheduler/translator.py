@@ -8,7 +8,6 @@ and `s<supervisor id>`, so `coach_pk` / `request_pk` read them back.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -21,19 +20,18 @@ from scheduler.models import (
     Coach,
     CoachingRequest,
     CoachingSession,
-    Engagement,
     EngagementStatus,
     Level,
     Programme,
-    RequestStatus,
     SessionStatus,
     Supervisor,
+    utc_text,
 )
+from scheduler.queries import live_engagements, waiting_requests
 from scheduler.weekly import WEEKDAYS, from_time
 
 INSTANCE_FORMAT = "coaching-instance/1"
 # Requests whose approved engagement still takes a coach's place.
-OPEN_REQUEST_STATES = (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
 
 
 def coach_ref(coach_id: int) -> str:
@@ -56,18 +54,6 @@ def request_pk(ref: str) -> int:
     return int(ref.removeprefix("r"))
 
 
-_COACH_REF = re.compile(r"\bc(\d+)\b")
-
-
-def name_coaches(text: str, names: dict[int, str]) -> str:
-    """The solver's text with coach ids (`c12`) replaced by the coaches' names."""
-    return _COACH_REF.sub(lambda m: names.get(int(m.group(1)), m.group(0)), text)
-
-
-def _instant(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _span(start: dt.time, end: dt.time) -> list[str]:
     return [from_time(start), from_time(end)]
 
@@ -88,21 +74,6 @@ def _overrides(coach: Coach) -> list[dict[str, Any]]:
     return [{"date": day.isoformat(), "intervals": sorted(spans)} for day, spans in sorted(by_date.items())]
 
 
-def _approved_engagements(db: Session, programme: Programme) -> list[Engagement]:
-    return list(
-        db.scalars(
-            select(Engagement)
-            .join(CoachingRequest)
-            .where(
-                CoachingRequest.programme_id == programme.id,
-                Engagement.status == EngagementStatus.APPROVED.value,
-                CoachingRequest.status.in_(OPEN_REQUEST_STATES),
-            )
-            .options(selectinload(Engagement.coach), selectinload(Engagement.sessions))
-        )
-    )
-
-
 def _request_json(request: CoachingRequest, coach_ids: set[int]) -> dict[str, Any]:
     # Inactive coaches are not in the instance, so references to them are dropped.
     return {
@@ -118,7 +89,7 @@ def _request_json(request: CoachingRequest, coach_ids: set[int]) -> dict[str, An
         "earliest_start": request.earliest_start.isoformat(),
         "windows": request.windows,
         "priority": request.priority,
-        "submitted_at": _instant(request.submitted_at),
+        "submitted_at": utc_text(request.submitted_at),
         "sensitive": request.sensitive,
         "preferred_coaches": [coach_ref(c) for c in request.preferred_coach_ids if c in coach_ids],
         "excluded_coaches": [coach_ref(c) for c in request.excluded_coach_ids if c in coach_ids],
@@ -132,7 +103,7 @@ def _programme_json(programme: Programme, now: dt.datetime) -> dict[str, Any]:
     """The instance's programme-wide part."""
     return {
         "format": INSTANCE_FORMAT,
-        "now": _instant(now),
+        "now": utc_text(now),
         "horizon": {"start": programme.horizon_start.isoformat(), "end": programme.horizon_end.isoformat()},
         "timezone": programme.timezone,
         "slot_minutes": programme.slot_minutes,
@@ -165,20 +136,9 @@ def _coach_json(coach: Coach, active_coachees: int, busy: list[dict[str, Any]], 
         "overrides": _overrides(coach),
         "busy": sorted(busy, key=lambda b: b["start"]),
         "coaching_hours_since_supervision": coach.coaching_hours_since_supervision + booked_hours,
-        "next_supervision": _instant(coach.next_supervision) if coach.next_supervision else None,
+        "next_supervision": utc_text(coach.next_supervision) if coach.next_supervision else None,
         "excluded_requests": [],
     }
-
-
-def waiting_requests(db: Session, programme: Programme) -> list[CoachingRequest]:
-    """The queue: waiting requests, highest priority and longest waiting first."""
-    return list(
-        db.scalars(
-            select(CoachingRequest)
-            .where(CoachingRequest.programme_id == programme.id, CoachingRequest.status == RequestStatus.WAITING.value)
-            .order_by(CoachingRequest.priority.desc(), CoachingRequest.submitted_at)
-        )
-    )
 
 
 def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[str, Any]:
@@ -192,7 +152,7 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
         )
     )
     coach_ids = {coach.id for coach in coaches}
-    approved = _approved_engagements(db, programme)
+    approved = live_engagements(db, programme)
     active_coachees: dict[int, int] = defaultdict(int)
     trainee_engagements: dict[int, int] = defaultdict(int)
     # With capacity over time, each running engagement is passed with the end of its last
@@ -201,19 +161,19 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
     trainee_ends: dict[int, list[str]] = defaultdict(list)
     for engagement in approved:
         active_coachees[engagement.coach_id] += 1
-        trainee = engagement.coach.level == Level.TRAINEE.value and engagement.coach.supervisor_id
+        trainee = engagement.coach.level == Level.TRAINEE and engagement.coach.supervisor_id
         if trainee:
             trainee_engagements[engagement.coach.supervisor_id] += 1
-        ends = [s.end_utc for s in engagement.sessions if s.status != SessionStatus.CANCELLED.value]
+        ends = [s.end_utc for s in engagement.sessions if s.status != SessionStatus.CANCELLED]
         if ends and max(ends) > now:
-            running_ends[engagement.coach_id].append(_instant(max(ends)))
+            running_ends[engagement.coach_id].append(utc_text(max(ends)))
             if trainee:
-                trainee_ends[engagement.coach.supervisor_id].append(_instant(max(ends)))
+                trainee_ends[engagement.coach.supervisor_id].append(utc_text(max(ends)))
     over_time = bool(programme.capacity_over_time)
 
     scheduled = db.scalars(
         select(CoachingSession).where(
-            CoachingSession.status == SessionStatus.SCHEDULED.value, CoachingSession.coach_id.in_(coach_ids)
+            CoachingSession.status == SessionStatus.SCHEDULED, CoachingSession.coach_id.in_(coach_ids)
         )
     )
     busy: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -222,15 +182,13 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
     # before the coach's next supervision are added to the hours already coached.
     booked_hours: dict[int, float] = defaultdict(float)
     for session in scheduled:
-        busy[session.coach_id].append(
-            {"start": _instant(session.start_utc), "end": _instant(session.end_utc), "session": True}
-        )
+        busy[session.coach_id].append({"start": utc_text(session.start_utc), "end": utc_text(session.end_utc), "session": True})
         until = next_supervision[session.coach_id]
         if session.start_utc >= now and (until is None or session.start_utc < until):
             booked_hours[session.coach_id] += (session.end_utc - session.start_utc).total_seconds() / 3600
     for coach in coaches:
         busy[coach.id].extend(
-            {"start": _instant(b.start_utc), "end": _instant(b.end_utc), "session": False} for b in coach.busy
+            {"start": utc_text(b.start_utc), "end": utc_text(b.end_utc), "session": False} for b in coach.busy
         )
 
     supervisors = db.scalars(select(Supervisor).where(Supervisor.programme_id == programme.id).order_by(Supervisor.id))
@@ -239,14 +197,12 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
     current = []
     for request in requests:
         for engagement in request.engagements:
-            if engagement.status == EngagementStatus.DRAFT.value and engagement.coach_id in coach_ids:
+            if engagement.status == EngagementStatus.DRAFT and engagement.coach_id in coach_ids:
                 current.append(
                     {
                         "request": request_ref(request.id),
                         "coach": coach_ref(engagement.coach_id),
-                        "sessions": [
-                            {"start": _instant(s.start_utc), "end": _instant(s.end_utc)} for s in engagement.sessions
-                        ],
+                        "sessions": [{"start": utc_text(s.start_utc), "end": utc_text(s.end_utc)} for s in engagement.sessions],
                     }
                 )
 
@@ -296,22 +252,22 @@ def build_move_question(db: Session, session: CoachingSession, now: dt.datetime)
     programme = db.get_one(Programme, request.programme_id)
     earliest = now + dt.timedelta(hours=programme.min_notice_hours)
     own = sorted(
-        (s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED.value), key=lambda s: s.start_utc
+        (s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED), key=lambda s: s.start_utc
     )
     held = [s for s in own if s.start_utc < earliest and s.start_utc < session.start_utc]
     moving = [s for s in own if s not in held]
     own_ids = {s.id for s in moving}
 
     busy = [
-        {"start": _instant(s.start_utc), "end": _instant(s.end_utc), "session": True}
+        {"start": utc_text(s.start_utc), "end": utc_text(s.end_utc), "session": True}
         for s in db.scalars(
             select(CoachingSession).where(
-                CoachingSession.coach_id == coach.id, CoachingSession.status == SessionStatus.SCHEDULED.value
+                CoachingSession.coach_id == coach.id, CoachingSession.status == SessionStatus.SCHEDULED
             )
         )
         if s.id not in own_ids
     ]
-    busy += [{"start": _instant(b.start_utc), "end": _instant(b.end_utc), "session": False} for b in coach.busy]
+    busy += [{"start": utc_text(b.start_utc), "end": utc_text(b.end_utc), "session": False} for b in coach.busy]
     # Rule 10 counts the engagement's sessions as new ones; the coach's other sessions still
     # to come before the next supervision are hours already promised.
     booked_hours = sum(
@@ -319,13 +275,13 @@ def build_move_question(db: Session, session: CoachingSession, now: dt.datetime)
         for s in db.scalars(
             select(CoachingSession).where(
                 CoachingSession.coach_id == coach.id,
-                CoachingSession.status == SessionStatus.SCHEDULED.value,
+                CoachingSession.status == SessionStatus.SCHEDULED,
                 CoachingSession.start_utc >= now,
             )
         )
         if s.id not in own_ids and (coach.next_supervision is None or s.start_utc < coach.next_supervision)
     )
-    approved = _approved_engagements(db, programme)
+    approved = live_engagements(db, programme)
     others = sum(1 for e in approved if e.coach_id == coach.id and e.id != engagement.id)
     # The engagement already holds its place: caps on engagements limit new ones, so a coach
     # whose cap was lowered since can still have a session moved.
@@ -372,7 +328,7 @@ def build_move_question(db: Session, session: CoachingSession, now: dt.datetime)
     assignment = {
         "request": request_ref(request.id),
         "coach": coach_ref(coach.id),
-        "sessions": [{"start": _instant(s.start_utc), "end": _instant(s.end_utc)} for s in moving],
+        "sessions": [{"start": utc_text(s.start_utc), "end": utc_text(s.end_utc)} for s in moving],
     }
     return MoveQuestion(instance, assignment, moving.index(session), not_after if session is moving[0] else None)
 

@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 
 from solver.calendar import Calendar, Slot, day_number, from_minutes, iso_week_key, to_minutes
 from solver.domain import Assignment, Instance, Session, Solution
-from solver.engagements import static_blocks
 from solver.validate import validate
 
 
@@ -140,26 +139,6 @@ def _date_bounds(
         low = max(low, after - request.max_gap_days) if low is not None else after - request.max_gap_days
         high = min(high, after - request.min_gap_days) if high is not None else after - request.min_gap_days
     return low, high
-
-
-def other_coaches(instance: Instance, request_id: str) -> list[str]:
-    """Coaches besides a request's pinned one whose rules and calendars fit it (room permitting).
-
-    What a supervisor may pin instead when the pinned coach cannot take the request: no
-    static rule rules them out, and the coach's free times meet the coachee's windows.
-    """
-    request = instance.request_by_id.get(request_id)
-    if request is None:
-        raise UnknownSession(f"no request {request_id}")
-    unpinned = replace(request, pinned_coach=None)
-    calendar = Calendar(instance)
-    return [
-        coach.id
-        for coach in instance.coaches
-        if coach.id != request.pinned_coach
-        and not static_blocks(instance, unpinned, coach)
-        and calendar.pair_slots(unpinned, coach)
-    ]
 
 
 def coaches_meeting(instance: Instance, request_id: str) -> list[str]:

@@ -44,6 +44,8 @@ class RunningEngagements:
         """One more engagement over [start, end) keeps the count within the cap at every
         instant it runs (checking its start and every later start inside it suffices, as
         listed engagements only end)."""
+        if len(self.booked) + len(self.listed_ends) < self.cap:
+            return True  # fewer engagements in all than the cap: room at every instant
         points = [start] + [s for s, _ in self.booked if start < s < end]
         return all(self.running_at(t) + 1 <= self.cap for t in points)
 
@@ -212,25 +214,35 @@ class Booking:
         budget = [_SEARCH_NODES]
         path: list[int] = []
 
-        def dfs(i: int) -> Chain | None:
+        def dfs(i: int) -> Chain | bool:
+            """The chain found from `path` + slot i; False when it already runs too long for
+            rules 5'/9' (then so does every later successor, which ends later); True when
+            nothing was found otherwise."""
             budget[0] -= 1
             if budget[0] < 0:
-                return None
+                return True
             path.append(i)
             chain = tuple(slots[p] for p in path)
             # A longer chain only runs longer: a part that breaks rules 5' or 9' cannot be completed.
-            if book.fits(chain, request.session_minutes) and self.fits_over_time(coach, chain):
+            if not self.fits_over_time(coach, chain):
+                path.pop()
+                return False
+            if book.fits(chain, request.session_minutes):
                 if len(path) == k:
                     return chain
                 left = k - len(path)
                 for j in finder.successors[i]:
-                    if can[left][j] and (found := dfs(j)) is not None:
-                        return found
+                    if can[left][j]:
+                        found = dfs(j)
+                        if found is False:
+                            break
+                        if found is not True:
+                            return found
             path.pop()
-            return None
+            return True
 
         for i in finder.starts:
-            if can[k][i] and (found := dfs(i)) is not None:
+            if can[k][i] and isinstance(found := dfs(i), tuple):
                 return found
             if budget[0] < 0:
                 break

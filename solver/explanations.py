@@ -9,6 +9,7 @@ rule numbers and no field names of the file format; the only ids in them are coa
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -118,11 +119,25 @@ def static_reason(instance: Instance, request: CoachingRequest, code: str, ids: 
     elif code == "excluded_request":
         text = f"{who} asked not to coach this coachee; lifting that would let {they} take it"
     elif code == "pinned":
+        lift = "unpinning it would let the other coaches be considered"
         params = {"coach": request.pinned_coach, "coaches": ids}
-        text = (
-            f"the request is pinned to {request.pinned_coach}, so no other coach is considered; "
-            "unpinning it would let the others take it"
-        )
+        if request.required:  # a supervisor's "place this one": who else could take it
+            free = dataclasses.replace(request, pinned_coach=None)
+            calendar = Calendar(instance)
+            others = [
+                c.id
+                for c in instance.coaches
+                if c.id in ids
+                and not static_blocks(instance, free, c)
+                and isinstance(pair_fact(calendar, free, c), tuple)
+            ]
+            params["others"] = others
+            lift = (
+                f"unpinning it would let {names(others)} take it"
+                if others
+                else "no other coach could take it either, so unpinning alone would not help"
+            )
+        text = f"the request is pinned to {request.pinned_coach}, so no other coach is considered; {lift}"
     elif code == "sensitive":
         text = (
             f"{who} {_verb(ids, 'is', 'are')} in training and the request is sensitive; an accredited or senior "
@@ -130,13 +145,13 @@ def static_reason(instance: Instance, request: CoachingRequest, code: str, ids: 
         )
     elif code == "coach_full":
         text = (
-            f"{who} already {_verb(ids, 'has', 'have')} as many coachees as {_verb(ids, 'they take', 'they take')} "
-            "at once; a higher limit of coachees would make room"
+            f"{who} already {_verb(ids, 'has', 'have')} as many coachees as they take at once; a higher limit of "
+            "coachees would make room"
         )
     elif code == "supervisor_full":
         text = (
-            f"{who} {_verb(ids, 'is', 'are')} in training and {_verb(ids, 'their', 'their')} supervisor has no room "
-            "for another trainee engagement; a higher trainee limit for the supervisor would make room"
+            f"{who} {_verb(ids, 'is', 'are')} in training and their supervisor has no room for another trainee "
+            "engagement; a higher trainee limit for the supervisor would make room"
         )
     else:  # pragma: no cover - every code of `static_blocks` is worded above
         raise ValueError(code)
@@ -496,17 +511,6 @@ def _assignment_reasons(instance: Instance, assignment: Assignment) -> list[str]
 
 def reason_to_json(reason: Reason) -> dict[str, Any]:
     return {"code": reason.code, "text": reason.text, "params": dict(reason.params)}
-
-
-def explain_details(instance: Instance, solution: Solution) -> dict[str, list[Reason]]:
-    """Per unserved request of `solution`, its reasons with codes and parameters."""
-    result = explain(instance, solution)
-    assert isinstance(result, list)
-    return {
-        e["request"]: [Reason(d["code"], d["text"], d["params"]) for d in e["details"]]
-        for e in result
-        if not e["assigned"]
-    }
 
 
 def explain(

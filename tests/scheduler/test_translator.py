@@ -115,3 +115,11 @@ def test_running_engagements_pass_their_last_session_end_under_capacity_over_tim
         assert last_end in supervisor["active_trainee_engagements_end"]
     else:
         assert "active_engagements_end" not in entry and "active_trainee_engagements_end" not in supervisor
+
+
+def test_reasons_for_the_demo_programme_read_as_plain_words(database: Database) -> None:
+    """Every reason the greedy plan and the explanations give on the demo programme (with
+    capacity over time, as a new programme has it) passes the plain-words checks."""
+    from tests.solver.test_reason_words import check_plain_words
+
+    check_plain_words(_instance(database))

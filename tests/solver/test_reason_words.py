@@ -43,7 +43,7 @@ def _texts(instance: solver.Instance) -> list[tuple[str, bool]]:
     return out
 
 
-def _check(data: Json) -> None:
+def check_plain_words(data: Json) -> None:
     instance = parse_instance(data)
     # Supervisor and request ids are internal; coach ids are the refs an app names.
     internal = {s.id for s in instance.supervisors} | {r.id for r in instance.requests}
@@ -59,7 +59,7 @@ def _check(data: Json) -> None:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(st.booleans().flatmap(lambda flag: programmes(max_coaches=3, max_requests=6, tiny=False, over_time=flag)))
 def test_reasons_read_as_plain_words(data: Json) -> None:
-    _check(data)
+    check_plain_words(data)
 
 
 def test_the_checks_catch_what_they_look_for() -> None:

@@ -83,6 +83,10 @@ def test_a_required_request_that_cannot_be_placed_says_what_blocks_it_with_its_c
     (unserved,) = solution.unassigned
     text = " ".join(unserved.reasons)
     assert "c1" in text and "Tuesday" in text and "Monday" in text
+    # The pinned coach's lines come first, then who else could take it.
+    assert unserved.details[0].code == "no_common_time" and unserved.details[0].params["coaches"] == ["c1"]
+    (pin,) = [d for d in unserved.details if d.code == "pinned"]
+    assert pin.params["others"] == ["c2"] and "unpinning it would let c2 take it" in pin.text
 
 
 def test_validate_checks_the_reported_required_count() -> None:

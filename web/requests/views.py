@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from scheduler.models import CoachingRequest, Programme
 from scheduler.services.errors import InvalidInput
-from scheduler.services.programmes.current import current_programme
 from scheduler.services.requests import intake, reschedule, self_service
 from scheduler.services.requests import status as request_status
 from scheduler.services.requests.intake import submit_request
 from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, windows_fields, windows_text
+from web.helpers import current_programme
 from web.unit_of_work import db_session
 
 bp = Blueprint("requests", __name__)
@@ -34,10 +34,6 @@ FIELD_LABELS = {
     "consent": "Consent",
     "priority": "Priority",
 }
-
-
-def programme() -> Programme:
-    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
 
 
 def _languages_offered(prog: Programme) -> list[str]:
@@ -81,14 +77,14 @@ def _render_form(
 
 @bp.get("/request")
 def new_request() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     empty: dict[str, Any] = {"topics": [], "languages": [], "sessions_wanted": "3", "timezone": prog.timezone}
     return _render_form(prog, empty, {}, submitted=False)
 
 
 @bp.post("/request")
 def submit() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     form = _form_values(prog)
     data = {
         **{key: form[key] for key in ("coachee_name", "coachee_email", "organisation", "timezone", "message")},
@@ -122,7 +118,7 @@ def _editable_form(coaching_request: CoachingRequest) -> dict[str, Any]:
 def edit(token: str) -> ResponseReturnValue:
     db = db_session()
     coaching_request = request_status.request_for_token(db, token)
-    prog = programme()
+    prog = current_programme()
     if request.method == "GET":
         return _render_form(prog, _editable_form(coaching_request), {}, submitted=True, token=token)
     form = _form_values(prog)
@@ -182,7 +178,7 @@ def new_link() -> ResponseReturnValue:
         return render_template("requests/new_link.html", errors={}, email="", sent=False)
     settings = current_app.config["SETTINGS"]
     try:
-        request_status.send_links_for_email(db_session(), programme(), email, link_days=settings.coachee_link_days)
+        request_status.send_links_for_email(db_session(), current_programme(), email, link_days=settings.coachee_link_days)
     except InvalidInput as exc:
         return render_template("requests/new_link.html", errors=exc.fields, email=email, sent=False), 422
     return render_template("requests/new_link.html", errors={}, email=email, sent=True)

@@ -17,9 +17,9 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
+from scheduler.queries import draft_engagements
 from scheduler.services.errors import Conflict, NotFound
 from scheduler.services.messaging import outbox
-from scheduler.services.planning.solving import draft_engagements
 from scheduler.services.transitions import change_status, change_statuses
 
 
@@ -32,7 +32,7 @@ def assert_coach_free(db: Session, session: CoachingSession) -> None:
     clash = db.scalar(
         select(CoachingSession).where(
             CoachingSession.coach_id == session.coach_id,
-            CoachingSession.status == SessionStatus.SCHEDULED.value,
+            CoachingSession.status == SessionStatus.SCHEDULED,
             CoachingSession.id != session.id,
             CoachingSession.start_utc < session.end_utc,
             CoachingSession.end_utc > session.start_utc,
@@ -48,7 +48,7 @@ def assert_coach_free(db: Session, session: CoachingSession) -> None:
 def schedule_session(db: Session, session: CoachingSession) -> None:
     """Make a draft session live, after checking the coach is free then."""
     assert_coach_free(db, session)
-    change_status(db, session, SessionStatus.DRAFT.value, SessionStatus.SCHEDULED.value)
+    change_status(db, session, SessionStatus.DRAFT, SessionStatus.SCHEDULED)
 
 
 def approve(db: Session, programme: Programme, engagement_ids: Iterable[int] | None = None) -> list[Engagement]:
@@ -79,9 +79,9 @@ def approve(db: Session, programme: Programme, engagement_ids: Iterable[int] | N
     ).all()
     sessions = [s for e in chosen for s in e.sessions]
     _assert_coaches_free(db, sessions)
-    change_statuses(db, [e.request for e in chosen], RequestStatus.WAITING.value, RequestStatus.PROPOSED.value)
-    change_statuses(db, chosen, EngagementStatus.DRAFT.value, EngagementStatus.APPROVED.value, approved_at=utcnow())
-    change_statuses(db, sessions, SessionStatus.DRAFT.value, SessionStatus.SCHEDULED.value)
+    change_statuses(db, [e.request for e in chosen], RequestStatus.WAITING, RequestStatus.PROPOSED)
+    change_statuses(db, chosen, EngagementStatus.DRAFT, EngagementStatus.APPROVED, approved_at=utcnow())
+    change_statuses(db, sessions, SessionStatus.DRAFT, SessionStatus.SCHEDULED)
     outbox.enqueue_sessions_messages(db, sessions, outbox.REQUEST)
     db.flush()
     return chosen
@@ -99,7 +99,7 @@ def _assert_coaches_free(db: Session, sessions: list[CoachingSession]) -> None:
     scheduled = db.scalars(
         select(CoachingSession).where(
             CoachingSession.coach_id.in_({s.coach_id for s in sessions}),
-            CoachingSession.status == SessionStatus.SCHEDULED.value,
+            CoachingSession.status == SessionStatus.SCHEDULED,
             CoachingSession.start_utc < hi,
             CoachingSession.end_utc > lo,
         )

@@ -25,7 +25,7 @@ from scheduler.translator import build_move_question
 from solver.alternatives import alternatives as solver_alternatives
 from solver.alternatives import move_problems
 
-RESCHEDULABLE = (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+RESCHEDULABLE = (RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
 SHOWN_AT_FIRST = 6  # alternatives on the page before "more times"
 
 
@@ -88,7 +88,7 @@ def move_session(
 ) -> CoachingSession:
     """Move a scheduled session to one of its alternatives; both people get an updated invite."""
     request = session.engagement.request
-    if request.status not in RESCHEDULABLE or session.status != SessionStatus.SCHEDULED.value:
+    if request.status not in RESCHEDULABLE or session.status != SessionStatus.SCHEDULED:
         raise Conflict("Only a scheduled session of a proposed or confirmed request can be moved.")
     # Checked again here, inside this transaction, so the time is still free when it commits.
     if not _fits(db, session, new_start, now or utcnow()):
@@ -100,8 +100,8 @@ def move_session(
     change_status(
         db,
         session,
-        SessionStatus.SCHEDULED.value,
-        SessionStatus.SCHEDULED.value,
+        SessionStatus.SCHEDULED,
+        SessionStatus.SCHEDULED,
         start_utc=chosen.start_utc,
         end_utc=chosen.end_utc,
         sequence=session.sequence + 1,

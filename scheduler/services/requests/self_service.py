@@ -38,7 +38,7 @@ def edit_waiting_request(
     db: Session, request: CoachingRequest, data: Mapping[str, Any], *, now: dt.datetime | None = None
 ) -> CoachingRequest:
     """Change a waiting request's times, topics, languages or sessions; InvalidInput names each bad field."""
-    if request.status != RequestStatus.WAITING.value:
+    if request.status != RequestStatus.WAITING:
         raise Conflict("Only a request still waiting for a coach can be changed here.")
     programme = db.get_one(Programme, request.programme_id)
     # The same checks as a new request, on the stored values with the edited ones on top.
@@ -58,11 +58,11 @@ def edit_waiting_request(
         setattr(request, name, values[name])
     request.sensitive = request.sensitive or values["sensitive"]
     for engagement in request.engagements:
-        if engagement.status == EngagementStatus.DRAFT.value:
-            change_status(db, engagement, EngagementStatus.DRAFT.value, EngagementStatus.SUPERSEDED.value)
+        if engagement.status == EngagementStatus.DRAFT:
+            change_status(db, engagement, EngagementStatus.DRAFT, EngagementStatus.SUPERSEDED)
             for session in engagement.sessions:
-                if session.status == SessionStatus.DRAFT.value:
-                    change_status(db, session, SessionStatus.DRAFT.value, SessionStatus.CANCELLED.value)
+                if session.status == SessionStatus.DRAFT:
+                    change_status(db, session, SessionStatus.DRAFT, SessionStatus.CANCELLED)
     db.flush()
     return request
 
@@ -70,16 +70,16 @@ def edit_waiting_request(
 def cancel_one_session(db: Session, request: CoachingRequest, session: CoachingSession) -> None:
     """Cancel one scheduled session; the engagement and its other sessions stand."""
     engagement = live_engagement(request)
-    if engagement is None or session.engagement_id != engagement.id or session.status != SessionStatus.SCHEDULED.value:
+    if engagement is None or session.engagement_id != engagement.id or session.status != SessionStatus.SCHEDULED:
         raise Conflict("This session is not one of your scheduled sessions.")
-    others = [s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED.value and s.id != session.id]
+    others = [s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED and s.id != session.id]
     if not others:
         raise Conflict(
             "This is your last scheduled session. To stop the coaching, cancel the whole request instead.",
             {"session": "is the last one; cancel the request instead"},
         )
     change_status(
-        db, session, SessionStatus.SCHEDULED.value, SessionStatus.CANCELLED.value, sequence=session.sequence + 1
+        db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1
     )
     outbox.enqueue_session_messages(db, session, outbox.CANCEL)
 
@@ -87,14 +87,14 @@ def cancel_one_session(db: Session, request: CoachingRequest, session: CoachingS
 def ask_for_another_coach(db: Session, request: CoachingRequest) -> None:
     """End the proposed or confirmed engagement and wait again, in the old place, for a different coach."""
     engagement = live_engagement(request)
-    if engagement is None or request.status not in (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value):
+    if engagement is None or request.status not in (RequestStatus.PROPOSED, RequestStatus.CONFIRMED):
         raise Conflict("Only a request with a coach can ask for a different coach.")
-    change_status(db, request, request.status, RequestStatus.WAITING.value)
-    change_status(db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.DECLINED.value)
+    change_status(db, request, request.status, RequestStatus.WAITING)
+    change_status(db, engagement, EngagementStatus.APPROVED, EngagementStatus.DECLINED)
     for session in engagement.sessions:
-        if session.status == SessionStatus.SCHEDULED.value:
+        if session.status == SessionStatus.SCHEDULED:
             change_status(
-                db, session, SessionStatus.SCHEDULED.value, SessionStatus.CANCELLED.value, sequence=session.sequence + 1
+                db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1
             )
             outbox.enqueue_session_messages(db, session, outbox.CANCEL)
     if engagement.coach_id not in request.excluded_coach_ids:
