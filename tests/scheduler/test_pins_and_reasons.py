@@ -24,7 +24,8 @@ from scheduler.models import Coach, Engagement, EngagementStatus, Programme, utc
 from scheduler.services.planning import adjustments, review
 from scheduler.services.planning.solving import solve_now
 from scheduler.translator import build_instance, coach_pk, request_ref
-from solver.alternatives import other_coaches
+from solver.calendar import Calendar
+from solver.engagements import static_blocks
 from tests.scheduler.conftest import make_settings
 
 # Every key of coaching-instance/1 and coaching-solution/1 that is not also plain English.
@@ -98,10 +99,15 @@ def test_a_pinned_request_is_placed_with_its_full_coach(solved: tuple[Database, 
         lightest = max((a.engagement for a in drafts), key=lambda e: (-e.request.priority, e.request.submitted_at))
         instance = solver.parse_instance(build_instance(db, programme, utcnow()))
         load = Counter(a.engagement.coach_id for a in drafts)
+        asked = instance.request_by_id[request_ref(lightest.request_id)]
+        calendar = Calendar(instance)
         full_coach = next(
-            coach_pk(ref)
-            for ref in other_coaches(instance, request_ref(lightest.request_id))
-            if coach_pk(ref) != lightest.coach_id and load[coach_pk(ref)] > 0
+            coach_pk(other.id)
+            for other in instance.coaches
+            if coach_pk(other.id) != lightest.coach_id
+            and load[coach_pk(other.id)] > 0
+            and not static_blocks(instance, asked, other)
+            and calendar.pair_slots(asked, other)
         )
         coach = db.get_one(Coach, full_coach)
         coach.max_active_coachees = load[full_coach]  # full with the draft as it stands
@@ -134,7 +140,7 @@ def test_a_pin_that_cannot_place_says_why_and_who_else_could(solved: tuple[Datab
         unserved = next(u for u in draft.unserved if u.request.id == request_id)
         text = " ".join(unserved.reasons)
         assert mute_name in text and "languages" in text
-        assert any(d["code"] in ("other_coaches", "no_other_coach") for d in unserved.details)
-        assert "could take it instead" in text
+        assert "pinned" in {d["code"] for d in unserved.details}
+        assert "unpinning it would let" in text and "take it" in text
         for reason in unserved.reasons:
             assert_for_people(reason)
