@@ -127,6 +127,19 @@ def solve(ctx: Context, time_limit: float | None, workers: int | None) -> None:
 
 
 @main.command()
+@click.argument("request_id", type=int)
+@click.argument("coach_id", type=int)
+@pass_context
+def pin(ctx: Context, request_id: int, coach_id: int) -> None:
+    """Pin a waiting request to a coach: the next solve places it there whenever any placement exists."""
+    from scheduler.services.planning.adjustments import pin as pin_request
+
+    with ctx.unit_of_work() as db:
+        item = pin_request(db, current_programme(db), request_id, coach_id)
+        click.echo(f"request {item.id} is pinned to coach {coach_id}; run `coaching solve` to place it")
+
+
+@main.command()
 @click.option("--all", "approve_all", is_flag=True, help="Approve every draft engagement.")
 @click.argument("engagement_ids", nargs=-1, type=int)
 @pass_context

@@ -212,6 +212,7 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
             db, engagement, EngagementStatus.APPROVED, EngagementStatus.APPROVED, coach_response=ACCEPTED
         )
         audit.record(db, audit.ACCEPT, engagement, old=None, new=ACCEPTED)
+        outbox.enqueue_engagement_notice(db, engagement, outbox.COACH_ACCEPTED)
         return engagement
     change_status(
         db, engagement, EngagementStatus.APPROVED, EngagementStatus.DECLINED, coach_response=DECLINED
@@ -229,6 +230,7 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
         db, request, (RequestStatus.PROPOSED, RequestStatus.CONFIRMED), RequestStatus.WAITING
     )
     audit.record(db, audit.DECLINE, engagement, old=EngagementStatus.APPROVED.value, new=EngagementStatus.DECLINED.value)
+    outbox.enqueue_engagement_notice(db, engagement, outbox.FINDING_ANOTHER_COACH)
     return engagement
 
 

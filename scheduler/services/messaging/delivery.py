@@ -57,6 +57,7 @@ from scheduler.models import (
     Coach,
     CoachingRequest,
     CoachingSession,
+    Engagement,
     OutboxMessage,
     OutboxStatus,
     Programme,
@@ -362,6 +363,56 @@ def _compose_coach_invitation(settings: Settings, row: OutboxMessage, now: dt.da
     return _plain_letter(settings, letter, person, row, now, message_id)
 
 
+def _compose_notice(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime, message_id: str) -> _Composed:
+    payload = dict(row.payload or {})
+    engagement = db.get(Engagement, payload.get("engagement_id") or 0)
+    if engagement is None:
+        raise _Unsendable("the engagement is no longer there")
+    request, notice = engagement.request, payload.get("notice")
+    coachee_name, coach_name = request.coachee_name, engagement.coach.name
+    if notice == outbox.COACHEE_ACCEPTED:
+        person = _coach(engagement.coach)
+        _ = translations(person.language).gettext
+        letter = Letter(
+            subject=_("{name} accepted the sessions").format(name=coachee_name),
+            paragraphs=[
+                _("Hello {name},").format(name=person.name),
+                _("{coachee} accepted you as coach and the sessions proposed; they are in your calendar.").format(
+                    coachee=coachee_name
+                ),
+            ],
+            link=coach_sessions_url(settings),
+            link_label=_("Your sessions:"),
+        )
+        return _plain_letter(settings, letter, person, row, now, message_id)
+    person = _coachee(request)
+    _ = translations(person.language).gettext
+    if notice == outbox.COACH_ACCEPTED:
+        subject = _("{coach} confirmed your coaching").format(coach=coach_name)
+        paragraphs = [
+            _("Hello {name},").format(name=person.name),
+            _("{coach} confirmed that they will coach you at the times in your invitations.").format(coach=coach_name),
+        ]
+    elif notice == outbox.FINDING_ANOTHER_COACH:
+        subject = _("We are finding you another coach")
+        paragraphs = [
+            _("Hello {name},").format(name=person.name),
+            _("The coach we proposed cannot take your request after all, so those sessions are cancelled."),
+            _("We are finding you another coach. You keep your place in the queue and hear from us again "
+              "when a coach is proposed."),
+        ]
+    else:
+        raise _Unsendable(f"unknown notice {notice!r}")
+    letter = Letter(
+        subject=subject,
+        paragraphs=paragraphs,
+        link=_coachee_link(db, settings, row, payload),
+        link_label=_("Your request:"),
+    )
+    row.payload = payload  # the link's token stays with the row until it is sent
+    return _plain_letter(settings, letter, person, row, now, message_id)
+
+
 def _compose(
     db: Session, settings: Settings, policy: DeliveryPolicy, row: OutboxMessage, now: dt.datetime
 ) -> _Composed:
@@ -373,6 +424,8 @@ def _compose(
         return _compose_status_link(db, settings, row, now, message_id)
     if row.kind == outbox.COACH_INVITATION:
         return _compose_coach_invitation(settings, row, now, message_id)
+    if row.kind == outbox.NOTICE:
+        return _compose_notice(db, settings, row, now, message_id)
     if row.kind in (outbox.REQUEST, outbox.CANCEL, outbox.REMINDER):
         return _compose_session_message(db, settings, policy, row, now, message_id)
     raise _Unsendable(f"unknown message kind {row.kind!r}")

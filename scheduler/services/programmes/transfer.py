@@ -76,7 +76,7 @@ def import_requests(db: Session, programme: Programme, source: TextIO, *, link_d
     rows = _rows(source, "requests")
     today = utcnow().date()
     _check_all(rows, lambda row: parse_request_input(programme, row, today=today))
-    return [submit_request(db, programme, row, link_days=link_days).request for row in rows]
+    return [submit_request(db, programme, row, link_days=link_days, one_per_address=False).request for row in rows]
 
 
 # A cell starting with one of these is run as a formula by spreadsheets (OWASP "CSV injection").

@@ -50,7 +50,9 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
 
     timezone = str(data.get("timezone") or "").strip()
     if not valid_timezone(timezone):
-        errors["timezone"] = f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)" if timezone else "is required"
+        errors["timezone"] = (
+            f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)" if timezone else "is required"
+        )
     clean["timezone"] = timezone
 
     languages = [lang.lower() for lang in as_list(data.get("languages"))]
@@ -88,7 +90,9 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
         clean["earliest_start"] = max(today, programme.horizon_start)
     else:
         try:
-            clean["earliest_start"] = earliest if isinstance(earliest, dt.date) else dt.date.fromisoformat(str(earliest))
+            clean["earliest_start"] = (
+                earliest if isinstance(earliest, dt.date) else dt.date.fromisoformat(str(earliest))
+            )
             if clean["earliest_start"] > programme.horizon_end:
                 errors["earliest_start"] = f"is after the programme ends ({programme.horizon_end.isoformat()})"
         except ValueError:
@@ -109,6 +113,10 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
 class SubmittedRequest:
     request: CoachingRequest
     status_token: str  # only ever in the coachee's e-mail; the database keeps its hash
+    # True when the address already had an open request: no second one was stored, and
+    # the link to the first went out again (the page says so whatever happened, so that
+    # nobody learns from it who asked for coaching).
+    already_open: bool = False
 
 
 def status_link_lifetime(days: int) -> dt.timedelta:
@@ -116,11 +124,24 @@ def status_link_lifetime(days: int) -> dt.timedelta:
 
 
 def submit_request(
-    db: Session, programme: Programme, data: Mapping[str, Any], *, link_days: int = 60, now: dt.datetime | None = None
+    db: Session,
+    programme: Programme,
+    data: Mapping[str, Any],
+    *,
+    link_days: int = 60,
+    now: dt.datetime | None = None,
+    one_per_address: bool = True,
 ) -> SubmittedRequest:
-    """Store a coachee's request and queue the confirmation e-mail with their private link."""
+    """Store a coachee's request and queue the confirmation e-mail with their private link.
+
+    A coachee has one open request: asking again from the same address sends the link to
+    the open one instead. A supervisor's import (`one_per_address=False`) stores every row.
+    """
     now = now or utcnow()
     values = parse_request_input(programme, data, today=now.date())
+    existing = open_request_of(db, programme, values["coachee_email"]) if one_per_address else None
+    if existing is not None:
+        return SubmittedRequest(existing, send_new_link(db, existing, link_days=link_days), already_open=True)
     request = CoachingRequest(
         programme_id=programme.id,
         session_minutes=programme.session_minutes,
@@ -134,6 +155,23 @@ def submit_request(
     token = issue_token(db, REQUEST_STATUS, valid_for=status_link_lifetime(link_days), request_id=request.id)
     outbox.enqueue_status_link(db, request, token)
     return SubmittedRequest(request, token)
+
+
+OPEN_STATES = (RequestStatus.WAITING, RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
+
+
+def open_request_of(db: Session, programme: Programme, email: str) -> CoachingRequest | None:
+    """The open request `email` already has in the programme, if any: one open request per person."""
+    return db.scalars(
+        select(CoachingRequest)
+        .where(
+            CoachingRequest.programme_id == programme.id,
+            func.lower(CoachingRequest.coachee_email) == email.strip().lower(),
+            CoachingRequest.status.in_(OPEN_STATES),
+        )
+        .order_by(CoachingRequest.submitted_at)
+        .limit(1)
+    ).first()
 
 
 def send_new_link(db: Session, request: CoachingRequest, *, link_days: int = 60) -> str:
@@ -168,9 +206,12 @@ def live_engagement(request: CoachingRequest) -> Engagement | None:
 
 
 def accept_proposal(db: Session, request: CoachingRequest) -> None:
-    """The coachee accepts the proposed coach and sessions."""
+    """The coachee accepts the proposed coach and sessions; the coach is told."""
     change_status(db, request, RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
     audit.record(db, audit.ACCEPT, request, old=RequestStatus.PROPOSED, new=RequestStatus.CONFIRMED)
+    engagement = live_engagement(request)
+    if engagement is not None:
+        outbox.enqueue_engagement_notice(db, engagement, outbox.COACHEE_ACCEPTED)
 
 
 def decline_proposal(db: Session, request: CoachingRequest) -> None:
