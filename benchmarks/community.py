@@ -22,9 +22,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from solver.intervision.codec import parse_instance  # noqa: E402
-from solver.intervision.model import solve  # noqa: E402
-from solver.intervision.validate import validate  # noqa: E402
+from solver.intervision.codec import parse_instance
+from solver.intervision.model import solve
+from solver.intervision.validate import validate
 
 LANGUAGES = [["en"], ["en"], ["en"], ["nl", "en"], ["nl", "en"], ["nl"], ["fr", "en"], ["fr"]]
 EXPERIENCE = ["new", "practised", "experienced"]

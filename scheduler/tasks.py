@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from scheduler.celery_app import database_for, settings_of
 from scheduler.models import utcnow
-from scheduler.services import delivery
+from scheduler.services import delivery, outbox
 
 
 def _context(task: Task) -> tuple[Any, Any]:
@@ -66,3 +66,16 @@ def run_solve(self: Task, run_id: int) -> None:
 
     settings, database = _context(self)
     execute_solve_run(database, run_id, settings)
+
+
+@shared_task(bind=True, name="scheduler.tasks.send_attendance_follow_ups", ignore_result=True)  # type: ignore[misc]
+def send_attendance_follow_ups(self: Task) -> int:
+    """Ask coaches how their ended sessions went; settle those left unmarked past the grace period."""
+    from scheduler.services.attendance import operations as attendance
+
+    settings, database = _context(self)
+    with database.sessions() as db, db.begin():
+        attendance.send_follow_ups(db, utcnow())
+        ids = outbox.take_new_message_ids(db)
+    delivery.dispatch_pending(settings, ids, app=self.app)
+    return len(ids)

@@ -27,6 +27,8 @@ from scheduler.models import (
     SessionStatus,
     Supervisor,
 )
+from scheduler.services.attendance.operations import hours_since_supervision
+from scheduler.services.supervision_sessions.queries import next_supervisions
 from scheduler.weekly import WEEKDAYS, from_time
 
 INSTANCE_FORMAT = "coaching-instance/1"
@@ -160,7 +162,15 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
         )
     )
     busy: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    next_supervision = {coach.id: coach.next_supervision for coach in coaches}
+    # Hours since supervision are those held since the coach's last attended supervision, and
+    # the next supervision is the earlier of the one recorded on the coach and the next approved
+    # group session they are in.
+    held = hours_since_supervision(db, coaches, now)
+    planned = next_supervisions(db, coach_ids, now)
+    next_supervision = {
+        coach.id: min((t for t in (coach.next_supervision, planned.get(coach.id)) if t is not None), default=None)
+        for coach in coaches
+    }
     # Rule 10 counts only the solver's new sessions, so approved sessions still to come
     # before the coach's next supervision are added to the hours already coached.
     booked_hours: dict[int, float] = defaultdict(float)
@@ -228,8 +238,8 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
                 "weekly": _weekly(coach),
                 "overrides": _overrides(coach),
                 "busy": sorted(busy[coach.id], key=lambda b: b["start"]),
-                "coaching_hours_since_supervision": coach.coaching_hours_since_supervision + booked_hours[coach.id],
-                "next_supervision": _instant(coach.next_supervision) if coach.next_supervision else None,
+                "coaching_hours_since_supervision": round(held[coach.id].total + booked_hours[coach.id], 4),
+                "next_supervision": _instant(next_supervision[coach.id]) if next_supervision[coach.id] else None,
                 "excluded_requests": [],
             }
             for coach in coaches

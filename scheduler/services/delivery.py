@@ -63,6 +63,7 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.services import outbox
+from scheduler.services.attendance import letters as attendance_letters
 from scheduler.services.tokens import REQUEST_STATUS, issue_token
 
 log = logging.getLogger(__name__)
@@ -359,6 +360,12 @@ def _compose(
         return _compose_coach_invitation(settings, row, now, message_id)
     if row.kind in (outbox.REQUEST, outbox.CANCEL, outbox.REMINDER):
         return _compose_session_message(db, settings, policy, row, now, message_id)
+    if row.kind in attendance_letters.KINDS:
+        composed = attendance_letters.attendance_letter(db, settings.base_url, row)
+        if composed is None:
+            raise _Unsendable("the session no longer exists")
+        letter, email, name = composed
+        return _plain_letter(settings, letter, _Person(email, name, "UTC", None), row, now, message_id)
     raise _Unsendable(f"unknown message kind {row.kind!r}")
 
 
