@@ -140,7 +140,7 @@ def _a_supervisor(db: Session, coach: Coach) -> int:
 
 
 def test_follow_up_e_mail_reaches_the_coach_with_the_link(sqlite_db: Database, smtp_settings, smtp_server) -> None:  # type: ignore[no-untyped-def]
-    from scheduler.services import delivery
+    from scheduler.services.messaging import delivery
 
     with sqlite_db.sessions() as db, db.begin():
         _, [_past] = _setup(db, [-1])

@@ -11,8 +11,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from scheduler.services import coaches
 from scheduler.services.attendance import operations as attendance
+from scheduler.services.coaches import self_service as coaches
 from scheduler.services.errors import InvalidInput
 from web.security import role_required
 from web.unit_of_work import db_session

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import Coach, CoachingSession, Engagement, OutboxMessage, SessionStatus, utcnow
-from scheduler.services import outbox
 from scheduler.services.attendance.models import AttendanceLink, Outcome, RecordedBy, SessionAttendance
 from scheduler.services.errors import Forbidden, InvalidInput, NotFound
+from scheduler.services.messaging import outbox
 from scheduler.services.supervision_sessions.models import (
     SupervisionParticipant,
     SupervisionSession,

@@ -62,9 +62,9 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import outbox
+from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.attendance import letters as attendance_letters
-from scheduler.services.tokens import REQUEST_STATUS, issue_token
+from scheduler.services.messaging import outbox
 
 log = logging.getLogger(__name__)
 
