@@ -65,6 +65,7 @@ from scheduler.models import (
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.attendance import letters as attendance_letters
 from scheduler.services.messaging import outbox
+from scheduler.services.supervision_sessions import letters as supervision_letters
 
 log = logging.getLogger(__name__)
 
@@ -360,6 +361,22 @@ def _compose(
         return _compose_coach_invitation(settings, row, now, message_id)
     if row.kind in (outbox.REQUEST, outbox.CANCEL, outbox.REMINDER):
         return _compose_session_message(db, settings, policy, row, now, message_id)
+    if row.kind in supervision_letters.KINDS:
+        invitation = supervision_letters.supervision_invitation(db, settings, row)
+        if invitation is None:
+            raise _Superseded("the supervision session is no longer approved")
+        raw = compose(
+            invitation.letter,
+            sender=settings.mail_from,
+            sender_name=settings.mail_from_name,
+            recipient=invitation.email,
+            recipient_name=invitation.name,
+            message_id=message_id,
+            date=now,
+            calendar=invitation.calendar,
+            method=invitation.method,
+        )
+        return _Composed(raw, invitation.email, dict(row.payload or {}), message_id)
     if row.kind in attendance_letters.KINDS:
         composed = attendance_letters.attendance_letter(db, settings.base_url, row)
         if composed is None:
