@@ -10,6 +10,7 @@ from scheduler.models import Coach, Programme
 from scheduler.services.coaches import feeds, self_service
 from scheduler.services.errors import InvalidInput
 from scheduler.services.programmes.current import current_programme
+from scheduler.services.supervision_sessions.operations import coach_supervisions
 from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_fields, windows_text
 from web.security import role_required
 from web.unit_of_work import db_session
@@ -37,6 +38,7 @@ def dashboard() -> ResponseReturnValue:
         coach=coach,
         to_answer=self_service.engagements_to_answer(db, coach),
         upcoming=self_service.upcoming_sessions(db, coach),
+        supervisions=coach_supervisions(db, coach.id),
         tz=coach.timezone,
         language_names=LANGUAGE_NAMES,
     )

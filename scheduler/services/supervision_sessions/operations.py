@@ -326,3 +326,15 @@ def coach_supervisions(db: Session, coach_id: int, now: dt.datetime | None = Non
             .order_by(SupervisionSession.start_utc)
         )
     )
+
+
+def supervisor_for_user(db: Session, user_id: int) -> Supervisor:
+    supervisor = db.scalar(select(Supervisor).where(Supervisor.user_id == user_id))
+    if supervisor is None:
+        raise NotFound("Your account is not linked to a supervisor.")
+    return supervisor
+
+
+def coach_names(db: Session, sessions: Iterable[SupervisionSession]) -> dict[int, str]:
+    ids = {p.coach_id for s in sessions for p in s.participants}
+    return {c.id: c.name for c in db.scalars(select(Coach).where(Coach.id.in_(ids)))} if ids else {}
