@@ -70,12 +70,15 @@ def run_solve(self: Task, run_id: int) -> None:
 
 @shared_task(bind=True, name="scheduler.tasks.send_attendance_follow_ups", ignore_result=True)  # type: ignore[misc]
 def send_attendance_follow_ups(self: Task) -> int:
-    """Ask coaches how their ended sessions went; settle those left unmarked past the grace period."""
+    """Ask coaches how their ended sessions went (settling those left unmarked past the grace period) and
+    send coachees whose engagement is over their feedback form."""
     from scheduler.services.attendance import operations as attendance
+    from scheduler.services.feedback import operations as feedback
 
     settings, database = _context(self)
     with database.sessions() as db, db.begin():
         attendance.send_follow_ups(db, utcnow())
+        feedback.send_due_feedback_forms(db, utcnow())
         ids = outbox.take_new_message_ids(db)
     delivery.dispatch_pending(settings, ids, app=self.app)
     return len(ids)

@@ -122,6 +122,7 @@ def solve(
         ("facilitated_groups", cp_model.LinearExpr.sum(facilitated), 1.0),
     ]
     proven: dict[str, bool] = {}
+    reached: dict[str, float] = {}  # seconds into the solve at which each tier was settled
     every_var = (*member.values(), *used, *facilitated, *repeats)
     best: dict[int, int] = {}  # the last stage's plan, by variable index
     status = cp_model.OPTIMAL
@@ -133,6 +134,7 @@ def solve(
         solver.parameters.max_time_in_seconds = max(0.05, left * share)
         if name == "repeated_pairs" and repeats and _no_repeat_plan(model, solver, repeats, every_var, best):
             proven[name] = True  # a plan without repeats: tier 2 is at its bound
+            reached[name] = round(time.monotonic() - started, 3)
             model.add(cp_model.LinearExpr.sum(repeats) == 0)
             _hint(model, every_var, best)
             continue
@@ -145,6 +147,7 @@ def solve(
             break
         found = True
         proven[name] = stage_status == cp_model.OPTIMAL
+        reached[name] = round(time.monotonic() - started, 3)
         model.add(goal >= round(solver.objective_value))
         best.update({var.index: int(solver.value(var)) for var in every_var})
         _hint(model, every_var, best)
@@ -178,6 +181,7 @@ def solve(
             "solver": "cp-sat",
             "workers": workers,
             "facilitators_proven": str(proven.get("facilitated_groups", groups_total == 0)).lower(),
+            "repeats_settled_seconds": reached.get("repeated_pairs", 0.0),
         },
     )
 

@@ -64,6 +64,7 @@ from scheduler.models import (
 )
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.attendance import letters as attendance_letters
+from scheduler.services.feedback import letters as feedback_letters
 from scheduler.services.messaging import outbox
 from scheduler.services.supervision_sessions import letters as supervision_letters
 
@@ -377,10 +378,11 @@ def _compose(
             method=invitation.method,
         )
         return _Composed(raw, invitation.email, dict(row.payload or {}), message_id)
-    if row.kind in attendance_letters.KINDS:
-        composed = attendance_letters.attendance_letter(db, settings.base_url, row)
+    if row.kind in attendance_letters.KINDS or row.kind in feedback_letters.KINDS:
+        write = attendance_letters.attendance_letter if row.kind in attendance_letters.KINDS else feedback_letters.feedback_letter
+        composed = write(db, settings.base_url, row)
         if composed is None:
-            raise _Unsendable("the session no longer exists")
+            raise _Unsendable("what the message was about no longer exists")
         letter, email, name = composed
         return _plain_letter(settings, letter, _Person(email, name, "UTC", None), row, now, message_id)
     raise _Unsendable(f"unknown message kind {row.kind!r}")
