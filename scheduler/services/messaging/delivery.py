@@ -65,6 +65,7 @@ from scheduler.models import (
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.attendance import letters as attendance_letters
 from scheduler.services.feedback import letters as feedback_letters
+from scheduler.services.intervision import letters as intervision_letters
 from scheduler.services.messaging import outbox
 from scheduler.services.supervision_sessions import letters as supervision_letters
 
@@ -362,10 +363,15 @@ def _compose(
         return _compose_coach_invitation(settings, row, now, message_id)
     if row.kind in (outbox.REQUEST, outbox.CANCEL, outbox.REMINDER):
         return _compose_session_message(db, settings, policy, row, now, message_id)
-    if row.kind in supervision_letters.KINDS:
-        invitation = supervision_letters.supervision_invitation(db, settings, row)
+    if row.kind in supervision_letters.KINDS or row.kind in intervision_letters.KINDS:
+        invite = (
+            supervision_letters.supervision_invitation
+            if row.kind in supervision_letters.KINDS
+            else intervision_letters.intervision_invitation
+        )
+        invitation = invite(db, settings, row)
         if invitation is None:
-            raise _Superseded("the supervision session is no longer approved")
+            raise _Superseded("the meeting is no longer planned for this person")
         raw = compose(
             invitation.letter,
             sender=settings.mail_from,

@@ -19,7 +19,7 @@ KINDS = (INVITATION,)
 
 
 @dataclass(frozen=True)
-class SupervisionInvitation:
+class CalendarInvitation:
     letter: Letter
     email: str
     name: str
@@ -43,7 +43,7 @@ def supervision_event(session: SupervisionSession, supervisor: Supervisor, organ
     )
 
 
-def supervision_invitation(db: Session, settings: Settings, row: OutboxMessage) -> SupervisionInvitation | None:
+def supervision_invitation(db: Session, settings: Settings, row: OutboxMessage) -> CalendarInvitation | None:
     """The invitation an outbox row stands for, or None when the session is gone or no longer approved."""
     session = db.get(SupervisionSession, int((row.payload or {}).get("supervision_session_id", 0)))
     if session is None or session.status != SupervisionStatus.APPROVED.value:
@@ -69,4 +69,4 @@ def supervision_invitation(db: Session, settings: Settings, row: OutboxMessage) 
     )
     event = supervision_event(session, supervisor, organiser, link)
     calendar = ical.session_calendar(event, ical.REQUEST, tzid=coach.timezone, dtstamp=row.created_at)
-    return SupervisionInvitation(letter, coach.email, coach.name, calendar, ical.REQUEST)
+    return CalendarInvitation(letter, coach.email, coach.name, calendar, ical.REQUEST)
