@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from solver.codec import _MISSING, InstanceError, SolutionError, _Reader, _show
-from solver.domain import STATUSES
+from solver.codec import InstanceError, SolutionError, _Reader, _show
 from solver.intervision.domain import (
     INSTANCE_FORMAT,
     PLAN_FORMAT,
@@ -18,7 +17,7 @@ from solver.intervision.domain import (
     SignUp,
     Slot,
 )
-from solver.supervision.codec import _format
+from solver.supervision.codec import _format, plan_header
 
 
 def _slot(rd: _Reader, o: Mapping[str, Any], p: str) -> Slot | None:
@@ -113,14 +112,7 @@ def _left_out(rd: _Reader, o: Mapping[str, Any], p: str) -> LeftOut | None:
 
 def parse_plan(data: Any) -> IntervisionPlan:
     """Build an `IntervisionPlan` from parsed JSON or raise `SolutionError`."""
-    rd = _Reader()
-    top = rd.obj(data, "")
-    if top is None:
-        raise SolutionError(rd.problems)
-    _format(top, PLAN_FORMAT, SolutionError)
-    status = rd.field(top, "status", "")
-    if status is not _MISSING and status not in STATUSES:
-        rd.problem("status", f"unknown status {_show(status)}")
+    rd, top, status = plan_header(data, PLAN_FORMAT)
     groups = rd.items(rd.field(top, "groups", ""), "groups", lambda o, p: _group(rd, o, p))
     left_out = rd.items(rd.field(top, "left_out", "", []), "left_out", lambda o, p: _left_out(rd, o, p))
     repeated = rd.integer(rd.field(top, "repeated_pairs", "", 0), "repeated_pairs", 0)

@@ -127,16 +127,22 @@ def _left_out(rd: _Reader, o: Mapping[str, Any], p: str) -> LeftOut | None:
     return None if coach is None or reasons is None else LeftOut(coach, reasons)
 
 
-def parse_plan(data: Any) -> SupervisionPlan:
-    """Build a `SupervisionPlan` from parsed JSON or raise `SolutionError`."""
+def plan_header(data: Any, expected: str) -> tuple[_Reader, Mapping[str, Any], Any]:
+    """The reader, top object and status of a plan document of format `expected` (both planners' plans)."""
     rd = _Reader()
     top = rd.obj(data, "")
     if top is None:
         raise SolutionError(rd.problems)
-    _format(top, PLAN_FORMAT, SolutionError)
+    _format(top, expected, SolutionError)
     status = rd.field(top, "status", "")
     if status is not _MISSING and status not in STATUSES:
         rd.problem("status", f"unknown status {_show(status)}")
+    return rd, top, status
+
+
+def parse_plan(data: Any) -> SupervisionPlan:
+    """Build a `SupervisionPlan` from parsed JSON or raise `SolutionError`."""
+    rd, top, status = plan_header(data, PLAN_FORMAT)
     sessions = rd.items(rd.field(top, "sessions", ""), "sessions", lambda o, p: _session(rd, o, p))
     left_out = rd.items(rd.field(top, "left_out", "", []), "left_out", lambda o, p: _left_out(rd, o, p))
     if rd.problems:

@@ -16,7 +16,8 @@ from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.fields import EMAIL, as_bool, as_int, as_list
 from scheduler.services.intervision.models import IntervisionGroup, IntervisionRound, IntervisionSignUp
 from scheduler.services.messaging import outbox
-from scheduler.weekly import WEEKDAYS, WindowError, parse_weekly
+from scheduler.services.supervision_sessions.operations import weekly_field
+from scheduler.weekly import WEEKDAYS
 from solver.intervision.codec import parse_instance
 from solver.intervision.model import solve
 
@@ -88,13 +89,7 @@ def open_round(db: Session, programme: Programme, data: Mapping[str, Any]) -> In
     high = as_int(data.get("max_group_size"), "max_group_size", 2, 12, errors, 5)
     if "min_group_size" not in errors and "max_group_size" not in errors and high < low:
         errors["max_group_size"] = "must not be below the smallest group size"
-    try:
-        weekly = parse_weekly(str(data.get("weekly", "")))
-        if not weekly:
-            errors["weekly"] = "give at least one weekly time, e.g. tue 18:00-20:00"
-    except WindowError as exc:
-        errors["weekly"] = str(exc)
-        weekly = {}
+    weekly = weekly_field(data, errors, "tue 18:00-20:00")
     slots: list[dict[str, str]] = []
     if not errors and starts_on and ends_on:
         slots = round_slots(starts_on, ends_on, weekly, minutes, programme.timezone)

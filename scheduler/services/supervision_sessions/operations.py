@@ -64,19 +64,25 @@ def weekly_text(settings: SupervisionSettings) -> str:
     return format_weekly(settings.weekly)
 
 
+def weekly_field(data: Mapping[str, Any], errors: dict[str, str], example: str) -> dict[str, list[list[str]]]:
+    """The weekly times a person typed (`wed 10:00-12:00; thu 18:00-21:00`); a problem goes under "weekly"."""
+    try:
+        weekly = parse_weekly(str(data.get("weekly", "")))
+    except WindowError as exc:
+        errors["weekly"] = str(exc)
+        return {}
+    if not weekly:
+        errors["weekly"] = f"give at least one weekly time, e.g. {example}"
+    return weekly
+
+
 def save_settings(db: Session, supervisor: Supervisor, programme: Programme, form: Mapping[str, Any]) -> SupervisionSettings:
     """The supervisor's free time (`wed 10:00-12:00; thu 14:00-16:00`), timezone, session length and group size."""
     errors: dict[str, str] = {}
     timezone = str(form.get("timezone", "")).strip()
     if not valid_timezone(timezone):
         errors["timezone"] = "must be a known timezone, e.g. Europe/Brussels"
-    try:
-        weekly = parse_weekly(str(form.get("weekly", "")))
-        if not weekly:
-            errors["weekly"] = "give at least one weekly window, e.g. wed 10:00-12:00"
-    except WindowError as exc:
-        errors["weekly"] = str(exc)
-        weekly = {}
+    weekly = weekly_field(form, errors, "wed 10:00-12:00")
     minutes = as_int(form.get("session_minutes"), "session_minutes", 15, 480, errors, 90)
     size = as_int(form.get("max_group_size"), "max_group_size", 1, 20, errors, 4)
     if errors:
