@@ -79,6 +79,7 @@ def send_attendance_follow_ups(self: Task) -> int:
     with database.sessions() as db, db.begin():
         attendance.send_follow_ups(db, utcnow())
         feedback.send_due_feedback_forms(db, utcnow())
+        feedback.send_due_intervision_feedback(db, utcnow())
         ids = outbox.take_new_message_ids(db)
     delivery.dispatch_pending(settings, ids, app=self.app)
     return len(ids)

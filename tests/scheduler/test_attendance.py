@@ -151,3 +151,10 @@ def test_follow_up_e_mail_reaches_the_coach_with_the_link(sqlite_db: Database, s
     assert mail.message["Subject"] == "How did your coaching session go?"
     assert mail.recipients == ["ada@coaches.example"]
     assert "https://coaching.example/attendance/" in body
+
+
+def test_long_past_sessions_are_settled_without_a_message(db: Session) -> None:
+    _, [old] = _setup(db, [-40])
+    assert attendance.send_follow_ups(db, NOW) == 0
+    assert db.get_one(SessionAttendance, old.id).outcome == "held"
+    assert db.scalars(select(OutboxMessage)).all() == []

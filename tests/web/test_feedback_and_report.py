@@ -61,7 +61,7 @@ def test_coachee_gives_feedback_once_and_it_appears_in_the_report(
     download = client.get("/supervisor/report/feedback.csv")
     assert download.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
-    assert rows[0] == ["Rating", "Answers"] and ["4 of 5", "1"] in rows
+    assert rows[0] == ["Rating", "Coachees", "Intervision participants"] and ["4 of 5", "1", "0"] in rows
 
 
 def test_report_counts_outcomes_and_topic_demand(client: FlaskClient, db: Session, programme: Programme, coach: Person, supervisor: Person) -> None:

@@ -103,3 +103,32 @@ def test_round_pages_are_for_the_supervisor(client: FlaskClient, db: Session, pr
     sign_in(client, coach)
     assert client.get(ROUNDS).status_code == 403
     assert client.get("/intervision/unknown").status_code == 404
+
+
+def test_participants_give_feedback_after_their_meeting_and_it_reaches_the_report(
+    client: FlaskClient, db: Session, programme: Programme, supervisor: Person
+) -> None:
+    from scheduler.services.feedback import operations as feedback
+
+    sign_in(client, supervisor)
+    round_ = _open(client, db, "Autumn")
+    public = client.application.test_client()
+    for i in range(4):
+        _sign_up(public, round_, i)
+    post(client, f"{ROUNDS}{round_.id}/plan", page=f"{ROUNDS}{round_.id}")
+    post(client, f"{ROUNDS}{round_.id}/schedule", page=f"{ROUNDS}{round_.id}")
+    db.expire_all()
+    [group] = db.get_one(IntervisionRound, round_.id).groups
+    assert feedback.send_due_intervision_feedback(db) == 0  # the meeting has not happened yet
+    after = group.end_utc + dt.timedelta(hours=1)
+    assert feedback.send_due_intervision_feedback(db, after) == 4
+    db.commit()
+    assert feedback.send_due_intervision_feedback(db, after) == 0  # once each
+    rows = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == feedback.FEEDBACK)).all()
+    token = rows[0].payload["token"]
+    page = f"/feedback/{token}"
+    assert "How was your intervision meeting?" in public.get(page).get_data(as_text=True)
+    done = post(public, page, {"rating": "5", "would_recommend": "yes"}, page=page)
+    assert "your feedback is recorded" in done.get_data(as_text=True)
+    report = client.get("/supervisor/report/").get_data(as_text=True)
+    assert "Intervision participants: 1 answers; average 5.0 of 5; 100% would recommend." in report

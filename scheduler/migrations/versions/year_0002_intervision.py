@@ -1,4 +1,4 @@
-"""intervision rounds, sign-ups and groups
+"""intervision rounds, sign-ups and groups; feedback from intervision participants
 
 Revision ID: year_0002
 Revises: year_0001
@@ -61,7 +61,19 @@ def upgrade() -> None:
     )
 
 
+    with op.batch_alter_table("feedback", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("intervision_sign_up_id", sa.Integer(), nullable=True))
+        batch_op.create_unique_constraint("feedback_intervision_once", ["intervision_sign_up_id"])
+        batch_op.create_foreign_key(
+            "feedback_intervision_sign_up", "intervision_sign_up", ["intervision_sign_up_id"], ["id"]
+        )
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("feedback", schema=None) as batch_op:
+        batch_op.drop_constraint("feedback_intervision_sign_up", type_="foreignkey")
+        batch_op.drop_constraint("feedback_intervision_once", type_="unique")
+        batch_op.drop_column("intervision_sign_up_id")
     op.drop_table("intervision_group")
     op.drop_table("intervision_sign_up")
     op.drop_table("intervision_round")

@@ -26,6 +26,7 @@ FOLLOW_UP = "ATTENDANCE"  # outbox kind: "how did it go?" with the one-click lin
 AUTO_HELD = "ATTENDANCE_AUTO"  # outbox kind: "we counted it as held; correct it if not"
 GRACE_DAYS = 7  # a session not marked this many days after its end counts as held
 LINK_DAYS = 30
+QUIET_AFTER_DAYS = 7  # sessions settled this long after the grace period ended are settled quietly
 OUTCOME_LABELS = {
     Outcome.HELD.value: "held",
     Outcome.NO_SHOW.value: "the coachee did not come",
@@ -153,6 +154,8 @@ def send_follow_ups(db: Session, now: dt.datetime | None = None, *, grace_days: 
                 sent += 1
         if settle:
             record_outcome(db, session.id, Outcome.HELD, coach_id=session.coach_id, now=now, by=RecordedBy.AUTOMATIC)
+            if session.end_utc < now - dt.timedelta(days=grace_days + QUIET_AFTER_DAYS):
+                continue  # long past (e.g. before attendance was recorded at all): settled without a message
             # A fresh link in the reminder: the first one is only ever known to the coach's inbox.
             link.token_hash, link.expires_at, link.reminded_at = _hash(token), now + dt.timedelta(days=LINK_DAYS), now
             _enqueue(db, session, AUTO_HELD, token)

@@ -19,6 +19,8 @@ class Feedback(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # engagement | intervision
     engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagement.id"), unique=True)
+    # For an intervision meeting: the participant's sign-up (added with the intervision tables).
+    intervision_sign_up_id: Mapped[int | None] = mapped_column(ForeignKey("intervision_sign_up.id"), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -77,6 +77,50 @@ def send_due_feedback_forms(db: Session, now: dt.datetime | None = None) -> int:
     return len(due)
 
 
+def send_due_intervision_feedback(db: Session, now: dt.datetime | None = None) -> int:
+    """After an intervision meeting, each participant gets one feedback form by private link."""
+    from scheduler.services.intervision.models import IntervisionGroup, IntervisionRound
+
+    now = now or utcnow()
+    asked = set(db.scalars(select(Feedback.intervision_sign_up_id).where(Feedback.intervision_sign_up_id.is_not(None))))
+    sent = 0
+    groups = db.scalars(
+        select(IntervisionGroup)
+        .join(IntervisionRound, IntervisionRound.id == IntervisionGroup.round_id)
+        .where(IntervisionRound.status == "scheduled", IntervisionGroup.end_utc <= now)
+    )
+    for group in groups:
+        people = {s.id: s for s in group.round.sign_ups}
+        for member_id in group.member_ids:
+            person = people.get(member_id)
+            if person is None or member_id in asked:
+                continue
+            token = secrets.token_urlsafe(32)
+            db.add(
+                Feedback(
+                    kind="intervision",
+                    intervision_sign_up_id=member_id,
+                    token_hash=_hash(token),
+                    created_at=now,
+                    expires_at=now + dt.timedelta(days=LINK_DAYS),
+                )
+            )
+            outbox._add_once(  # dedupe by key, handed to delivery after commit
+                db,
+                OutboxMessage(
+                    recipient=person.email,
+                    recipient_role="participant",
+                    kind=FEEDBACK,
+                    sequence=0,
+                    payload={"token": token, "intervision_sign_up_id": member_id},
+                    dedupe_key=f"iv{member_id}:{person.email}:{FEEDBACK}:0",
+                ),
+            )
+            sent += 1
+    db.flush()
+    return sent
+
+
 def feedback_for_link(db: Session, token: str, now: dt.datetime | None = None) -> Feedback:
     """The form a private link opens, or Forbidden (unknown or expired)."""
     now = now or utcnow()
@@ -112,6 +156,12 @@ def submit_feedback(db: Session, token: str, data: Mapping[str, Any], now: dt.da
 
 
 def coachee_name_for(db: Session, form: Feedback) -> str:
+    """The name of whoever the form is for: the coachee, or the intervision participant."""
+    if form.intervision_sign_up_id is not None:
+        from scheduler.services.intervision.models import IntervisionSignUp
+
+        person = db.get(IntervisionSignUp, form.intervision_sign_up_id)
+        return person.name if person else ""
     engagement = db.get(Engagement, form.engagement_id) if form.engagement_id else None
     request = db.get(CoachingRequest, engagement.request_id) if engagement else None
     return request.coachee_name if request else ""

@@ -23,6 +23,7 @@ from scheduler.models import (
 from scheduler.services.attendance.models import Outcome, SessionAttendance
 from scheduler.services.errors import NotFound
 from scheduler.services.feedback.models import Feedback
+from scheduler.services.intervision.models import IntervisionRound, IntervisionSignUp
 from scheduler.services.planning.supervision import supervision_ledger
 
 WAITING_BUCKETS = ((0, 7, "up to 1 week"), (8, 14, "1-2 weeks"), (15, 30, "2-4 weeks"), (31, 60, "1-2 months"), (61, None, "over 2 months"))
@@ -160,22 +161,28 @@ def programme_report(db: Session, programme: Programme, *, now: dt.datetime | No
     answered = list(
         db.scalars(
             select(Feedback)
-            .outerjoin(Engagement, Engagement.id == Feedback.engagement_id)
-            .outerjoin(CoachingRequest, CoachingRequest.id == Engagement.request_id)
+            .join(Engagement, Engagement.id == Feedback.engagement_id)
+            .join(CoachingRequest, CoachingRequest.id == Engagement.request_id)
             .where(Feedback.submitted_at.is_not(None), CoachingRequest.programme_id == programme.id)
         )
     )
-    ratings = Counter(f.rating for f in answered)
-    recommend = sum(1 for f in answered if f.would_recommend)
-    mean = round(sum(f.rating or 0 for f in answered) / len(answered), 2) if answered else 0.0
+    peers = list(
+        db.scalars(
+            select(Feedback)
+            .join(IntervisionSignUp, IntervisionSignUp.id == Feedback.intervision_sign_up_id)
+            .join(IntervisionRound, IntervisionRound.id == IntervisionSignUp.round_id)
+            .where(Feedback.submitted_at.is_not(None), IntervisionRound.programme_id == programme.id)
+        )
+    )
+    ratings, peer_ratings = Counter(f.rating for f in answered), Counter(f.rating for f in peers)
     figures.append(
         Figure(
             "feedback",
-            "Feedback from coachees: ratings",
-            ["Rating", "Answers"],
-            [[f"{stars} of 5", ratings[stars]] for stars in range(5, 0, -1)],
-            note=f"{len(answered)} answers; average {mean} of 5; "
-            f"{round(100 * recommend / len(answered)) if answered else 0}% would recommend.",
+            "Feedback: ratings",
+            ["Rating", "Coachees", "Intervision participants"],
+            [[f"{stars} of 5", ratings[stars], peer_ratings[stars]] for stars in range(5, 0, -1)],
+            chart=[1, 2],
+            note=f"Coachees: {_summary(answered)} Intervision participants: {_summary(peers)}",
         )
     )
 
@@ -193,6 +200,14 @@ def programme_report(db: Session, programme: Programme, *, now: dt.datetime | No
         )
     )
     return figures
+
+
+def _summary(answers: list[Feedback]) -> str:
+    if not answers:
+        return "no answers yet."
+    mean = round(sum(f.rating or 0 for f in answers) / len(answers), 2)
+    recommend = round(100 * sum(1 for f in answers if f.would_recommend) / len(answers))
+    return f"{len(answers)} answers; average {mean} of 5; {recommend}% would recommend."
 
 
 def figure(db: Session, programme: Programme, slug: str) -> Figure:
