@@ -12,7 +12,6 @@ from scheduler.models import OutboxMessage, Programme
 from scheduler.services.attendance import operations as attendance
 from scheduler.services.attendance.models import SessionAttendance
 from tests.web.conftest import Person, make_coach, make_request, post, propose, sign_in
-from tests.web.supervisor_builders import api_headers
 
 
 def _ended_session(db: Session, programme: Programme, coach: Person, days_ago: int = 2) -> int:
@@ -61,18 +60,6 @@ def test_marking_needs_the_csrf_token(client: FlaskClient, db: Session, programm
     sign_in(client, coach)
     assert client.post(f"/coach/attendance/{session_id}", data={"outcome": "held"}).status_code == 400
     assert _outcome(db, session_id) is None
-
-
-def test_api_marks_for_the_sessions_coach_only(client: FlaskClient, db: Session, programme: Programme, coach: Person, supervisor: Person) -> None:
-    session_id = _ended_session(db, programme, coach)
-    url = f"/api/v1/sessions/{session_id}/attendance"
-    bad = client.post(url, json={"outcome": "maybe"}, headers=api_headers(db, coach.email))
-    assert bad.status_code == 422 and "outcome" in bad.get_json()["error"]["fields"]
-    ok = client.post(url, json={"outcome": "cancelled_late"}, headers=api_headers(db, coach.email))
-    assert ok.status_code == 200 and ok.get_json()["outcome"] == "cancelled_late"
-    assert client.post(url, json={"outcome": "held"}, headers=api_headers(db, supervisor.email)).status_code == 403
-    assert client.post(url, json={"outcome": "held"}).status_code == 401
-    assert _outcome(db, session_id) == "cancelled_late"
 
 
 def test_follow_up_link_records_with_one_button_and_nothing_else(client: FlaskClient, db: Session, programme: Programme, coach: Person) -> None:
