@@ -27,8 +27,9 @@ from scheduler.services.supervision_sessions.models import SupervisionStatus
 from solver.supervision.codec import parse_instance
 from solver.supervision.validate import validate
 
-# The demo coaches coach on weekday evenings and Saturday mornings: so does the supervisor.
-SUPERVISOR_WEEK = "; ".join(f"{day} 09:00-21:00" for day in ("mon", "tue", "wed", "thu", "fri")) + "; sat 09:00-12:00"
+# The demo coaches coach on weekday evenings and Saturday mornings (from Singapore to New York):
+# the supervisor offers weekdays 09:00-22:00 and Saturdays 09:00-18:00 in Brussels.
+SUPERVISOR_WEEK = "; ".join(f"{day} 09:00-22:00" for day in ("mon", "tue", "wed", "thu", "fri")) + "; sat 09:00-18:00"
 
 
 def _demo(database: Database, settings: Settings) -> tuple[int, dt.datetime]:
