@@ -10,11 +10,11 @@ from flask.typing import ResponseReturnValue
 
 from scheduler.models import Programme
 from scheduler.services.errors import InvalidInput
-from scheduler.services.programmes.current import current_programme
 from scheduler.services.requests import intake, reschedule
 from scheduler.services.requests import status as request_status
 from scheduler.services.requests.intake import submit_request
 from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_text
+from web.helpers import current_programme
 from web.unit_of_work import db_session
 
 bp = Blueprint("requests", __name__)
@@ -32,10 +32,6 @@ FIELD_LABELS = {
     "consent": "Consent",
     "priority": "Priority",
 }
-
-
-def programme() -> Programme:
-    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
 
 
 def _languages_offered(prog: Programme) -> list[str]:
@@ -76,14 +72,14 @@ def _render_form(prog: Programme, form: dict[str, Any], errors: dict[str, str], 
 
 @bp.get("/request")
 def new_request() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     empty: dict[str, Any] = {"topics": [], "languages": [], "sessions_wanted": "3", "timezone": prog.timezone}
     return _render_form(prog, empty, {}, submitted=False)
 
 
 @bp.post("/request")
 def submit() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     form = _form_values(prog)
     data = {
         **{key: form[key] for key in ("coachee_name", "coachee_email", "organisation", "timezone", "message")},
@@ -118,7 +114,7 @@ def new_link() -> ResponseReturnValue:
         return render_template("requests/new_link.html", errors={}, email="", sent=False)
     settings = current_app.config["SETTINGS"]
     try:
-        request_status.send_links_for_email(db_session(), programme(), email, link_days=settings.coachee_link_days)
+        request_status.send_links_for_email(db_session(), current_programme(), email, link_days=settings.coachee_link_days)
     except InvalidInput as exc:
         return render_template("requests/new_link.html", errors=exc.fields, email=email, sent=False), 422
     return render_template("requests/new_link.html", errors={}, email=email, sent=True)

@@ -10,9 +10,9 @@ from scheduler.invites.i18n import format_span
 from scheduler.invites.mail import Letter
 from scheduler.models import OutboxMessage, Programme
 from scheduler.services.intervision.models import IntervisionGroup
-from scheduler.services.intervision.operations import INVITATION
 from scheduler.services.supervision_sessions.letters import CalendarInvitation
 
+INVITATION = "INTERVISION"  # outbox kind: a group member's invitation with its calendar event
 KINDS = (INVITATION,)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from scheduler.models import OutboxMessage, Programme, utcnow
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.fields import EMAIL, as_bool, as_int, as_list
+from scheduler.services.intervision.letters import INVITATION
 from scheduler.services.intervision.models import IntervisionGroup, IntervisionRound, IntervisionSignUp
 from scheduler.services.messaging import outbox
 from scheduler.services.supervision_sessions.operations import weekly_field
@@ -22,7 +23,6 @@ from solver.intervision.codec import parse_instance
 from solver.intervision.model import solve
 
 EXPERIENCE = {"new": "New to coaching (under 2 years)", "experienced": "Experienced (2 years or more)"}
-INVITATION = "INTERVISION"  # outbox kind: a group member's invitation with its calendar event
 MAX_SLOTS = 60
 
 

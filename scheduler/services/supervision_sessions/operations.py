@@ -24,6 +24,7 @@ from scheduler.models import (
     Supervisor,
     utcnow,
 )
+from scheduler.models import utc_text as _instant
 from scheduler.services.attendance.operations import hours_since_supervision
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.fields import as_int, valid_timezone
@@ -36,7 +37,7 @@ from scheduler.services.supervision_sessions.models import (
     SupervisionSettings,
     SupervisionStatus,
 )
-from scheduler.translator import _instant, _overrides, _weekly
+from scheduler.translator import _overrides, _weekly
 from scheduler.weekly import WindowError, format_weekly, parse_weekly
 from solver.supervision.codec import parse_instance
 from solver.supervision.domain import SupervisionPlan
