@@ -80,6 +80,10 @@ def make_celery(settings: Settings, *, name: str = "scheduler") -> Celery:
                 "task": "scheduler.tasks.apply_retention",
                 "schedule": settings.retention_scan_seconds,
             },
+            "attendance-follow-ups": {
+                "task": "scheduler.tasks.send_attendance_follow_ups",
+                "schedule": settings.reminder_scan_seconds,
+            },
         },
         beat_schedule_filename=str(_var_dir() / "celerybeat-schedule"),
     )

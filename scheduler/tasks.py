@@ -79,6 +79,23 @@ def send_due_reminders(self: Task) -> int:
     return count
 
 
+@shared_task(bind=True, name="scheduler.tasks.send_attendance_follow_ups", ignore_result=True)  # type: ignore[misc]
+def send_attendance_follow_ups(self: Task) -> int:
+    """Ask coaches how their ended sessions went (settling those left unmarked past the grace period) and
+    send feedback forms to coachees whose engagement is over and to intervision participants after
+    their meeting; the messages are queued after commit."""
+    from scheduler.services.attendance import operations as attendance
+    from scheduler.services.feedback import operations as feedback
+
+    with _unit_of_work(self) as db:
+        now = utcnow()
+        return (
+            attendance.send_follow_ups(db, now)
+            + feedback.send_due_feedback_forms(db, now)
+            + feedback.send_due_intervision_feedback(db, now)
+        )
+
+
 @shared_task(bind=True, name="scheduler.tasks.run_solve", ignore_result=True)  # type: ignore[misc]
 def run_solve(self: Task, run_id: int) -> None:
     """Run one queued solve; the service records progress and the result on the run."""

@@ -28,6 +28,8 @@ from scheduler.models import (
     utc_text,
 )
 from scheduler.queries import live_engagements, waiting_requests
+from scheduler.services.attendance.operations import hours_since_supervision
+from scheduler.services.supervision_sessions.queries import next_supervisions
 from scheduler.weekly import WEEKDAYS, from_time
 
 INSTANCE_FORMAT = "coaching-instance/1"
@@ -118,7 +120,13 @@ def _programme_json(programme: Programme, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _coach_json(coach: Coach, active_coachees: int, busy: list[dict[str, Any]], booked_hours: float) -> dict[str, Any]:
+def _coach_json(
+    coach: Coach,
+    active_coachees: int,
+    busy: list[dict[str, Any]],
+    hours_since_supervision: float,
+    next_supervision: dt.datetime | None,
+) -> dict[str, Any]:
     return {
         "id": coach_ref(coach.id),
         "timezone": coach.timezone,
@@ -135,8 +143,8 @@ def _coach_json(coach: Coach, active_coachees: int, busy: list[dict[str, Any]], 
         "weekly": _weekly(coach),
         "overrides": _overrides(coach),
         "busy": sorted(busy, key=lambda b: b["start"]),
-        "coaching_hours_since_supervision": coach.coaching_hours_since_supervision + booked_hours,
-        "next_supervision": utc_text(coach.next_supervision) if coach.next_supervision else None,
+        "coaching_hours_since_supervision": round(hours_since_supervision, 4),
+        "next_supervision": utc_text(next_supervision) if next_supervision else None,
         "excluded_requests": [],
     }
 
@@ -177,7 +185,15 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
         )
     )
     busy: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    next_supervision = {coach.id: coach.next_supervision for coach in coaches}
+    # Hours since supervision are those held since the coach's last attended supervision, and
+    # the next supervision is the earlier of the one recorded on the coach and the next approved
+    # group session they are in.
+    held = hours_since_supervision(db, coaches, now)
+    planned = next_supervisions(db, coach_ids, now)
+    next_supervision = {
+        coach.id: min((t for t in (coach.next_supervision, planned.get(coach.id)) if t is not None), default=None)
+        for coach in coaches
+    }
     # Rule 10 counts only the solver's new sessions, so approved sessions still to come
     # before the coach's next supervision are added to the hours already coached.
     booked_hours: dict[int, float] = defaultdict(float)
@@ -219,7 +235,13 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
             for s in supervisors
         ],
         "coaches": [
-            _coach_json(coach, active_coachees[coach.id], busy[coach.id], booked_hours[coach.id])
+            _coach_json(
+                coach,
+                active_coachees[coach.id],
+                busy[coach.id],
+                held[coach.id].total + booked_hours[coach.id],
+                next_supervision[coach.id],
+            )
             | ({"active_engagements_end": sorted(running_ends[coach.id])} if over_time else {})
             for coach in coaches
         ],
@@ -285,7 +307,13 @@ def build_move_question(db: Session, session: CoachingSession, now: dt.datetime)
     others = sum(1 for e in approved if e.coach_id == coach.id and e.id != engagement.id)
     # The engagement already holds its place: caps on engagements limit new ones, so a coach
     # whose cap was lowered since can still have a session moved.
-    coach_doc = _coach_json(coach, min(others, coach.max_active_coachees - 1), busy, booked_hours)
+    coach_doc = _coach_json(
+        coach,
+        min(others, coach.max_active_coachees - 1),
+        busy,
+        coach.coaching_hours_since_supervision + booked_hours,
+        coach.next_supervision,
+    )
     supervisors = []
     if coach.supervisor_id is not None and coach.supervisor is not None:
         trainees = sum(
@@ -350,7 +378,9 @@ def build_match_question(db: Session, request: CoachingRequest, now: dt.datetime
             {"id": supervisor_ref(s), "max_trainee_engagements": 0, "active_trainee_engagements": 0}
             for s in sorted({c.supervisor_id for c in coaches if c.supervisor_id is not None})
         ],
-        "coaches": [_coach_json(coach, 0, [], 0.0) for coach in coaches],
+        "coaches": [
+            _coach_json(coach, 0, [], coach.coaching_hours_since_supervision, coach.next_supervision) for coach in coaches
+        ],
         "requests": [asked],
         "current": [],
     }

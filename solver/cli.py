@@ -1,4 +1,5 @@
-"""Command line: `python -m solver solve | greedy | validate | explain`, as the contract says.
+"""Command line: `python -m solver solve | greedy | validate | explain`, as the contract says;
+`supervision` and `intervision` hand over to the planners' commands (solver.planners_cli).
 
 Bad input exits with status 2 and one line per problem on standard error; a
 violated hard rule in `validate` exits with status 1.
@@ -104,11 +105,18 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("instance")
     explain.add_argument("solution")
     explain.add_argument("request", nargs="?")
+    for planner, what in (("supervision", "group supervision sessions"), ("intervision", "intervision groups")):
+        planner_args = sub.add_parser(planner, help=f"plan {what}: solve | validate (docs/planners.md)")
+        planner_args.add_argument("planner_args", nargs=argparse.REMAINDER)
     return parser
 
 
 def run(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in ("supervision", "intervision"):
+        from solver.planners_cli import run as run_planner
+
+        return run_planner(args.command, args.planner_args)
     if args.command == "solve":
         from solver.search import solve
 

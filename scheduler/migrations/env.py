@@ -6,6 +6,10 @@ from alembic import context
 
 from scheduler import models  # noqa: F401  (registers every table on Base.metadata)
 from scheduler.db import Base, make_engine
+from scheduler.services.attendance import models as attendance_models  # noqa: F401
+from scheduler.services.feedback import models as feedback_models  # noqa: F401
+from scheduler.services.intervision import models as intervision_models  # noqa: F401
+from scheduler.services.supervision_sessions import models as supervision_models  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

@@ -460,6 +460,24 @@ def test_coachee_follows_and_answers_with_the_status_token(
     assert_error(api.post("/api/v1/coaching-requests/status/cancel"), 401)
 
 
+def test_coach_records_attendance_of_their_ended_session_only(
+    api: FlaskClient, db: Session, programme: Programme, coach: Person, supervisor: Person
+) -> None:
+    request_, _ = make_request(db, programme)
+    assert coach.coach_id is not None
+    engagement = propose(db, request_, coach.coach_id, [days_ahead(-3)])
+    db.commit()
+    url = f"/api/v1/sessions/{engagement.sessions[0].id}/attendance"
+    assert_error(api.post(url, json={"outcome": "maybe"}, headers=api_headers(db, coach.email)), 422)
+    ok = api.post(url, json={"outcome": "cancelled_late"}, headers=api_headers(db, coach.email))
+    assert ok.status_code == 200 and ok.get_json() == {
+        "session_id": engagement.sessions[0].id, "outcome": "cancelled_late", "recorded_by": "coach"
+    }  # fmt: skip
+    assert_error(api.post(url, json={"outcome": "held"}, headers=api_headers(db, supervisor.email)), 403)
+    assert_error(api.post(url, json={"outcome": "held"}), 401)
+    assert_error(api.post("/api/v1/sessions/999999/attendance", json={"outcome": "held"}, headers=api_headers(db, coach.email)), 404)
+
+
 # Last on purpose: it reads what the tests above exercised.
 def test_every_documented_operation_has_a_test(request: pytest.FixtureRequest) -> None:
     if request.session.testscollected < 10 or request.config.option.keyword or request.config.option.markexpr:

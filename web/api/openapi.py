@@ -632,6 +632,36 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
                 AUTH,
             )
         },
+        "/sessions/{session_id}/attendance": {
+            "post": {
+                **_op(
+                    "The session's coach records what happened once it is over",
+                    "markAttendance",
+                    (
+                        200,
+                        {
+                            "type": "object",
+                            "properties": {
+                                "session_id": {"type": "integer"},
+                                "outcome": {"type": "string", "enum": ["held", "no_show", "cancelled_late"]},
+                                "recorded_by": {"type": "string", "enum": ["coach", "automatic"]},
+                            },
+                        },
+                        "The recorded outcome",
+                    ),
+                    (400, *AUTH, 404, 422),
+                    params=[_path_id("session_id", "The session")],
+                    body=_body(
+                        {
+                            "type": "object",
+                            "required": ["outcome"],
+                            "properties": {"outcome": {"type": "string", "enum": ["held", "no_show", "cancelled_late"]}},
+                        }
+                    ),
+                ),
+                "tags": ["coach"],
+            }
+        },
     }
     for path, item in paths.items():
         for operation in item.values():

@@ -451,3 +451,18 @@ def get_supervision() -> ResponseReturnValue:
             ],
         }
     )
+
+
+# --- attendance (issue 14) -----------------------------------------------------------------
+
+
+@bp.post("/sessions/<int:session_id>/attendance")
+def mark_attendance(session_id: int) -> ResponseReturnValue:
+    """The coach records what happened at one of their ended sessions: held, no_show, cancelled_late."""
+    from scheduler.services.attendance import operations as attendance
+
+    account = g.api_account
+    if account.coach is None:
+        return error_response(403, "forbidden", "Only the session's coach may record its attendance.")
+    record = attendance.record_outcome(db_session(), session_id, body().get("outcome"), coach_id=account.coach.id)
+    return jsonify({"session_id": session_id, "outcome": record.outcome, "recorded_by": record.recorded_by})

@@ -9,6 +9,7 @@ from flask_login import current_user
 from scheduler.models import Coach
 from scheduler.services.coaches import feeds, self_service
 from scheduler.services.errors import InvalidInput
+from scheduler.services.supervision_sessions.operations import coach_supervisions
 from web import api_token_pages
 from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, windows_fields, windows_text
 from web.helpers import current_programme
@@ -34,6 +35,7 @@ def dashboard() -> ResponseReturnValue:
         coach=coach,
         to_answer=self_service.engagements_to_answer(db, coach),
         upcoming=self_service.upcoming_sessions(db, coach),
+        supervisions=coach_supervisions(db, coach.id),
         tz=coach.timezone,
         language_names=LANGUAGE_NAMES,
     )

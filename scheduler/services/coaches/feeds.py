@@ -88,5 +88,35 @@ def coach_feed(db: Session, coach: Coach, settings: Settings, *, now: dt.datetim
         )
         for session in rows
     ]
+    events += _supervision_events(db, coach, programme.organiser_email if programme else settings.mail_from, link, now)
     name = _("Coaching sessions") + (f" – {programme.name}" if programme else "")
     return ical.feed_calendar(events, tzid=coach.timezone, name=name, dtstamp=now)
+
+
+def _supervision_events(
+    db: Session, coach: Coach, organiser: str, link: str, now: dt.datetime
+) -> list[ical.SessionEvent]:
+    """The coach's group supervision sessions, approved or cancelled after approval."""
+    from scheduler.models import Supervisor
+    from scheduler.services.supervision_sessions.letters import supervision_event
+    from scheduler.services.supervision_sessions.models import (
+        SupervisionParticipant,
+        SupervisionSession,
+        SupervisionStatus,
+    )
+
+    rows = db.scalars(
+        select(SupervisionSession)
+        .join(SupervisionParticipant, SupervisionParticipant.supervision_session_id == SupervisionSession.id)
+        .where(
+            SupervisionParticipant.coach_id == coach.id,
+            SupervisionSession.end_utc >= now - KEEP_PAST,
+            SupervisionSession.approved_at.is_not(None),
+        )
+        .order_by(SupervisionSession.start_utc)
+    )
+    return [
+        supervision_event(s, db.get_one(Supervisor, s.supervisor_id), organiser, link)
+        for s in rows
+        if s.status in (SupervisionStatus.APPROVED.value, SupervisionStatus.CANCELLED.value)
+    ]

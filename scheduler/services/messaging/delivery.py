@@ -65,7 +65,11 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
+from scheduler.services.attendance import letters as attendance_letters
+from scheduler.services.feedback import letters as feedback_letters
+from scheduler.services.intervision import letters as intervision_letters
 from scheduler.services.messaging import outbox
+from scheduler.services.supervision_sessions import letters as supervision_letters
 
 log = logging.getLogger(__name__)
 
@@ -428,6 +432,34 @@ def _compose(
         return _compose_notice(db, settings, row, now, message_id)
     if row.kind in (outbox.REQUEST, outbox.CANCEL, outbox.REMINDER):
         return _compose_session_message(db, settings, policy, row, now, message_id)
+    if row.kind in supervision_letters.KINDS or row.kind in intervision_letters.KINDS:
+        invite = (
+            supervision_letters.supervision_invitation
+            if row.kind in supervision_letters.KINDS
+            else intervision_letters.intervision_invitation
+        )
+        invitation = invite(db, settings, row)
+        if invitation is None:
+            raise _Superseded("the meeting is no longer planned for this person")
+        raw = compose(
+            invitation.letter,
+            sender=settings.mail_from,
+            sender_name=settings.mail_from_name,
+            recipient=invitation.email,
+            recipient_name=invitation.name,
+            message_id=message_id,
+            date=now,
+            calendar=invitation.calendar,
+            method=invitation.method,
+        )
+        return _Composed(raw, invitation.email, dict(row.payload or {}), message_id)
+    if row.kind in attendance_letters.KINDS or row.kind in feedback_letters.KINDS:
+        write = attendance_letters.attendance_letter if row.kind in attendance_letters.KINDS else feedback_letters.feedback_letter
+        composed = write(db, settings.base_url, row)
+        if composed is None:
+            raise _Unsendable("what the message was about no longer exists")
+        letter, email, name = composed
+        return _plain_letter(settings, letter, _Person(email, name, "UTC", None), row, now, message_id)
     raise _Unsendable(f"unknown message kind {row.kind!r}")
 
 

@@ -28,8 +28,10 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.queries import live_engagements
+from scheduler.services.attendance.operations import hours_since_supervision
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import as_int, valid_timezone
+from scheduler.services.supervision_sessions.queries import next_supervisions
 
 LIVE_SESSION_STATES = (SessionStatus.SCHEDULED, SessionStatus.DRAFT)
 
@@ -70,6 +72,17 @@ class CoachSupervision:
     draft_hours: float  # sessions of the current draft before the next supervision
     active_coachees: int
     blocked_reasons: list[str] = field(default_factory=list)
+    next_supervision: dt.datetime | None = None  # recorded on the coach or the next approved group session
+    supervised_at: dt.datetime | None = None  # end of the last supervision the coach attended
+
+    @property
+    def blocked_by_hours(self) -> bool:
+        return any(r.startswith("supervision ratio") for r in self.blocked_reasons)
+
+    @property
+    def blocked_until(self) -> dt.datetime | None:
+        """When the hours block lifts: the next supervision (None: not until one is planned)."""
+        return self.next_supervision if self.blocked_by_hours else None
 
     @property
     def committed_hours(self) -> float:
@@ -124,6 +137,11 @@ def supervision_ledger(db: Session, programme: Programme, *, now: dt.datetime | 
     coaches = _coaches(db, programme)
     engagements = live_engagements(db, programme, with_draft=True)
     by_id = {coach.id: coach for coach in coaches}
+    held = hours_since_supervision(db, coaches, now)
+    planned = next_supervisions(db, by_id, now)
+    next_of = {
+        c.id: min((t for t in (c.next_supervision, planned.get(c.id)) if t is not None), default=None) for c in coaches
+    }
     booked: dict[int, float] = defaultdict(float)
     drafted: dict[int, float] = defaultdict(float)
     active: dict[int, int] = defaultdict(int)
@@ -141,7 +159,7 @@ def supervision_ledger(db: Session, programme: Programme, *, now: dt.datetime | 
         for session in engagement.sessions:
             if session.status not in LIVE_SESSION_STATES or session.start_utc < now:
                 continue
-            if coach.next_supervision is not None and session.start_utc >= coach.next_supervision:
+            if next_of[coach.id] is not None and session.start_utc >= next_of[coach.id]:
                 continue
             (drafted if is_draft else booked)[coach.id] += _hours(session)
 
@@ -165,10 +183,12 @@ def supervision_ledger(db: Session, programme: Programme, *, now: dt.datetime | 
         line = CoachSupervision(
             coach=coach,
             max_hours=max_hours_for(programme, coach.level),
-            recorded_hours=coach.coaching_hours_since_supervision,
+            recorded_hours=held[coach.id].total,
             booked_hours=round(booked[coach.id], 2),
             draft_hours=round(drafted[coach.id], 2),
             active_coachees=active[coach.id],
+            next_supervision=next_of[coach.id],
+            supervised_at=held[coach.id].since,
         )
         line.blocked_reasons = _blocked_reasons(line, load_of, session_hours)
         lines.append(line)
@@ -181,7 +201,7 @@ def _blocked_reasons(line: CoachSupervision, load_of: dict[int, SupervisorLoad],
     if not coach.active:
         reasons.append("deactivated")
     if line.remaining_hours < session_hours:
-        when = f" before the supervision on {coach.next_supervision:%Y-%m-%d}" if coach.next_supervision else ""
+        when = f" before the supervision on {line.next_supervision:%Y-%m-%d}" if line.next_supervision else ""
         reasons.append(
             f"supervision ratio: {line.committed_hours:g} of {line.max_hours:g} hours used{when}; "
             "plan a supervision before more sessions"

@@ -1,0 +1,1 @@
+"""Feedback by private link after an engagement's last session, and coaches' private session notes."""
