@@ -48,9 +48,9 @@ def coach(db: Session, programme: Programme, name: str = COACH_NAME, email: str 
     return coach
 
 
-def request(db: Session, programme: Programme, now: dt.datetime) -> CoachingRequest:
+def request(db: Session, programme: Programme, now: dt.datetime, email: str = EMAIL) -> CoachingRequest:
     return submit_request(db, programme, {
-        "coachee_name": NAME, "coachee_email": EMAIL, "organisation": ORGANISATION, "message": MESSAGE,
+        "coachee_name": NAME, "coachee_email": email, "organisation": ORGANISATION, "message": MESSAGE,
         "timezone": "Europe/Amsterdam", "languages": ["en"], "topics": ["career"], "sessions_wanted": 2,
         "windows": "tue 18:00-20:00", "consent": True,
     }, now=now).request

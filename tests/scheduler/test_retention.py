@@ -47,9 +47,9 @@ def test_served_requests_are_anonymised_twelve_months_after_their_last_session(
     with database.sessions() as db, db.begin():
         programme = _programme(db)
         coach = _coach(db, programme)
-        old = _request(db, programme, NOW - dt.timedelta(days=500))
+        old = _request(db, programme, NOW - dt.timedelta(days=500), email="coachee1@members.example")
         _engaged(db, old, coach, [NOW - dt.timedelta(days=380)])  # last session ~12.5 months ago
-        recent = _request(db, programme, NOW - dt.timedelta(days=500))
+        recent = _request(db, programme, NOW - dt.timedelta(days=500), email="coachee2@members.example")
         _engaged(db, recent, coach, [NOW - dt.timedelta(days=300)])  # ~10 months ago: kept
         old_id, recent_id = old.id, recent.id
 
@@ -70,12 +70,12 @@ def test_requests_closed_unserved_go_after_ninety_days_and_waiting_ones_expire_f
 ) -> None:
     with database.sessions() as db, db.begin():
         programme = _programme(db)
-        cancelled_long_ago = _request(db, programme, NOW - dt.timedelta(days=100))
+        cancelled_long_ago = _request(db, programme, NOW - dt.timedelta(days=100), email="coachee3@members.example")
         cancelled_long_ago.status = RequestStatus.CANCELLED.value
-        cancelled_lately = _request(db, programme, NOW - dt.timedelta(days=60))
+        cancelled_lately = _request(db, programme, NOW - dt.timedelta(days=60), email="coachee4@members.example")
         cancelled_lately.status = RequestStatus.CANCELLED.value
-        waiting_too_long = _request(db, programme, NOW - dt.timedelta(days=181))
-        waiting = _request(db, programme, NOW - dt.timedelta(days=179))
+        waiting_too_long = _request(db, programme, NOW - dt.timedelta(days=181), email="coachee5@members.example")
+        waiting = _request(db, programme, NOW - dt.timedelta(days=179), email="coachee6@members.example")
         ids = [r.id for r in (cancelled_long_ago, cancelled_lately, waiting_too_long, waiting)]
 
     expired, anonymised = _run(database, settings, NOW)
@@ -91,7 +91,7 @@ def test_requests_closed_unserved_go_after_ninety_days_and_waiting_ones_expire_f
 def test_a_request_with_a_session_still_to_come_is_never_anonymised(database: Database, settings: Settings) -> None:
     with database.sessions() as db, db.begin():
         programme = _programme(db)
-        request = _request(db, programme, NOW - dt.timedelta(days=700))
+        request = _request(db, programme, NOW - dt.timedelta(days=700), email="coachee7@members.example")
         _engaged(db, request, _coach(db, programme), [NOW - dt.timedelta(days=600), NOW + dt.timedelta(days=2)])
     assert _run(database, settings, NOW) == ([], [])
 
@@ -111,7 +111,7 @@ def test_the_task_runs_the_job_on_the_real_clock_as_a_job(database: Database, se
     from scheduler.celery_app import make_celery
 
     with database.sessions() as db, db.begin():
-        stale = _request(db, _programme(db), dt.datetime.now(dt.UTC) - dt.timedelta(days=200)).id
+        stale = _request(db, _programme(db), dt.datetime.now(dt.UTC) - dt.timedelta(days=200), email="coachee8@members.example").id
     app = make_celery(replace(settings, celery_task_always_eager=True))
     result = app.tasks["scheduler.tasks.apply_retention"].apply().get()
     assert result == {"expired": 1, "anonymised": 0}
