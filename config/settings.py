@@ -77,6 +77,14 @@ class Settings:
     outbox_sweep_grace_seconds: float = 300.0
     outbox_sweep_seconds: float = 60.0
     reminder_scan_seconds: float = 300.0
+    # Privacy: closed requests that were served are anonymised this many months after their
+    # last activity; requests closed without being served (cancelled, declined, expired)
+    # sooner; a request left waiting this long expires. See docs/privacy.md.
+    retention_months: int = 12
+    retention_unserved_days: int = 90
+    waiting_expiry_days: int = 180
+    retention_scan_seconds: float = 3600.0
+    backup_dir: str = ""
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -123,6 +131,11 @@ _ENV_VARS: dict[str, str] = {
     "OUTBOX_SWEEP_GRACE_SECONDS": "outbox_sweep_grace_seconds",
     "OUTBOX_SWEEP_SECONDS": "outbox_sweep_seconds",
     "REMINDER_SCAN_SECONDS": "reminder_scan_seconds",
+    "RETENTION_MONTHS": "retention_months",
+    "RETENTION_UNSERVED_DAYS": "retention_unserved_days",
+    "WAITING_EXPIRY_DAYS": "waiting_expiry_days",
+    "RETENTION_SCAN_SECONDS": "retention_scan_seconds",
+    "BACKUP_DIR": "backup_dir",
 }
 
 
@@ -147,6 +160,7 @@ def _defaults(var_dir: Path) -> dict[str, Any]:
         # kombu's SQLAlchemy transport on a SQLite file: a real queue with no server.
         "celery_broker_url": f"sqla+sqlite:///{var_dir / 'broker.db'}",
         "mail_dir": str(var_dir / "mail"),
+        "backup_dir": str(var_dir / "backups"),
     }
 
 

@@ -238,5 +238,36 @@ def export_csv(ctx: Context, kind: str, output: Path | None) -> None:
         click.echo(f"wrote {output}")
 
 
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Backup file (default: BACKUP_DIR/coaching-<UTC time>.db or .dump).")
+@pass_context
+def backup(ctx: Context, output: Path | None) -> None:
+    """Back up the database (SQLite online backup, or pg_dump for PostgreSQL)."""
+    from scheduler.services.privacy import backup as backups
+
+    url = ctx.settings.database_url
+    try:
+        target = output or Path(ctx.settings.backup_dir) / backups.default_name(url)
+        made = backups.backup(url, target)
+    except ServiceError as exc:
+        raise UsageProblem(exc.message) from exc
+    click.echo(f"backed up the {made.kind} database to {made.path} ({made.size} bytes)")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_context
+def restore(ctx: Context, path: Path) -> None:
+    """Restore a backup into the (empty) database DATABASE_URL names."""
+    from scheduler.services.privacy import backup as backups
+
+    try:
+        kind = backups.restore(ctx.settings.database_url, path)
+    except ServiceError as exc:
+        raise UsageProblem(exc.message) from exc
+    click.echo(f"restored {path} into the {kind} database; run `coaching init-db` if the backup is older")
+
+
 if __name__ == "__main__":
     main()

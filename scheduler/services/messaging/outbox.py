@@ -27,7 +27,7 @@ FINDING_ANOTHER_COACH = "finding_another_coach"  # to the coachee: the coach dec
 NOTICE_RECIPIENT = {COACH_ACCEPTED: "coachee", COACHEE_ACCEPTED: "coach", FINDING_ANOTHER_COACH: "coachee"}
 
 
-def _add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
+def add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
     """Add `message` unless the same change for the same person is already in the outbox."""
     existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == message.dedupe_key))
     if existing is not None:
@@ -99,7 +99,7 @@ def enqueue_status_link(db: Session, request: CoachingRequest, token: str) -> Ou
         payload={"token": token},
         dedupe_key=f"r{request.id}:{request.coachee_email.lower()}:{STATUS_LINK}:{sequence}",
     )
-    return _add_once(db, message)
+    return add_once(db, message)
 
 
 def enqueue_coach_invitation(db: Session, user_id: int, email: str, name: str, token: str) -> OutboxMessage:
@@ -117,7 +117,7 @@ def enqueue_coach_invitation(db: Session, user_id: int, email: str, name: str, t
         payload={"name": name, "token": token},
         dedupe_key=f"{prefix}{sequence}",
     )
-    return _add_once(db, message)
+    return add_once(db, message)
 
 
 def enqueue_engagement_notice(db: Session, engagement: Engagement, notice: str) -> OutboxMessage:
@@ -136,4 +136,4 @@ def enqueue_engagement_notice(db: Session, engagement: Engagement, notice: str) 
         payload={"notice": notice, "engagement_id": engagement.id},
         dedupe_key=f"e{engagement.id}:{email.lower()}:{NOTICE}:{notice}",
     )
-    return _add_once(db, message)
+    return add_once(db, message)

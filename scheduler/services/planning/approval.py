@@ -18,6 +18,7 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.queries import draft_engagements
+from scheduler.services import audit
 from scheduler.services.errors import Conflict, NotFound
 from scheduler.services.messaging import outbox
 from scheduler.services.transitions import change_status, change_statuses
@@ -81,6 +82,8 @@ def approve(db: Session, programme: Programme, engagement_ids: Iterable[int] | N
     _assert_coaches_free(db, sessions)
     change_statuses(db, [e.request for e in chosen], RequestStatus.WAITING, RequestStatus.PROPOSED)
     change_statuses(db, chosen, EngagementStatus.DRAFT, EngagementStatus.APPROVED, approved_at=utcnow())
+    for engagement in chosen:
+        audit.record(db, audit.APPROVE, engagement, old=EngagementStatus.DRAFT, new=EngagementStatus.APPROVED)
     change_statuses(db, sessions, SessionStatus.DRAFT, SessionStatus.SCHEDULED)
     outbox.enqueue_sessions_messages(db, sessions, outbox.REQUEST)
     db.flush()

@@ -33,6 +33,7 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.queries import coach_names, draft_engagements, name_coaches, waiting_requests
+from scheduler.services import audit
 from scheduler.services.errors import Conflict, NotFound
 from scheduler.services.transitions import change_status
 from scheduler.translator import (
@@ -64,6 +65,7 @@ def queue_solve(db: Session, programme: Programme) -> SolveRun:
         try:
             with db.begin_nested():
                 db.add(run)
+            audit.record(db, audit.SOLVE, run, old=None, new=SolveRunStatus.QUEUED)
             return run
         except IntegrityError:
             running = _active_run(db, programme)  # another request queued one at the same moment

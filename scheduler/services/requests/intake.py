@@ -20,7 +20,8 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token, revoke_tokens
+from scheduler.services import audit
+from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import EMAIL, as_bool, as_int, as_list, valid_timezone
 from scheduler.services.messaging import outbox
@@ -174,8 +175,8 @@ def open_request_of(db: Session, programme: Programme, email: str) -> CoachingRe
 
 
 def send_new_link(db: Session, request: CoachingRequest, *, link_days: int = 60) -> str:
-    """Revoke the coachee's old links and send a fresh one."""
-    revoke_tokens(db, REQUEST_STATUS, request_id=request.id)
+    """Send a fresh link. Links sent before keep working until they expire (docs/privacy.md):
+    the coachee may still rely on one in an earlier e-mail."""
     token = issue_token(db, REQUEST_STATUS, valid_for=status_link_lifetime(link_days), request_id=request.id)
     outbox.enqueue_status_link(db, request, token)
     return token
@@ -207,6 +208,7 @@ def live_engagement(request: CoachingRequest) -> Engagement | None:
 def accept_proposal(db: Session, request: CoachingRequest) -> None:
     """The coachee accepts the proposed coach and sessions; the coach is told."""
     change_status(db, request, RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
+    audit.record(db, audit.ACCEPT, request, old=RequestStatus.PROPOSED, new=RequestStatus.CONFIRMED)
     engagement = live_engagement(request)
     if engagement is not None:
         outbox.enqueue_engagement_notice(db, engagement, outbox.COACHEE_ACCEPTED)
@@ -216,13 +218,16 @@ def decline_proposal(db: Session, request: CoachingRequest) -> None:
     """The coachee declines the proposal: sessions are cancelled and calendars told."""
     change_status(db, request, RequestStatus.PROPOSED, RequestStatus.DECLINED)
     _cancel_engagement(db, request, EngagementStatus.DECLINED)
+    audit.record(db, audit.DECLINE, request, old=RequestStatus.PROPOSED, new=RequestStatus.DECLINED)
 
 
 def cancel_request(db: Session, request: CoachingRequest) -> None:
     """Cancel a request at any stage before it ends; scheduled sessions are cancelled in calendars."""
     open_states = (RequestStatus.WAITING, RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
+    old = request.status
     change_status(db, request, open_states, RequestStatus.CANCELLED)
     _cancel_engagement(db, request, EngagementStatus.CANCELLED)
+    audit.record(db, audit.CANCEL, request, old=old, new=RequestStatus.CANCELLED)
 
 
 def _cancel_engagement(db: Session, request: CoachingRequest, engagement_status: str) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 import solver
 from scheduler.models import CoachingSession, RequestStatus, SessionStatus, utcnow
+from scheduler.services import audit
 from scheduler.services.errors import Conflict
 from scheduler.services.messaging import outbox
 from scheduler.services.planning.approval import assert_coach_free
@@ -96,6 +97,7 @@ def move_session(
             "That time is no longer free. Please choose another one.",
             {"start": "is not one of the free times for this session"},
         )
+    old_start = session.start_utc
     chosen = Alternative(new_start, new_start + (session.end_utc - session.start_utc))
     change_status(
         db,
@@ -109,4 +111,5 @@ def move_session(
     )
     assert_coach_free(db, session)
     outbox.enqueue_session_messages(db, session, outbox.REQUEST)
+    audit.record(db, audit.RESCHEDULE, session, old=old_start.isoformat(), new=session.start_utc.isoformat())
     return session
