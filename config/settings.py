@@ -75,6 +75,15 @@ class Settings:
     outbox_sweep_grace_seconds: float = 300.0
     outbox_sweep_seconds: float = 60.0
     reminder_scan_seconds: float = 300.0
+    # Hostile input and abuse: the largest body read (forms and JSON are small; 413 above),
+    # the deepest JSON nesting (400 above), and how long a signed-in session may sit idle.
+    max_body_bytes: int = 256 * 1024
+    max_json_depth: int = 16
+    session_idle_minutes: int = 30
+    # Flask-Limiter's storage: in-memory per process by default; redis://... shares the
+    # counts between gunicorn workers.
+    rate_limit_storage_url: str = "memory://"
+    rate_limits_enabled: bool = True
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -87,6 +96,11 @@ class Settings:
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.environment == "production",
+            "MAX_CONTENT_LENGTH": self.max_body_bytes,
+            "MAX_FORM_MEMORY_SIZE": self.max_body_bytes,
+            "RATELIMIT_STORAGE_URI": self.rate_limit_storage_url,
+            "RATELIMIT_ENABLED": self.rate_limits_enabled,
+            "RATELIMIT_HEADERS_ENABLED": False,  # web.errors sets Retry-After on the 429 itself
             "SETTINGS": self,
             **self.extra,
         }
@@ -120,6 +134,11 @@ _ENV_VARS: dict[str, str] = {
     "OUTBOX_SWEEP_GRACE_SECONDS": "outbox_sweep_grace_seconds",
     "OUTBOX_SWEEP_SECONDS": "outbox_sweep_seconds",
     "REMINDER_SCAN_SECONDS": "reminder_scan_seconds",
+    "MAX_BODY_BYTES": "max_body_bytes",
+    "MAX_JSON_DEPTH": "max_json_depth",
+    "SESSION_IDLE_MINUTES": "session_idle_minutes",
+    "RATE_LIMIT_STORAGE_URL": "rate_limit_storage_url",
+    "RATE_LIMITS_ENABLED": "rate_limits_enabled",
 }
 
 
@@ -170,5 +189,3 @@ def load_config(environment: str | None = None, **overrides: Any) -> Settings:
     if settings.smtp_security not in {"none", "starttls", "tls"}:
         raise ConfigError(f"SMTP_SECURITY: must be 'none', 'starttls' or 'tls', not {settings.smtp_security!r}")
     return settings
-
-

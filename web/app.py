@@ -16,8 +16,8 @@ from config.settings import Settings, load_config
 from scheduler.celery_app import app_for
 from scheduler.db import Database
 from web.errors import init_error_handlers
-from web.extensions import csrf, login_manager
-from web.security import init_security_headers
+from web.extensions import csrf, limiter, login_manager
+from web.security import DepthLimitedJSON, init_idle_timeout, init_security_headers
 from web.unit_of_work import init_unit_of_work
 
 # Each module exposes `bp` (or a list `blueprints`); blueprints not written yet are skipped, so a later one
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     """A configured Flask app for `settings` (default: `load_config()`)."""
     settings = settings or load_config()
     app = Flask(__name__)
+    app.json = DepthLimitedJSON(app)
     app.config.from_mapping(settings.flask_mapping())
     app.config.setdefault("PROGRAMME_ID", None)
 
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     init_unit_of_work(app, database or Database(settings.database_url))
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
+    init_idle_timeout(app)
     init_error_handlers(app)
     celery_init_app(app, settings)
 

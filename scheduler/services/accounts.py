@@ -137,7 +137,7 @@ def set_password(db: Session, user: User, password: str, confirm: str | None = N
     """Give `user` a new password (rules checked, only the hash kept)."""
     _check_password_rules(password, confirm)
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
-    db.flush()
+    end_sessions(db, user)
 
 
 def invite_user(db: Session, user: User, *, valid_for: dt.timedelta = INVITATION_LIFETIME) -> str:
@@ -184,3 +184,9 @@ def user_for_api_token(db: Session, token: str) -> Account | None:
     if user is None or not user.active:
         return None
     return _account(db, user)
+
+
+def end_sessions(db: Session, user: User) -> None:
+    """Every signed-in session of `user`, in any browser, stops working (sign-out, new password)."""
+    user.session_version += 1
+    db.flush()

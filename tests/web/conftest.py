@@ -31,6 +31,7 @@ from scheduler.models import (
 )
 from scheduler.services import accounts
 from scheduler.services.tokens import REQUEST_STATUS, issue_token
+from tests.web.openapi_contract import check_api_responses
 from web import create_app
 
 PASSWORD = "correct horse battery"
@@ -60,7 +61,9 @@ def app(web_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         secret_key="test-secret-key-not-for-production",
         base_url="http://127.0.0.1:5000",
     )
-    return create_app(settings, database=web_database)
+    app = create_app(settings, database=web_database)
+    check_api_responses(app)
+    return app
 
 
 @pytest.fixture

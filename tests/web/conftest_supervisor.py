@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from config.settings import load_config
 from scheduler.db import Database
 from tests.web.conftest import Person, sign_in
+from tests.web.openapi_contract import check_api_responses
 from web import create_app
 
 
@@ -31,7 +32,9 @@ def eager_app(web_database: Database, tmp_path: Path, monkeypatch: pytest.Monkey
         solver_time_limit=3.0,
         solver_workers=1,
     )
-    return create_app(settings, database=web_database)
+    app = create_app(settings, database=web_database)
+    check_api_responses(app)
+    return app
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from scheduler.services.errors import NotFound
 from scheduler.services.requests import accept_proposal, cancel_request, decline_proposal, submit_request
 from web.api.views import body, bp, engagement_json, programme, public
 from web.errors import error_response
+from web.rate_limits import mail_sending_limits
 from web.unit_of_work import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -174,6 +175,7 @@ def remove_exception(exception_id: int) -> ResponseReturnValue:
 
 @bp.post("/coaching-requests")
 @public
+@mail_sending_limits
 def submit_coaching_request() -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
     submitted = submit_request(db_session(), programme(), body(), link_days=settings.coachee_link_days)

@@ -30,11 +30,13 @@ from scheduler.services.errors import InvalidInput, ServiceError
 from web.api.openapi import openapi_document
 from web.errors import error_response
 from web.extensions import csrf
+from web.rate_limits import api_token_limit
 from web.supervisor.jobs import run_json, start_solve
 from web.unit_of_work import db_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+api_token_limit()(bp)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

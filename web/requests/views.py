@@ -14,6 +14,7 @@ from scheduler.services import requests as requests_service
 from scheduler.services.errors import InvalidInput
 from scheduler.services.requests import submit_request
 from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_text
+from web.rate_limits import mail_sending_limits
 from web.unit_of_work import db_session
 
 bp = Blueprint("requests", __name__)
@@ -81,6 +82,7 @@ def new_request() -> ResponseReturnValue:
 
 
 @bp.post("/request")
+@mail_sending_limits
 def submit() -> ResponseReturnValue:
     prog = programme()
     form = _form_values(prog)
@@ -111,6 +113,7 @@ def sent() -> ResponseReturnValue:
 
 
 @bp.route("/request/new-link", methods=["GET", "POST"])
+@mail_sending_limits
 def new_link() -> ResponseReturnValue:
     email = request.form.get("coachee_email", "").strip()
     if request.method == "GET":

@@ -1,0 +1,26 @@
+"""session version per user: sign-out and a new password end every copy of a session
+
+Revision ID: hostile_0001
+Revises: 0002
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "hostile_0001"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("user_account", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("user_account", schema=None) as batch_op:
+        batch_op.drop_column("session_version")
