@@ -16,11 +16,11 @@ from flask import current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from scheduler.models import AvailabilityException, Coach, CoachingSession, Engagement
-from scheduler.services import coaches, request_status
+from scheduler.services import boundary, coaches, request_status
 from scheduler.services.adjustments import record_id
 from scheduler.services.errors import NotFound
 from scheduler.services.requests import accept_proposal, cancel_request, decline_proposal, submit_request
-from web.api.views import body, bp, engagement_json, programme, public
+from web.api.views import bp, declared, engagement_json, programme, public
 from web.errors import error_response
 from web.rate_limits import mail_sending_limits
 from web.unit_of_work import db_session
@@ -127,14 +127,14 @@ def my_profile() -> ResponseReturnValue:
 @bp.put("/me/profile")
 @coach_only
 def put_profile() -> ResponseReturnValue:
-    coaches.update_profile(db_session(), g.coach, programme(), body())
+    coaches.update_profile(db_session(), g.coach, programme(), declared(boundary.CoachProfile))
     return jsonify(profile_json(g.coach))
 
 
 @bp.put("/me/capacity")
 @coach_only
 def put_capacity() -> ResponseReturnValue:
-    coaches.update_capacity(db_session(), g.coach, body())
+    coaches.update_capacity(db_session(), g.coach, declared(boundary.Capacity))
     return jsonify(profile_json(g.coach))
 
 
@@ -147,16 +147,16 @@ def my_availability() -> ResponseReturnValue:
 @bp.put("/me/availability")
 @coach_only
 def put_availability() -> ResponseReturnValue:
-    coaches.set_weekly_availability(db_session(), g.coach, body().get("weekly"))
+    # PUT replaces: the whole documented shape is required, so a misspelt key or null never wipes it.
+    coaches.set_weekly_availability(db_session(), g.coach, declared(boundary.WeeklyAvailability)["weekly"])
     return jsonify(availability_json(g.coach))
 
 
 @bp.post("/me/availability/exceptions")
 @coach_only
 def add_exception() -> ResponseReturnValue:
-    data = body()
-    if "available" in data and isinstance(data["available"], bool):
-        data = {**data, "available": "yes" if data["available"] else "no"}
+    data = declared(boundary.DateException)
+    data = {**data, "available": "yes" if data["available"] else "no", "date": data["date"].isoformat()}
     coaches.add_exception(db_session(), g.coach, data)
     response = jsonify(availability_json(g.coach))
     response.status_code = 201
@@ -178,7 +178,8 @@ def remove_exception(exception_id: int) -> ResponseReturnValue:
 @mail_sending_limits
 def submit_coaching_request() -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
-    submitted = submit_request(db_session(), programme(), body(), link_days=settings.coachee_link_days)
+    values = declared(boundary.NewCoachingRequest)
+    submitted = submit_request(db_session(), programme(), values, link_days=settings.coachee_link_days)
     # The status token goes to the coachee's e-mail only: whoever calls this may not be them.
     response = jsonify(
         {

@@ -20,6 +20,7 @@ from scheduler.services import (
     accounts,
     adjustments,
     approval,
+    boundary,
     programme_settings,
     programmes,
     review,
@@ -27,7 +28,7 @@ from scheduler.services import (
     supervision,
 )
 from scheduler.services.errors import InvalidInput, ServiceError
-from web.api.openapi import openapi_document
+from web.api.openapi import openapi_document, query_problems
 from web.errors import error_response
 from web.extensions import csrf
 from web.rate_limits import api_token_limit
@@ -94,6 +95,21 @@ def body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadBody("Send a JSON object with Content-Type: application/json.", {"body": "must be a JSON object"})
     return data
+
+
+def declared(declaration: type[boundary.Declaration], *, only_sent: bool = False) -> dict[str, Any]:
+    """The body read under its declaration: 400 without a JSON object, 422 naming each bad field."""
+    return boundary.read(declaration, body(), only_sent=only_sent)
+
+
+@bp.before_request
+def _known_query_parameters() -> None:
+    """Query parameters are checked against the document: an unknown one or a value off its schema is a 422."""
+    if request.url_rule is None or not request.args:
+        return
+    rule = request.url_rule.rule.removeprefix(bp.url_prefix or "")
+    if problems := query_problems(rule, request.method, request.args):
+        raise InvalidInput("The query parameters have problems: " + ", ".join(problems), problems)
 
 
 def programme() -> Programme:
@@ -202,7 +218,8 @@ def get_programme() -> ResponseReturnValue:
 @bp.patch("/programme")
 @supervisor_only
 def patch_programme() -> ResponseReturnValue:
-    prog = programme_settings.update_settings(db_session(), programme(), body(), partial=True)
+    changes = declared(boundary.ProgrammeChange, only_sent=True)
+    prog = programme_settings.update_settings(db_session(), programme(), changes, partial=True)
     return jsonify({"id": prog.id, **programme_settings.settings_of(prog)})
 
 
@@ -239,7 +256,7 @@ def get_request(request_id: int) -> ResponseReturnValue:
 @bp.put("/requests/<int:request_id>/pin")
 @supervisor_only
 def pin_request(request_id: int) -> ResponseReturnValue:
-    data = body()
+    data = declared(boundary.CoachChoice)
     return _adjusted(adjustments.pin(db_session(), programme(), request_id, data.get("coach_id")), data)
 
 
@@ -252,7 +269,7 @@ def unpin_request(request_id: int) -> ResponseReturnValue:
 @bp.post("/requests/<int:request_id>/forbidden-coaches")
 @supervisor_only
 def forbid_coach(request_id: int) -> ResponseReturnValue:
-    data = body()
+    data = declared(boundary.CoachChoice)
     return _adjusted(adjustments.forbid(db_session(), programme(), request_id, data.get("coach_id")), data)
 
 
@@ -265,7 +282,7 @@ def allow_coach(request_id: int, coach_id: int) -> ResponseReturnValue:
 @bp.post("/requests/<int:request_id>/reassign")
 @supervisor_only
 def reassign_request(request_id: int) -> ResponseReturnValue:
-    data = body()
+    data = declared(boundary.ReassignChoice)
     return _adjusted(adjustments.reassign(db_session(), programme(), request_id, data.get("coach_id")), data)
 
 
@@ -308,11 +325,11 @@ def get_draft() -> ResponseReturnValue:
 @bp.post("/draft/approve")
 @supervisor_only
 def approve_draft() -> ResponseReturnValue:
-    data = body()
+    data = declared(boundary.Approval)
     ids = data.get("engagement_ids")
     if data.get("all") is True:
         chosen = None
-    elif isinstance(ids, list) and ids and all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+    elif ids:
         chosen = ids
     else:
         raise InvalidInput(
@@ -332,7 +349,7 @@ def list_coaches() -> ResponseReturnValue:
 @bp.post("/coaches")
 @supervisor_only
 def invite_coach() -> ResponseReturnValue:
-    invitation = staff.invite_coach(db_session(), programme(), body())
+    invitation = staff.invite_coach(db_session(), programme(), declared(boundary.CoachInvitation))
     response = jsonify({**coach_json(invitation.coach), "invited": True})
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_coach", coach_id=invitation.coach.id)
@@ -348,14 +365,10 @@ def get_coach(coach_id: int) -> ResponseReturnValue:
 @bp.patch("/coaches/<int:coach_id>")
 @supervisor_only
 def patch_coach(coach_id: int) -> ResponseReturnValue:
-    data = body()
+    data = declared(boundary.CoachChange, only_sent=True)
     db, prog = db_session(), programme()
     coach = staff.get_coach(db, prog, coach_id)
-    if unknown := sorted(set(data) - {"level", "supervisor_id", "active"}):
-        raise InvalidInput(
-            "Only level, supervisor_id and active can be changed.", dict.fromkeys(unknown, "cannot be changed here")
-        )
-    if "active" in data and not isinstance(data["active"], bool):
+    if data.get("active", False) is None:
         raise InvalidInput("active must be true or false.", {"active": "must be true or false"})
     if "level" in data or "supervisor_id" in data:
         staff.set_level(
