@@ -17,7 +17,7 @@ from scheduler.celery_app import app_for
 from scheduler.db import Database
 from web.errors import init_error_handlers
 from web.extensions import csrf, limiter, login_manager
-from web.security import DepthLimitedJSON, init_idle_timeout, init_security_headers
+from web.security import DepthLimitedJSON, init_form_character_policy, init_idle_timeout, init_security_headers
 from web.unit_of_work import init_unit_of_work
 
 # Each module exposes `bp` (or a list `blueprints`); blueprints not written yet are skipped, so a later one
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     login_manager.init_app(app)
     limiter.init_app(app)
     init_idle_timeout(app)
+    init_form_character_policy(app)
     init_error_handlers(app)
     celery_init_app(app, settings)
 

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, flash, session
+from flask import Flask, Response, abort, flash, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_login import UserMixin, current_user, logout_user
 from werkzeug.exceptions import BadRequest
 
 from scheduler.services import accounts
+from scheduler.services.boundary import refuse_control_characters
 from web.extensions import login_manager
 from web.unit_of_work import db_session
 
@@ -44,6 +45,7 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Production is served over HTTPS only: browsers must never try plain HTTP again for a year.
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -177,3 +179,17 @@ class DepthLimitedJSON(DefaultJSONProvider):
         if json_depth(s.encode() if isinstance(s, str) else s) > limit:
             raise BadRequest(f"The JSON body nests arrays and objects more than {limit} levels deep.")
         return super().loads(s, **kwargs)
+
+
+def init_form_character_policy(app: Flask) -> None:
+    """Every form field is held to the input boundary's character policy before any view reads it.
+
+    NUL and other control characters never reach a service or the database (PostgreSQL
+    refuses NUL outright); line breaks only in the declared multi-line fields. The answer is
+    a 422 page naming each field.
+    """
+
+    @app.before_request
+    def _form_characters() -> None:
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
+            refuse_control_characters(request.form.to_dict(flat=False))
