@@ -13,14 +13,14 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from scheduler.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError, TooManyAttempts
+from scheduler.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from web.extensions import limiter
 from web.unit_of_work import rollback
 
 log = logging.getLogger(__name__)
 
 CONFLICT_MESSAGE = "Someone else changed this at the same moment. Reload the page and try again."
-STATUS_OF = {InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403, TooManyAttempts: 429}
+STATUS_OF = {InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403}
 TITLES = {
     400: "The request could not be understood",
     403: "You cannot open this page",

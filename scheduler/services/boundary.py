@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import valid_timezone
@@ -81,10 +81,20 @@ Timezone = Annotated[
     Field(max_length=CODE_LENGTH, json_schema_extra={"examples": ["Europe/Brussels"]}),
     AfterValidator(_known_timezone),
 ]
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: str) -> str:
+    _single_line(value)
+    if not _EMAIL.match(value):
+        raise ValueError("must be an e-mail address like name@example.org")
+    return value
+
+
 Email = Annotated[
     str,
-    Field(max_length=EMAIL_LENGTH, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", json_schema_extra={"format": "email"}),
-    AfterValidator(_single_line),
+    Field(max_length=EMAIL_LENGTH, json_schema_extra={"format": "email", "pattern": _EMAIL.pattern}),
+    AfterValidator(_email),
 ]
 Code = single_line(CODE_LENGTH)
 Message = multi_line(MESSAGE_LENGTH)
@@ -98,11 +108,29 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Weekly = Annotated[dict[Weekday, Annotated[list[Span], Field(max_length=24)]], Field(max_length=7)]
 
 Level = Literal["trainee", "accredited", "senior"]
-RecordId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
+
+
+def _given(value: bool) -> bool:
+    if value is not True:
+        raise ValueError("must be true")
+    return value
+
+
+Consent = Annotated[
+    bool,
+    Field(
+        description="The coachee agrees that these details are used to match them with a coach",
+        json_schema_extra={"const": True},
+    ),
+    AfterValidator(_given),
+]
+RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# JSON dates arrive as text: read them from ISO text even when everything else is strict.
+Day = Annotated[dt.date, Strict(False)]
 
 
 def _count(low: int, high: int) -> Any:
-    return Annotated[StrictInt, Field(ge=low, le=high)]
+    return Annotated[int, Field(ge=low, le=high)]
 
 
 SessionsWanted = _count(1, 6)
@@ -124,7 +152,8 @@ WeeklyOrText = Weekly | WeeklyText
 class Declaration(BaseModel):
     """A body of named fields: no unknown keys, every value of its declared type."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Strict for JSON (the API): "4" is not a number and "yes" not a boolean there.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
 
 # --- coachee ------------------------------------------------------------------------------
@@ -139,9 +168,11 @@ class NewCoachingRequest(Declaration):
     topics: CodesOrText
     sessions_wanted: SessionsWanted = 3
     windows: WeeklyOrText
-    earliest_start: dt.date | None = None
+    earliest_start: Day | None = None
     message: Message = ""
-    consent: StrictBool
+    consent: Literal[True] = Field(
+        description="The coachee agrees that these details are used to match them with a coach"
+    )
 
 
 # --- coaches ------------------------------------------------------------------------------
@@ -184,8 +215,8 @@ class WeeklyAvailability(Declaration):
 
 
 class DateException(Declaration):
-    date: dt.date
-    available: StrictBool = False
+    date: Day
+    available: bool = False
     start: Time | None = None
     end: Time | None = None
 
@@ -193,7 +224,7 @@ class DateException(Declaration):
 class CoachChange(Declaration):
     level: Level | None = None
     supervisor_id: RecordId | None = None
-    active: StrictBool | None = None
+    active: bool | None = None
 
 
 # --- supervisor ---------------------------------------------------------------------------
@@ -207,16 +238,16 @@ class ProgrammeChange(Declaration):
 
     name: Name | None = Field(default=None, min_length=1)
     timezone: Timezone | None = None
-    horizon_start: dt.date | None = None
-    horizon_end: dt.date | None = None
+    horizon_start: Day | None = None
+    horizon_end: Day | None = None
     session_minutes: SessionMinutes | None = None
     slot_minutes: SlotMinutes | None = None
     min_notice_hours: NoticeHours | None = None
     min_gap_days: MinGapDays | None = None
     max_gap_days: MaxGapDays | None = None
-    topics: Codes | None = None
-    sensitive_topics: Codes | None = None
-    languages: Codes | None = None
+    topics: CodesOrText | None = None
+    sensitive_topics: CodesOrText | None = None
+    languages: CodesOrText | None = None
     max_hours_trainee: Hours | None = None
     max_hours_accredited: Hours | None = None
     max_hours_senior: Hours | None = None
@@ -224,17 +255,17 @@ class ProgrammeChange(Declaration):
 
 class CoachChoice(Declaration):
     coach_id: RecordId
-    resolve: StrictBool = False
+    resolve: bool = False
 
 
 class Approval(Declaration):
     engagement_ids: Annotated[list[RecordId], Field(min_length=1, max_length=1000)] | None = None
-    all: StrictBool = False
+    all: bool = False
 
 
 class ReassignChoice(Declaration):
     coach_id: RecordId | None = None
-    resolve: StrictBool = False
+    resolve: bool = False
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -253,11 +284,27 @@ def _message(error: Mapping[str, Any]) -> str:
         return "is required"
     if kind == "value_error":
         return text.removeprefix("Value error, ")
+    if kind == "string_too_long":
+        return f"is longer than {error['ctx']['max_length']} characters"
+    if kind == "string_too_short" and error["ctx"]["min_length"] == 1:
+        return "is required"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {error['ctx'].get('ge', error['ctx'].get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {error['ctx'].get('le', error['ctx'].get('lt'))}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return "must be a whole number"
     if kind in ("bool_type", "bool_parsing"):
         return "must be true or false"
     return text[0].lower() + text[1:] if text else kind
+
+
+def _by_field(errors: list[Any]) -> dict[str, str]:
+    """One message per field; of a union's alternatives the character policy speaks first."""
+    found: dict[str, str] = {}
+    for error in sorted(errors, key=lambda e: e["type"] != "value_error"):
+        found.setdefault(_field_of(error), _message(error))
+    return found
 
 
 def read(declaration: type[Declaration], data: Any, *, only_sent: bool = False) -> dict[str, Any]:
@@ -270,13 +317,26 @@ def read(declaration: type[Declaration], data: Any, *, only_sent: bool = False) 
     try:
         model = declaration.model_validate(dict(data))
     except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for error in exc.errors():
-            errors.setdefault(_field_of(error), _message(error))
+        errors = _by_field(exc.errors())
         raise InvalidInput(
             "The input has problems: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors
         ) from None
     return model.model_dump(exclude_unset=only_sent)
+
+
+def problems(declaration: type[Declaration], data: Mapping[str, Any]) -> dict[str, str]:
+    """What breaks `declaration`'s types, lengths and character policy in form or CSV values, by field.
+
+    Forms and CSV send text ("4", "yes") and leave optional fields empty, so values are read
+    leniently, empty ones count as not sent, and missing or unknown keys are left to the
+    caller's own rules (which name them in their own words).
+    """
+    sent = {k: v for k, v in data.items() if k in declaration.model_fields and v not in ("", None, [])}
+    try:
+        declaration.model_validate(sent, strict=False)
+    except ValidationError as exc:
+        return _by_field([e for e in exc.errors() if e["type"] not in ("missing", "extra_forbidden")])
+    return {}
 
 
 def refuse_control_characters(data: Mapping[str, Any], *, where: str = "") -> None:
