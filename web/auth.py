@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
-from scheduler.services import accounts
+from scheduler.services.accounts import users
 from scheduler.services.errors import InvalidInput
 from web.app import home_for
 from web.rate_limits import sign_in_limits
@@ -42,7 +42,7 @@ def login() -> ResponseReturnValue:
         if not password:
             errors["password"] = "is required"  # noqa: S105 (a message, not a password)
         if not errors:
-            account = accounts.authenticate(db_session(), email, password)
+            account = users.authenticate(db_session(), email, password)
             if account is None:
                 # The same answer for an unknown address, a wrong password and a deactivated
                 # account; failures are throttled per client (web.rate_limits), never per account.
@@ -60,7 +60,7 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         # Not only this cookie: any copy of the session (another tab, a stolen cookie) ends too.
-        accounts.end_sessions(db_session(), accounts.get_account(db_session(), current_user.id).user)
+        users.end_sessions(db_session(), users.get_account(db_session(), current_user.id).user)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -70,11 +70,11 @@ def logout() -> ResponseReturnValue:
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str) -> ResponseReturnValue:
     db = db_session()
-    user = accounts.invitation_user(db, token)  # Forbidden page when the link is not valid
+    user = users.invitation_user(db, token)  # Forbidden page when the link is not valid
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            account = accounts.set_password_with_token(
+            account = users.set_password_with_token(
                 db, token, request.form.get("password", ""), request.form.get("confirm", "")
             )
         except InvalidInput as exc:
@@ -86,5 +86,5 @@ def set_password(token: str) -> ResponseReturnValue:
             return redirect(home_for(account.user.role))
     status = 422 if errors else 200
     return render_template(
-        "auth/set_password.html", errors=errors, email=user.email, minimum=accounts.MIN_PASSWORD_LENGTH
+        "auth/set_password.html", errors=errors, email=user.email, minimum=users.MIN_PASSWORD_LENGTH
     ), status

@@ -14,7 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_login import UserMixin, current_user, logout_user
 from werkzeug.exceptions import BadRequest
 
-from scheduler.services import accounts
+from scheduler.services.accounts import users
 from scheduler.services.boundary import refuse_control_characters
 from web.extensions import login_manager
 from web.unit_of_work import db_session
@@ -74,8 +74,8 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
 def _load_user(session_id: str) -> SignedInUser | None:
     user_id, _, version = session_id.partition(":")
     try:
-        account = accounts.get_account(db_session(), int(user_id))
-    except (ValueError, accounts.NotFound):
+        account = users.get_account(db_session(), int(user_id))
+    except (ValueError, users.NotFound):
         return None
     if str(account.user.session_version) != version:
         return None
@@ -85,7 +85,7 @@ def _load_user(session_id: str) -> SignedInUser | None:
 login_manager.user_loader(_load_user)
 
 
-def signed_in_user(account: accounts.Account) -> SignedInUser:
+def signed_in_user(account: users.Account) -> SignedInUser:
     return SignedInUser(
         id=account.user.id,
         email=account.user.email,

@@ -34,10 +34,12 @@ from scheduler.models import (
     RequestStatus,
     SessionStatus,
 )
-from scheduler.services import accounts, approval, outbox, reschedule
-from scheduler.services import requests as intake
+from scheduler.services.accounts import users as accounts
 from scheduler.services.errors import ServiceError
-from scheduler.services.solving import solve_now
+from scheduler.services.messaging import outbox
+from scheduler.services.planning import approval
+from scheduler.services.planning.solving import solve_now
+from scheduler.services.requests import intake, reschedule
 from tests.web.conftest import make_coach, make_programme
 
 # How far the runs got (a test that never approves or moves anything would prove little).

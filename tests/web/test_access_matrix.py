@@ -22,8 +22,9 @@ from werkzeug.routing import Rule
 
 from config.settings import load_config
 from scheduler.db import Database
-from scheduler.models import SolveRun, Supervisor, User
-from scheduler.services import accounts, feeds
+from scheduler.models import Coach, SolveRun, Supervisor, User
+from scheduler.services.accounts import users as accounts
+from scheduler.services.coaches import feeds
 from tests.web.conftest import (
     PASSWORD,
     Person,
@@ -82,7 +83,7 @@ def _world(app: Flask, db: Session) -> tuple[dict[str, Caller], dict[str, str]]:
     propose(db, request_b, coach_b.coach_id, [start + dt.timedelta(hours=3)])
     run = SolveRun(programme_id=programme.id, status="done")
     db.add(run)
-    feeds.issue_feed_token(db, db.get_one(accounts.Coach, coach_a.coach_id))
+    feeds.issue_feed_token(db, db.get_one(Coach, coach_a.coach_id))
     api = {
         "supervisor": accounts.issue_api_token(db, sup),
         "coach_a": accounts.issue_api_token(db, db.get_one(User, coach_a.user_id)),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from config.settings import load_config
 from scheduler.db import Database
 from scheduler.models import User
-from scheduler.services import accounts
+from scheduler.services.accounts import users as accounts
 from tests.web.api_fuzz import fuzz_api
 from tests.web.conftest import make_coach, make_programme, make_request, next_weekday_utc, propose
 from tests.web.openapi_contract import check_api_responses

@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from scheduler.models import Programme, User
-from scheduler.services import accounts
+from scheduler.services.accounts import users
 from tests.web.conftest import Person, csrf_token, post, sign_in
 
 
@@ -62,7 +62,7 @@ def test_invited_coach_sets_a_password_once(client: FlaskClient, db: Session, pr
     person = make_coach(db, programme, email="new@coaches.example")
     user = db.get(User, person.user_id)
     user.password_hash = None
-    token = accounts.invite_user(db, user)
+    token = users.invite_user(db, user)
     db.commit()
 
     page = client.get(f"/set-password/{token}")
@@ -84,9 +84,9 @@ def test_unknown_invitation_is_refused(client: FlaskClient, programme: Programme
 
 def test_api_tokens_are_stored_hashed_and_revocable(db: Session, coach: Person) -> None:
     user = db.get(User, coach.user_id)
-    token = accounts.issue_api_token(db, user)
+    token = users.issue_api_token(db, user)
     assert user.api_token_hash != token
-    account = accounts.user_for_api_token(db, token)
+    account = users.user_for_api_token(db, token)
     assert account is not None and account.coach is not None
-    accounts.revoke_api_token(db, user)
-    assert accounts.user_for_api_token(db, token) is None
+    users.revoke_api_token(db, user)
+    assert users.user_for_api_token(db, token) is None

@@ -31,7 +31,8 @@ from scheduler.models import (
     Supervisor,
     User,
 )
-from scheduler.services import accounts, reschedule
+from scheduler.services.accounts import users as accounts
+from scheduler.services.requests import reschedule
 from tests.web.conftest import CSRF_FIELD, PASSWORD, make_coach, make_programme, make_request, next_weekday_utc, propose
 from web import create_app
 

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from config.settings import load_config
 from scheduler.db import Database
-from scheduler.services import accounts
-from scheduler.services.tokens import SET_PASSWORD, issue_token
+from scheduler.services.accounts import users as accounts
+from scheduler.services.accounts.tokens import SET_PASSWORD, issue_token
 from tests.web.conftest import (
     PASSWORD,
     Person,

@@ -11,10 +11,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler.models import AvailabilityRule, Coach, CoachingRequest, Programme
-from scheduler.services import accounts, boundary
+from scheduler.models import AvailabilityRule, Coach, CoachingRequest, Programme, User
+from scheduler.services import boundary
+from scheduler.services.accounts import users as accounts
 from scheduler.services.errors import InvalidInput
-from scheduler.services.transfer import export_requests, import_coaches
+from scheduler.services.programmes.transfer import export_requests, import_coaches
 from tests.web.conftest import Person, make_request, post
 from tests.web.test_requests_form import GOOD
 
@@ -129,7 +130,7 @@ def test_a_body_of_the_right_shape_is_accepted(client: FlaskClient, db: Session,
 
 @pytest.fixture
 def coach_api(client: FlaskClient, db: Session, coach: Person) -> dict[str, str]:
-    user = db.get_one(accounts.User, coach.user_id)
+    user = db.get_one(User, coach.user_id)
     token = accounts.issue_api_token(db, user)
     db.commit()
     return {"Authorization": f"Bearer {token}"}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from config.settings import load_config
 from scheduler.db import Database
 from scheduler.models import Programme, User
-from scheduler.services import accounts
+from scheduler.services.accounts import users as accounts
 from tests.web.conftest import Person, csrf_token, post, sign_in
 from tests.web.test_requests_form import GOOD
 from web import create_app

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from scheduler.models import Coach, CoachingRequest, Programme, Supervisor, utcnow
 from scheduler.services.boundary import refuse_control_characters, spreadsheet_safe
+from scheduler.services.coaches.roster import add_coach, parse_coach_input, weekly_text
 from scheduler.services.errors import InvalidInput, ServiceError
-from scheduler.services.requests import parse_request_input, submit_request
-from scheduler.services.roster import add_coach, parse_coach_input, weekly_text
+from scheduler.services.requests.intake import parse_request_input, submit_request
 from scheduler.weekly import format_weekly
 
 COACH_COLUMNS = [
