@@ -59,6 +59,22 @@ def send_due_reminders(self: Task) -> int:
     return len(ids)
 
 
+@shared_task(bind=True, name="scheduler.tasks.send_status_links", ignore_result=True)  # type: ignore[misc]
+def send_status_links(self: Task, programme_id: int, email: str) -> int:
+    """Fresh private links for a coachee's open requests (the web request only queues this)."""
+    from scheduler.models import Programme
+    from scheduler.services.messaging import outbox
+    from scheduler.services.requests.status import send_links_for_email
+
+    settings, database = _context(self)
+    with database.sessions() as db, db.begin():
+        programme = db.get_one(Programme, programme_id)
+        count = send_links_for_email(db, programme, email, link_days=settings.coachee_link_days)
+        ids = outbox.take_new_message_ids(db)
+    delivery.dispatch_pending(settings, ids, app=self.app)
+    return count
+
+
 @shared_task(bind=True, name="scheduler.tasks.run_solve", ignore_result=True)  # type: ignore[misc]
 def run_solve(self: Task, run_id: int) -> None:
     """Run one queued solve; the service records progress and the result on the run."""

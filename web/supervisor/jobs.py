@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app
-
 from scheduler.models import Programme, SolveRun
 from scheduler.services.planning import review, solving
+from web.jobs import queue_job
 from web.unit_of_work import db_session
 
 log = logging.getLogger(__name__)
@@ -38,12 +37,7 @@ def start_solve(programme: Programme) -> SolveRun:
 
 
 def _dispatch(run_id: int) -> None:
-    celery = current_app.extensions["celery"]
-    task = celery.tasks.get(RUN_SOLVE_TASK)
-    if task is not None:
-        task.apply_async(args=[run_id])
-    else:
-        celery.send_task(RUN_SOLVE_TASK, args=[run_id])
+    queue_job(RUN_SOLVE_TASK, run_id)
 
 
 def run_json(run: SolveRun | None) -> dict[str, Any] | None:
