@@ -18,7 +18,7 @@ from tests.web.conftest import make_coach, make_programme, make_request, next_we
 from tests.web.openapi_contract import check_api_responses
 from web import create_app
 
-EXAMPLES = 4
+EXAMPLES = 2
 
 
 def fuzz_world(database: Database, tmp_path: Path) -> tuple[Flask, dict[str, dict[str, str]]]:
