@@ -20,25 +20,22 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
-from config.settings import load_config
 from scheduler.db import Database
-from scheduler.models import Coach, SolveRun, Supervisor, User
+from scheduler.models import Coach, SolveRun, User
 from scheduler.services.accounts import users as accounts
 from scheduler.services.coaches import feeds
 from tests.web.conftest import (
-    PASSWORD,
-    Person,
+    app_for_test,
     csrf_token,
     make_coach,
     make_programme,
     make_request,
+    make_supervisor,
     next_weekday_utc,
     propose,
     sign_in,
 )
-from tests.web.openapi_contract import check_api_responses
 from tests.web.test_form_fuzz import _snapshot
-from web import create_app
 
 ROLES = ("anonymous", "coachee_a", "coachee_b", "coach_a", "coach_b", "supervisor")
 LET_IN = {200, 202, 302, 303}  # a page, or a redirect that is not to the sign-in page
@@ -57,24 +54,15 @@ class Caller:
 @pytest.fixture
 def matrix_app(web_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
     monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
-    settings = load_config(
-        "testing",
-        database_url=web_database.url,
-        mail_dir=str(tmp_path / "mail"),
-        secret_key="test-secret-key-not-for-production",
-        rate_limits_enabled=False,
-    )
-    app = create_app(settings, database=web_database)
-    check_api_responses(app)
-    return app
+    return app_for_test(web_database, tmp_path, rate_limits_enabled=False)
 
 
 def _world(app: Flask, db: Session) -> tuple[dict[str, Caller], dict[str, str]]:
     programme = make_programme(db)
     coach_a = make_coach(db, programme)
     coach_b = make_coach(db, programme, "bea@coaches.example", name="Bea Coach")
-    sup = accounts.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
-    db.add(Supervisor(programme_id=programme.id, name="Sam", email=sup.email, user_id=sup.id))
+    supervisor = make_supervisor(db, programme)
+    sup = db.get_one(User, supervisor.user_id)
     request_a, token_a = make_request(db, programme)
     request_b, token_b = make_request(db, programme, coachee_email="noor@coachees.example")
     assert coach_a.coach_id is not None and coach_b.coach_id is not None
@@ -94,7 +82,7 @@ def _world(app: Flask, db: Session) -> tuple[dict[str, Caller], dict[str, str]]:
     for role, person in (
         ("coach_a", coach_a),
         ("coach_b", coach_b),
-        ("supervisor", Person(sup.email, PASSWORD, sup.id)),
+        ("supervisor", supervisor),
     ):
         sign_in(callers[role].client, person)
         callers[role].headers = {"Authorization": f"Bearer {api[role]}"}

@@ -19,7 +19,6 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from config.settings import load_config
 from scheduler.db import Database
 from scheduler.models import (
     Coach,
@@ -28,13 +27,20 @@ from scheduler.models import (
     EngagementStatus,
     RequestStatus,
     SessionStatus,
-    Supervisor,
     User,
 )
 from scheduler.services.accounts import users as accounts
 from scheduler.services.requests import reschedule
-from tests.web.conftest import CSRF_FIELD, PASSWORD, make_coach, make_programme, make_request, next_weekday_utc, propose
-from web import create_app
+from tests.web.conftest import (
+    CSRF_FIELD,
+    app_for_test,
+    make_coach,
+    make_programme,
+    make_request,
+    make_supervisor,
+    next_weekday_utc,
+    propose,
+)
 
 APPROVALS = 24
 RESCHEDULES = 16
@@ -46,15 +52,8 @@ MINUTES = 60
 def pg_app(postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Flask, Database]:
     monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
     database = Database(postgres_url)
-    settings = load_config(
-        "testing",
-        database_url=postgres_url,
-        mail_dir=str(tmp_path / "mail"),
-        secret_key="test-secret-key-not-for-production",
-        rate_limits_enabled=False,
-        celery_broker_url=f"sqla+sqlite:///{tmp_path / 'broker.db'}",
-    )
-    yield create_app(settings, database=database), database
+    broker = f"sqla+sqlite:///{tmp_path / 'broker.db'}"
+    yield app_for_test(database, tmp_path, rate_limits_enabled=False, celery_broker_url=broker), database
     database.dispose()
 
 
@@ -64,8 +63,7 @@ def _world(db: Session) -> dict[str, object]:
         db, programme, buffer_minutes=15, max_sessions_per_day=20, max_sessions_per_week=50, max_active_coachees=50
     )
     bea = make_coach(db, programme, "bea@coaches.example", name="Bea Coach")
-    supervisor = accounts.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
-    db.add(Supervisor(programme_id=programme.id, name="Sam", email=supervisor.email, user_id=supervisor.id))
+    supervisor = make_supervisor(db, programme)
     assert ada.coach_id is not None and bea.coach_id is not None
     slot = next_weekday_utc(1, 9, weeks_ahead=2)  # a Tuesday 09:00 in New York
     # Drafts for Ada ten minutes apart: most pairs overlap or break her 15-minute buffer.
@@ -95,7 +93,7 @@ def _world(db: Session) -> dict[str, object]:
         target = next((start for start, _ in popular if start in starts), None)
         assert target is not None, "each move has one of the popular free times"
         choices[session_id] = (token, target)
-    api_token = accounts.issue_api_token(db, db.get_one(User, supervisor.id))
+    api_token = accounts.issue_api_token(db, db.get_one(User, supervisor.user_id))
     db.commit()
     return {"drafts": [d.id for d in drafts], "moves": choices, "api": api_token, "bea": bea.coach_id,
             "requests": [d.request_id for d in drafts]}  # fmt: skip

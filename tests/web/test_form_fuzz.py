@@ -9,31 +9,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, Table, create_engine, select
 from sqlalchemy.orm import Session
 
-from config.settings import load_config
 from scheduler.db import Database
 from scheduler.services.accounts import users as accounts
 from scheduler.services.accounts.tokens import SET_PASSWORD, issue_token
 from tests.web.conftest import (
-    PASSWORD,
     Person,
+    app_for_test,
     csrf_token,
     make_coach,
     make_programme,
     make_request,
+    make_supervisor,
     next_weekday_utc,
     propose,
     sign_in,
 )
-from web import create_app
 
 HOSTILE: list[Any] = [
     "\x00",
@@ -57,37 +57,32 @@ FIELDS = [
 SKIPPED = {"auth.logout"}  # signs the fuzzer out; covered by the session tests
 
 
-def _snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
+@lru_cache(maxsize=4)
+def _tables(url: str) -> list[Table]:
     metadata = MetaData()
-    metadata.reflect(database.engine)
+    metadata.reflect(create_engine(url))
+    return [table for name, table in metadata.tables.items() if name != "alembic_version"]
+
+
+def _snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every stored row, to compare before and after an answer."""
     with database.engine.connect() as connection:
         return {
-            name: sorted(map(tuple, connection.execute(select(table)).all()), key=repr)
-            for name, table in metadata.tables.items()
-            if name != "alembic_version"
+            table.name: sorted(map(tuple, connection.execute(select(table)).all()), key=repr)
+            for table in _tables(database.url)
         }
 
 
 @pytest.fixture
 def fuzz_app(web_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
     monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
-    settings = load_config(
-        "testing",
-        database_url=web_database.url,
-        mail_dir=str(tmp_path / "mail"),
-        secret_key="test-secret-key-not-for-production",
-        rate_limits_enabled=False,
-    )
-    return create_app(settings, database=web_database)
+    return app_for_test(web_database, tmp_path, rate_limits_enabled=False)
 
 
 def _world(db: Session) -> tuple[dict[str, str], Person, Person]:
     programme = make_programme(db)
     coach = make_coach(db, programme)
-    supervisor_user = accounts.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
-    from scheduler.models import Supervisor
-
-    db.add(Supervisor(programme_id=programme.id, name="Sam", email=supervisor_user.email, user_id=supervisor_user.id))
+    supervisor = make_supervisor(db, programme)
     request, status_token = make_request(db, programme)
     assert coach.coach_id is not None
     start = next_weekday_utc(1, 10, weeks_ahead=2)
@@ -105,7 +100,7 @@ def _world(db: Session) -> tuple[dict[str, str], Person, Person]:
         "set_password_token": issue_token(db, SET_PASSWORD, valid_for=dt.timedelta(days=1), user_id=invited.id),
     }
     db.commit()
-    return values, coach, Person(supervisor_user.email, PASSWORD, supervisor_user.id)
+    return values, coach, supervisor
 
 
 def _url(rule: str, endpoint: str, values: dict[str, str]) -> str:
