@@ -84,6 +84,9 @@ class Settings:
     # counts between gunicorn workers.
     rate_limit_storage_url: str = "memory://"
     rate_limits_enabled: bool = True
+    # How many proxies in front set X-Forwarded-For/-Proto: rate limits key on the real
+    # client, not on the proxy (0: clients connect directly).
+    proxy_hops: int = 0
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -139,6 +142,7 @@ _ENV_VARS: dict[str, str] = {
     "SESSION_IDLE_MINUTES": "session_idle_minutes",
     "RATE_LIMIT_STORAGE_URL": "rate_limit_storage_url",
     "RATE_LIMITS_ENABLED": "rate_limits_enabled",
+    "PROXY_HOPS": "proxy_hops",
 }
 
 

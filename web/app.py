@@ -11,6 +11,7 @@ from celery import Celery
 from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import Settings, load_config
 from scheduler.celery_app import app_for
@@ -68,6 +69,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app = Flask(__name__)
     app.json = DepthLimitedJSON(app)
     app.config.from_mapping(settings.flask_mapping())
+    if settings.proxy_hops:
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.config.setdefault("PROGRAMME_ID", None)
 
     # after_request hooks run in reverse order: headers are added last, so even a response

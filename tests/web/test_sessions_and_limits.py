@@ -9,6 +9,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -17,7 +18,8 @@ from config.settings import load_config
 from scheduler.db import Database
 from scheduler.models import Programme, User
 from scheduler.services.accounts import users as accounts
-from tests.web.conftest import Person, csrf_token, post, sign_in
+from tests.servers import REDIS, require_server
+from tests.web.conftest import Person, app_for_test, csrf_token, post, sign_in
 from tests.web.test_requests_form import GOOD
 from web import create_app
 from web.rate_limits import MAIL_PER_ADDRESS, MAIL_PER_CLIENT, SIGN_IN_PER_CLIENT, SIGN_IN_PER_CLIENT_AND_ACCOUNT
@@ -221,3 +223,45 @@ def test_api_calls_per_token_are_limited(app: Flask, programme: Programme) -> No
     assert limited.status_code == 429 and limited.get_json()["error"]["code"] == "too_many_requests"
     assert int(limited.headers["Retry-After"]) > 0
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer another-token"}).status_code == 401
+
+
+def test_behind_a_proxy_the_real_client_is_throttled(
+    web_database: Database, tmp_path: Path, supervisor: Person, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    proxied = app_for_test(web_database, tmp_path, proxy_hops=1)
+    attacker = _client_at(proxied, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": ATTACKER["REMOTE_ADDR"]})
+    for _ in range(_amount(SIGN_IN_PER_CLIENT_AND_ACCOUNT)):
+        _sign_in_as(attacker, supervisor.email, "a wrong guess")
+    assert _sign_in_as(attacker, supervisor.email, supervisor.password).status_code == 429
+    owner = _client_at(proxied, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": OWNER["REMOTE_ADDR"]})
+    assert _sign_in_as(owner, supervisor.email, supervisor.password).status_code == 302, "same proxy, another client"
+
+
+def test_without_a_proxy_a_forged_forwarded_for_changes_nothing(app: Flask, supervisor: Person) -> None:
+    attacker = _client_at(app, ATTACKER)
+    for number in range(_amount(SIGN_IN_PER_CLIENT_AND_ACCOUNT)):
+        attacker.environ_base["HTTP_X_FORWARDED_FOR"] = f"192.0.2.{number}"
+        _sign_in_as(attacker, supervisor.email, "a wrong guess")
+    assert _sign_in_as(attacker, supervisor.email, supervisor.password).status_code == 429
+
+
+@pytest.mark.redis
+def test_with_redis_every_worker_shares_the_counts(
+    web_database: Database, tmp_path: Path, supervisor: Person, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    require_server(REDIS)
+    import redis
+
+    redis.Redis(host="127.0.0.1", port=6379, db=15).flushdb()
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    storage = "redis://127.0.0.1:6379/15"
+    first = app_for_test(web_database, tmp_path, rate_limit_storage_url=storage)
+    for _ in range(_amount(SIGN_IN_PER_CLIENT_AND_ACCOUNT)):
+        _sign_in_as(_client_at(first, ATTACKER), supervisor.email, "a wrong guess")
+    # Another worker starts with its own storage client (with memory:// it would know nothing).
+    second = app_for_test(web_database, tmp_path, rate_limit_storage_url=storage)
+    refused = _sign_in_as(_client_at(second, ATTACKER), supervisor.email, supervisor.password)
+    assert refused.status_code == 429
+    assert _sign_in_as(_client_at(second, OWNER), supervisor.email, supervisor.password).status_code == 302
+    redis.Redis(host="127.0.0.1", port=6379, db=15).flushdb()
