@@ -170,9 +170,7 @@ class NewCoachingRequest(Declaration):
     windows: WeeklyOrText
     earliest_start: Day | None = None
     message: Message = ""
-    consent: Literal[True] = Field(
-        description="The coachee agrees that these details are used to match them with a coach"
-    )
+    consent: Consent
 
 
 # --- coaches ------------------------------------------------------------------------------
