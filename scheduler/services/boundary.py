@@ -249,6 +249,7 @@ class ProgrammeChange(Declaration):
     max_hours_trainee: Hours | None = None
     max_hours_accredited: Hours | None = None
     max_hours_senior: Hours | None = None
+    capacity_over_time: bool | None = None
 
 
 class CoachChoice(Declaration):
