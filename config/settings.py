@@ -66,6 +66,8 @@ class Settings:
     solver_time_limit: float = 10.0
     solver_workers: int = 2
     celery_queue: str = "celery"
+    # Solves run on their own queue, so a long solve never delays an invitation.
+    solve_queue: str = "solve"
     # Outbox delivery: a claim's lease (0: four SMTP timeouts, at least 5 minutes), retries
     # with exponential backoff, and how long the sweeper leaves a never-tried row alone.
     outbox_lease_seconds: float = 0.0
@@ -130,6 +132,7 @@ _ENV_VARS: dict[str, str] = {
     "SOLVER_WORKERS": "solver_workers",
     "CELERY_TASK_ALWAYS_EAGER": "celery_task_always_eager",
     "CELERY_QUEUE": "celery_queue",
+    "SOLVE_QUEUE": "solve_queue",
     "OUTBOX_LEASE_SECONDS": "outbox_lease_seconds",
     "OUTBOX_MAX_ATTEMPTS": "outbox_max_attempts",
     "OUTBOX_RETRY_BASE_SECONDS": "outbox_retry_base_seconds",

@@ -8,7 +8,6 @@ and `s<supervisor id>`, so `coach_pk` / `request_pk` read them back.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -19,19 +18,18 @@ from scheduler.models import (
     Coach,
     CoachingRequest,
     CoachingSession,
-    Engagement,
     EngagementStatus,
     Level,
     Programme,
-    RequestStatus,
     SessionStatus,
     Supervisor,
+    utc_text,
 )
+from scheduler.queries import live_engagements, waiting_requests
 from scheduler.weekly import WEEKDAYS, from_time
 
 INSTANCE_FORMAT = "coaching-instance/1"
 # Requests whose approved engagement still takes a coach's place.
-OPEN_REQUEST_STATES = (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
 
 
 def coach_ref(coach_id: int) -> str:
@@ -54,18 +52,6 @@ def request_pk(ref: str) -> int:
     return int(ref.removeprefix("r"))
 
 
-_COACH_REF = re.compile(r"\bc(\d+)\b")
-
-
-def name_coaches(text: str, names: dict[int, str]) -> str:
-    """The solver's text with coach ids (`c12`) replaced by the coaches' names."""
-    return _COACH_REF.sub(lambda m: names.get(int(m.group(1)), m.group(0)), text)
-
-
-def _instant(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _span(start: dt.time, end: dt.time) -> list[str]:
     return [from_time(start), from_time(end)]
 
@@ -86,21 +72,6 @@ def _overrides(coach: Coach) -> list[dict[str, Any]]:
     return [{"date": day.isoformat(), "intervals": sorted(spans)} for day, spans in sorted(by_date.items())]
 
 
-def _approved_engagements(db: Session, programme: Programme) -> list[Engagement]:
-    return list(
-        db.scalars(
-            select(Engagement)
-            .join(CoachingRequest)
-            .where(
-                CoachingRequest.programme_id == programme.id,
-                Engagement.status == EngagementStatus.APPROVED.value,
-                CoachingRequest.status.in_(OPEN_REQUEST_STATES),
-            )
-            .options(selectinload(Engagement.coach), selectinload(Engagement.sessions))
-        )
-    )
-
-
 def _request_json(request: CoachingRequest, coach_ids: set[int]) -> dict[str, Any]:
     # Inactive coaches are not in the instance, so references to them are dropped.
     return {
@@ -116,23 +87,12 @@ def _request_json(request: CoachingRequest, coach_ids: set[int]) -> dict[str, An
         "earliest_start": request.earliest_start.isoformat(),
         "windows": request.windows,
         "priority": request.priority,
-        "submitted_at": _instant(request.submitted_at),
+        "submitted_at": utc_text(request.submitted_at),
         "sensitive": request.sensitive,
         "preferred_coaches": [coach_ref(c) for c in request.preferred_coach_ids if c in coach_ids],
         "excluded_coaches": [coach_ref(c) for c in request.excluded_coach_ids if c in coach_ids],
         "pinned_coach": coach_ref(request.pinned_coach_id) if request.pinned_coach_id else None,
     }
-
-
-def waiting_requests(db: Session, programme: Programme) -> list[CoachingRequest]:
-    """The queue: waiting requests, highest priority and longest waiting first."""
-    return list(
-        db.scalars(
-            select(CoachingRequest)
-            .where(CoachingRequest.programme_id == programme.id, CoachingRequest.status == RequestStatus.WAITING.value)
-            .order_by(CoachingRequest.priority.desc(), CoachingRequest.submitted_at)
-        )
-    )
 
 
 def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[str, Any]:
@@ -146,7 +106,7 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
         )
     )
     coach_ids = {coach.id for coach in coaches}
-    approved = _approved_engagements(db, programme)
+    approved = live_engagements(db, programme)
     active_coachees: dict[int, int] = defaultdict(int)
     trainee_engagements: dict[int, int] = defaultdict(int)
     # With capacity over time, each running engagement is passed with the end of its last
@@ -155,19 +115,19 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
     trainee_ends: dict[int, list[str]] = defaultdict(list)
     for engagement in approved:
         active_coachees[engagement.coach_id] += 1
-        trainee = engagement.coach.level == Level.TRAINEE.value and engagement.coach.supervisor_id
+        trainee = engagement.coach.level == Level.TRAINEE and engagement.coach.supervisor_id
         if trainee:
             trainee_engagements[engagement.coach.supervisor_id] += 1
-        ends = [s.end_utc for s in engagement.sessions if s.status != SessionStatus.CANCELLED.value]
+        ends = [s.end_utc for s in engagement.sessions if s.status != SessionStatus.CANCELLED]
         if ends and max(ends) > now:
-            running_ends[engagement.coach_id].append(_instant(max(ends)))
+            running_ends[engagement.coach_id].append(utc_text(max(ends)))
             if trainee:
-                trainee_ends[engagement.coach.supervisor_id].append(_instant(max(ends)))
+                trainee_ends[engagement.coach.supervisor_id].append(utc_text(max(ends)))
     over_time = bool(programme.capacity_over_time)
 
     scheduled = db.scalars(
         select(CoachingSession).where(
-            CoachingSession.status == SessionStatus.SCHEDULED.value, CoachingSession.coach_id.in_(coach_ids)
+            CoachingSession.status == SessionStatus.SCHEDULED, CoachingSession.coach_id.in_(coach_ids)
         )
     )
     busy: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -176,13 +136,13 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
     # before the coach's next supervision are added to the hours already coached.
     booked_hours: dict[int, float] = defaultdict(float)
     for session in scheduled:
-        busy[session.coach_id].append({"start": _instant(session.start_utc), "end": _instant(session.end_utc), "session": True})
+        busy[session.coach_id].append({"start": utc_text(session.start_utc), "end": utc_text(session.end_utc), "session": True})
         until = next_supervision[session.coach_id]
         if session.start_utc >= now and (until is None or session.start_utc < until):
             booked_hours[session.coach_id] += (session.end_utc - session.start_utc).total_seconds() / 3600
     for coach in coaches:
         busy[coach.id].extend(
-            {"start": _instant(b.start_utc), "end": _instant(b.end_utc), "session": False} for b in coach.busy
+            {"start": utc_text(b.start_utc), "end": utc_text(b.end_utc), "session": False} for b in coach.busy
         )
 
     supervisors = db.scalars(select(Supervisor).where(Supervisor.programme_id == programme.id).order_by(Supervisor.id))
@@ -191,18 +151,18 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
     current = []
     for request in requests:
         for engagement in request.engagements:
-            if engagement.status == EngagementStatus.DRAFT.value and engagement.coach_id in coach_ids:
+            if engagement.status == EngagementStatus.DRAFT and engagement.coach_id in coach_ids:
                 current.append(
                     {
                         "request": request_ref(request.id),
                         "coach": coach_ref(engagement.coach_id),
-                        "sessions": [{"start": _instant(s.start_utc), "end": _instant(s.end_utc)} for s in engagement.sessions],
+                        "sessions": [{"start": utc_text(s.start_utc), "end": utc_text(s.end_utc)} for s in engagement.sessions],
                     }
                 )
 
     return {
         "format": INSTANCE_FORMAT,
-        "now": _instant(now),
+        "now": utc_text(now),
         "horizon": {"start": programme.horizon_start.isoformat(), "end": programme.horizon_end.isoformat()},
         "timezone": programme.timezone,
         "slot_minutes": programme.slot_minutes,
@@ -242,7 +202,7 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
                 "overrides": _overrides(coach),
                 "busy": sorted(busy[coach.id], key=lambda b: b["start"]),
                 "coaching_hours_since_supervision": coach.coaching_hours_since_supervision + booked_hours[coach.id],
-                "next_supervision": _instant(coach.next_supervision) if coach.next_supervision else None,
+                "next_supervision": utc_text(coach.next_supervision) if coach.next_supervision else None,
                 "excluded_requests": [],
             }
             | ({"active_engagements_end": sorted(running_ends[coach.id])} if over_time else {})

@@ -236,7 +236,9 @@ def _schemas() -> dict[str, Any]:
         },
         "Coach": {
             "type": "object",
+            "description": "A coach: one shape for the supervisor's endpoints and the coach's own",
             "properties": {
+                "format": {"type": "string", "enum": ["coach/2"]},
                 "id": INT_ID,
                 "name": {"type": "string"},
                 "email": {"type": "string"},
@@ -247,9 +249,7 @@ def _schemas() -> dict[str, Any]:
                 "supervisor_id": NULLABLE_INT,
                 "organisation": NULLABLE_STR,
                 "active": {"type": "boolean"},
-                "max_active_coachees": {"type": "integer"},
-                "max_sessions_per_week": {"type": "integer"},
-                "max_sessions_per_day": {"type": "integer"},
+                "capacity": _ref("Capacity"),
             },
         },
         "CoachSession": {
@@ -264,19 +264,6 @@ def _schemas() -> dict[str, Any]:
                 "engagement_id": INT_ID,
                 "coachee_name": {"type": "string"},
                 "topics": STR_LIST,
-            },
-        },
-        "CoachProfile": {
-            "type": "object",
-            "properties": {
-                "id": INT_ID,
-                "name": {"type": "string"},
-                "email": {"type": "string"},
-                "timezone": {"type": "string"},
-                "languages": STR_LIST,
-                "topics": STR_LIST,
-                "level": {"type": "string"},
-                "capacity": _ref("Capacity"),
             },
         },
         "Capacity": {
@@ -733,12 +720,12 @@ def _people_paths() -> dict[str, Any]:
         },
         "/me/profile": {
             "get": _coach_op(
-                "The coach's profile and capacity", "getMyProfile", (200, _ref("CoachProfile"), "Profile")
+                "The coach's profile and capacity", "getMyProfile", (200, _ref("Coach"), "Profile")
             ),
             "put": _coach_op(
                 "Name, timezone, languages and topics (the level is the supervisor's)",
                 "putMyProfile",
-                (200, _ref("CoachProfile"), "Profile"),
+                (200, _ref("Coach"), "Profile"),
                 (400, 422),
                 body=_body(_ref("CoachProfileChange")),
             ),
@@ -747,7 +734,7 @@ def _people_paths() -> dict[str, Any]:
             "put": _coach_op(
                 "Coachees at once, sessions per week and per day, buffer minutes",
                 "putMyCapacity",
-                (200, _ref("CoachProfile"), "Profile"),
+                (200, _ref("Coach"), "Profile"),
                 (400, 422),
                 body=_body(_ref("CapacityChange")),
             )

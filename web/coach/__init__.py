@@ -2,6 +2,4 @@
 
 from web.coach.views import bp, feeds_bp
 
-blueprints = [bp, feeds_bp]
-
-__all__ = ["blueprints", "bp"]
+__all__ = ["bp", "feeds_bp"]

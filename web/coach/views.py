@@ -6,11 +6,11 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from scheduler.models import Coach, Programme
+from scheduler.models import Coach
 from scheduler.services.coaches import feeds, self_service
 from scheduler.services.errors import InvalidInput
-from scheduler.services.programmes.current import current_programme
 from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_fields, windows_text
+from web.helpers import current_programme
 from web.security import role_required
 from web.unit_of_work import db_session
 
@@ -20,10 +20,6 @@ feeds_bp = Blueprint("feeds", __name__)
 
 def _coach() -> Coach:
     return self_service.coach_for_user(db_session(), current_user.id)
-
-
-def _programme() -> Programme:
-    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
 
 
 @bp.get("/sessions")  # the address the invitation e-mails link to
@@ -59,7 +55,7 @@ def respond(engagement_id: int, answer: str) -> ResponseReturnValue:
 @role_required("coach")
 def profile() -> ResponseReturnValue:
     coach = _coach()
-    programme = _programme()
+    programme = current_programme()
     errors: dict[str, str] = {}
     form = {"name": coach.name, "timezone": coach.timezone, "languages": coach.languages, "topics": coach.topics}
     if request.method == "POST":

@@ -11,11 +11,11 @@ from flask.typing import ResponseReturnValue
 
 from scheduler.models import Programme
 from scheduler.services.errors import InvalidInput
-from scheduler.services.programmes.current import current_programme
 from scheduler.services.requests import intake, reschedule
 from scheduler.services.requests import status as request_status
 from scheduler.services.requests.intake import submit_request
 from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_text
+from web.helpers import current_programme
 from web.jobs import SEND_STATUS_LINKS_TASK, queue_job
 from web.rate_limits import mail_sending_limits
 from web.unit_of_work import db_session
@@ -36,10 +36,6 @@ FIELD_LABELS = {
     "consent": "Consent",
     "priority": "Priority",
 }
-
-
-def programme() -> Programme:
-    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
 
 
 def _languages_offered(prog: Programme) -> list[str]:
@@ -80,7 +76,7 @@ def _render_form(prog: Programme, form: dict[str, Any], errors: dict[str, str], 
 
 @bp.get("/request")
 def new_request() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     empty: dict[str, Any] = {"topics": [], "languages": [], "sessions_wanted": "3", "timezone": prog.timezone}
     return _render_form(prog, empty, {}, submitted=False)
 
@@ -88,7 +84,7 @@ def new_request() -> ResponseReturnValue:
 @bp.post("/request")
 @mail_sending_limits
 def submit() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     form = _form_values(prog)
     data = {
         **{key: form[key] for key in ("coachee_name", "coachee_email", "organisation", "timezone", "message")},
@@ -128,7 +124,7 @@ def new_link() -> ResponseReturnValue:
         return render_template("requests/new_link.html", errors=exc.fields, email=email, sent=False), 422
     # Whether the address asked for coaching is for the job to find out: this answer, and
     # the time it takes, are the same for every address.
-    programme_id = programme().id
+    programme_id = current_programme().id
     db_session().commit()  # ends this request's transaction: the job opens its own
     try:
         queue_job(SEND_STATUS_LINKS_TASK, programme_id, address)

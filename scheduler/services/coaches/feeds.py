@@ -64,8 +64,8 @@ def coach_feed(db: Session, coach: Coach, settings: Settings, *, now: dt.datetim
             CoachingSession.coach_id == coach.id,
             CoachingSession.end_utc >= now - KEEP_PAST,
             # Only sessions people were told about: live ones, and cancelled ones once approved.
-            (CoachingSession.status == SessionStatus.SCHEDULED.value)
-            | ((CoachingSession.status == SessionStatus.CANCELLED.value) & Engagement.approved_at.is_not(None)),
+            (CoachingSession.status == SessionStatus.SCHEDULED)
+            | ((CoachingSession.status == SessionStatus.CANCELLED) & Engagement.approved_at.is_not(None)),
         )
         .order_by(CoachingSession.start_utc)
     ).all()
@@ -83,7 +83,7 @@ def coach_feed(db: Session, coach: Coach, settings: Settings, *, now: dt.datetim
             description=_("Details of your sessions:") + f"\n{link}",
             organizer_email=programme.organiser_email if programme else settings.mail_from,
             organizer_name=settings.mail_from_name,
-            cancelled=session.status == SessionStatus.CANCELLED.value,
+            cancelled=session.status == SessionStatus.CANCELLED,
             url=link,
         )
         for session in rows

@@ -168,7 +168,7 @@ def upcoming_sessions(db: Session, coach: Coach, *, now: dt.datetime | None = No
             select(CoachingSession)
             .where(
                 CoachingSession.coach_id == coach.id,
-                CoachingSession.status == SessionStatus.SCHEDULED.value,
+                CoachingSession.status == SessionStatus.SCHEDULED,
                 CoachingSession.end_utc > now,
             )
             .order_by(CoachingSession.start_utc)
@@ -183,7 +183,7 @@ def engagements_to_answer(db: Session, coach: Coach) -> list[Engagement]:
             select(Engagement)
             .where(
                 Engagement.coach_id == coach.id,
-                Engagement.status == EngagementStatus.APPROVED.value,
+                Engagement.status == EngagementStatus.APPROVED,
                 Engagement.coach_response.is_(None),
             )
             .order_by(Engagement.id)
@@ -202,23 +202,23 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
         )
     if accept:
         change_status(
-            db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.APPROVED.value, coach_response=ACCEPTED
+            db, engagement, EngagementStatus.APPROVED, EngagementStatus.APPROVED, coach_response=ACCEPTED
         )
         return engagement
     change_status(
-        db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.DECLINED.value, coach_response=DECLINED
+        db, engagement, EngagementStatus.APPROVED, EngagementStatus.DECLINED, coach_response=DECLINED
     )
     for session in engagement.sessions:
-        if session.status == SessionStatus.SCHEDULED.value:
+        if session.status == SessionStatus.SCHEDULED:
             change_status(
-                db, session, SessionStatus.SCHEDULED.value, SessionStatus.CANCELLED.value, sequence=session.sequence + 1
+                db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1
             )
             outbox.enqueue_session_messages(db, session, outbox.CANCEL)
     request = engagement.request
     # Back in the queue, and the solver will not propose this coach again.
     request.excluded_coach_ids = sorted({*request.excluded_coach_ids, coach.id})
     change_status(
-        db, request, (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value), RequestStatus.WAITING.value
+        db, request, (RequestStatus.PROPOSED, RequestStatus.CONFIRMED), RequestStatus.WAITING
     )
     return engagement
 

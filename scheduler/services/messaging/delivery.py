@@ -39,7 +39,7 @@ import enum
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +68,6 @@ from scheduler.services.messaging import outbox
 log = logging.getLogger(__name__)
 
 SUPERSEDED = OutboxStatus.SUPERSEDED.value  # overtaken by a later change, deliberately not sent
-DELIVER_TASK = "scheduler.tasks.deliver_message"
 
 SessionFactory = Callable[[], Session]
 
@@ -536,14 +535,17 @@ def sweep_outbox(
     settings: Settings,
     *,
     now: dt.datetime | None = None,
-    dispatch: Callable[[list[int]], Any] | None = None,
+    dispatch: Callable[[list[int]], Any],
 ) -> list[int]:
-    """Find what was left behind (lost task, dead worker, retry due) and dispatch it again."""
+    """Find what was left behind (lost task, dead worker, retry due) and hand it to `dispatch` again.
+
+    `dispatch` is the task layer's (`scheduler.tasks.dispatch_deliveries`): use cases know no Celery.
+    """
     policy = DeliveryPolicy.from_settings(settings)
     ids = deliverable_ids(database, now, policy)
     if ids:
         log.info("sweeper: re-dispatching %s outbox message(s)", len(ids))
-        (dispatch or (lambda found: dispatch_pending(settings, found)))(ids)
+        dispatch(ids)
     return ids
 
 
@@ -584,34 +586,3 @@ def enqueue_due_reminders(db: Session, now: dt.datetime, hours: int) -> list[Out
         if marked.rowcount == 1:  # type: ignore[attr-defined]
             messages.extend(outbox.enqueue_session_messages(db, session, outbox.REMINDER))
     return messages
-
-
-# --------------------------------------------------------------------------- dispatch from the edges
-
-
-def dispatch_pending(settings: Settings, outbox_ids: Iterable[int], *, app: Any = None) -> int:
-    """Queue a delivery task per outbox row; call it after the commit that wrote the rows.
-
-    If the broker cannot be reached the rows stay pending and the sweeper sends them
-    later, so this never fails the caller's request. Returns how many were queued.
-    """
-    ids = [int(i) for i in outbox_ids]
-    if not ids:
-        return 0
-    import scheduler.tasks  # noqa: F401  (registers the tasks on every app)
-    from scheduler.celery_app import app_for
-
-    celery = app or app_for(settings)
-    queued = 0
-    try:
-        task = celery.tasks.get(DELIVER_TASK)
-        for outbox_id in ids:
-            if task is not None:
-                task.apply_async(args=[outbox_id])
-            else:
-                celery.send_task(DELIVER_TASK, args=[outbox_id])
-            queued += 1
-    except Exception as exc:
-        log.warning("could not queue %s delivery task(s) (%s); the sweeper will retry",
-                    len(ids) - queued, type(exc).__name__)
-    return queued

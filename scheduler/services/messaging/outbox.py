@@ -2,6 +2,8 @@
 
 Delivery (building the calendar and the e-mail, sending it exactly once) is in
 `scheduler.services.messaging.delivery`; here we only record *what* must be said to *whom*.
+The unit of work (`scheduler.unit_of_work`) hands every row added here to delivery once
+the transaction has committed.
 """
 
 from __future__ import annotations
@@ -18,28 +20,13 @@ STATUS_LINK = "LINK"  # the coachee's private status link
 COACH_INVITATION = "INVITATION"  # a new coach's link to set a password
 
 
-_NEW = "outbox_new_messages"
-
-
 def _add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
     """Add `message` unless the same change for the same person is already in the outbox."""
     existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == message.dedupe_key))
     if existing is not None:
         return existing
-    db.add(message)
-    db.info.setdefault(_NEW, []).append(message)
+    db.add(message)  # the unit of work hands every new row to delivery after commit
     return message
-
-
-def take_new_message_ids(db: Session) -> list[int]:
-    """Ids of the rows this unit of work added to the outbox (and forget them).
-
-    Call it at the end of the unit of work, then, once it has committed, hand the ids to
-    `scheduler.services.messaging.delivery.dispatch_pending(settings, ids)`.
-    """
-    db.flush()
-    messages = db.info.pop(_NEW, [])
-    return [m.id for m in messages if m.id is not None]
 
 
 def session_recipients(session: CoachingSession) -> list[tuple[str, str]]:

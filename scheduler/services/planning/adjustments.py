@@ -22,26 +22,15 @@ from scheduler.models import (
     RequestStatus,
     SessionStatus,
 )
+from scheduler.queries import of_programme, record_id
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.transitions import change_status
-
-MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger number names nothing
-
-
-def record_id(value: object) -> int | None:
-    """A whole number that can be a row's id, or None (text, zero, negative or too large)."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 1 <= number <= MAX_ID else None
 
 
 def programme_request(db: Session, programme: Programme, request_id: object) -> CoachingRequest:
     """Request `request_id` of this programme, or NotFound."""
-    number = record_id(request_id)
-    request = db.get(CoachingRequest, number) if number is not None else None
-    if request is None or request.programme_id != programme.id:
+    request = of_programme(db, CoachingRequest, programme, request_id)
+    if request is None:
         raise NotFound(f"There is no request {request_id} in this programme.")
     return request
 
@@ -49,7 +38,7 @@ def programme_request(db: Session, programme: Programme, request_id: object) -> 
 def waiting_request(db: Session, programme: Programme, request_id: int) -> CoachingRequest:
     """Request `request_id` of this programme, still waiting (only waiting requests are solved)."""
     request = programme_request(db, programme, request_id)
-    if request.status != RequestStatus.WAITING.value:
+    if request.status != RequestStatus.WAITING:
         raise Conflict(f"Request {request_id} is {request.status}, no longer waiting: it cannot be re-planned.")
     return request
 
@@ -59,8 +48,8 @@ def programme_coach(db: Session, programme: Programme, coach_id: object, *, fiel
     number = record_id(coach_id)
     if number is None:
         raise InvalidInput("Choose a coach.", {field: "must be a coach's id"})
-    coach = db.get(Coach, number)
-    if coach is None or coach.programme_id != programme.id:
+    coach = of_programme(db, Coach, programme, number)
+    if coach is None:
         raise InvalidInput(
             f"There is no coach {number} in this programme.", {field: "is not a coach of this programme"}
         )
@@ -68,17 +57,17 @@ def programme_coach(db: Session, programme: Programme, coach_id: object, *, fiel
 
 
 def current_draft(request: CoachingRequest) -> Engagement | None:
-    return next((e for e in request.engagements if e.status == EngagementStatus.DRAFT.value), None)
+    return next((e for e in request.engagements if e.status == EngagementStatus.DRAFT), None)
 
 
 def withdraw_draft(db: Session, engagement: Engagement) -> None:
     """Take a draft engagement out of the plan (superseded), with its draft sessions."""
     db.execute(
         delete(CoachingSession).where(
-            CoachingSession.engagement_id == engagement.id, CoachingSession.status == SessionStatus.DRAFT.value
+            CoachingSession.engagement_id == engagement.id, CoachingSession.status == SessionStatus.DRAFT
         )
     )
-    change_status(db, engagement, EngagementStatus.DRAFT.value, EngagementStatus.SUPERSEDED.value)
+    change_status(db, engagement, EngagementStatus.DRAFT, EngagementStatus.SUPERSEDED)
     db.expire(engagement, ["sessions"])
 
 

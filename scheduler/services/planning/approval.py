@@ -18,9 +18,9 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
+from scheduler.queries import draft_engagements
 from scheduler.services.errors import Conflict, NotFound
 from scheduler.services.messaging import outbox
-from scheduler.services.planning.solving import draft_engagements
 from scheduler.services.transitions import change_status
 
 
@@ -37,7 +37,7 @@ def assert_coach_free(db: Session, session: CoachingSession) -> None:
     clash = db.scalar(
         select(CoachingSession).where(
             CoachingSession.coach_id == session.coach_id,
-            CoachingSession.status == SessionStatus.SCHEDULED.value,
+            CoachingSession.status == SessionStatus.SCHEDULED,
             CoachingSession.id != session.id,
             CoachingSession.start_utc < session.end_utc + buffer,
             CoachingSession.end_utc > session.start_utc - buffer,
@@ -53,7 +53,7 @@ def assert_coach_free(db: Session, session: CoachingSession) -> None:
 def schedule_session(db: Session, session: CoachingSession) -> None:
     """Make a draft session live, after checking the coach is free then."""
     assert_coach_free(db, session)
-    change_status(db, session, SessionStatus.DRAFT.value, SessionStatus.SCHEDULED.value)
+    change_status(db, session, SessionStatus.DRAFT, SessionStatus.SCHEDULED)
 
 
 def approve(db: Session, programme: Programme, engagement_ids: Iterable[int] | None = None) -> list[Engagement]:
@@ -72,10 +72,8 @@ def approve(db: Session, programme: Programme, engagement_ids: Iterable[int] | N
                 raise NotFound(f"engagement {engagement_id} is not a draft of this programme")
             chosen.append(drafts[engagement_id])
     for engagement in chosen:
-        change_status(db, engagement.request, RequestStatus.WAITING.value, RequestStatus.PROPOSED.value)
-        change_status(
-            db, engagement, EngagementStatus.DRAFT.value, EngagementStatus.APPROVED.value, approved_at=utcnow()
-        )
+        change_status(db, engagement.request, RequestStatus.WAITING, RequestStatus.PROPOSED)
+        change_status(db, engagement, EngagementStatus.DRAFT, EngagementStatus.APPROVED, approved_at=utcnow())
         for session in engagement.sessions:
             schedule_session(db, session)
             outbox.enqueue_session_messages(db, session, outbox.REQUEST)

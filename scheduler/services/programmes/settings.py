@@ -164,7 +164,7 @@ def _topics_in_use(db: Session, programme: Programme) -> set[str]:
     used: set[str] = set()
     for topics in db.scalars(
         select(CoachingRequest.topics).where(
-            CoachingRequest.programme_id == programme.id, CoachingRequest.status == RequestStatus.WAITING.value
+            CoachingRequest.programme_id == programme.id, CoachingRequest.status == RequestStatus.WAITING
         )
     ):
         used.update(topics or [])

@@ -154,7 +154,7 @@ def queue_position(db: Session, request: CoachingRequest) -> int:
         .select_from(CoachingRequest)
         .where(
             CoachingRequest.programme_id == request.programme_id,
-            CoachingRequest.status == RequestStatus.WAITING.value,
+            CoachingRequest.status == RequestStatus.WAITING,
             (CoachingRequest.priority > request.priority)
             | ((CoachingRequest.priority == request.priority) & (CoachingRequest.submitted_at < request.submitted_at)),
         )
@@ -165,39 +165,39 @@ def queue_position(db: Session, request: CoachingRequest) -> int:
 def live_engagement(request: CoachingRequest) -> Engagement | None:
     """The approved engagement of a request, if any."""
     for engagement in request.engagements:
-        if engagement.status == EngagementStatus.APPROVED.value:
+        if engagement.status == EngagementStatus.APPROVED:
             return engagement
     return None
 
 
 def accept_proposal(db: Session, request: CoachingRequest) -> None:
     """The coachee accepts the proposed coach and sessions."""
-    change_status(db, request, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+    change_status(db, request, RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
 
 
 def decline_proposal(db: Session, request: CoachingRequest) -> None:
     """The coachee declines the proposal: sessions are cancelled and calendars told."""
-    change_status(db, request, RequestStatus.PROPOSED.value, RequestStatus.DECLINED.value)
-    _cancel_engagement(db, request, EngagementStatus.DECLINED.value)
+    change_status(db, request, RequestStatus.PROPOSED, RequestStatus.DECLINED)
+    _cancel_engagement(db, request, EngagementStatus.DECLINED)
 
 
 def cancel_request(db: Session, request: CoachingRequest) -> None:
     """Cancel a request at any stage before it ends; scheduled sessions are cancelled in calendars."""
-    open_states = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
-    change_status(db, request, open_states, RequestStatus.CANCELLED.value)
-    _cancel_engagement(db, request, EngagementStatus.CANCELLED.value)
+    open_states = (RequestStatus.WAITING, RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
+    change_status(db, request, open_states, RequestStatus.CANCELLED)
+    _cancel_engagement(db, request, EngagementStatus.CANCELLED)
 
 
 def _cancel_engagement(db: Session, request: CoachingRequest, engagement_status: str) -> None:
     for engagement in request.engagements:
-        if engagement.status not in (EngagementStatus.APPROVED.value, EngagementStatus.DRAFT.value):
+        if engagement.status not in (EngagementStatus.APPROVED, EngagementStatus.DRAFT):
             continue
-        was_approved = engagement.status == EngagementStatus.APPROVED.value
+        was_approved = engagement.status == EngagementStatus.APPROVED
         change_status(db, engagement, engagement.status, engagement_status)
         for session in engagement.sessions:
-            if session.status == SessionStatus.CANCELLED.value:
+            if session.status == SessionStatus.CANCELLED:
                 continue
-            live = session.status == SessionStatus.SCHEDULED.value
-            change_status(db, session, session.status, SessionStatus.CANCELLED.value, sequence=session.sequence + 1)
+            live = session.status == SessionStatus.SCHEDULED
+            change_status(db, session, session.status, SessionStatus.CANCELLED, sequence=session.sequence + 1)
             if was_approved and live:
                 outbox.enqueue_session_messages(db, session, outbox.CANCEL)

@@ -35,7 +35,7 @@ from scheduler.services.planning.approval import assert_coach_free
 from scheduler.services.transitions import change_status
 from scheduler.weekly import WEEKDAYS, from_time
 
-RESCHEDULABLE = (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+RESCHEDULABLE = (RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
 MINUTES_PER_DAY = 24 * 60
 
 
@@ -110,7 +110,7 @@ def _coach_calendar(db: Session, session: CoachingSession, coach: Coach) -> _Cal
     others = db.scalars(
         select(CoachingSession).where(
             CoachingSession.coach_id == coach.id,
-            CoachingSession.status == SessionStatus.SCHEDULED.value,
+            CoachingSession.status == SessionStatus.SCHEDULED,
             CoachingSession.id != session.id,
         )
     ).all()
@@ -128,7 +128,7 @@ def _coach_calendar(db: Session, session: CoachingSession, coach: Coach) -> _Cal
 
 def _neighbours(session: CoachingSession) -> tuple[CoachingSession | None, CoachingSession | None]:
     siblings = sorted(
-        (s for s in session.engagement.sessions if s.id != session.id and s.status == SessionStatus.SCHEDULED.value),
+        (s for s in session.engagement.sessions if s.id != session.id and s.status == SessionStatus.SCHEDULED),
         key=lambda s: s.start_utc,
     )
     before = [s for s in siblings if s.start_utc < session.start_utc]
@@ -262,7 +262,7 @@ def move_session(
 ) -> CoachingSession:
     """Move a scheduled session to one of its alternatives; both people get an updated invite."""
     request = session.engagement.request
-    if request.status not in RESCHEDULABLE or session.status != SessionStatus.SCHEDULED.value:
+    if request.status not in RESCHEDULABLE or session.status != SessionStatus.SCHEDULED:
         raise Conflict("Only a scheduled session of a proposed or confirmed request can be moved.")
     # Checked again here, inside this transaction, so the time is still free when it commits.
     chosen = next(
@@ -276,8 +276,8 @@ def move_session(
     change_status(
         db,
         session,
-        SessionStatus.SCHEDULED.value,
-        SessionStatus.SCHEDULED.value,
+        SessionStatus.SCHEDULED,
+        SessionStatus.SCHEDULED,
         start_utc=chosen.start_utc,
         end_utc=chosen.end_utc,
         sequence=session.sequence + 1,

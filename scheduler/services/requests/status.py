@@ -26,7 +26,7 @@ from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token
 from scheduler.services.errors import NotFound
 from scheduler.services.requests.intake import live_engagement, queue_position, send_new_link
 
-OPEN_STATES = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+OPEN_STATES = (RequestStatus.WAITING, RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,11 @@ class RequestOverview:
 
     @property
     def can_respond(self) -> bool:
-        return self.request.status == RequestStatus.PROPOSED.value
+        return self.request.status == RequestStatus.PROPOSED
 
     @property
     def can_reschedule(self) -> bool:
-        return self.request.status in (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+        return self.request.status in (RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
 
     @property
     def can_cancel(self) -> bool:
@@ -72,9 +72,9 @@ def request_for_token(db: Session, token: str) -> CoachingRequest:
 
 def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None = None) -> RequestOverview:
     now = now or utcnow()
-    waiting = request.status == RequestStatus.WAITING.value
+    waiting = request.status == RequestStatus.WAITING
     engagement = live_engagement(request)
-    sessions = [s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED.value] if engagement else []
+    sessions = [s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED] if engagement else []
     total = None
     if waiting:
         total = db.scalar(
@@ -82,7 +82,7 @@ def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None =
             .select_from(CoachingRequest)
             .where(
                 CoachingRequest.programme_id == request.programme_id,
-                CoachingRequest.status == RequestStatus.WAITING.value,
+                CoachingRequest.status == RequestStatus.WAITING,
             )
         )
     return RequestOverview(
@@ -102,9 +102,9 @@ def expected_start(request: CoachingRequest) -> dt.datetime | None:
     starts = [
         s.start_utc
         for e in request.engagements
-        if e.status == EngagementStatus.DRAFT.value
+        if e.status == EngagementStatus.DRAFT
         for s in e.sessions
-        if s.status != SessionStatus.CANCELLED.value
+        if s.status != SessionStatus.CANCELLED
     ]
     return min(starts, default=None)
 
@@ -113,7 +113,7 @@ def session_of_request(request: CoachingRequest, session_id: int) -> CoachingSes
     """A scheduled session of the request's approved engagement, or NotFound."""
     engagement = live_engagement(request)
     for session in engagement.sessions if engagement else []:
-        if session.id == session_id and session.status == SessionStatus.SCHEDULED.value:
+        if session.id == session_id and session.status == SessionStatus.SCHEDULED:
             return session
     raise NotFound("This session is not one of your scheduled sessions.")
 
