@@ -83,15 +83,12 @@ def send_due_reminders(self: Task) -> int:
 def send_status_links(self: Task, programme_id: int, email: str) -> int:
     """Fresh private links for a coachee's open requests (the web request only queues this)."""
     from scheduler.models import Programme
-    from scheduler.services.messaging import outbox
     from scheduler.services.requests.status import send_links_for_email
 
-    settings, database = _context(self)
-    with database.sessions() as db, db.begin():
+    unit = _unit_of_work(self)
+    with unit as db:
         programme = db.get_one(Programme, programme_id)
-        count = send_links_for_email(db, programme, email, link_days=settings.coachee_link_days)
-        ids = outbox.take_new_message_ids(db)
-    delivery.dispatch_pending(settings, ids, app=self.app)
+        count = send_links_for_email(db, programme, email, link_days=unit.settings.coachee_link_days)
     return count
 
 
