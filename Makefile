@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup lock browser lint bench clean
+.PHONY: run test setup lock browser lint bench load clean
 
 # The whole dependency tree is pinned with hashes in the lock files; `make lock` rewrites them
 # from pyproject.toml (`make lock UPGRADE=1` also moves every pin to its newest release).
@@ -61,6 +61,12 @@ test: setup browser lint
 BENCH_ARGS ?= W1 W2
 bench: setup
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# The load scenario, by hand only: gunicorn + PostgreSQL + a Celery worker on Redis, all on
+# 127.0.0.1, 200 users for 60 s, beside the baseline ref: `make load LOAD_ARGS="--baseline main"`.
+LOAD_ARGS ?= --baseline main
+load: setup
+	$(BIN)/python benchmarks/load/run.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var artifacts .pytest_cache

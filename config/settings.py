@@ -89,6 +89,14 @@ class Settings:
     # How many proxies in front set X-Forwarded-For/-Proto: rate limits key on the real
     # client, not on the proxy (0: clients connect directly).
     proxy_hops: int = 0
+    # Privacy: closed requests that were served are anonymised this many months after their
+    # last activity; requests closed without being served (cancelled, declined, expired)
+    # sooner; a request left waiting this long expires. See docs/privacy.md.
+    retention_months: int = 12
+    retention_unserved_days: int = 90
+    waiting_expiry_days: int = 180
+    retention_scan_seconds: float = 3600.0
+    backup_dir: str = ""
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -146,6 +154,11 @@ _ENV_VARS: dict[str, str] = {
     "RATE_LIMIT_STORAGE_URL": "rate_limit_storage_url",
     "RATE_LIMITS_ENABLED": "rate_limits_enabled",
     "PROXY_HOPS": "proxy_hops",
+    "RETENTION_MONTHS": "retention_months",
+    "RETENTION_UNSERVED_DAYS": "retention_unserved_days",
+    "WAITING_EXPIRY_DAYS": "waiting_expiry_days",
+    "RETENTION_SCAN_SECONDS": "retention_scan_seconds",
+    "BACKUP_DIR": "backup_dir",
 }
 
 
@@ -170,6 +183,7 @@ def _defaults(var_dir: Path) -> dict[str, Any]:
         # kombu's SQLAlchemy transport on a SQLite file: a real queue with no server.
         "celery_broker_url": f"sqla+sqlite:///{var_dir / 'broker.db'}",
         "mail_dir": str(var_dir / "mail"),
+        "backup_dir": str(var_dir / "backups"),
     }
 
 

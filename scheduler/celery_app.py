@@ -76,6 +76,10 @@ def make_celery(settings: Settings, *, name: str = "scheduler") -> Celery:
                 "task": "scheduler.tasks.send_due_reminders",
                 "schedule": settings.reminder_scan_seconds,
             },
+            "apply-retention": {
+                "task": "scheduler.tasks.apply_retention",
+                "schedule": settings.retention_scan_seconds,
+            },
         },
         beat_schedule_filename=str(_var_dir() / "celerybeat-schedule"),
     )

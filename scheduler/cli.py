@@ -127,6 +127,19 @@ def solve(ctx: Context, time_limit: float | None, workers: int | None) -> None:
 
 
 @main.command()
+@click.argument("request_id", type=int)
+@click.argument("coach_id", type=int)
+@pass_context
+def pin(ctx: Context, request_id: int, coach_id: int) -> None:
+    """Pin a waiting request to a coach: the next solve places it there whenever any placement exists."""
+    from scheduler.services.planning.adjustments import pin as pin_request
+
+    with ctx.unit_of_work() as db:
+        item = pin_request(db, current_programme(db), request_id, coach_id)
+        click.echo(f"request {item.id} is pinned to coach {coach_id}; run `coaching solve` to place it")
+
+
+@main.command()
 @click.option("--all", "approve_all", is_flag=True, help="Approve every draft engagement.")
 @click.argument("engagement_ids", nargs=-1, type=int)
 @pass_context
@@ -223,6 +236,37 @@ def export_csv(ctx: Context, kind: str, output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Backup file (default: BACKUP_DIR/coaching-<UTC time>.db or .dump).")
+@pass_context
+def backup(ctx: Context, output: Path | None) -> None:
+    """Back up the database (SQLite online backup, or pg_dump for PostgreSQL)."""
+    from scheduler.services.privacy import backup as backups
+
+    url = ctx.settings.database_url
+    try:
+        target = output or Path(ctx.settings.backup_dir) / backups.default_name(url)
+        made = backups.backup(url, target)
+    except ServiceError as exc:
+        raise UsageProblem(exc.message) from exc
+    click.echo(f"backed up the {made.kind} database to {made.path} ({made.size} bytes)")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_context
+def restore(ctx: Context, path: Path) -> None:
+    """Restore a backup into the (empty) database DATABASE_URL names."""
+    from scheduler.services.privacy import backup as backups
+
+    try:
+        kind = backups.restore(ctx.settings.database_url, path)
+    except ServiceError as exc:
+        raise UsageProblem(exc.message) from exc
+    click.echo(f"restored {path} into the {kind} database; run `coaching init-db` if the backup is older")
 
 
 if __name__ == "__main__":

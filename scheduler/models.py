@@ -65,6 +65,7 @@ class RequestStatus(enum.StrEnum):
     DECLINED = "declined"  # coachee declined the proposal
     CANCELLED = "cancelled"  # coachee or supervisor cancelled
     COMPLETED = "completed"
+    EXPIRED = "expired"  # left waiting too long (retention), closed without being served
 
 
 class EngagementStatus(enum.StrEnum):
@@ -188,6 +189,8 @@ class Coach(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Set when the coach's account was closed and their personal fields erased.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     supervisor: Mapped[Supervisor | None] = relationship(back_populates="coaches")
     availability: Mapped[list[AvailabilityRule]] = relationship(
@@ -279,6 +282,8 @@ class CoachingRequest(Base):
     status: Mapped[RequestStatus] = mapped_column(stored_enum(RequestStatus), default=RequestStatus.WAITING)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     public_ref: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: secrets.token_hex(8))
+    # Set when the coachee's personal fields were erased (on request or by retention).
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     engagements: Mapped[list[Engagement]] = relationship(back_populates="request", order_by="Engagement.id")
 
@@ -406,4 +411,35 @@ class SolveRun(Base):
             sqlite_where=text("status IN ('queued', 'running')"),
             postgresql_where=text("status IN ('queued', 'running')"),
         ),
+    )
+
+
+class AuditEntry(Base):
+    """One state change: who (acting as what role, through which interface) changed what, when.
+
+    Append-only (the database refuses UPDATE and DELETE). It holds references and codes
+    only (ids, statuses, setting names), never a personal value, so erasing a person
+    leaves every entry valid. See `scheduler.services.audit`.
+    """
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: the log outlives rows
+    actor_role: Mapped[str] = mapped_column(String(20))  # supervisor | coach | coachee | job | operator
+    interface: Mapped[str] = mapped_column(String(20))  # web | api | cli | job
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    old: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # What the entry is about, for filtering and for a person's export.
+    request_id: Mapped[int | None] = mapped_column(Integer)
+    coach_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_request", "request_id"),
+        Index("ix_audit_coach", "coach_id"),
     )

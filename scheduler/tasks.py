@@ -99,6 +99,17 @@ def run_solve(self: Task, run_id: int) -> None:
     execute_solve_run(database, run_id, settings)
 
 
+@shared_task(bind=True, name="scheduler.tasks.apply_retention", ignore_result=True)  # type: ignore[misc]
+def apply_retention(self: Task) -> dict[str, int]:
+    """Expire requests left waiting and anonymise closed ones past their retention period."""
+    from scheduler.services.privacy.retention import apply_retention as retention
+
+    unit = _unit_of_work(self)
+    with unit as db:
+        report = retention(db, unit.settings)
+    return {"expired": len(report.expired), "anonymised": len(report.anonymised)}
+
+
 # --------------------------------------------------------------------------- after commit
 
 

@@ -18,6 +18,7 @@ from web import api, auth
 from web import coach as coach_pages
 from web import requests as coachee_pages
 from web import supervisor as supervisor_pages
+from web.choices import timezone_options
 from web.errors import init_error_handlers, refused_commit
 from web.extensions import csrf, limiter, login_manager
 from web.helpers import home_for, localtime, zone_abbreviation
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(zone_abbreviation, "zone_abbreviation")
+    app.add_template_global(timezone_options, "timezone_options")
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler.db import Database
-from scheduler.unit_of_work import ACTOR, UnitOfWork, actor
+from scheduler.services import audit
+from scheduler.unit_of_work import UnitOfWork, actor
 
 EXTENSION_KEY = "scheduler_database"
 
@@ -30,13 +31,24 @@ def db_session() -> Session:
     """The session of the current request, opened on first use."""
     if "unit_of_work" not in g:
         g.unit_of_work = UnitOfWork(database(), current_app.config["SETTINGS"], acting=actor(None, None, "web"))
+        # Flask-Login loads the user through this very session, so who acts is known only once
+        # the view has authenticated: the audit log asks `web_actor` when it records a change.
+        audit.set_actor(g.unit_of_work.open(), web_actor)
     unit: UnitOfWork = g.unit_of_work
     session = unit.open()
-    # Flask-Login loads the user through this very session, so the actor is only known once
-    # it has (`_login_user` set); until then whoever acts is anonymous (a coachee's link, sign-in).
-    if "_login_user" in g and current_user.is_authenticated:
-        session.info[ACTOR] = actor(current_user.id, current_user.role, "web")
     return session
+
+
+def web_actor() -> audit.Actor:
+    """The person behind this request: an API token's owner, the signed-in user, or a coachee."""
+    interface = "api" if request.blueprint == "api" else "web"
+    account = g.get("api_account")
+    if account is not None:
+        return audit.Actor(account.user.id, account.user.role, interface)
+    if current_user.is_authenticated:
+        return audit.Actor(int(current_user.id), str(current_user.role), interface)
+    # No account: the public pages and the status link are the coachee's.
+    return audit.Actor(None, "coachee", interface)
 
 
 def rollback() -> None:

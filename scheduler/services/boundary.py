@@ -360,14 +360,3 @@ def request_schema(declaration: type[Declaration]) -> dict[str, Any]:
     schema: dict[str, Any] = declaration.model_json_schema(ref_template="#/components/schemas/{model}")
     schema.pop("title", None)
     return schema
-
-
-# Cells a spreadsheet would run as a formula (OWASP CSV injection): = + - @, tab, carriage return.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """A CSV cell that a spreadsheet shows as text, never runs: a leading formula character gets a `'`."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value

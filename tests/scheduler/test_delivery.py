@@ -74,10 +74,13 @@ def test_invites_reach_a_real_smtp_server_as_calendar_invitations(
             assert str(event["ORGANIZER"]) == "mailto:organiser@programme.example"
             assert "DTSTAMP" in event
             if item.recipients[0].startswith("coachee"):
-                # The coachee's invite carries a working private status link.
-                link = next(line for line in str(event["DESCRIPTION"]).splitlines() if "/r/" in line)
-                token = link.rsplit("/r/", 1)[1]
+                # The coachee's mail carries a working private status link; its calendar item does not.
+                body = message.get_body(("plain",)).get_content()
+                link = next(line for line in body.splitlines() if "/r/" in line)
+                token = link.rsplit("/r/", 1)[1].strip()
                 assert resolve_token(db, token, REQUEST_STATUS).request_id is not None
+                assert token not in str(event["DESCRIPTION"]) and "/r/" not in str(event.get("URL"))
+                assert "/request/link/" in str(event["URL"])
         assert set(by_uid) == uids
         assert all(len(recipients) == 2 for recipients in by_uid.values()), "one message per session and person"
     rows = _rows(sqlite_db)

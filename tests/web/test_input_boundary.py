@@ -15,7 +15,7 @@ from scheduler.models import AvailabilityRule, Coach, CoachingRequest, Programme
 from scheduler.services import boundary
 from scheduler.services.accounts import users as accounts
 from scheduler.services.errors import InvalidInput
-from scheduler.services.programmes.transfer import export_requests, import_coaches
+from scheduler.services.programmes.transfer import export_requests, import_coaches, neutralise_cell
 from tests.web.conftest import Person, make_request, post
 from tests.web.test_requests_form import GOOD
 
@@ -175,8 +175,8 @@ def test_csv_export_neutralises_formula_cells(db: Session, programme: Programme)
     assert rows[0]["coachee_name"] == '\'=HYPERLINK("http://evil.example")' and rows[0]["organisation"] == "'@SUM(A1)"
     assert rows[1]["coachee_name"] == "Plain Name" and rows[1]["organisation"] == "'-1+2"
     for cell in ("+1", "\tx", "\rx"):
-        assert boundary.spreadsheet_safe(cell) == "'" + cell
-    assert boundary.spreadsheet_safe("career") == "career" and boundary.spreadsheet_safe(3) == 3
+        assert neutralise_cell(cell) == "'" + cell
+    assert neutralise_cell("career") == "career" and neutralise_cell(3) == 3
 
 
 def test_csv_import_refuses_control_characters_naming_row_and_column(db: Session, programme: Programme) -> None:

@@ -225,7 +225,18 @@ def _schemas() -> dict[str, Any]:
         },
         "Unserved": {
             "type": "object",
-            "properties": {"request_id": INT_ID, "reasons": STR_LIST},
+            "properties": {
+                "request_id": INT_ID,
+                "reasons": STR_LIST,
+                "details": {
+                    "type": "array",
+                    "description": "The reasons for programs: a stable code, the text and its parameters",
+                    "items": {
+                        "type": "object",
+                        "properties": {"code": {"type": "string"}, "text": {"type": "string"}, "params": {"type": "object"}},
+                    },
+                },
+            },
         },
         "Adjusted": {
             "type": "object",
@@ -621,7 +632,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "version": "1.0.0",
             "description": (
                 "The supervisor's operations on a volunteer coaching programme. Authenticate with "
-                "`Authorization: Bearer <token>` (create the token on the supervisor's API-token page). "
+                "`Authorization: Bearer <token>` (each person creates their own token on their API-token page). "
                 'Every error is `{"error": {"code", "message", "fields"}}`.'
             ),
         },

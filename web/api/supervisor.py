@@ -307,7 +307,9 @@ def get_draft() -> ResponseReturnValue:
         {
             "solve_run": run_json(draft.run),
             "assignments": [engagement_json(a.engagement, a.explanation) for a in draft.assignments],
-            "unserved": [{"request_id": u.request.id, "reasons": u.reasons} for u in draft.unserved],
+            "unserved": [
+                {"request_id": u.request.id, "reasons": u.reasons, "details": u.details} for u in draft.unserved
+            ],
         }
     )
 

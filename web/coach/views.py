@@ -9,7 +9,8 @@ from flask_login import current_user
 from scheduler.models import Coach
 from scheduler.services.coaches import feeds, self_service
 from scheduler.services.errors import InvalidInput
-from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_fields, windows_text
+from web import api_token_pages
+from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, windows_fields, windows_text
 from web.helpers import current_programme
 from web.security import role_required
 from web.unit_of_work import db_session
@@ -78,7 +79,6 @@ def profile() -> ResponseReturnValue:
         programme=programme,
         form=form,
         errors=errors,
-        timezones=timezone_names(),
         languages=list(programme.languages) or sorted(LANGUAGE_NAMES),
         language_names=LANGUAGE_NAMES,
     ), (422 if errors else 200)
@@ -190,3 +190,21 @@ def coach_feed(token: str) -> ResponseReturnValue:
     response.headers["Content-Disposition"] = 'inline; filename="coaching.ics"'
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+@bp.get("/api-token")
+@role_required("coach")
+def api_token() -> ResponseReturnValue:
+    return api_token_pages.show("coach/api_token.html")
+
+
+@bp.post("/api-token")
+@role_required("coach")
+def issue_api_token() -> ResponseReturnValue:
+    return api_token_pages.issue("coach/api_token.html")
+
+
+@bp.post("/api-token/revoke")
+@role_required("coach")
+def revoke_api_token() -> ResponseReturnValue:
+    return api_token_pages.revoke("coach.api_token")

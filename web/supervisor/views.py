@@ -5,21 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
 from scheduler import queries
-from scheduler.models import Level, Programme, SolveRun, User
-from scheduler.services.accounts import users
+from scheduler.models import Level, Programme, SolveRun
 from scheduler.services.coaches import staff
 from scheduler.services.coaches.self_service import upcoming_sessions
-from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.errors import Conflict, InvalidInput
 from scheduler.services.planning import adjustments, approval, review, solving, supervision
 from scheduler.services.programmes import settings as programme_settings
-from web.choices import LANGUAGE_NAMES, timezone_names
+from web import api_token_pages
+from web.choices import LANGUAGE_NAMES
 from web.helpers import current_programme
 from web.security import role_required
+from web.supervisor import load_chart
 from web.supervisor.solve_runs import run_json
 from web.unit_of_work import db_session
 
@@ -210,10 +210,12 @@ def reassign(request_id: int) -> ResponseReturnValue:
 def load() -> ResponseReturnValue:
     prog = current_programme()
     drafts = request.args.get("drafts", "1") != "0"
+    chart = supervision.coach_load(db_session(), prog, include_drafts=drafts)
     return render_template(
         "supervisor/load.html",
         programme=prog,
-        chart=supervision.coach_load(db_session(), prog, include_drafts=drafts),
+        chart=chart,
+        panels=load_chart.panels(chart),
         drafts=drafts,
     )
 
@@ -236,7 +238,6 @@ def calendar() -> ResponseReturnValue:
         programme=prog,
         calendar=supervision.session_calendar(db_session(), prog, **args),
         drafts=args["include_drafts"],
-        timezones=timezone_names(),
         timedelta=dt.timedelta,
     )
 
@@ -263,7 +264,6 @@ def _coaches_page(form: dict[str, Any], errors: dict[str, str], status: int = 20
         invited={c.id: staff.has_password(db, c) for c in coaches},
         supervisors=staff.list_supervisors(db, prog),
         levels=[level.value for level in Level],
-        timezones=timezone_names(),
         language_names=LANGUAGE_NAMES,
         form=form,
         errors=errors,
@@ -377,33 +377,19 @@ def settings() -> ResponseReturnValue:
         form=form,
         errors=errors,
         labels=SETTINGS_LABELS,
-        timezones=timezone_names(),
     ), (422 if errors else 200)
-
-
-def _me() -> User:
-    user = db_session().get(User, current_user.id)
-    if user is None:
-        raise NotFound("Your account no longer exists.")
-    return user
 
 
 @bp.get("/api-token")
 def api_token() -> ResponseReturnValue:
-    return render_template("supervisor/api_token.html", has_token=_me().api_token_hash is not None, token=None)
+    return api_token_pages.show("supervisor/api_token.html")
 
 
 @bp.post("/api-token")
 def issue_api_token() -> ResponseReturnValue:
-    token = users.issue_api_token(db_session(), _me())
-    # Shown once, on this response only: it is stored hashed.
-    response = current_app.make_response(render_template("supervisor/api_token.html", has_token=True, token=token))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return api_token_pages.issue("supervisor/api_token.html")
 
 
 @bp.post("/api-token/revoke")
 def revoke_api_token() -> ResponseReturnValue:
-    users.revoke_api_token(db_session(), _me())
-    flash("Your API token is revoked.", "success")
-    return redirect(url_for("supervisor.api_token"), code=303)
+    return api_token_pages.revoke("supervisor.api_token")

@@ -1,7 +1,7 @@
 """session version per user (sign-out and a new password end every copy of a session); no lock per account
 
 Revision ID: hostile_0001
-Revises: arch_0001
+Revises: privacy_0001
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "hostile_0001"
-down_revision = "arch_0001"
+down_revision = "privacy_0001"
 branch_labels = None
 depends_on = None
 

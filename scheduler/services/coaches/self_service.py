@@ -23,7 +23,7 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import boundary
+from scheduler.services import audit, boundary
 from scheduler.services.coaches.roster import weekly_rules
 from scheduler.services.errors import InvalidInput, NotFound
 from scheduler.services.fields import as_int, as_list, valid_timezone
@@ -70,8 +70,12 @@ def update_profile(db: Session, coach: Coach, programme: Programme, data: Mappin
     errors = {**declared, **errors}  # the service's own words first
     if errors:
         raise InvalidInput("The profile has problems.", errors)
+    before = (coach.name, coach.timezone, coach.languages, coach.topics)
     coach.name, coach.timezone, coach.languages, coach.topics = name, timezone, languages, topics
     db.flush()
+    changed = [f for f, old, new in zip(("name", "timezone", "languages", "topics"), before,
+                                        (name, timezone, languages, topics), strict=True) if old != new]
+    audit.record(db, audit.PROFILE, coach, old=None, new=changed)
 
 
 def weekly_windows(coach: Coach) -> dict[str, list[list[str]]]:
@@ -90,6 +94,7 @@ def set_weekly_availability(db: Session, coach: Coach, windows: Any) -> None:
         raise InvalidInput(f"The weekly availability cannot be read: {exc}", {"weekly": str(exc)}) from exc
     coach.availability = weekly_rules(weekly)
     db.flush()
+    audit.record(db, audit.PROFILE, coach, old=None, new=["availability"])
 
 
 def add_exception(db: Session, coach: Coach, data: Mapping[str, Any]) -> AvailabilityException:
@@ -122,6 +127,7 @@ def add_exception(db: Session, coach: Coach, data: Mapping[str, Any]) -> Availab
     exception = AvailabilityException(date=day, start=start, end=end)
     coach.exceptions.append(exception)
     db.flush()
+    audit.record(db, audit.PROFILE, coach, old=None, new=["availability exception"])
     return exception
 
 
@@ -131,6 +137,7 @@ def remove_exception(db: Session, coach: Coach, exception_id: int) -> None:
         raise NotFound("That date exception is not one of yours.")
     coach.exceptions.remove(exception)
     db.flush()
+    audit.record(db, audit.PROFILE, coach, old=["availability exception"], new=None)
 
 
 CAPACITY_FIELDS = {
@@ -155,9 +162,11 @@ def update_capacity(db: Session, coach: Coach, data: Mapping[str, Any]) -> None:
         errors["max_sessions_per_day"] = "cannot be more than the sessions per week"
     if errors:
         raise InvalidInput("The capacity has problems.", errors)
+    old = {name: getattr(coach, name) for name in values}
     for name, value in values.items():
         setattr(coach, name, value)
     db.flush()
+    audit.record(db, audit.PROFILE, coach, old=old, new=values)
 
 
 def upcoming_sessions(db: Session, coach: Coach, *, now: dt.datetime | None = None) -> list[CoachingSession]:
@@ -204,6 +213,8 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
         change_status(
             db, engagement, EngagementStatus.APPROVED, EngagementStatus.APPROVED, coach_response=ACCEPTED
         )
+        audit.record(db, audit.ACCEPT, engagement, old=None, new=ACCEPTED)
+        outbox.enqueue_engagement_notice(db, engagement, outbox.COACH_ACCEPTED)
         return engagement
     change_status(
         db, engagement, EngagementStatus.APPROVED, EngagementStatus.DECLINED, coach_response=DECLINED
@@ -220,6 +231,8 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
     change_status(
         db, request, (RequestStatus.PROPOSED, RequestStatus.CONFIRMED), RequestStatus.WAITING
     )
+    audit.record(db, audit.DECLINE, engagement, old=EngagementStatus.APPROVED.value, new=EngagementStatus.DECLINED.value)
+    outbox.enqueue_engagement_notice(db, engagement, outbox.FINDING_ANOTHER_COACH)
     return engagement
 
 

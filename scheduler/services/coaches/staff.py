@@ -28,6 +28,7 @@ from scheduler.models import (
     User,
 )
 from scheduler.queries import of_programme
+from scheduler.services import audit
 from scheduler.services.accounts import users
 from scheduler.services.coaches import roster, self_service
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
@@ -111,6 +112,7 @@ def invite_coach(db: Session, programme: Programme, data: Mapping[str, Any]) -> 
     coach.user_id = user.id
     token = users.invite_user(db, user)
     outbox.enqueue_coach_invitation(db, user.id, coach.email, coach.name, token)
+    audit.record(db, audit.INVITE, coach, old=None, new=user.id)
     db.flush()
     return Invitation(coach, user, token)
 
@@ -144,9 +146,11 @@ def set_level(db: Session, programme: Programme, coach_id: int, level: Any, supe
         errors["supervisor_id"] = "a trainee coach needs a supervisor"
     if errors:
         raise InvalidInput(f"{coach.name}'s level was not changed.", errors)
+    old = {"level": coach.level, "supervisor_id": coach.supervisor_id}
     coach.level = level
     coach.supervisor_id = supervisor.id if supervisor else None
     db.flush()
+    audit.record(db, audit.LEVEL, coach, old=old, new={"level": coach.level, "supervisor_id": coach.supervisor_id})
     return coach
 
 
@@ -169,6 +173,7 @@ def deactivate(db: Session, programme: Programme, coach_id: int) -> list[Coachin
     for engagement in list(drafts):
         withdraw_draft(db, engagement)
     db.flush()
+    audit.record(db, audit.DEACTIVATE, coach, old="active", new="inactive")
     return self_service.upcoming_sessions(db, coach)
 
 
@@ -179,6 +184,7 @@ def reactivate(db: Session, programme: Programme, coach_id: int) -> Coach:
     if user is not None:
         user.active = True
     db.flush()
+    audit.record(db, audit.REACTIVATE, coach, old="inactive", new="active")
     return coach
 
 

@@ -34,6 +34,7 @@ sequences only; never an address, a name or a token.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import enum
 import hashlib
@@ -56,6 +57,7 @@ from scheduler.models import (
     Coach,
     CoachingRequest,
     CoachingSession,
+    Engagement,
     OutboxMessage,
     OutboxStatus,
     Programme,
@@ -67,6 +69,9 @@ from scheduler.services.messaging import outbox
 
 log = logging.getLogger(__name__)
 
+PRERENDERED = "raw"  # payload keys of a message rendered at erasure time
+PRERENDERED_TO = "to"
+ERASING = "erasing"
 SUPERSEDED = OutboxStatus.SUPERSEDED.value  # overtaken by a later change, deliberately not sent
 
 SessionFactory = Callable[[], Session]
@@ -138,6 +143,11 @@ def status_url(settings: Settings, token: str) -> str:
     return f"{settings.base_url.rstrip('/')}/r/{token}"
 
 
+def fresh_link_url(settings: Settings, request: CoachingRequest) -> str:
+    """Where a coachee's calendar items point: a page that e-mails a fresh private link (no secret in it)."""
+    return f"{settings.base_url.rstrip('/')}/request/link/{request.public_ref}"
+
+
 def coach_sessions_url(settings: Settings) -> str:
     """The coach's own page of sessions (behind login)."""
     return f"{settings.base_url.rstrip('/')}/coach/sessions"
@@ -206,6 +216,8 @@ def _recipient(db: Session, row: OutboxMessage, session: CoachingSession) -> tup
 
 def _coachee_link(db: Session, settings: Settings, row: OutboxMessage, payload: dict[str, Any]) -> str:
     """The coachee's status link; a token is issued once per message and kept until it is sent."""
+    if payload.get(ERASING):
+        return f"{settings.base_url.rstrip('/')}/privacy"
     if "token" not in payload:
         payload["token"] = issue_token(
             db, REQUEST_STATUS, valid_for=dt.timedelta(days=settings.coachee_link_days), request_id=row.request_id
@@ -251,6 +263,9 @@ def _compose_session_message(
         subject = _("Invitation: {summary}").format(summary=summary)
         lines = [greeting, _("You are invited to a coaching session:") + f"\n{when}"]
     link_label = _("Your request and its sessions:") if row.recipient_role == "coachee" else _("Your sessions:")
+    # Calendars are shared and synced: their items carry no secret (docs/privacy.md).
+    calendar_link = fresh_link_url(settings, request) if row.recipient_role == "coachee" else link
+    calendar_label = _("Get a private link to your request by e-mail:") if row.recipient_role == "coachee" else link_label
     letter = Letter(subject=subject, paragraphs=lines, link=link, link_label=link_label)
 
     calendar: bytes | None = None
@@ -266,11 +281,11 @@ def _compose_session_message(
             start_utc=session.start_utc,
             end_utc=session.end_utc,
             summary=summary,
-            description="\n\n".join([*lines[1:], f"{link_label}\n{link}"]),
+            description="\n\n".join([*lines[1:], f"{calendar_label}\n{calendar_link}"]),
             organizer_email=organiser,
             organizer_name=settings.mail_from_name,
             attendees=attendees,
-            url=link,
+            url=calendar_link,
         )
         calendar = ical.session_calendar(
             event, method, tzid=person.timezone, dtstamp=row.created_at, alarm_minutes=policy.alarm_minutes
@@ -348,24 +363,97 @@ def _compose_coach_invitation(settings: Settings, row: OutboxMessage, now: dt.da
     return _plain_letter(settings, letter, person, row, now, message_id)
 
 
+def _compose_notice(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime, message_id: str) -> _Composed:
+    payload = dict(row.payload or {})
+    engagement = db.get(Engagement, payload.get("engagement_id") or 0)
+    if engagement is None:
+        raise _Unsendable("the engagement is no longer there")
+    request, notice = engagement.request, payload.get("notice")
+    coachee_name, coach_name = request.coachee_name, engagement.coach.name
+    if notice == outbox.COACHEE_ACCEPTED:
+        person = _coach(engagement.coach)
+        _ = translations(person.language).gettext
+        letter = Letter(
+            subject=_("{name} accepted the sessions").format(name=coachee_name),
+            paragraphs=[
+                _("Hello {name},").format(name=person.name),
+                _("{coachee} accepted you as coach and the sessions proposed; they are in your calendar.").format(
+                    coachee=coachee_name
+                ),
+            ],
+            link=coach_sessions_url(settings),
+            link_label=_("Your sessions:"),
+        )
+        return _plain_letter(settings, letter, person, row, now, message_id)
+    person = _coachee(request)
+    _ = translations(person.language).gettext
+    if notice == outbox.COACH_ACCEPTED:
+        subject = _("{coach} confirmed your coaching").format(coach=coach_name)
+        paragraphs = [
+            _("Hello {name},").format(name=person.name),
+            _("{coach} confirmed that they will coach you at the times in your invitations.").format(coach=coach_name),
+        ]
+    elif notice == outbox.FINDING_ANOTHER_COACH:
+        subject = _("We are finding you another coach")
+        paragraphs = [
+            _("Hello {name},").format(name=person.name),
+            _("The coach we proposed cannot take your request after all, so those sessions are cancelled."),
+            _("We are finding you another coach. You keep your place in the queue and hear from us again "
+              "when a coach is proposed."),
+        ]
+    else:
+        raise _Unsendable(f"unknown notice {notice!r}")
+    letter = Letter(
+        subject=subject,
+        paragraphs=paragraphs,
+        link=_coachee_link(db, settings, row, payload),
+        link_label=_("Your request:"),
+    )
+    row.payload = payload  # the link's token stays with the row until it is sent
+    return _plain_letter(settings, letter, person, row, now, message_id)
+
+
 def _compose(
     db: Session, settings: Settings, policy: DeliveryPolicy, row: OutboxMessage, now: dt.datetime
 ) -> _Composed:
     message_id = row.message_id or message_id_for(settings, row.dedupe_key)
+    if PRERENDERED in (row.payload or {}):
+        payload = dict(row.payload or {})
+        return _Composed(base64.b64decode(payload[PRERENDERED]), str(payload[PRERENDERED_TO]), payload, message_id)
     if row.kind == outbox.STATUS_LINK:
         return _compose_status_link(db, settings, row, now, message_id)
     if row.kind == outbox.COACH_INVITATION:
         return _compose_coach_invitation(settings, row, now, message_id)
+    if row.kind == outbox.NOTICE:
+        return _compose_notice(db, settings, row, now, message_id)
     if row.kind in (outbox.REQUEST, outbox.CANCEL, outbox.REMINDER):
         return _compose_session_message(db, settings, policy, row, now, message_id)
     raise _Unsendable(f"unknown message kind {row.kind!r}")
+
+
+def prerendered_payload(raw: bytes, recipient: str) -> dict[str, Any]:
+    """A payload holding a finished message and its address: delivery sends it as it is."""
+    return {PRERENDERED: base64.b64encode(raw).decode(), PRERENDERED_TO: recipient}
+
+
+def prerender(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime) -> None:
+    """Render `row`'s message now and keep only the result in the row (erasure: the data it needs goes next).
+
+    The bytes and the address leave the row when it is settled (sent, failed or superseded).
+    """
+    db.flush()
+    row.payload = {ERASING: True}
+    composed = _compose(db, settings, DeliveryPolicy.from_settings(settings), row, now)
+    row.message_id = composed.message_id
+    row.payload = prerendered_payload(composed.raw, composed.recipient)
 
 
 # --------------------------------------------------------------------------- delivering
 
 
 def _without_token(payload: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (payload or {}).items() if k != "token"}
+    """The payload once the row is settled: no token, and no rendered mail or address of an erased person."""
+    return {k: v for k, v in (payload or {}).items() if k not in ("token", PRERENDERED, PRERENDERED_TO, ERASING)}
 
 
 def _due(row: OutboxMessage, now: dt.datetime, policy: DeliveryPolicy) -> float:

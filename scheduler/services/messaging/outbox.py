@@ -11,16 +11,23 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler.models import CoachingRequest, CoachingSession, OutboxMessage
+from scheduler.models import CoachingRequest, CoachingSession, Engagement, OutboxMessage
 
 REQUEST = "REQUEST"  # new or changed session: iCalendar METHOD:REQUEST
 CANCEL = "CANCEL"  # cancelled session: iCalendar METHOD:CANCEL
 REMINDER = "REMINDER"  # reminder before a session
 STATUS_LINK = "LINK"  # the coachee's private status link
 COACH_INVITATION = "INVITATION"  # a new coach's link to set a password
+NOTICE = "NOTICE"  # a short note about an engagement: who accepted, or that another coach is sought
+
+# What a NOTICE says (its payload's "notice"), and to whom.
+COACH_ACCEPTED = "coach_accepted"  # to the coachee: the coach confirmed
+COACHEE_ACCEPTED = "coachee_accepted"  # to the coach: the coachee accepted the sessions
+FINDING_ANOTHER_COACH = "finding_another_coach"  # to the coachee: the coach declined, we look again
+NOTICE_RECIPIENT = {COACH_ACCEPTED: "coachee", COACHEE_ACCEPTED: "coach", FINDING_ANOTHER_COACH: "coachee"}
 
 
-def _add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
+def add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
     """Add `message` unless the same change for the same person is already in the outbox."""
     existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == message.dedupe_key))
     if existing is not None:
@@ -37,23 +44,36 @@ def session_recipients(session: CoachingSession) -> list[tuple[str, str]]:
 
 def enqueue_session_messages(db: Session, session: CoachingSession, kind: str) -> list[OutboxMessage]:
     """One message per participant for this session at its current sequence."""
-    messages = []
-    for role, email in session_recipients(session):
-        key = f"s{session.id}:{email.lower()}:{kind}:{session.sequence}"
-        messages.append(
-            _add_once(
-                db,
-                OutboxMessage(
-                    session_id=session.id,
-                    request_id=session.engagement.request_id,
-                    recipient=email,
-                    recipient_role=role,
-                    kind=kind,
-                    sequence=session.sequence,
-                    dedupe_key=key,
-                ),
-            )
+    return enqueue_sessions_messages(db, [session], kind)
+
+
+def enqueue_sessions_messages(db: Session, sessions: list[CoachingSession], kind: str) -> list[OutboxMessage]:
+    """`enqueue_session_messages` for many sessions, with one look-up for those already queued."""
+    wanted = [
+        OutboxMessage(
+            session_id=session.id,
+            request_id=session.engagement.request_id,
+            recipient=email,
+            recipient_role=role,
+            kind=kind,
+            sequence=session.sequence,
+            dedupe_key=f"s{session.id}:{email.lower()}:{kind}:{session.sequence}",
         )
+        for session in sessions
+        for role, email in session_recipients(session)
+    ]
+    queued = {
+        m.dedupe_key: m
+        for m in db.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.in_([w.dedupe_key for w in wanted])))
+    }
+    messages = []
+    for message in wanted:
+        if message.dedupe_key in queued:
+            messages.append(queued[message.dedupe_key])
+            continue
+        db.add(message)  # the unit of work hands every new row to delivery after commit
+        queued[message.dedupe_key] = message
+        messages.append(message)
     db.flush()
     return messages
 
@@ -79,7 +99,7 @@ def enqueue_status_link(db: Session, request: CoachingRequest, token: str) -> Ou
         payload={"token": token},
         dedupe_key=f"r{request.id}:{request.coachee_email.lower()}:{STATUS_LINK}:{sequence}",
     )
-    return _add_once(db, message)
+    return add_once(db, message)
 
 
 def enqueue_coach_invitation(db: Session, user_id: int, email: str, name: str, token: str) -> OutboxMessage:
@@ -97,4 +117,23 @@ def enqueue_coach_invitation(db: Session, user_id: int, email: str, name: str, t
         payload={"name": name, "token": token},
         dedupe_key=f"{prefix}{sequence}",
     )
-    return _add_once(db, message)
+    return add_once(db, message)
+
+
+def enqueue_engagement_notice(db: Session, engagement: Engagement, notice: str) -> OutboxMessage:
+    """A NOTICE about `engagement` to the person `notice` is for (once per engagement and notice).
+
+    Only ids travel in the payload; names and times are read when the mail is written.
+    """
+    role = NOTICE_RECIPIENT[notice]
+    email = engagement.request.coachee_email if role == "coachee" else engagement.coach.email
+    message = OutboxMessage(
+        request_id=engagement.request_id,
+        recipient=email,
+        recipient_role=role,
+        kind=NOTICE,
+        sequence=0,
+        payload={"notice": notice, "engagement_id": engagement.id},
+        dedupe_key=f"e{engagement.id}:{email.lower()}:{NOTICE}:{notice}",
+    )
+    return add_once(db, message)

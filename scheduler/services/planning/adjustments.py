@@ -23,6 +23,7 @@ from scheduler.models import (
     SessionStatus,
 )
 from scheduler.queries import of_programme, record_id
+from scheduler.services import audit
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.transitions import change_status
 
@@ -74,6 +75,13 @@ def withdraw_draft(db: Session, engagement: Engagement) -> None:
 def pin(db: Session, programme: Programme, request_id: int, coach_id: object) -> CoachingRequest:
     """The request may only go to this coach (and the coach is no longer forbidden for it)."""
     request = waiting_request(db, programme, request_id)
+    old = request.pinned_coach_id
+    _pin(db, programme, request, coach_id)
+    audit.record(db, audit.PIN, request, old=old, new=request.pinned_coach_id)
+    return request
+
+
+def _pin(db: Session, programme: Programme, request: CoachingRequest, coach_id: object) -> None:
     coach = programme_coach(db, programme, coach_id)
     if not coach.active:
         raise InvalidInput(f"{coach.name} is deactivated.", {"coach_id": "is deactivated; reactivate the coach first"})
@@ -83,19 +91,26 @@ def pin(db: Session, programme: Programme, request_id: int, coach_id: object) ->
     if draft is not None and draft.coach_id != coach.id:
         withdraw_draft(db, draft)
     db.flush()
-    return request
 
 
 def unpin(db: Session, programme: Programme, request_id: int) -> CoachingRequest:
     request = waiting_request(db, programme, request_id)
+    old = request.pinned_coach_id
     request.pinned_coach_id = None
     db.flush()
+    audit.record(db, audit.UNPIN, request, old=old, new=None)
     return request
 
 
 def forbid(db: Session, programme: Programme, request_id: int, coach_id: object) -> CoachingRequest:
     """The request must not go to this coach; a pin to them is lifted and their draft withdrawn."""
     request = waiting_request(db, programme, request_id)
+    coach = _forbid(db, programme, request, coach_id)
+    audit.record(db, audit.FORBID, request, old=None, new=coach.id)
+    return request
+
+
+def _forbid(db: Session, programme: Programme, request: CoachingRequest, coach_id: object) -> Coach:
     coach = programme_coach(db, programme, coach_id)
     if coach.id not in request.excluded_coach_ids:
         request.excluded_coach_ids = [*request.excluded_coach_ids, coach.id]
@@ -105,7 +120,7 @@ def forbid(db: Session, programme: Programme, request_id: int, coach_id: object)
     if draft is not None and draft.coach_id == coach.id:
         withdraw_draft(db, draft)
     db.flush()
-    return request
+    return coach
 
 
 def allow(db: Session, programme: Programme, request_id: int, coach_id: object) -> CoachingRequest:
@@ -114,6 +129,7 @@ def allow(db: Session, programme: Programme, request_id: int, coach_id: object) 
     coach = programme_coach(db, programme, coach_id)
     request.excluded_coach_ids = [c for c in request.excluded_coach_ids if c != coach.id]
     db.flush()
+    audit.record(db, audit.ALLOW, request, old=None, new=coach.id)
     return request
 
 
@@ -121,9 +137,14 @@ def reassign(db: Session, programme: Programme, request_id: int, to_coach_id: ob
     """Move a drafted request away from its coach: pinned to `to_coach_id` when given, else the
     current draft's coach is forbidden and the solver chooses another."""
     request = waiting_request(db, programme, request_id)
-    if to_coach_id not in (None, ""):
-        return pin(db, programme, request_id, to_coach_id)
     draft = current_draft(request)
+    old = draft.coach_id if draft is not None else request.pinned_coach_id
+    if to_coach_id not in (None, ""):
+        _pin(db, programme, request, to_coach_id)
+        audit.record(db, audit.REASSIGN, request, old=old, new=request.pinned_coach_id)
+        return request
     if draft is None:
         raise Conflict(f"Request {request_id} has no coach in the draft to move it from; pin it to a coach instead.")
-    return forbid(db, programme, request_id, draft.coach_id)
+    _forbid(db, programme, request, draft.coach_id)
+    audit.record(db, audit.REASSIGN, request, old=old, new=None)
+    return request

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -82,6 +83,8 @@ class DraftAssignment:
 class UnservedRequest:
     request: CoachingRequest
     reasons: list[str]
+    # The same reasons for programs: code, text and parameters (coach refs, dates, caps).
+    details: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -145,13 +148,15 @@ def draft_review(db: Session, programme: Programme) -> DraftReview:
     run = latest_run(db, programme)
     drafted = {e.request_id for e in drafts}
     reasons_of: dict[int, list[str]] = {}
+    details_of: dict[int, list[dict[str, Any]]] = {}
     names = {coach_id: coach.name for coach_id, coach in coaches.items()}
     done = run if run is not None and run.status == "done" else _latest_done(db, programme)
     if done is not None:
         for item in done.unassigned or []:
             reasons_of[int(item["request_id"])] = [name_coaches(str(r), names) for r in item.get("reasons", [])]
+            details_of[int(item["request_id"])] = list(item.get("details", []))
     unserved = [
-        UnservedRequest(r, reasons_of.get(r.id, ["not in a solve yet: run the solver"]))
+        UnservedRequest(r, reasons_of.get(r.id, ["not in a solve yet: run the solver"]), details_of.get(r.id, []))
         for r in waiting_requests(db, programme)
         if r.id not in drafted
     ]

@@ -8,6 +8,7 @@ in short ones, and the draft is stored in a last one, for requests still waiting
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +33,7 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.queries import coach_names, draft_engagements, name_coaches, waiting_requests
+from scheduler.services import audit
 from scheduler.services.errors import Conflict, NotFound
 from scheduler.services.transitions import change_status
 from scheduler.translator import (
@@ -63,6 +65,7 @@ def queue_solve(db: Session, programme: Programme) -> SolveRun:
         try:
             with db.begin_nested():
                 db.add(run)
+            audit.record(db, audit.SOLVE, run, old=None, new=SolveRunStatus.QUEUED)
             return run
         except IntegrityError:
             running = _active_run(db, programme)  # another request queued one at the same moment
@@ -146,11 +149,22 @@ def execute_solve_run(
         run.served_weight_bound = solution.served_weight_bound
         run.elapsed_seconds = float(str(solution.stats.get("wall_seconds", 0.0)))
         names = coach_names(db, run.programme_id)
-        run.unassigned = [
-            {"request_id": request_pk(u.request), "reasons": [name_coaches(r, names) for r in u.reasons]}
-            for u in solution.unassigned
-        ] + left_out
+        run.unassigned = unserved_reasons(solution, names) + left_out
         return run
+
+
+def unserved_reasons(solution: solver.Solution, names: dict[int, str]) -> list[dict[str, Any]]:
+    """Each unserved request's reasons for people (coaches by name) and, beside them, their codes."""
+    out = []
+    for unserved in solution.unassigned:
+        details = [
+            {"code": d.code, "text": name_coaches(d.text, names), "params": json.loads(json.dumps(d.params, default=str))}
+            for d in unserved.details
+        ] or [{"code": "reason", "text": name_coaches(text, names), "params": {}} for text in unserved.reasons]
+        out.append(
+            {"request_id": request_pk(unserved.request), "reasons": [d["text"] for d in details], "details": details}
+        )
+    return out
 
 
 def _fail(database: Database, run_id: int, message: str) -> SolveRun:

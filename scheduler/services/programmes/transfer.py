@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import Coach, CoachingRequest, Programme, Supervisor, utcnow
-from scheduler.services.boundary import refuse_control_characters, spreadsheet_safe
+from scheduler.services.boundary import refuse_control_characters
 from scheduler.services.coaches.roster import add_coach, parse_coach_input, weekly_text
 from scheduler.services.errors import InvalidInput, ServiceError
 from scheduler.services.requests.intake import parse_request_input, submit_request
@@ -101,15 +101,26 @@ def import_requests(db: Session, programme: Programme, source: TextIO, *, link_d
     rows = _rows(source, "requests")
     today = utcnow().date()
     _check_all(rows, lambda row: parse_request_input(programme, row, today=today))
-    return [submit_request(db, programme, row, link_days=link_days).request for row in rows]
+    return [submit_request(db, programme, row, link_days=link_days, one_per_address=False).request for row in rows]
 
 
-def _write(columns: list[str], records: list[dict[str, Any]]) -> str:
+# A cell starting with one of these is run as a formula by spreadsheets (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """The value as a spreadsheet shows it as text: a leading quote before a formula character."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(columns: list[str], records: list[dict[str, Any]]) -> str:
+    """CSV with a header row; every cell neutralised against formula injection."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    # A name like "=HYPERLINK(...)" must stay text when the supervisor opens the file in a spreadsheet.
-    writer.writerows({key: spreadsheet_safe(value) for key, value in record.items()} for record in records)
+    writer.writerows({k: neutralise_cell(v) for k, v in record.items()} for record in records)
     return out.getvalue()
 
 
@@ -117,7 +128,7 @@ def export_coaches(db: Session, programme: Programme) -> str:
     """All coaches as CSV, in the columns `import_coaches` reads."""
     supervisors = {s.id: s.email for s in db.scalars(select(Supervisor).where(Supervisor.programme_id == programme.id))}
     coaches = db.scalars(select(Coach).where(Coach.programme_id == programme.id).order_by(Coach.id))
-    return _write(
+    return csv_text(
         COACH_COLUMNS,
         [
             {
@@ -145,7 +156,7 @@ def export_requests(db: Session, programme: Programme) -> str:
     requests = db.scalars(
         select(CoachingRequest).where(CoachingRequest.programme_id == programme.id).order_by(CoachingRequest.id)
     )
-    return _write(
+    return csv_text(
         REQUEST_COLUMNS,
         [
             {

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import solver
 from scheduler.models import (
     Coach,
     CoachingRequest,
@@ -24,9 +28,11 @@ from scheduler.models import (
 from scheduler.services import boundary
 from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token
 from scheduler.services.errors import NotFound
-from scheduler.services.requests.intake import live_engagement, queue_position, send_new_link
+from scheduler.services.requests.intake import OPEN_STATES, live_engagement, queue_position, send_new_link
+from scheduler.translator import build_match_question, request_ref
+from solver.alternatives import coaches_meeting
 
-OPEN_STATES = (RequestStatus.WAITING, RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ class RequestOverview:
     engagement: Engagement | None  # the approved one, if any
     coach: Coach | None
     sessions: list[CoachingSession]  # scheduled sessions, in time order
+    # While waiting: True when no coach of the programme is ever free at the coachee's times.
+    no_coach_at_these_times: bool = False
     # While waiting: the first session of the draft plan's engagement, when the plan places
     # the request (possibly weeks ahead, as another engagement of the coach ends).
     expected_start: dt.datetime | None = None
@@ -94,7 +102,28 @@ def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None =
         coach=engagement.coach if engagement else None,
         sessions=sorted(sessions, key=lambda s: s.start_utc),
         expected_start=expected_start(request) if waiting else None,
+        no_coach_at_these_times=waiting and not _coaches_free_then(db, request, now),
     )
+
+
+# The answer changes only when the coachee's times or the coaches' hours do; a coachee who
+# reloads the page gets it from here (per process, for a few minutes) instead of a new look.
+_FREE_THEN: dict[tuple[int, str, str], tuple[float, bool]] = {}
+_FREE_THEN_SECONDS = 300.0
+
+
+def _coaches_free_then(db: Session, request: CoachingRequest, now: dt.datetime) -> bool:
+    """Whether any coach's weekly hours meet the coachee's windows (the solver's calendar says)."""
+    key = (request.id, request.timezone, json.dumps(request.windows, sort_keys=True))
+    seen = _FREE_THEN.get(key)
+    if seen is not None and time.monotonic() - seen[0] < _FREE_THEN_SECONDS:
+        return seen[1]
+    instance = solver.parse_instance(build_match_question(db, request, now))
+    answer = bool(coaches_meeting(instance, request_ref(request.id)))
+    if len(_FREE_THEN) > 10_000:
+        _FREE_THEN.clear()
+    _FREE_THEN[key] = (time.monotonic(), answer)
+    return answer
 
 
 def expected_start(request: CoachingRequest) -> dt.datetime | None:
