@@ -96,6 +96,7 @@ def _world(app: Flask, db: Session) -> tuple[dict[str, Caller], dict[str, str]]:
         "run_id": str(run.id),
         "exception_id": "999",
         "answer": "accept",
+        "ref": "no-such-ref",
     }
     return callers, ids
 

@@ -85,7 +85,7 @@ def _world(db: Session) -> dict[str, object]:
     db.commit()
     # Every move aims at one of a few popular free times: they race for the same slots.
     options = {
-        s.id: (t, {o.start_utc for o in reschedule.alternatives(db, s, limit=1000, per_day=1000)}) for t, s in moves
+        s.id: (t, {o.start_utc for o in reschedule.alternatives(db, s, limit=1000)}) for t, s in moves
     }
     popular = Counter(start for _, starts in options.values() for start in starts).most_common(3)
     choices = {}

@@ -97,6 +97,7 @@ def _world(db: Session) -> tuple[dict[str, str], Person, Person]:
         "session_id": str(engagement.sessions[0].id),
         "exception_id": "1",
         "answer": "accept",
+        "ref": "no-such-ref",
         "set_password_token": issue_token(db, SET_PASSWORD, valid_for=dt.timedelta(days=1), user_id=invited.id),
     }
     db.commit()
