@@ -54,7 +54,7 @@ def alternatives(
     here = to_minutes(present.start)
     slots = [
         slot
-        for slot in calendar.pair_slots(request, coach)
+        for slot in calendar.pair_times(request, coach).slots()
         if slot.start != here
         and (low is None or slot.coachee_day >= low)
         and (high is None or slot.coachee_day <= high)

@@ -107,7 +107,7 @@ def test_a_pinned_request_is_placed_with_its_full_coach(solved: tuple[Database, 
             if coach_pk(other.id) != lightest.coach_id
             and load[coach_pk(other.id)] > 0
             and not static_blocks(instance, asked, other)
-            and calendar.pair_slots(asked, other)
+            and calendar.pair_times(asked, other).slots()
         )
         coach = db.get_one(Coach, full_coach)
         coach.max_active_coachees = load[full_coach]  # full with the draft as it stands

@@ -351,8 +351,11 @@ def test_coach_sessions_and_answers(
     assert declined["status"] == "declined"
     db.expire_all()
     assert db.get_one(CoachingRequest, dropped.id).status == RequestStatus.WAITING.value
-    cancels = db.scalars(select(OutboxMessage).where(OutboxMessage.request_id == dropped.id)).all()
-    assert {(m.kind, m.status) for m in cancels} == {("CANCEL", "sent")} and len(cancels) == 2
+    messages = db.scalars(select(OutboxMessage).where(OutboxMessage.request_id == dropped.id)).all()
+    cancels = [m for m in messages if m.kind == "CANCEL"]
+    assert {m.status for m in cancels} == {"sent"} and len(cancels) == 2
+    # Besides the CANCELs, the coachee hears that another coach is being sought (and nothing else).
+    assert [(m.kind, m.recipient_role) for m in messages if m.kind != "CANCEL"] == [("NOTICE", "coachee")]
     assert_error(api.post(f"/api/v1/me/engagements/{first.id}/accept", headers=coach_auth), 422)
     assert_error(api.post("/api/v1/me/engagements/4242/decline", headers=coach_auth), 404)
 
