@@ -38,7 +38,13 @@ from tests.web.conftest import (
 from tests.web.test_form_fuzz import _snapshot
 
 ROLES = ("anonymous", "coachee_a", "coachee_b", "coach_a", "coach_b", "supervisor")
-LET_IN = {200, 202, 302, 303}  # a page, or a redirect that is not to the sign-in page
+LET_IN = {
+    200,
+    202,
+    302,
+    303,
+    422,
+}  # a page, a redirect that is not to sign in, or input judged (a search without terms)
 REFUSED = {401, 403, 404}
 # Capability links: the token in the path is the key itself (tested in their own modules).
 CAPABILITY_ENDPOINTS = {"auth.set_password", "feeds.coach_feed", "static", "supervisor.static"}
