@@ -77,6 +77,18 @@ class Settings:
     outbox_sweep_grace_seconds: float = 300.0
     outbox_sweep_seconds: float = 60.0
     reminder_scan_seconds: float = 300.0
+    # Hostile input and abuse: the largest body read (forms and JSON are small; 413 above),
+    # the deepest JSON nesting (400 above), and how long a signed-in session may sit idle.
+    max_body_bytes: int = 256 * 1024
+    max_json_depth: int = 16
+    session_idle_minutes: int = 30
+    # Flask-Limiter's storage: in-memory per process by default; redis://... shares the
+    # counts between gunicorn workers.
+    rate_limit_storage_url: str = "memory://"
+    rate_limits_enabled: bool = True
+    # How many proxies in front set X-Forwarded-For/-Proto: rate limits key on the real
+    # client, not on the proxy (0: clients connect directly).
+    proxy_hops: int = 0
     # Privacy: closed requests that were served are anonymised this many months after their
     # last activity; requests closed without being served (cancelled, declined, expired)
     # sooner; a request left waiting this long expires. See docs/privacy.md.
@@ -97,6 +109,11 @@ class Settings:
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.environment == "production",
+            "MAX_CONTENT_LENGTH": self.max_body_bytes,
+            "MAX_FORM_MEMORY_SIZE": self.max_body_bytes,
+            "RATELIMIT_STORAGE_URI": self.rate_limit_storage_url,
+            "RATELIMIT_ENABLED": self.rate_limits_enabled,
+            "RATELIMIT_HEADERS_ENABLED": False,  # web.errors sets Retry-After on the 429 itself
             "SETTINGS": self,
             **self.extra,
         }
@@ -131,6 +148,12 @@ _ENV_VARS: dict[str, str] = {
     "OUTBOX_SWEEP_GRACE_SECONDS": "outbox_sweep_grace_seconds",
     "OUTBOX_SWEEP_SECONDS": "outbox_sweep_seconds",
     "REMINDER_SCAN_SECONDS": "reminder_scan_seconds",
+    "MAX_BODY_BYTES": "max_body_bytes",
+    "MAX_JSON_DEPTH": "max_json_depth",
+    "SESSION_IDLE_MINUTES": "session_idle_minutes",
+    "RATE_LIMIT_STORAGE_URL": "rate_limit_storage_url",
+    "RATE_LIMITS_ENABLED": "rate_limits_enabled",
+    "PROXY_HOPS": "proxy_hops",
     "RETENTION_MONTHS": "retention_months",
     "RETENTION_UNSERVED_DAYS": "retention_unserved_days",
     "WAITING_EXPIRY_DAYS": "waiting_expiry_days",
@@ -187,5 +210,3 @@ def load_config(environment: str | None = None, **overrides: Any) -> Settings:
     if settings.smtp_security not in {"none", "starttls", "tls"}:
         raise ConfigError(f"SMTP_SECURITY: must be 'none', 'starttls' or 'tls', not {settings.smtp_security!r}")
     return settings
-
-

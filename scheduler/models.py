@@ -146,8 +146,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Part of every signed-in session; moving it on (sign-out, new password) ends all copies.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Supervisor(Base):

@@ -96,6 +96,19 @@ def send_attendance_follow_ups(self: Task) -> int:
         )
 
 
+@shared_task(bind=True, name="scheduler.tasks.send_status_links", ignore_result=True)  # type: ignore[misc]
+def send_status_links(self: Task, programme_id: int, email: str) -> int:
+    """Fresh private links for a coachee's open requests (the web request only queues this)."""
+    from scheduler.models import Programme
+    from scheduler.services.requests.status import send_links_for_email
+
+    unit = _unit_of_work(self)
+    with unit as db:
+        programme = db.get_one(Programme, programme_id)
+        count = send_links_for_email(db, programme, email, link_days=unit.settings.coachee_link_days)
+    return count
+
+
 @shared_task(bind=True, name="scheduler.tasks.run_solve", ignore_result=True)  # type: ignore[misc]
 def run_solve(self: Task, run_id: int) -> None:
     """Run one queued solve; the service records progress and the result on the run."""

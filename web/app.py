@@ -8,6 +8,7 @@ from celery import Celery
 from flask import Blueprint, Flask, redirect, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import Settings, load_config
 from scheduler.celery_app import app_for
@@ -19,9 +20,9 @@ from web import requests as coachee_pages
 from web import supervisor as supervisor_pages
 from web.choices import timezone_options
 from web.errors import init_error_handlers, refused_commit
-from web.extensions import csrf, login_manager
+from web.extensions import csrf, limiter, login_manager
 from web.helpers import home_for, localtime, zone_abbreviation
-from web.security import init_security_headers
+from web.security import DepthLimitedJSON, init_form_character_policy, init_idle_timeout, init_security_headers
 from web.unit_of_work import init_unit_of_work
 
 # Every blueprint, by audience: a new one is added here, by hand.
@@ -48,7 +49,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     """A configured Flask app for `settings` (default: `load_config()`)."""
     settings = settings or load_config()
     app = Flask(__name__)
+    app.json = DepthLimitedJSON(app)
     app.config.from_mapping(settings.flask_mapping())
+    if settings.proxy_hops:
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.config.setdefault("PROGRAMME_ID", None)
 
     # after_request hooks run in reverse order: headers are added last, so even a response
@@ -57,6 +62,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     init_unit_of_work(app, database or Database(settings.database_url), refused=refused_commit)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
+    init_idle_timeout(app)
+    init_form_character_policy(app)
     init_error_handlers(app)
     celery_init_app(app, settings)
 

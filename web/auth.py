@@ -11,8 +11,9 @@ from flask_login import current_user, login_user, logout_user
 from scheduler.services.accounts import users
 from scheduler.services.errors import InvalidInput
 from web.helpers import home_for
+from web.rate_limits import sign_in_limits
 from web.security import signed_in_user
-from web.unit_of_work import database, db_session
+from web.unit_of_work import db_session
 
 bp = Blueprint("auth", __name__)
 
@@ -28,6 +29,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@sign_in_limits
 def login() -> ResponseReturnValue:
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(home_for(current_user.role))
@@ -42,12 +44,9 @@ def login() -> ResponseReturnValue:
         if not errors:
             account = users.authenticate(db_session(), email, password)
             if account is None:
+                # The same answer for an unknown address, a wrong password and a deactivated
+                # account; failures are throttled per client (web.rate_limits), never per account.
                 errors["password"] = "The e-mail address or password is not right."  # noqa: S105
-                # This request rolls back (422), so the failure is counted in a unit of its own,
-                # after ending this one (SQLite lets one transaction write at a time).
-                db_session().rollback()
-                with database().sessions() as counting, counting.begin():
-                    users.record_failed_sign_in(counting, email)
             else:
                 next_page = _safe_next(request.args.get("next"))
                 session.clear()  # a fresh session on sign-in: no fixation
@@ -59,6 +58,9 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        # Not only this cookie: any copy of the session (another tab, a stolen cookie) ends too.
+        users.end_sessions(db_session(), users.get_account(db_session(), current_user.id).user)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

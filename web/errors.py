@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
+import time
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from scheduler.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError, TooManyAttempts
+from scheduler.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from web.extensions import limiter
 from web.unit_of_work import rollback
 
 log = logging.getLogger(__name__)
 
 CONFLICT_MESSAGE = "Someone else changed this at the same moment. Reload the page and try again."
-STATUS_OF = {InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403, TooManyAttempts: 429}
+STATUS_OF = {InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403}
 TITLES = {
     400: "The request could not be understood",
     403: "You cannot open this page",
     404: "Page not found",
     405: "That action is not possible here",
     409: "Something changed meanwhile",
+    413: "That was too much to send",
     422: "Some details need your attention",
     429: "Too many attempts",
     500: "Something went wrong on our side",
@@ -107,11 +112,29 @@ def init_error_handlers(app: Flask) -> None:
         log.info("integrity error on %s %s: %s", request.method, loggable_path(), type(error.orig).__name__)
         return error_response(409, "conflict", CONFLICT_MESSAGE)
 
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(error: RateLimitExceeded) -> Response:
+        rollback()
+        current = limiter.current_limit
+        wait = max(1, math.ceil(current.reset_at - time.time())) if current is not None else 60
+        minutes = max(1, math.ceil(wait / 60))
+        message = (
+            f"Too many attempts from here. Please wait {minutes} minute{'s' if minutes > 1 else ''} and try again."
+        )
+        response = error_response(429, "too_many_requests", message)
+        response.headers["Retry-After"] = str(wait)
+        return response
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
         rollback()
         status = error.code or 500
-        return error_response(status, error.name.lower().replace(" ", "_"), error.description or "")
+        response = error_response(status, error.name.lower().replace(" ", "_"), error.description or "")
+        # A 405 says which methods would do (Allow); keep every header the exception carries.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

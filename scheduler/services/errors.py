@@ -32,9 +32,3 @@ class Conflict(ServiceError):
 
 class Forbidden(ServiceError):
     code = "forbidden"
-
-
-class TooManyAttempts(ServiceError):
-    """Too many failed attempts in a row: wait before trying again."""
-
-    code = "too_many_attempts"

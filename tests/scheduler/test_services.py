@@ -145,14 +145,31 @@ def test_the_service_refuses_to_schedule_an_overlapping_session(database: Databa
         assert db.get_one(CoachingSession, second).status == SessionStatus.DRAFT.value
 
 
-def test_sessions_that_only_touch_do_not_overlap(database: Database, programme: Programme) -> None:
-    first, second = _two_sessions(database, programme)
+def _move_second(database: Database, second: int, minutes: int, buffer: int) -> None:
     with database.sessions() as db, db.begin():
         session = db.get_one(CoachingSession, second)
-        session.start_utc += dt.timedelta(minutes=30)
-        session.end_utc += dt.timedelta(minutes=30)
+        session.start_utc += dt.timedelta(minutes=minutes)
+        session.end_utc += dt.timedelta(minutes=minutes)
+        session.coach.buffer_minutes = buffer
+
+
+def test_sessions_that_only_touch_do_not_overlap(database: Database, programme: Programme) -> None:
+    first, second = _two_sessions(database, programme)
+    _move_second(database, second, 30, buffer=0)
     with database.sessions() as db, db.begin():
         schedule_session(db, db.get_one(CoachingSession, first))
+        schedule_session(db, db.get_one(CoachingSession, second))
+
+
+def test_a_session_inside_the_coachs_buffer_is_refused(database: Database, programme: Programme) -> None:
+    first, second = _two_sessions(database, programme)
+    _move_second(database, second, 30 + 10, buffer=15)  # ten minutes after the first ends
+    with database.sessions() as db, db.begin():
+        schedule_session(db, db.get_one(CoachingSession, first))
+    with database.sessions() as db, pytest.raises(Conflict), db.begin():
+        schedule_session(db, db.get_one(CoachingSession, second))
+    _move_second(database, second, 5, buffer=15)  # fifteen minutes after: the buffer is kept
+    with database.sessions() as db, db.begin():
         schedule_session(db, db.get_one(CoachingSession, second))
 
 

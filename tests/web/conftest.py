@@ -31,6 +31,7 @@ from scheduler.models import (
 )
 from scheduler.services.accounts import users
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
+from tests.web.openapi_contract import check_api_responses
 from web import create_app
 
 PASSWORD = "correct horse battery"
@@ -50,17 +51,25 @@ def web_database(sqlite_url: str) -> Iterator[Database]:
     db.dispose()
 
 
+def app_for_test(database: Database, tmp_path: Path, *, check_contract: bool = True, **settings: object) -> Flask:
+    """An app over `database` for a test (VAR_DIR must point under tmp_path); its API answers are checked against the document."""
+    values: dict[str, object] = {
+        "database_url": database.url,
+        "mail_dir": str(tmp_path / "mail"),
+        "secret_key": "test-secret-key-not-for-production",
+        "base_url": "http://127.0.0.1:5000",
+        **settings,
+    }
+    app = create_app(load_config("testing", **values), database=database)
+    if check_contract:
+        check_api_responses(app)
+    return app
+
+
 @pytest.fixture
 def app(web_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
     monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
-    settings = load_config(
-        "testing",
-        database_url=web_database.url,
-        mail_dir=str(tmp_path / "mail"),
-        secret_key="test-secret-key-not-for-production",
-        base_url="http://127.0.0.1:5000",
-    )
-    return create_app(settings, database=web_database)
+    return app_for_test(web_database, tmp_path)
 
 
 @pytest.fixture
@@ -158,9 +167,15 @@ def coach(db: Session, programme: Programme) -> Person:
 
 @pytest.fixture
 def supervisor(db: Session, programme: Programme) -> Person:
+    person = make_supervisor(db, programme)
+    db.commit()
+    return person
+
+
+def make_supervisor(db: Session, programme: Programme) -> Person:
     user = users.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
     db.add(Supervisor(programme_id=programme.id, name="Sam Supervisor", email=user.email, user_id=user.id))
-    db.commit()
+    db.flush()
     return Person(user.email, PASSWORD, user.id)
 
 

@@ -12,26 +12,21 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from config.settings import load_config
 from scheduler.db import Database
-from tests.web.conftest import Person, sign_in
-from web import create_app
+from tests.web.conftest import Person, app_for_test, sign_in
 
 
 @pytest.fixture
 def eager_app(web_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
     monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
-    settings = load_config(
-        "testing",
-        database_url=web_database.url,
-        mail_dir=str(tmp_path / "mail"),
-        secret_key="test-secret-key-not-for-production",
+    return app_for_test(
+        web_database,
+        tmp_path,
         celery_task_always_eager=True,
         celery_broker_url=f"sqla+sqlite:///{tmp_path / 'broker.db'}",
         solver_time_limit=3.0,
         solver_workers=1,
     )
-    return create_app(settings, database=web_database)
 
 
 @pytest.fixture

@@ -26,29 +26,6 @@ def test_wrong_password_names_the_field_and_says_nothing_more(client: FlaskClien
     assert "is not right" in unknown.get_data(as_text=True)
 
 
-def test_five_wrong_passwords_lock_the_account_for_a_while(client: FlaskClient, db: Session, coach: Person) -> None:
-    for _ in range(users.MAX_FAILED_SIGN_INS):
-        assert post(client, "/login", {"email": coach.email, "password": "a wrong guess"}).status_code == 422
-    locked = post(client, "/login", {"email": coach.email, "password": coach.password})
-    assert locked.status_code == 429, "even the right password waits for the lock to end"
-    assert "Too many failed sign-ins" in locked.get_data(as_text=True)
-    user = db.get_one(User, coach.user_id)
-    db.refresh(user)
-    assert user.locked_until is not None
-    user.locked_until = user.locked_until - users.SIGN_IN_LOCK  # the lock has ended
-    db.commit()
-    assert post(client, "/login", {"email": coach.email, "password": coach.password}).status_code == 302
-
-
-def test_a_good_sign_in_clears_earlier_failures(client: FlaskClient, db: Session, coach: Person) -> None:
-    for _ in range(users.MAX_FAILED_SIGN_INS - 1):
-        post(client, "/login", {"email": coach.email, "password": "a wrong guess"})
-    assert post(client, "/login", {"email": coach.email, "password": coach.password}).status_code == 302
-    user = db.get_one(User, coach.user_id)
-    db.refresh(user)
-    assert user.failed_sign_ins == 0 and user.locked_until is None
-
-
 def test_empty_sign_in_names_both_fields(client: FlaskClient, programme: Programme) -> None:
     html = post(client, "/login", {"email": "", "password": ""}).get_data(as_text=True)
     assert 'href="#email"' in html and 'href="#password"' in html

@@ -14,13 +14,15 @@ from flask.typing import ResponseReturnValue
 
 from scheduler.models import AvailabilityException, Coach, CoachingSession, Engagement, utc_text
 from scheduler.queries import record_id
+from scheduler.services import boundary
 from scheduler.services.coaches import self_service
 from scheduler.services.errors import NotFound
 from scheduler.services.requests import status as request_status
 from scheduler.services.requests.intake import accept_proposal, cancel_request, decline_proposal, submit_request
-from web.api.supervisor import body, bp, coach_json, engagement_json, public
+from web.api.supervisor import bp, coach_json, declared, engagement_json, public
 from web.errors import error_response
 from web.helpers import current_programme, local
+from web.rate_limits import mail_sending_limits
 from web.security import role_required
 from web.unit_of_work import db_session
 
@@ -97,14 +99,14 @@ def my_profile() -> ResponseReturnValue:
 @bp.put("/me/profile")
 @role_required("coach")
 def put_profile() -> ResponseReturnValue:
-    self_service.update_profile(db_session(), g.coach, current_programme(), body())
+    self_service.update_profile(db_session(), g.coach, current_programme(), declared(boundary.CoachProfile))
     return jsonify(coach_json(g.coach))
 
 
 @bp.put("/me/capacity")
 @role_required("coach")
 def put_capacity() -> ResponseReturnValue:
-    self_service.update_capacity(db_session(), g.coach, body())
+    self_service.update_capacity(db_session(), g.coach, declared(boundary.Capacity))
     return jsonify(coach_json(g.coach))
 
 
@@ -117,16 +119,16 @@ def my_availability() -> ResponseReturnValue:
 @bp.put("/me/availability")
 @role_required("coach")
 def put_availability() -> ResponseReturnValue:
-    self_service.set_weekly_availability(db_session(), g.coach, body().get("weekly"))
+    # PUT replaces: the whole documented shape is required, so a misspelt key or null never wipes it.
+    self_service.set_weekly_availability(db_session(), g.coach, declared(boundary.WeeklyAvailability)["weekly"])
     return jsonify(availability_json(g.coach))
 
 
 @bp.post("/me/availability/exceptions")
 @role_required("coach")
 def add_exception() -> ResponseReturnValue:
-    data = body()
-    if "available" in data and isinstance(data["available"], bool):
-        data = {**data, "available": "yes" if data["available"] else "no"}
+    data = declared(boundary.DateException)
+    data = {**data, "available": "yes" if data["available"] else "no", "date": data["date"].isoformat()}
     self_service.add_exception(db_session(), g.coach, data)
     response = jsonify(availability_json(g.coach))
     response.status_code = 201
@@ -145,9 +147,10 @@ def remove_exception(exception_id: int) -> ResponseReturnValue:
 
 @bp.post("/coaching-requests")
 @public
+@mail_sending_limits
 def submit_coaching_request() -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
-    submitted = submit_request(db_session(), current_programme(), body(), link_days=settings.coachee_link_days)
+    submitted = submit_request(db_session(), current_programme(), declared(boundary.NewCoachingRequest), link_days=settings.coachee_link_days)
     # The status token goes to the coachee's e-mail only: whoever calls this may not be them.
     response = jsonify(
         {

@@ -1,8 +1,18 @@
-"""The OpenAPI 3.1 document of /api/v1, kept beside the views it describes (tests check they agree)."""
+"""The OpenAPI 3.1 document of /api/v1, kept beside the views it describes (tests check they agree).
+
+Request bodies are generated from the input boundary's declarations
+(`scheduler.services.boundary`): the same types, lengths and `additionalProperties: false`
+the API enforces. Responses are described here.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
+
+from scheduler.services import boundary
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -64,8 +74,30 @@ RUN_ID = _path_id("run_id", "The solve run's id")
 RESOLVE = {"type": "boolean", "description": "Queue a re-solve at once (the rest of the draft is kept)"}
 
 
+# The declarations that are bodies of requests, under their names in components/schemas.
+DECLARED_BODIES: dict[str, type[boundary.Declaration]] = {
+    "NewCoachingRequest": boundary.NewCoachingRequest,
+    "CoachInvitation": boundary.CoachInvitation,
+    "ProgrammeChange": boundary.ProgrammeChange,
+    "CoachChange": boundary.CoachChange,
+    "CoachChoice": boundary.CoachChoice,
+    "ReassignChoice": boundary.ReassignChoice,
+    "Approval": boundary.Approval,
+    "CoachProfileChange": boundary.CoachProfile,
+    "CapacityChange": boundary.Capacity,
+    "WeeklyAvailability": boundary.WeeklyAvailability,
+    "DateException": boundary.DateException,
+}
+EDITABLE_SETTINGS = tuple(boundary.ProgrammeChange.model_fields)
+
+
+def _declared_schemas() -> dict[str, Any]:
+    return {name: boundary.request_schema(declaration) for name, declaration in DECLARED_BODIES.items()}
+
+
 def _schemas() -> dict[str, Any]:
     return {
+        **_declared_schemas(),
         "Error": {
             "type": "object",
             "required": ["error"],
@@ -93,6 +125,7 @@ def _schemas() -> dict[str, Any]:
         },
         "ProgrammeSettings": {
             "type": "object",
+            "required": list(EDITABLE_SETTINGS),
             "properties": {
                 "name": {"type": "string"},
                 "timezone": {"type": "string", "examples": ["Europe/Brussels"]},
@@ -111,9 +144,10 @@ def _schemas() -> dict[str, Any]:
                 "max_hours_senior": {"type": "number"},
                 "capacity_over_time": {"type": "boolean"},
             },
-            "additionalProperties": False,
         },
-        "Programme": {"allOf": [{"type": "object", "properties": {"id": INT_ID}}, _ref("ProgrammeSettings")]},
+        "Programme": {
+            "allOf": [{"type": "object", "required": ["id"], "properties": {"id": INT_ID}}, _ref("ProgrammeSettings")]
+        },
         "Session": {
             "type": "object",
             "properties": {
@@ -280,23 +314,6 @@ def _schemas() -> dict[str, Any]:
                 },
             },
         },
-        "NewCoachingRequest": {
-            "type": "object",
-            "required": ["coachee_name", "coachee_email", "timezone", "languages", "topics", "windows", "consent"],
-            "properties": {
-                "coachee_name": {"type": "string"},
-                "coachee_email": {"type": "string", "format": "email"},
-                "organisation": NULLABLE_STR,
-                "timezone": {"type": "string", "examples": ["Asia/Tokyo"]},
-                "languages": {"oneOf": [STR_LIST, {"type": "string"}], "description": "In order of preference"},
-                "topics": {"oneOf": [STR_LIST, {"type": "string"}]},
-                "sessions_wanted": {"type": "integer", "minimum": 1, "maximum": 6},
-                "windows": {"oneOf": [_ref("Weekly"), {"type": "string", "examples": ["mon 17:00-20:00"]}]},
-                "earliest_start": {"type": ["string", "null"], "format": "date"},
-                "message": {"type": "string"},
-                "consent": {"type": "boolean"},
-            },
-        },
         "CoachingRequestStatus": {
             "type": "object",
             "properties": {
@@ -322,25 +339,6 @@ def _schemas() -> dict[str, Any]:
                 "can_cancel": {"type": "boolean"},
             },
         },
-        "CoachInvitation": {
-            "type": "object",
-            "required": ["name", "email", "timezone", "languages"],
-            "properties": {
-                "name": {"type": "string"},
-                "email": {"type": "string", "format": "email"},
-                "timezone": {"type": "string"},
-                "languages": {"oneOf": [STR_LIST, {"type": "string"}]},
-                "topics": {"oneOf": [STR_LIST, {"type": "string"}]},
-                "level": {"type": "string", "enum": ["trainee", "accredited", "senior"]},
-                "supervisor_id": NULLABLE_INT,
-                "organisation": NULLABLE_STR,
-                "max_active_coachees": {"type": "integer"},
-                "max_sessions_per_week": {"type": "integer"},
-                "max_sessions_per_day": {"type": "integer"},
-                "buffer_minutes": {"type": "integer"},
-                "availability": {"type": "string", "examples": ["mon 17:00-20:00; sat 09:00-12:00"]},
-            },
-        },
     }
 
 
@@ -354,17 +352,10 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
             403: "The token's account may not do this",
             404: "No such item in this programme",
             409: "The state changed meanwhile, or a solve is already running",
+            413: "The body is larger than the server reads",
             422: "Invalid input: `fields` names each bad field",
+            429: "Too many requests: wait the seconds in Retry-After",
         }.items()
-    }
-    coach_patch = {
-        "type": "object",
-        "properties": {
-            "level": {"type": "string", "enum": ["trainee", "accredited", "senior"]},
-            "supervisor_id": NULLABLE_INT,
-            "active": {"type": "boolean"},
-        },
-        "additionalProperties": False,
     }
     paths: dict[str, Any] = {
         "/openapi.json": {
@@ -380,7 +371,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
                 "patchProgramme",
                 (200, _ref("Programme"), "The saved settings"),
                 (400, *AUTH, 422),
-                body=_body(_ref("ProgrammeSettings")),
+                body=_body(_ref("ProgrammeChange")),
             ),
         },
         "/requests": {
@@ -411,9 +402,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
                 (200, _ref("Adjusted"), "The request, and the re-solve if asked for"),
                 (400, *AUTH, 404, 409, 422),
                 params=[REQUEST_ID],
-                body=_body(
-                    {"type": "object", "required": ["coach_id"], "properties": {"coach_id": INT_ID, "resolve": RESOLVE}}
-                ),
+                body=_body(_ref("CoachChoice")),
             ),
             "delete": _op(
                 "Unpin a request",
@@ -430,9 +419,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
                 (200, _ref("Adjusted"), "The request, and the re-solve if asked for"),
                 (400, *AUTH, 404, 409, 422),
                 params=[REQUEST_ID],
-                body=_body(
-                    {"type": "object", "required": ["coach_id"], "properties": {"coach_id": INT_ID, "resolve": RESOLVE}}
-                ),
+                body=_body(_ref("CoachChoice")),
             )
         },
         "/requests/{request_id}/forbidden-coaches/{coach_id}": {
@@ -451,7 +438,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
                 (200, _ref("Adjusted"), "The request, and the re-solve if asked for"),
                 (400, *AUTH, 404, 409, 422),
                 params=[REQUEST_ID],
-                body=_body({"type": "object", "properties": {"coach_id": NULLABLE_INT, "resolve": RESOLVE}}),
+                body=_body(_ref("ReassignChoice")),
             )
         },
         "/solve-runs": {
@@ -522,15 +509,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
                     "The approved engagements",
                 ),
                 (400, *AUTH, 404, 409, 422),
-                body=_body(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "engagement_ids": {"type": "array", "items": INT_ID, "minItems": 1},
-                            "all": {"type": "boolean"},
-                        },
-                    }
-                ),
+                body=_body(_ref("Approval")),
             )
         },
         "/coaches": {
@@ -560,7 +539,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
                 (200, _ref("Coach"), "The coach"),
                 (400, *AUTH, 404, 422),
                 params=[COACH_ID],
-                body=_body(coach_patch),
+                body=_body(_ref("CoachChange")),
             ),
         },
         "/load": {
@@ -667,6 +646,15 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
         for operation in item.values():
             operation.setdefault("tags", ["account"] if path in ("/openapi.json", "/me") else ["supervisor"])
     paths.update(_people_paths())
+    for item in paths.values():
+        for operation in item.values():
+            # Any operation refuses a query parameter it does not declare (422), and the API
+            # is rate-limited per token or client (429 with Retry-After).
+            operation["responses"].setdefault("422", {"$ref": "#/components/responses/E422"})
+            operation["responses"].setdefault("429", {"$ref": "#/components/responses/E429"})
+            if "requestBody" in operation:
+                operation["responses"].setdefault("400", {"$ref": "#/components/responses/E400"})
+                operation["responses"].setdefault("413", {"$ref": "#/components/responses/E413"})
     return {
         "openapi": "3.1.0",
         "info": {
@@ -780,18 +768,7 @@ def _people_paths() -> dict[str, Any]:
                 "putMyProfile",
                 (200, _ref("Coach"), "Profile"),
                 (400, 422),
-                body=_body(
-                    {
-                        "type": "object",
-                        "required": ["name", "timezone", "languages", "topics"],
-                        "properties": {
-                            "name": {"type": "string"},
-                            "timezone": {"type": "string"},
-                            "languages": STR_LIST,
-                            "topics": STR_LIST,
-                        },
-                    }
-                ),
+                body=_body(_ref("CoachProfileChange")),
             ),
         },
         "/me/capacity": {
@@ -800,7 +777,7 @@ def _people_paths() -> dict[str, Any]:
                 "putMyCapacity",
                 (200, _ref("Coach"), "Profile"),
                 (400, 422),
-                body=_body(_ref("Capacity")),
+                body=_body(_ref("CapacityChange")),
             )
         },
         "/me/availability": {
@@ -814,13 +791,7 @@ def _people_paths() -> dict[str, Any]:
                 "putMyAvailability",
                 (200, _ref("Availability"), "Availability"),
                 (400, 422),
-                body=_body(
-                    {
-                        "type": "object",
-                        "required": ["weekly"],
-                        "properties": {"weekly": {"oneOf": [_ref("Weekly"), {"type": "string"}]}},
-                    }
-                ),
+                body=_body(_ref("WeeklyAvailability")),
             ),
         },
         "/me/availability/exceptions": {
@@ -829,18 +800,7 @@ def _people_paths() -> dict[str, Any]:
                 "addMyException",
                 (201, _ref("Availability"), "Availability"),
                 (400, 422),
-                body=_body(
-                    {
-                        "type": "object",
-                        "required": ["date"],
-                        "properties": {
-                            "date": {"type": "string", "format": "date"},
-                            "available": {"type": "boolean"},
-                            "start": {"type": "string"},
-                            "end": {"type": "string"},
-                        },
-                    }
-                ),
+                body=_body(_ref("DateException")),
             )
         },
         "/me/availability/exceptions/{exception_id}": {
@@ -896,3 +856,30 @@ def _people_paths() -> dict[str, Any]:
             "post": _coachee_op("Cancel the request", "cancelCoachingRequest", status_ok, (401, 403, 409))
         },
     }
+
+
+@lru_cache(maxsize=1)
+def _query_parameters() -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+    document = openapi_document()
+    return {
+        (path, method.upper()): {p["name"]: p["schema"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def _value_problem(value: str, schema: dict[str, Any]) -> str | None:
+    if "enum" in schema and value not in schema["enum"]:
+        return f"must be one of {', '.join(schema['enum'])}"
+    return None
+
+
+def query_problems(rule: str, method: str, args: Mapping[str, str]) -> dict[str, str]:
+    """What is wrong with a request's query parameters under the document: unknown names, values off their schema."""
+    path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+    declared = _query_parameters().get((path, method.upper()), {})
+    problems = {name: "is not a parameter here" for name in args if name not in declared}
+    for name, schema in declared.items():
+        if name in args and (problem := _value_problem(args[name], schema)):
+            problems[name] = problem
+    return problems

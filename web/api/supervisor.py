@@ -17,21 +17,24 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
 from scheduler.models import Coach, CoachingRequest, CoachingSession, Engagement, utc_text
+from scheduler.services import boundary
 from scheduler.services.accounts import users
 from scheduler.services.coaches import self_service, staff
 from scheduler.services.errors import Conflict, InvalidInput, ServiceError
 from scheduler.services.planning import adjustments, approval, review, solving, supervision
 from scheduler.services.programmes import settings as programme_settings
-from web.api.openapi import openapi_document
+from web.api.openapi import openapi_document, query_problems
 from web.errors import error_response
 from web.extensions import csrf
 from web.helpers import current_programme
+from web.rate_limits import api_token_limit
 from web.security import role_required
 from web.supervisor.solve_runs import run_json
 from web.unit_of_work import db_session, keep_changes
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+api_token_limit()(bp)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,6 +83,21 @@ def body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadBody("Send a JSON object with Content-Type: application/json.", {"body": "must be a JSON object"})
     return data
+
+
+def declared(declaration: type[boundary.Declaration], *, only_sent: bool = False) -> dict[str, Any]:
+    """The body read under its declaration: 400 without a JSON object, 422 naming each bad field."""
+    return boundary.read(declaration, body(), only_sent=only_sent)
+
+
+@bp.before_request
+def _known_query_parameters() -> None:
+    """Query parameters are checked against the document: an unknown one or a value off its schema is a 422."""
+    if request.url_rule is None or not request.args:
+        return
+    rule = request.url_rule.rule.removeprefix(bp.url_prefix or "")
+    if problems := query_problems(rule, request.method, request.args):
+        raise InvalidInput("The query parameters have problems: " + ", ".join(problems), problems)
 
 
 # --- representations ---------------------------------------------------------------------
@@ -190,7 +208,8 @@ def get_programme() -> ResponseReturnValue:
 @bp.patch("/programme")
 @role_required("supervisor")
 def patch_programme() -> ResponseReturnValue:
-    prog = programme_settings.update_settings(db_session(), current_programme(), body(), partial=True)
+    changes = declared(boundary.ProgrammeChange, only_sent=True)
+    prog = programme_settings.update_settings(db_session(), current_programme(), changes, partial=True)
     return jsonify({"id": prog.id, **programme_settings.settings_of(prog)})
 
 
@@ -227,7 +246,7 @@ def get_request(request_id: int) -> ResponseReturnValue:
 @bp.put("/requests/<int:request_id>/pin")
 @role_required("supervisor")
 def pin_request(request_id: int) -> ResponseReturnValue:
-    data = body()
+    data = declared(boundary.CoachChoice)
     return _adjusted(adjustments.pin(db_session(), current_programme(), request_id, data.get("coach_id")), data)
 
 
@@ -240,7 +259,7 @@ def unpin_request(request_id: int) -> ResponseReturnValue:
 @bp.post("/requests/<int:request_id>/forbidden-coaches")
 @role_required("supervisor")
 def forbid_coach(request_id: int) -> ResponseReturnValue:
-    data = body()
+    data = declared(boundary.CoachChoice)
     return _adjusted(adjustments.forbid(db_session(), current_programme(), request_id, data.get("coach_id")), data)
 
 
@@ -253,7 +272,7 @@ def allow_coach(request_id: int, coach_id: int) -> ResponseReturnValue:
 @bp.post("/requests/<int:request_id>/reassign")
 @role_required("supervisor")
 def reassign_request(request_id: int) -> ResponseReturnValue:
-    data = body()
+    data = declared(boundary.ReassignChoice)
     return _adjusted(adjustments.reassign(db_session(), current_programme(), request_id, data.get("coach_id")), data)
 
 
@@ -298,11 +317,11 @@ def get_draft() -> ResponseReturnValue:
 @bp.post("/draft/approve")
 @role_required("supervisor")
 def approve_draft() -> ResponseReturnValue:
-    data = body()
+    data = declared(boundary.Approval)
     ids = data.get("engagement_ids")
     if data.get("all") is True:
         chosen = None
-    elif isinstance(ids, list) and ids and all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+    elif ids:
         chosen = ids
     else:
         raise InvalidInput(
@@ -322,7 +341,7 @@ def list_coaches() -> ResponseReturnValue:
 @bp.post("/coaches")
 @role_required("supervisor")
 def invite_coach() -> ResponseReturnValue:
-    invitation = staff.invite_coach(db_session(), current_programme(), body())
+    invitation = staff.invite_coach(db_session(), current_programme(), declared(boundary.CoachInvitation))
     response = jsonify({**coach_json(invitation.coach), "invited": True})
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_coach", coach_id=invitation.coach.id)
@@ -338,14 +357,10 @@ def get_coach(coach_id: int) -> ResponseReturnValue:
 @bp.patch("/coaches/<int:coach_id>")
 @role_required("supervisor")
 def patch_coach(coach_id: int) -> ResponseReturnValue:
-    data = body()
+    data = declared(boundary.CoachChange, only_sent=True)
     db, prog = db_session(), current_programme()
     coach = staff.get_coach(db, prog, coach_id)
-    if unknown := sorted(set(data) - {"level", "supervisor_id", "active"}):
-        raise InvalidInput(
-            "Only level, supervisor_id and active can be changed.", dict.fromkeys(unknown, "cannot be changed here")
-        )
-    if "active" in data and not isinstance(data["active"], bool):
+    if data.get("active", False) is None:
         raise InvalidInput("active must be true or false.", {"active": "must be true or false"})
     if "level" in data or "supervisor_id" in data:
         staff.set_level(

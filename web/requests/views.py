@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +18,12 @@ from scheduler.services.requests import status as request_status
 from scheduler.services.requests.intake import submit_request
 from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, windows_fields, windows_text
 from web.helpers import current_programme
+from web.jobs import SEND_STATUS_LINKS_TASK, queue_job
+from web.rate_limits import mail_sending_limits
 from web.unit_of_work import db_session
 
 bp = Blueprint("requests", __name__)
+log = logging.getLogger(__name__)
 
 FIELD_LABELS = {
     "coachee_name": "Your name",
@@ -83,6 +87,7 @@ def new_request() -> ResponseReturnValue:
 
 
 @bp.post("/request")
+@mail_sending_limits
 def submit() -> ResponseReturnValue:
     prog = current_programme()
     form = _form_values(prog)
@@ -172,15 +177,23 @@ def sent() -> ResponseReturnValue:
 
 
 @bp.route("/request/new-link", methods=["GET", "POST"])
+@mail_sending_limits
 def new_link() -> ResponseReturnValue:
     email = request.form.get("coachee_email", "").strip()
     if request.method == "GET":
         return render_template("requests/new_link.html", errors={}, email="", sent=False)
-    settings = current_app.config["SETTINGS"]
     try:
-        request_status.send_links_for_email(db_session(), current_programme(), email, link_days=settings.coachee_link_days)
+        address = request_status.link_request_address(request.form)
     except InvalidInput as exc:
         return render_template("requests/new_link.html", errors=exc.fields, email=email, sent=False), 422
+    # Whether the address asked for coaching is for the job to find out: this answer, and
+    # the time it takes, are the same for every address.
+    programme_id = current_programme().id
+    db_session().commit()  # ends this request's transaction: the job opens its own
+    try:
+        queue_job(SEND_STATUS_LINKS_TASK, programme_id, address)
+    except Exception:  # the broker is away: the page must still not tell known from unknown
+        log.exception("could not queue a new-link job")
     return render_template("requests/new_link.html", errors={}, email=email, sent=True)
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from scheduler.models import Coach, Role, Supervisor, User, utcnow
+from scheduler.models import Coach, Role, Supervisor, User
 from scheduler.services.accounts.tokens import SET_PASSWORD, issue_token, resolve_token, revoke_tokens, token_hash
-from scheduler.services.errors import InvalidInput, NotFound, TooManyAttempts
+from scheduler.services.errors import InvalidInput, NotFound
 
 __all__ = [
     "Account",
@@ -33,8 +33,6 @@ MIN_PASSWORD_LENGTH = 10
 # werkzeug's default (scrypt). Tests may lower the cost; nothing else should.
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hashing method, not a password)
 INVITATION_LIFETIME = dt.timedelta(days=14)
-MAX_FAILED_SIGN_INS = 5
-SIGN_IN_LOCK = dt.timedelta(minutes=15)
 # Checked when the e-mail is unknown, so a wrong address costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -97,47 +95,26 @@ def create_user(db: Session, email: str, role: str, password: str | None = None)
     return user
 
 
-def authenticate(db: Session, email: str, password: str, *, now: dt.datetime | None = None) -> Account | None:
+def authenticate(db: Session, email: str, password: str) -> Account | None:
     """The account whose e-mail and password match and that is active, else None.
 
-    An account locked after too many failed attempts raises TooManyAttempts, even with the
-    right password, until the lock ends: guessing gets MAX_FAILED_SIGN_INS tries per lock.
+    Nothing about the account changes on a failure: a lock per account would let anyone
+    lock the real owner out. Guessing is throttled per client at the edge instead.
     """
-    now = now or utcnow()
     user = _find_user(db, email)
     if user is None or user.password_hash is None:
         check_password_hash(_DUMMY_HASH, password)  # same time as a real check
         return None
-    if user.locked_until is not None and user.locked_until > now:
-        raise TooManyAttempts(
-            f"Too many failed sign-ins for this address. Try again after {user.locked_until:%H:%M} UTC."
-        )
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
-    user.failed_sign_ins = 0
-    user.locked_until = None
     return _account(db, user)
-
-
-def record_failed_sign_in(db: Session, email: str, *, now: dt.datetime | None = None) -> None:
-    """Count a failed sign-in; the MAX_FAILED_SIGN_INS-th in a row locks the account for a while.
-
-    The caller commits this in its own unit of work: the failed request itself rolls back.
-    """
-    user = _find_user(db, email)
-    if user is None:
-        return
-    user.failed_sign_ins += 1
-    if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-        user.failed_sign_ins = 0
-        user.locked_until = (now or utcnow()) + SIGN_IN_LOCK
 
 
 def set_password(db: Session, user: User, password: str, confirm: str | None = None) -> None:
     """Give `user` a new password (rules checked, only the hash kept)."""
     _check_password_rules(password, confirm)
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
-    db.flush()
+    end_sessions(db, user)
 
 
 def invite_user(db: Session, user: User, *, valid_for: dt.timedelta = INVITATION_LIFETIME) -> str:
@@ -184,3 +161,9 @@ def user_for_api_token(db: Session, token: str) -> Account | None:
     if user is None or not user.active:
         return None
     return _account(db, user)
+
+
+def end_sessions(db: Session, user: User) -> None:
+    """Every signed-in session of `user`, in any browser, stops working (sign-out, new password)."""
+    user.session_version += 1
+    db.flush()

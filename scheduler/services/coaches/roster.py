@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import AvailabilityRule, Coach, Level, Programme, Supervisor
+from scheduler.services import boundary
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import EMAIL, as_int, as_list, valid_timezone
 from scheduler.weekly import (
@@ -25,6 +26,7 @@ LEVELS = [level.value for level in Level]
 
 def parse_coach_input(db: Session, programme: Programme, data: Mapping[str, Any]) -> dict[str, Any]:
     """Clean values for a Coach; InvalidInput names each bad field."""
+    declared = boundary.problems(boundary.CoachInvitation, data)
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     clean["name"] = str(data.get("name") or "").strip()
@@ -59,13 +61,16 @@ def parse_coach_input(db: Session, programme: Programme, data: Mapping[str, Any]
         errors["supervisor_email"] = "a trainee coach needs a supervisor"
     clean["organisation"] = str(data.get("organisation") or "").strip() or None
     clean["max_active_coachees"] = as_int(data.get("max_active_coachees"), "max_active_coachees", 0, 50, errors, 3)
-    clean["max_sessions_per_week"] = as_int(data.get("max_sessions_per_week"), "max_sessions_per_week", 0, 50, errors, 4)
+    clean["max_sessions_per_week"] = as_int(
+        data.get("max_sessions_per_week"), "max_sessions_per_week", 0, 50, errors, 4
+    )
     clean["max_sessions_per_day"] = as_int(data.get("max_sessions_per_day"), "max_sessions_per_day", 0, 20, errors, 2)
     clean["buffer_minutes"] = as_int(data.get("buffer_minutes"), "buffer_minutes", 0, 240, errors, 15)
     try:
         clean["weekly"] = parse_weekly(data.get("availability") or "")
     except WindowError as exc:
         errors["availability"] = str(exc)
+    errors = {**declared, **errors}  # the service's own words first
     if errors:
         raise InvalidInput("The coach has problems: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
     return clean
@@ -98,4 +103,3 @@ def add_coach(db: Session, programme: Programme, values: Mapping[str, Any]) -> C
     db.add(coach)
     db.flush()
     return coach
-

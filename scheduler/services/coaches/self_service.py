@@ -23,7 +23,7 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import audit
+from scheduler.services import audit, boundary
 from scheduler.services.coaches.roster import weekly_rules
 from scheduler.services.errors import InvalidInput, NotFound
 from scheduler.services.fields import as_int, as_list, valid_timezone
@@ -45,6 +45,7 @@ def coach_for_user(db: Session, user_id: int) -> Coach:
 
 def update_profile(db: Session, coach: Coach, programme: Programme, data: Mapping[str, Any]) -> None:
     """Name, timezone, languages and topics (the level is the supervisor's to set)."""
+    declared = boundary.problems(boundary.CoachProfile, data)
     errors: dict[str, str] = {}
     name = str(data.get("name") or "").strip()
     if not name:
@@ -66,6 +67,7 @@ def update_profile(db: Session, coach: Coach, programme: Programme, data: Mappin
         errors["topics"] = "choose at least one topic"
     elif unknown := [t for t in topics if t not in programme.topics]:
         errors["topics"] = f"{', '.join(unknown)}: not a topic of this programme"
+    errors = {**declared, **errors}  # the service's own words first
     if errors:
         raise InvalidInput("The profile has problems.", errors)
     before = (coach.name, coach.timezone, coach.languages, coach.topics)
@@ -154,7 +156,7 @@ def update_capacity(db: Session, coach: Coach, data: Mapping[str, Any]) -> None:
         for name, (low, high) in CAPACITY_FIELDS.items()
     }
     for name in CAPACITY_FIELDS:
-        if name not in errors and str(data.get(name) or "").strip() == "":
+        if name not in errors and str(data.get(name, "")).strip() in ("", "None"):
             errors[name] = "is required"
     if not errors and values["max_sessions_per_day"] > values["max_sessions_per_week"]:
         errors["max_sessions_per_day"] = "cannot be more than the sessions per week"

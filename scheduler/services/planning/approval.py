@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from itertools import pairwise
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import (
+    Coach,
     CoachingSession,
     Engagement,
     EngagementStatus,
@@ -25,18 +27,22 @@ from scheduler.services.transitions import change_status, change_statuses
 
 
 def assert_coach_free(db: Session, session: CoachingSession) -> None:
-    """Conflict if the coach already has a scheduled session overlapping `session`.
+    """Conflict if the coach already has a scheduled session overlapping `session` or within their buffer of it.
 
-    On SQLite this check is safe because every transaction began with BEGIN IMMEDIATE;
-    on PostgreSQL the exclusion constraint `session_no_overlap` backs it up.
+    On SQLite this check is safe because every transaction began with BEGIN IMMEDIATE. On
+    PostgreSQL the coach's row is locked first, so two bookings for one coach take turns and
+    the second sees the first (the buffer holds too); the exclusion constraint
+    `session_no_overlap` backs up the overlap rule.
     """
+    coach = db.scalar(select(Coach).where(Coach.id == session.coach_id).with_for_update())
+    buffer = dt.timedelta(minutes=coach.buffer_minutes if coach is not None else 0)
     clash = db.scalar(
         select(CoachingSession).where(
             CoachingSession.coach_id == session.coach_id,
             CoachingSession.status == SessionStatus.SCHEDULED,
             CoachingSession.id != session.id,
-            CoachingSession.start_utc < session.end_utc,
-            CoachingSession.end_utc > session.start_utc,
+            CoachingSession.start_utc < session.end_utc + buffer,
+            CoachingSession.end_utc > session.start_utc - buffer,
         )
     )
     if clash is not None:
@@ -65,6 +71,10 @@ def approve(db: Session, programme: Programme, engagement_ids: Iterable[int] | N
         chosen = []
         for engagement_id in engagement_ids:
             if engagement_id not in drafts:
+                known = db.get(Engagement, engagement_id)
+                if known is not None and known.request.programme_id == programme.id:
+                    # Approved, withdrawn or declined meanwhile (perhaps by a concurrent request).
+                    raise Conflict(f"engagement {engagement_id} is no longer a draft; reload the draft")
                 raise NotFound(f"engagement {engagement_id} is not a draft of this programme")
             chosen.append(drafts[engagement_id])
     if not chosen:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import CoachingRequest, Programme, RequestStatus
-from scheduler.services import audit
+from scheduler.services import audit, boundary
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import as_bool, as_int, as_list, valid_timezone
 
@@ -86,6 +86,7 @@ def parse_settings(
     """Clean settings from `data`; with `partial`, missing keys keep the programme's value."""
     unknown = sorted(set(data) - set(EDITABLE))
     errors: dict[str, str] = {key: "is not a setting" for key in unknown if key != "csrf_token"}
+    declared = boundary.problems(boundary.ProgrammeChange, data)
     merged = settings_of(programme)
     if partial:
         merged.update({k: v for k, v in data.items() if k in EDITABLE})
@@ -153,6 +154,7 @@ def parse_settings(
     # Coaches take new coachees as engagements end (a check box: absent means off).
     clean["capacity_over_time"] = as_bool(merged["capacity_over_time"])
 
+    errors = {**declared, **errors}  # the service's own words first
     if errors:
         raise InvalidInput("The settings were not saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
     return clean

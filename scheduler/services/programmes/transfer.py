@@ -15,18 +15,41 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import Coach, CoachingRequest, Programme, Supervisor, utcnow
+from scheduler.services.boundary import refuse_control_characters
 from scheduler.services.coaches.roster import add_coach, parse_coach_input, weekly_text
 from scheduler.services.errors import InvalidInput, ServiceError
 from scheduler.services.requests.intake import parse_request_input, submit_request
 from scheduler.weekly import format_weekly
 
 COACH_COLUMNS = [
-    "name", "email", "timezone", "languages", "topics", "level", "supervisor_email", "organisation",
-    "max_active_coachees", "max_sessions_per_week", "max_sessions_per_day", "buffer_minutes", "availability",
+    "name",
+    "email",
+    "timezone",
+    "languages",
+    "topics",
+    "level",
+    "supervisor_email",
+    "organisation",
+    "max_active_coachees",
+    "max_sessions_per_week",
+    "max_sessions_per_day",
+    "buffer_minutes",
+    "availability",
 ]
 REQUEST_COLUMNS = [
-    "coachee_name", "coachee_email", "timezone", "languages", "topics", "organisation", "sessions_wanted",
-    "windows", "earliest_start", "priority", "sensitive", "consent", "status",
+    "coachee_name",
+    "coachee_email",
+    "timezone",
+    "languages",
+    "topics",
+    "organisation",
+    "sessions_wanted",
+    "windows",
+    "earliest_start",
+    "priority",
+    "sensitive",
+    "consent",
+    "status",
 ]
 REQUIRED = {
     "coaches": {"name", "email", "timezone", "languages"},
@@ -39,7 +62,8 @@ def _rows(source: TextIO, kind: str) -> list[dict[str, str]]:
     header = set(reader.fieldnames or [])
     if missing := REQUIRED[kind] - header:
         raise InvalidInput(f"header: missing column(s) {', '.join(sorted(missing))}", {"header": "missing columns"})
-    return [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
+    rows = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
+    return rows
 
 
 def _check_all(rows: list[dict[str, str]], parse: Callable[[Mapping[str, Any]], Any]) -> list[Any]:
@@ -47,6 +71,7 @@ def _check_all(rows: list[dict[str, str]], parse: Callable[[Mapping[str, Any]], 
     parsed = []
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         try:
+            refuse_control_characters(row)
             parsed.append(parse(row))
         except InvalidInput as exc:
             problems.extend(f"row {number}, column {field}: {message}" for field, message in exc.fields.items())
@@ -107,11 +132,18 @@ def export_coaches(db: Session, programme: Programme) -> str:
         COACH_COLUMNS,
         [
             {
-                "name": c.name, "email": c.email, "timezone": c.timezone, "languages": ",".join(c.languages),
-                "topics": ",".join(c.topics), "level": c.level,
-                "supervisor_email": supervisors.get(c.supervisor_id or 0, ""), "organisation": c.organisation or "",
-                "max_active_coachees": c.max_active_coachees, "max_sessions_per_week": c.max_sessions_per_week,
-                "max_sessions_per_day": c.max_sessions_per_day, "buffer_minutes": c.buffer_minutes,
+                "name": c.name,
+                "email": c.email,
+                "timezone": c.timezone,
+                "languages": ",".join(c.languages),
+                "topics": ",".join(c.topics),
+                "level": c.level,
+                "supervisor_email": supervisors.get(c.supervisor_id or 0, ""),
+                "organisation": c.organisation or "",
+                "max_active_coachees": c.max_active_coachees,
+                "max_sessions_per_week": c.max_sessions_per_week,
+                "max_sessions_per_day": c.max_sessions_per_day,
+                "buffer_minutes": c.buffer_minutes,
                 "availability": weekly_text(c),
             }
             for c in coaches
@@ -128,11 +160,19 @@ def export_requests(db: Session, programme: Programme) -> str:
         REQUEST_COLUMNS,
         [
             {
-                "coachee_name": r.coachee_name, "coachee_email": r.coachee_email, "timezone": r.timezone,
-                "languages": ",".join(r.languages), "topics": ",".join(r.topics), "organisation": r.organisation or "",
-                "sessions_wanted": r.sessions_wanted, "windows": format_weekly(r.windows),
-                "earliest_start": r.earliest_start.isoformat(), "priority": r.priority,
-                "sensitive": "yes" if r.sensitive else "no", "consent": "yes" if r.consent else "no", "status": r.status,
+                "coachee_name": r.coachee_name,
+                "coachee_email": r.coachee_email,
+                "timezone": r.timezone,
+                "languages": ",".join(r.languages),
+                "topics": ",".join(r.topics),
+                "organisation": r.organisation or "",
+                "sessions_wanted": r.sessions_wanted,
+                "windows": format_weekly(r.windows),
+                "earliest_start": r.earliest_start.isoformat(),
+                "priority": r.priority,
+                "sensitive": "yes" if r.sensitive else "no",
+                "consent": "yes" if r.consent else "no",
+                "status": r.status,
             }
             for r in requests
         ],

@@ -20,7 +20,7 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import audit
+from scheduler.services import audit, boundary
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import EMAIL, as_bool, as_int, as_list, valid_timezone
@@ -33,6 +33,8 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today: dt.date) -> dict[str, Any]:
     """Clean values for a CoachingRequest from form, API or CSV input; InvalidInput names each bad field."""
+    # Types, lengths and characters are the boundary's; the rules below are the programme's.
+    declared = boundary.problems(boundary.NewCoachingRequest, data)
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
 
@@ -104,6 +106,7 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
     clean["message"] = str(data.get("message") or "").strip()[:2000]
     clean["sensitive"] = as_bool(data.get("sensitive")) or any(t in programme.sensitive_topics for t in topics)
 
+    errors = {**declared, **errors}  # the service's own words first
     if errors:
         raise InvalidInput("The request has problems: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
     return clean

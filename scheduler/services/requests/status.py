@@ -6,7 +6,9 @@ import datetime as dt
 import json
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,8 +25,9 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
+from scheduler.services import boundary
 from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token
-from scheduler.services.errors import InvalidInput, NotFound
+from scheduler.services.errors import NotFound
 from scheduler.services.requests.intake import OPEN_STATES, live_engagement, queue_position, send_new_link
 from scheduler.translator import build_match_question, request_ref
 from solver.alternatives import coaches_meeting
@@ -144,15 +147,23 @@ def session_of_request(request: CoachingRequest, session_id: int) -> CoachingSes
     raise NotFound("This session is not one of your scheduled sessions.")
 
 
+class LinkRequest(boundary.Declaration):
+    coachee_email: boundary.Email
+
+
+def link_request_address(data: Mapping[str, Any]) -> str:
+    """The address a new link is asked for, or InvalidInput naming `coachee_email` (the same for known and unknown addresses)."""
+    values = boundary.read(LinkRequest, {"coachee_email": str(data.get("coachee_email") or "").strip()})
+    return str(values["coachee_email"])
+
+
 def send_links_for_email(db: Session, programme: Programme, email: str, *, link_days: int = 60) -> int:
     """Send a fresh link for each open request of `email`; how many went out.
 
-    The page answers the same whatever the count, so nobody learns who asked for coaching.
+    Run from a job (scheduler.tasks.send_status_links), never in the web request: the page
+    then answers the same, in the same time, whether or not the address asked for coaching.
     """
-    email = email.strip()
-    if not _EMAIL.match(email):
-        problem = "must be an e-mail address like name@example.org"
-        raise InvalidInput("The e-mail address is not valid.", {"coachee_email": problem})
+    email = link_request_address({"coachee_email": email})
     requests = db.scalars(
         select(CoachingRequest).where(
             CoachingRequest.programme_id == programme.id,
