@@ -22,7 +22,7 @@ from web.unit_of_work import init_unit_of_work
 
 # Each module exposes `bp` (or a list `blueprints`); blueprints not written yet are skipped, so a later one
 # (the supervisor pages, the JSON API) plugs in by existing.
-BLUEPRINTS = ("web.auth", "web.requests", "web.coach", "web.supervisor", "web.api")
+BLUEPRINTS = ("web.auth", "web.requests", "web.coach", "web.supervisor", "web.api", "web.health")
 
 
 def _import_blueprint_module(name: str) -> Any:

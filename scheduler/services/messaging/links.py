@@ -1,0 +1,33 @@
+"""Every link we send by e-mail, made in one place from BASE_URL.
+
+The paths are the web app's (`web/`); scheduler may not import it, so they are written here
+once and the web's routes are tested against them (tests/scheduler/test_letters.py).
+"""
+
+from __future__ import annotations
+
+from config.settings import Settings
+
+
+def _base(settings: Settings) -> str:
+    return settings.base_url.rstrip("/")
+
+
+def status_url(settings: Settings, token: str) -> str:
+    """The coachee's private page: their request, sessions, moving and cancelling."""
+    return f"{_base(settings)}/r/{token}"
+
+
+def coach_sessions_url(settings: Settings) -> str:
+    """The coach's own page of sessions (behind sign-in)."""
+    return f"{_base(settings)}/coach/sessions"
+
+
+def set_password_url(settings: Settings, token: str) -> str:
+    """A new coach's single-use link to choose a password."""
+    return f"{_base(settings)}/set-password/{token}"
+
+
+def supervisor_calendar_url(settings: Settings) -> str:
+    """The supervisor's calendar of the programme (behind sign-in)."""
+    return f"{_base(settings)}/supervisor/calendar"
