@@ -101,7 +101,7 @@ def demo(ctx: Context, password: str | None, if_empty: bool) -> None:
 @pass_context
 def solve(ctx: Context, time_limit: float | None, workers: int | None) -> None:
     """Solve the queue and store the plan as a draft for approval."""
-    from scheduler.services.solving import solve_now
+    from scheduler.services.planning.solving import solve_now
 
     settings = ctx.settings
     if time_limit is not None:
@@ -130,7 +130,7 @@ def solve(ctx: Context, time_limit: float | None, workers: int | None) -> None:
 @pass_context
 def approve(ctx: Context, approve_all: bool, engagement_ids: tuple[int, ...]) -> None:
     """Approve draft engagements (by id, or --all); invites are queued."""
-    from scheduler.services.approval import approve as approve_drafts
+    from scheduler.services.planning.approval import approve as approve_drafts
 
     if approve_all == bool(engagement_ids):
         raise UsageProblem("give engagement ids or --all (not both)")
@@ -144,7 +144,7 @@ def approve(ctx: Context, approve_all: bool, engagement_ids: tuple[int, ...]) ->
 @pass_context
 def send_invites(ctx: Context) -> None:
     """Send every queued message now, without a worker."""
-    from scheduler.services.delivery import deliver_all_pending
+    from scheduler.services.messaging.delivery import deliver_all_pending
 
     sent, failed = deliver_all_pending(ctx.database, ctx.settings)
     click.echo(f"sent {sent} message(s), {failed} failed")
@@ -210,7 +210,7 @@ KINDS = click.Choice(["coaches", "requests"])
 @pass_context
 def import_csv(ctx: Context, kind: str, path: Path) -> None:
     """Import coaches or requests from a CSV file (all rows or none)."""
-    from scheduler.services import transfer
+    from scheduler.services.programmes import transfer
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -231,7 +231,7 @@ def import_csv(ctx: Context, kind: str, path: Path) -> None:
 @pass_context
 def export_csv(ctx: Context, kind: str, output: Path | None) -> None:
     """Export coaches or requests as CSV."""
-    from scheduler.services import transfer
+    from scheduler.services.programmes import transfer
 
     with ctx.unit_of_work() as db:
         programme = programme_of(db)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from scheduler.celery_app import database_for, settings_of
 from scheduler.models import utcnow
-from scheduler.services import delivery
+from scheduler.services.messaging import delivery
 
 
 def _context(task: Task) -> tuple[Any, Any]:
@@ -62,7 +62,7 @@ def send_due_reminders(self: Task) -> int:
 @shared_task(bind=True, name="scheduler.tasks.run_solve", ignore_result=True)  # type: ignore[misc]
 def run_solve(self: Task, run_id: int) -> None:
     """Run one queued solve; the service records progress and the result on the run."""
-    from scheduler.services.solving import execute_solve_run
+    from scheduler.services.planning.solving import execute_solve_run
 
     settings, database = _context(self)
     execute_solve_run(database, run_id, settings)

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
-from scheduler.services import accounts
+from scheduler.services.accounts import users
 from scheduler.services.errors import InvalidInput
 from web.app import home_for
 from web.security import signed_in_user
@@ -40,14 +40,14 @@ def login() -> ResponseReturnValue:
         if not password:
             errors["password"] = "is required"  # noqa: S105 (a message, not a password)
         if not errors:
-            account = accounts.authenticate(db_session(), email, password)
+            account = users.authenticate(db_session(), email, password)
             if account is None:
                 errors["password"] = "The e-mail address or password is not right."  # noqa: S105
                 # This request rolls back (422), so the failure is counted in a unit of its own,
                 # after ending this one (SQLite lets one transaction write at a time).
                 db_session().rollback()
                 with database().sessions() as counting, counting.begin():
-                    accounts.record_failed_sign_in(counting, email)
+                    users.record_failed_sign_in(counting, email)
             else:
                 next_page = _safe_next(request.args.get("next"))
                 session.clear()  # a fresh session on sign-in: no fixation
@@ -68,11 +68,11 @@ def logout() -> ResponseReturnValue:
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str) -> ResponseReturnValue:
     db = db_session()
-    user = accounts.invitation_user(db, token)  # Forbidden page when the link is not valid
+    user = users.invitation_user(db, token)  # Forbidden page when the link is not valid
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            account = accounts.set_password_with_token(
+            account = users.set_password_with_token(
                 db, token, request.form.get("password", ""), request.form.get("confirm", "")
             )
         except InvalidInput as exc:
@@ -84,5 +84,5 @@ def set_password(token: str) -> ResponseReturnValue:
             return redirect(home_for(account.user.role))
     status = 422 if errors else 200
     return render_template(
-        "auth/set_password.html", errors=errors, email=user.email, minimum=accounts.MIN_PASSWORD_LENGTH
+        "auth/set_password.html", errors=errors, email=user.email, minimum=users.MIN_PASSWORD_LENGTH
     ), status

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, abort
 from flask_login import UserMixin, current_user
 
-from scheduler.services import accounts
+from scheduler.services.accounts import users
 from web.extensions import login_manager
 from web.unit_of_work import db_session
 
@@ -62,8 +62,8 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
 
 def _load_user(user_id: str) -> SignedInUser | None:
     try:
-        account = accounts.get_account(db_session(), int(user_id))
-    except (ValueError, accounts.NotFound):
+        account = users.get_account(db_session(), int(user_id))
+    except (ValueError, users.NotFound):
         return None
     return signed_in_user(account)
 
@@ -71,7 +71,7 @@ def _load_user(user_id: str) -> SignedInUser | None:
 login_manager.user_loader(_load_user)
 
 
-def signed_in_user(account: accounts.Account) -> SignedInUser:
+def signed_in_user(account: users.Account) -> SignedInUser:
     return SignedInUser(
         id=account.user.id,
         email=account.user.email,

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler.db import Database
-from scheduler.services import delivery, outbox
+from scheduler.services.messaging import delivery, outbox
 
 EXTENSION_KEY = "scheduler_database"
 

@@ -15,7 +15,7 @@ from config.settings import load_config
 from scheduler.db import Database
 from scheduler.models import User
 from scheduler.schema import upgrade_to_head
-from scheduler.services import accounts
+from scheduler.services.accounts import users
 from tests.e2e.browser_support import LiveServer
 from tests.web.conftest import PASSWORD, make_coach, make_programme, make_request, next_weekday_utc, propose
 from web import create_app
@@ -69,6 +69,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             user = db.get(User, invited.user_id)
             assert user is not None
             user.password_hash = None
-            site.tokens["invitation"] = accounts.invite_user(db, user)
+            site.tokens["invitation"] = users.invite_user(db, user)
             db.commit()
         yield site

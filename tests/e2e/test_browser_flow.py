@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from scheduler.models import CoachingRequest, CoachingSession, Engagement, OutboxMessage, Supervisor
-from scheduler.services import accounts
+from scheduler.services.accounts import users
 from tests.e2e.browser_site import Site, serve
 from tests.e2e.browser_support import PHONE, screenshot
 from tests.web.conftest import PASSWORD, make_coach, make_programme
@@ -36,7 +36,7 @@ def programme_site(tmp_path: Path) -> Iterator[Site]:
         with database.sessions() as db:
             programme = make_programme(db)
             coach = make_coach(db, programme, email="bo@coaches.example", name="Bo Coach", timezone="Europe/Brussels")
-            user = accounts.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
+            user = users.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
             db.add(Supervisor(programme_id=programme.id, name="Sam Supervisor", email=user.email, user_id=user.id))
             db.commit()
         live.people = {"coach": (coach.email, PASSWORD), "supervisor": (user.email, PASSWORD)}

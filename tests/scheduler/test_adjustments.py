@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from scheduler.db import Database
 from scheduler.models import CoachingSession, EngagementStatus, Programme, RequestStatus
-from scheduler.services import adjustments
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.planning import adjustments
 from scheduler.translator import build_instance, coach_ref
 from tests.web.conftest import make_programme, make_request, propose
 from tests.web.supervisor_builders import quick_coach

@@ -25,7 +25,7 @@ from config.settings import PROJECT_ROOT, Settings
 from scheduler.celery_app import make_celery
 from scheduler.db import Database
 from scheduler.models import OutboxMessage, utcnow
-from scheduler.services import delivery, outbox
+from scheduler.services.messaging import delivery, outbox
 from tests.scheduler.conftest import Sessions, SmtpServer, make_settings, smtp_settings_for
 from tests.scheduler.invite_checks import only_event
 from tests.servers import RABBITMQ, REDIS, require_server

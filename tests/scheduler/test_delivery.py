@@ -16,8 +16,8 @@ from config.settings import Settings
 from scheduler.db import Database
 from scheduler.invites.backends import SmtpBackend
 from scheduler.models import CoachingRequest, CoachingSession, OutboxMessage, SessionStatus, utcnow
-from scheduler.services import delivery, outbox
-from scheduler.services.tokens import REQUEST_STATUS, resolve_token
+from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token
+from scheduler.services.messaging import delivery, outbox
 from tests.scheduler.conftest import Sessions, SmtpServer, make_settings, smtp_settings_for
 from tests.scheduler.invite_checks import assert_invitation_shape, calendar_bytes, only_event
 
@@ -388,7 +388,7 @@ def test_approval_writes_rows_the_edge_dispatches_after_commit(
 ) -> None:
     """The path an edge takes: a service writes outbox rows, the edge commits, then dispatches them."""
     from scheduler.models import Engagement, EngagementStatus, Programme, RequestStatus
-    from scheduler.services.approval import approve
+    from scheduler.services.planning.approval import approve
 
     settings = make_settings(tmp_path, sqlite_db.url, celery_task_always_eager=True)
     with sqlite_db.sessions() as db, db.begin():

@@ -11,8 +11,9 @@ import vobject
 from config.settings import Settings
 from scheduler.db import Database
 from scheduler.models import Coach, CoachingSession, SessionStatus
-from scheduler.services import delivery, feeds, outbox
+from scheduler.services.coaches import feeds
 from scheduler.services.errors import Forbidden
+from scheduler.services.messaging import delivery, outbox
 from tests.scheduler.conftest import Sessions, SmtpServer
 from tests.scheduler.invite_checks import only_event
 

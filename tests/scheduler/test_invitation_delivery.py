@@ -14,7 +14,9 @@ from config import load_config
 from scheduler.db import Database
 from scheduler.demo import load_demo
 from scheduler.models import OutboxMessage, Programme
-from scheduler.services import accounts, delivery, outbox, staff
+from scheduler.services.accounts import users
+from scheduler.services.coaches import staff
+from scheduler.services.messaging import delivery, outbox
 
 
 def test_invitation_is_sent_once_with_the_link_and_the_token_is_then_cleared(
@@ -45,5 +47,5 @@ def test_invitation_is_sent_once_with_the_link_and_the_token_is_then_cleared(
     with database.sessions() as db:
         row = db.get_one(OutboxMessage, new_ids[0])
         assert row.status == "sent" and "token" not in row.payload
-        assert accounts.invitation_user(db, invitation.token).email == "nia@coaches.example"
+        assert users.invitation_user(db, invitation.token).email == "nia@coaches.example"
     database.dispose()

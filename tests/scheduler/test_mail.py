@@ -15,7 +15,7 @@ from scheduler.db import Database
 from scheduler.invites import calendar as ical
 from scheduler.invites.i18n import format_span, translations
 from scheduler.invites.mail import Letter, compose
-from scheduler.services import delivery, outbox
+from scheduler.services.messaging import delivery, outbox
 from tests.scheduler.conftest import Sessions
 from tests.scheduler.invite_checks import assert_invitation_shape, calendar_bytes, only_event
 

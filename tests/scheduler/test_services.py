@@ -21,10 +21,10 @@ from scheduler.models import (
     RequestStatus,
     SessionStatus,
 )
-from scheduler.services import requests as request_service
-from scheduler.services.approval import schedule_session
+from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token, token_hash
 from scheduler.services.errors import Conflict, Forbidden, InvalidInput
-from scheduler.services.tokens import REQUEST_STATUS, resolve_token, token_hash
+from scheduler.services.planning.approval import schedule_session
+from scheduler.services.requests import intake
 
 GOOD_REQUEST = {
     "coachee_name": "Lies Coppens",
@@ -47,7 +47,7 @@ def programme(database: Database) -> Programme:
 
 def test_submit_request_stores_it_and_only_a_hash_of_the_link(database: Database, programme: Programme) -> None:
     with database.sessions() as db, db.begin():
-        submitted = request_service.submit_request(db, programme, GOOD_REQUEST)
+        submitted = intake.submit_request(db, programme, GOOD_REQUEST)
         request_id = submitted.request.id
     with database.sessions() as db:
         stored = db.get_one(CoachingRequest, request_id)
@@ -66,7 +66,7 @@ def test_submit_request_stores_it_and_only_a_hash_of_the_link(database: Database
 
 def test_expired_link_is_refused(database: Database, programme: Programme) -> None:
     with database.sessions() as db, db.begin():
-        submitted = request_service.submit_request(db, programme, GOOD_REQUEST, link_days=0)
+        submitted = intake.submit_request(db, programme, GOOD_REQUEST, link_days=0)
     with database.sessions() as db, pytest.raises(Forbidden, match="expired"):
         resolve_token(db, submitted.status_token, REQUEST_STATUS)
 
@@ -89,7 +89,7 @@ def test_bad_request_input_names_the_field_and_stores_nothing(
 ) -> None:
     before = _count_requests(database)
     with database.sessions() as db, db.begin(), pytest.raises(InvalidInput) as caught:
-        request_service.submit_request(db, programme, {**GOOD_REQUEST, field: value})
+        intake.submit_request(db, programme, {**GOOD_REQUEST, field: value})
     assert list(caught.value.fields) == [field]
     assert message in caught.value.fields[field]
     assert _count_requests(database) == before
@@ -102,7 +102,7 @@ def _count_requests(database: Database) -> int:
 
 def test_status_change_is_compare_and_set(database: Database, programme: Programme) -> None:
     with database.sessions() as db, db.begin():
-        request_id = request_service.submit_request(db, programme, GOOD_REQUEST).request.id
+        request_id = intake.submit_request(db, programme, GOOD_REQUEST).request.id
     # Two people load the same request; the first cancels, the second's accept must lose.
     with database.sessions() as first, database.sessions() as second:
         mine = first.get_one(CoachingRequest, request_id)
@@ -110,9 +110,9 @@ def test_status_change_is_compare_and_set(database: Database, programme: Program
         theirs = second.get_one(CoachingRequest, request_id)
         second.commit()
         with first.begin():
-            request_service.cancel_request(first, mine)
+            intake.cancel_request(first, mine)
         with second.begin(), pytest.raises(Conflict, match="is cancelled"):
-            request_service.cancel_request(second, theirs)
+            intake.cancel_request(second, theirs)
 
 
 def _two_sessions(database: Database, programme: Programme) -> tuple[int, int]:
@@ -122,7 +122,7 @@ def _two_sessions(database: Database, programme: Programme) -> tuple[int, int]:
         assert coach is not None
         ids = []
         for minute in (0, 30):
-            request = request_service.submit_request(db, programme, {**GOOD_REQUEST, "coachee_email": f"p{minute}@x.example"}).request
+            request = intake.submit_request(db, programme, {**GOOD_REQUEST, "coachee_email": f"p{minute}@x.example"}).request
             engagement = Engagement(request_id=request.id, coach_id=coach.id)
             db.add(engagement)
             db.flush()

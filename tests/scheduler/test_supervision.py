@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from scheduler.db import Database
 from scheduler.models import Coach, EngagementStatus, Level, Supervisor
-from scheduler.services import supervision
 from scheduler.services.errors import InvalidInput
+from scheduler.services.planning import supervision
 from tests.web.conftest import make_programme, make_request, propose
 from tests.web.supervisor_builders import quick_coach
 

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from scheduler.db import Database
 from scheduler.models import Coach, EngagementStatus, OutboxMessage, Supervisor, User
-from scheduler.services import accounts, programme_settings, staff
+from scheduler.services.accounts import users
+from scheduler.services.accounts.tokens import token_hash
+from scheduler.services.coaches import staff
 from scheduler.services.errors import Conflict, InvalidInput
-from scheduler.services.tokens import token_hash
+from scheduler.services.programmes import settings as programme_settings
 from tests.web.conftest import make_coach, make_programme, make_request, propose
 
 
@@ -91,13 +93,13 @@ def test_invite_coach_creates_account_token_and_notice(db: Session) -> None:
     message = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "nia@coaches.example")).one()
     assert message.kind == "INVITATION" and message.payload["name"] == invitation.coach.name
     assert message.payload["token"] == invitation.token
-    assert accounts.invitation_user(db, invitation.token).id == user.id
+    assert users.invitation_user(db, invitation.token).id == user.id
     assert token_hash(invitation.token) != invitation.token
 
     again = staff.resend_invitation(db, programme, invitation.coach.id)
     assert again.token != invitation.token
     assert len(db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "nia@coaches.example")).all()) == 2
-    accounts.set_password_with_token(db, again.token, "a long enough password", "a long enough password")
+    users.set_password_with_token(db, again.token, "a long enough password", "a long enough password")
     with pytest.raises(Conflict, match="set a password already"):
         staff.resend_invitation(db, programme, invitation.coach.id)
 
@@ -143,12 +145,12 @@ def test_set_level_and_deactivate(db: Session) -> None:
     assert coach.level == "senior"
 
     user = db.get_one(User, person.user_id)
-    accounts.issue_api_token(db, user)
+    users.issue_api_token(db, user)
     request, _ = make_request(db, programme)
     draft = propose(db, request, coach.id, [], engagement_status=EngagementStatus.DRAFT.value)
     staff.deactivate(db, programme, coach.id)
     assert not coach.active and not user.active and user.api_token_hash is None
     assert draft.status == EngagementStatus.SUPERSEDED.value
-    assert accounts.authenticate(db, person.email, person.password) is None
+    assert users.authenticate(db, person.email, person.password) is None
     staff.reactivate(db, programme, coach.id)
     assert coach.active and user.active

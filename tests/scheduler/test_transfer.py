@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from scheduler.db import Database
 from scheduler.demo import load_demo
 from scheduler.models import Coach, CoachingRequest, Programme
-from scheduler.services import transfer
 from scheduler.services.errors import InvalidInput
+from scheduler.services.programmes import transfer
 
 COACHES = """name,email,timezone,languages,topics,level,supervisor_email,availability
 Ada Peeters,ada@coaches.example,Europe/Brussels,"nl,en",leadership,accredited,,mon 18:00-21:00; sat 09:00-12:00

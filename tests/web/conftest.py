@@ -29,8 +29,8 @@ from scheduler.models import (
     Supervisor,
     utcnow,
 )
-from scheduler.services import accounts
-from scheduler.services.tokens import REQUEST_STATUS, issue_token
+from scheduler.services.accounts import users
+from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from web import create_app
 
 PASSWORD = "correct horse battery"
@@ -40,7 +40,7 @@ CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture(autouse=True)
 def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """scrypt costs 0.1 s a hash by design; tests hash hundreds of times."""
-    monkeypatch.setattr(accounts, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(users, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ class Person:
 
 
 def make_coach(db: Session, programme: Programme, email: str = "ada@coaches.example", **values: object) -> Person:
-    user = accounts.create_user(db, email, "coach", PASSWORD)
+    user = users.create_user(db, email, "coach", PASSWORD)
     coach = Coach(
         programme_id=programme.id,
         name=str(values.pop("name", "Ada Coach")),
@@ -158,7 +158,7 @@ def coach(db: Session, programme: Programme) -> Person:
 
 @pytest.fixture
 def supervisor(db: Session, programme: Programme) -> Person:
-    user = accounts.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
+    user = users.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
     db.add(Supervisor(programme_id=programme.id, name="Sam Supervisor", email=user.email, user_id=user.id))
     db.commit()
     return Person(user.email, PASSWORD, user.id)

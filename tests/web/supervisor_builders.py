@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import AvailabilityRule, Coach, Programme, Supervisor, User
-from scheduler.services import accounts
+from scheduler.services.accounts import users
 from tests.web.conftest import PASSWORD
 
 
@@ -16,7 +16,7 @@ def api_headers(db: Session, email: str) -> dict[str, str]:
     """A bearer token for the user with `email`, as the API-token page would issue it."""
     user = db.scalar(select(User).where(User.email == email))
     assert user is not None
-    token = accounts.issue_api_token(db, user)
+    token = users.issue_api_token(db, user)
     db.commit()
     return {"Authorization": f"Bearer {token}"}
 
@@ -24,7 +24,7 @@ def api_headers(db: Session, email: str) -> dict[str, str]:
 def add_supervisor(
     db: Session, programme: Programme, email: str = "sue@programme.example", **values: object
 ) -> Supervisor:
-    user = accounts.create_user(db, email, "supervisor", PASSWORD)
+    user = users.create_user(db, email, "supervisor", PASSWORD)
     supervisor = Supervisor(
         programme_id=programme.id,
         name=str(values.pop("name", "Sue Supervisor")),

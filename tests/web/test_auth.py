@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from scheduler.models import Programme, User
-from scheduler.services import accounts
+from scheduler.services.accounts import users
 from tests.web.conftest import Person, csrf_token, post, sign_in
 
 
@@ -27,7 +27,7 @@ def test_wrong_password_names_the_field_and_says_nothing_more(client: FlaskClien
 
 
 def test_five_wrong_passwords_lock_the_account_for_a_while(client: FlaskClient, db: Session, coach: Person) -> None:
-    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+    for _ in range(users.MAX_FAILED_SIGN_INS):
         assert post(client, "/login", {"email": coach.email, "password": "a wrong guess"}).status_code == 422
     locked = post(client, "/login", {"email": coach.email, "password": coach.password})
     assert locked.status_code == 429, "even the right password waits for the lock to end"
@@ -35,13 +35,13 @@ def test_five_wrong_passwords_lock_the_account_for_a_while(client: FlaskClient, 
     user = db.get_one(User, coach.user_id)
     db.refresh(user)
     assert user.locked_until is not None
-    user.locked_until = user.locked_until - accounts.SIGN_IN_LOCK  # the lock has ended
+    user.locked_until = user.locked_until - users.SIGN_IN_LOCK  # the lock has ended
     db.commit()
     assert post(client, "/login", {"email": coach.email, "password": coach.password}).status_code == 302
 
 
 def test_a_good_sign_in_clears_earlier_failures(client: FlaskClient, db: Session, coach: Person) -> None:
-    for _ in range(accounts.MAX_FAILED_SIGN_INS - 1):
+    for _ in range(users.MAX_FAILED_SIGN_INS - 1):
         post(client, "/login", {"email": coach.email, "password": "a wrong guess"})
     assert post(client, "/login", {"email": coach.email, "password": coach.password}).status_code == 302
     user = db.get_one(User, coach.user_id)
@@ -85,7 +85,7 @@ def test_invited_coach_sets_a_password_once(client: FlaskClient, db: Session, pr
     person = make_coach(db, programme, email="new@coaches.example")
     user = db.get(User, person.user_id)
     user.password_hash = None
-    token = accounts.invite_user(db, user)
+    token = users.invite_user(db, user)
     db.commit()
 
     page = client.get(f"/set-password/{token}")
@@ -107,9 +107,9 @@ def test_unknown_invitation_is_refused(client: FlaskClient, programme: Programme
 
 def test_api_tokens_are_stored_hashed_and_revocable(db: Session, coach: Person) -> None:
     user = db.get(User, coach.user_id)
-    token = accounts.issue_api_token(db, user)
+    token = users.issue_api_token(db, user)
     assert user.api_token_hash != token
-    account = accounts.user_for_api_token(db, token)
+    account = users.user_for_api_token(db, token)
     assert account is not None and account.coach is not None
-    accounts.revoke_api_token(db, user)
-    assert accounts.user_for_api_token(db, token) is None
+    users.revoke_api_token(db, user)
+    assert users.user_for_api_token(db, token) is None

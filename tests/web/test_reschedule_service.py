@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import AvailabilityException, BusyTime, Coach, CoachingSession, OutboxMessage, Programme, utcnow
-from scheduler.services import reschedule
 from scheduler.services.errors import Conflict
+from scheduler.services.requests import reschedule
 from tests.web.conftest import Person, make_request, next_weekday_utc, propose
 
 NEW_YORK, TOKYO = ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo")

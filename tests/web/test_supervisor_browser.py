@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from scheduler.models import CoachingRequest, RequestStatus, SolveRun, Supervisor, utcnow
-from scheduler.services import accounts
+from scheduler.services.accounts import users
 from tests.e2e.browser_site import serve
 from tests.e2e.browser_support import (  # noqa: F401  (fixtures)
     PHONE,
@@ -48,7 +48,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         with database.sessions() as db:
             programme = make_programme(db)
             make_coach(db, programme)
-            user = accounts.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
+            user = users.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
             db.add(Supervisor(programme_id=programme.id, name="Sam Supervisor", email=user.email, user_id=user.id))
             make_request(db, programme, coachee_name="Kei First", sessions_wanted=2)
             make_request(db, programme, coachee_name="Lu Second", coachee_email="lu@x.example", sessions_wanted=1)

@@ -26,7 +26,7 @@ from scheduler.models import (
     Supervisor,
     User,
 )
-from scheduler.services import accounts
+from scheduler.services.accounts import users
 from tests.web.conftest import CSRF_FIELD, PASSWORD, Person, make_coach, make_programme, make_request, propose, sign_in
 from tests.web.supervisor_builders import days_ahead, quick_coach
 from web import create_app
@@ -404,7 +404,7 @@ def test_solve_adjust_and_approve_on_postgresql(
             programme = make_programme(db)
             ada = make_coach(db, programme)
             bea = quick_coach(db, programme, "bea@coaches.example", name="Bea Other")
-            user = accounts.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
+            user = users.create_user(db, "sam@programme.example", "supervisor", PASSWORD)
             db.add(Supervisor(programme_id=programme.id, name="Sam", email=user.email, user_id=user.id))
             request, _ = make_request(db, programme, sessions_wanted=2)
             db.commit()

@@ -16,10 +16,11 @@ from flask import current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from scheduler.models import AvailabilityException, Coach, CoachingSession, Engagement
-from scheduler.services import coaches, request_status
-from scheduler.services.adjustments import record_id
+from scheduler.services.coaches import self_service
 from scheduler.services.errors import NotFound
-from scheduler.services.requests import accept_proposal, cancel_request, decline_proposal, submit_request
+from scheduler.services.planning.adjustments import record_id
+from scheduler.services.requests import status as request_status
+from scheduler.services.requests.intake import accept_proposal, cancel_request, decline_proposal, submit_request
 from web.api.views import body, bp, engagement_json, programme, public
 from web.errors import error_response
 from web.unit_of_work import db_session
@@ -67,7 +68,7 @@ def profile_json(coach: Coach) -> dict[str, Any]:
         "languages": coach.languages,
         "topics": coach.topics,
         "level": coach.level,
-        "capacity": {name: getattr(coach, name) for name in coaches.CAPACITY_FIELDS},
+        "capacity": {name: getattr(coach, name) for name in self_service.CAPACITY_FIELDS},
     }
 
 
@@ -82,7 +83,7 @@ def availability_json(coach: Coach) -> dict[str, Any]:
 
     return {
         "timezone": coach.timezone,
-        "weekly": coaches.weekly_windows(coach),
+        "weekly": self_service.weekly_windows(coach),
         "exceptions": [exception_json(e) for e in coach.exceptions],
     }
 
@@ -94,14 +95,14 @@ def availability_json(coach: Coach) -> dict[str, Any]:
 @coach_only
 def my_sessions() -> ResponseReturnValue:
     coach: Coach = g.coach
-    upcoming = coaches.upcoming_sessions(db_session(), coach)
+    upcoming = self_service.upcoming_sessions(db_session(), coach)
     return jsonify({"timezone": coach.timezone, "sessions": [coach_session_json(s, coach.timezone) for s in upcoming]})
 
 
 @bp.get("/me/engagements")
 @coach_only
 def my_engagements() -> ResponseReturnValue:
-    waiting = coaches.engagements_to_answer(db_session(), g.coach)
+    waiting = self_service.engagements_to_answer(db_session(), g.coach)
     return jsonify({"engagements": [engagement_json(e, []) for e in waiting]})
 
 
@@ -111,7 +112,7 @@ def my_engagements() -> ResponseReturnValue:
 def answer_engagement(engagement_id: int, answer: str) -> ResponseReturnValue:
     if record_id(engagement_id) is None:
         raise NotFound("That engagement is not one of yours.")
-    engagement: Engagement = coaches.respond_to_engagement(
+    engagement: Engagement = self_service.respond_to_engagement(
         db_session(), g.coach, engagement_id, accept=answer == "accept"
     )
     return jsonify(engagement_json(engagement, []))
@@ -126,14 +127,14 @@ def my_profile() -> ResponseReturnValue:
 @bp.put("/me/profile")
 @coach_only
 def put_profile() -> ResponseReturnValue:
-    coaches.update_profile(db_session(), g.coach, programme(), body())
+    self_service.update_profile(db_session(), g.coach, programme(), body())
     return jsonify(profile_json(g.coach))
 
 
 @bp.put("/me/capacity")
 @coach_only
 def put_capacity() -> ResponseReturnValue:
-    coaches.update_capacity(db_session(), g.coach, body())
+    self_service.update_capacity(db_session(), g.coach, body())
     return jsonify(profile_json(g.coach))
 
 
@@ -146,7 +147,7 @@ def my_availability() -> ResponseReturnValue:
 @bp.put("/me/availability")
 @coach_only
 def put_availability() -> ResponseReturnValue:
-    coaches.set_weekly_availability(db_session(), g.coach, body().get("weekly"))
+    self_service.set_weekly_availability(db_session(), g.coach, body().get("weekly"))
     return jsonify(availability_json(g.coach))
 
 
@@ -156,7 +157,7 @@ def add_exception() -> ResponseReturnValue:
     data = body()
     if "available" in data and isinstance(data["available"], bool):
         data = {**data, "available": "yes" if data["available"] else "no"}
-    coaches.add_exception(db_session(), g.coach, data)
+    self_service.add_exception(db_session(), g.coach, data)
     response = jsonify(availability_json(g.coach))
     response.status_code = 201
     return response
@@ -165,7 +166,7 @@ def add_exception() -> ResponseReturnValue:
 @bp.delete("/me/availability/exceptions/<int:exception_id>")
 @coach_only
 def remove_exception(exception_id: int) -> ResponseReturnValue:
-    coaches.remove_exception(db_session(), g.coach, exception_id)
+    self_service.remove_exception(db_session(), g.coach, exception_id)
     return jsonify(availability_json(g.coach))
 
 

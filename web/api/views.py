@@ -16,17 +16,12 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
 from scheduler.models import Coach, CoachingRequest, CoachingSession, Engagement, Programme
-from scheduler.services import (
-    accounts,
-    adjustments,
-    approval,
-    programme_settings,
-    programmes,
-    review,
-    staff,
-    supervision,
-)
+from scheduler.services.accounts import users
+from scheduler.services.coaches import staff
 from scheduler.services.errors import InvalidInput, ServiceError
+from scheduler.services.planning import adjustments, approval, review, supervision
+from scheduler.services.programmes import settings as programme_settings
+from scheduler.services.programmes.current import current_programme
 from web.api.openapi import openapi_document
 from web.errors import error_response
 from web.extensions import csrf
@@ -63,7 +58,7 @@ def _authenticate() -> Response | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return _unauthorized("Send your API token as 'Authorization: Bearer <token>'.")
-    account = accounts.user_for_api_token(db_session(), token.strip())
+    account = users.user_for_api_token(db_session(), token.strip())
     if account is None:
         return _unauthorized("The API token is not valid (unknown, revoked or its account is deactivated).")
     g.api_account = account
@@ -95,7 +90,7 @@ def body() -> dict[str, Any]:
 
 
 def programme() -> Programme:
-    return programmes.current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
+    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
 
 
 # --- representations ---------------------------------------------------------------------

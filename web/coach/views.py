@@ -7,8 +7,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from scheduler.models import Coach, Programme
-from scheduler.services import coaches, feeds, programmes
+from scheduler.services.coaches import feeds, self_service
 from scheduler.services.errors import InvalidInput
+from scheduler.services.programmes.current import current_programme
 from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_fields, windows_text
 from web.security import role_required
 from web.unit_of_work import db_session
@@ -18,11 +19,11 @@ feeds_bp = Blueprint("feeds", __name__)
 
 
 def _coach() -> Coach:
-    return coaches.coach_for_user(db_session(), current_user.id)
+    return self_service.coach_for_user(db_session(), current_user.id)
 
 
 def _programme() -> Programme:
-    return programmes.current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
+    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
 
 
 @bp.get("/sessions")  # the address the invitation e-mails link to
@@ -34,8 +35,8 @@ def dashboard() -> ResponseReturnValue:
     return render_template(
         "coach/dashboard.html",
         coach=coach,
-        to_answer=coaches.engagements_to_answer(db, coach),
-        upcoming=coaches.upcoming_sessions(db, coach),
+        to_answer=self_service.engagements_to_answer(db, coach),
+        upcoming=self_service.upcoming_sessions(db, coach),
         tz=coach.timezone,
         language_names=LANGUAGE_NAMES,
     )
@@ -44,7 +45,7 @@ def dashboard() -> ResponseReturnValue:
 @bp.post("/engagements/<int:engagement_id>/<any(accept, decline):answer>")
 @role_required("coach")
 def respond(engagement_id: int, answer: str) -> ResponseReturnValue:
-    coaches.respond_to_engagement(db_session(), _coach(), engagement_id, accept=answer == "accept")
+    self_service.respond_to_engagement(db_session(), _coach(), engagement_id, accept=answer == "accept")
     if answer == "accept":
         flash("Thank you: you accepted the engagement.", "success")
     else:
@@ -69,7 +70,7 @@ def profile() -> ResponseReturnValue:
             "topics": request.form.getlist("topics"),
         }
         try:
-            coaches.update_profile(db_session(), coach, programme, form)
+            self_service.update_profile(db_session(), coach, programme, form)
         except InvalidInput as exc:
             errors = exc.fields
         else:
@@ -111,12 +112,12 @@ def availability() -> ResponseReturnValue:
     if request.method == "POST":
         form = {f"windows_{day}": request.form.get(f"windows_{day}", "") for day, _ in WEEKDAY_NAMES}
         try:
-            coaches.set_weekly_availability(db_session(), coach, windows_text(form))
+            self_service.set_weekly_availability(db_session(), coach, windows_text(form))
         except InvalidInput as exc:
             return _render_availability(coach, form, exc.fields, 422)
         flash("Your weekly availability is saved.", "success")
         return redirect(url_for("coach.availability"), code=303)
-    return _render_availability(coach, windows_fields(coaches.weekly_windows(coach)), {})
+    return _render_availability(coach, windows_fields(self_service.weekly_windows(coach)), {})
 
 
 @bp.post("/availability/exceptions")
@@ -125,9 +126,9 @@ def add_exception() -> ResponseReturnValue:
     coach = _coach()
     data = {key: request.form.get(key, "") for key in ("date", "available", "start", "end")}
     try:
-        coaches.add_exception(db_session(), coach, data)
+        self_service.add_exception(db_session(), coach, data)
     except InvalidInput as exc:
-        weekly = windows_fields(coaches.weekly_windows(coach))
+        weekly = windows_fields(self_service.weekly_windows(coach))
         return _render_availability(coach, weekly, exc.fields, 422, exception_form=data)
     flash(f"The exception for {data['date']} is saved.", "success")
     return redirect(url_for("coach.availability"), code=303)
@@ -136,7 +137,7 @@ def add_exception() -> ResponseReturnValue:
 @bp.post("/availability/exceptions/<int:exception_id>/delete")
 @role_required("coach")
 def remove_exception(exception_id: int) -> ResponseReturnValue:
-    coaches.remove_exception(db_session(), _coach(), exception_id)
+    self_service.remove_exception(db_session(), _coach(), exception_id)
     flash("The exception is removed.", "success")
     return redirect(url_for("coach.availability"), code=303)
 
@@ -146,11 +147,11 @@ def remove_exception(exception_id: int) -> ResponseReturnValue:
 def capacity() -> ResponseReturnValue:
     coach = _coach()
     errors: dict[str, str] = {}
-    form = {name: str(getattr(coach, name)) for name in coaches.CAPACITY_FIELDS}
+    form = {name: str(getattr(coach, name)) for name in self_service.CAPACITY_FIELDS}
     if request.method == "POST":
-        form = {name: request.form.get(name, "") for name in coaches.CAPACITY_FIELDS}
+        form = {name: request.form.get(name, "") for name in self_service.CAPACITY_FIELDS}
         try:
-            coaches.update_capacity(db_session(), coach, form)
+            self_service.update_capacity(db_session(), coach, form)
         except InvalidInput as exc:
             errors = exc.fields
         else:

@@ -9,10 +9,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 
 from scheduler.models import Programme
-from scheduler.services import programmes, request_status, reschedule
-from scheduler.services import requests as requests_service
 from scheduler.services.errors import InvalidInput
-from scheduler.services.requests import submit_request
+from scheduler.services.programmes.current import current_programme
+from scheduler.services.requests import intake, reschedule
+from scheduler.services.requests import status as request_status
+from scheduler.services.requests.intake import submit_request
 from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_text
 from web.unit_of_work import db_session
 
@@ -34,7 +35,7 @@ FIELD_LABELS = {
 
 
 def programme() -> Programme:
-    return programmes.current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
+    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
 
 
 def _languages_offered(prog: Programme) -> list[str]:
@@ -145,7 +146,7 @@ def status(token: str) -> ResponseReturnValue:
 @bp.post("/r/<token>/accept")
 def accept(token: str) -> ResponseReturnValue:
     db = db_session()
-    requests_service.accept_proposal(db, request_status.request_for_token(db, token))
+    intake.accept_proposal(db, request_status.request_for_token(db, token))
     flash("Thank you: your sessions are confirmed.", "success")
     return redirect(_status_url(token), code=303)
 
@@ -153,7 +154,7 @@ def accept(token: str) -> ResponseReturnValue:
 @bp.post("/r/<token>/decline")
 def decline(token: str) -> ResponseReturnValue:
     db = db_session()
-    requests_service.decline_proposal(db, request_status.request_for_token(db, token))
+    intake.decline_proposal(db, request_status.request_for_token(db, token))
     flash("You declined the proposal. The sessions are cancelled.", "info")
     return redirect(_status_url(token), code=303)
 
@@ -161,7 +162,7 @@ def decline(token: str) -> ResponseReturnValue:
 @bp.post("/r/<token>/cancel")
 def cancel(token: str) -> ResponseReturnValue:
     db = db_session()
-    requests_service.cancel_request(db, request_status.request_for_token(db, token))
+    intake.cancel_request(db, request_status.request_for_token(db, token))
     flash("Your request is cancelled.", "info")
     return redirect(_status_url(token), code=303)
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 
 from scheduler.models import Programme, SolveRun
-from scheduler.services import review, solving
+from scheduler.services.planning import review, solving
 from web.unit_of_work import db_session
 
 log = logging.getLogger(__name__)

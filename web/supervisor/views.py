@@ -10,19 +10,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from scheduler.models import Level, Programme, SolveRun, User
-from scheduler.services import (
-    accounts,
-    adjustments,
-    approval,
-    programme_settings,
-    programmes,
-    review,
-    solving,
-    staff,
-    supervision,
-)
-from scheduler.services.coaches import upcoming_sessions
+from scheduler.services.accounts import users
+from scheduler.services.coaches import staff
+from scheduler.services.coaches.self_service import upcoming_sessions
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.planning import adjustments, approval, review, solving, supervision
+from scheduler.services.programmes import settings as programme_settings
+from scheduler.services.programmes.current import current_programme
 from web.choices import LANGUAGE_NAMES, timezone_names
 from web.security import role_required
 from web.supervisor.jobs import run_json, start_solve
@@ -78,7 +72,7 @@ def _supervisors_only() -> None:
 
 
 def programme() -> Programme:
-    return programmes.current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
+    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
 
 
 def _back(default: str) -> str:
@@ -404,7 +398,7 @@ def api_token() -> ResponseReturnValue:
 
 @bp.post("/api-token")
 def issue_api_token() -> ResponseReturnValue:
-    token = accounts.issue_api_token(db_session(), _me())
+    token = users.issue_api_token(db_session(), _me())
     # Shown once, on this response only: it is stored hashed.
     response = current_app.make_response(render_template("supervisor/api_token.html", has_token=True, token=token))
     response.headers["Cache-Control"] = "no-store"
@@ -413,6 +407,6 @@ def issue_api_token() -> ResponseReturnValue:
 
 @bp.post("/api-token/revoke")
 def revoke_api_token() -> ResponseReturnValue:
-    accounts.revoke_api_token(db_session(), _me())
+    users.revoke_api_token(db_session(), _me())
     flash("Your API token is revoked.", "success")
     return redirect(url_for("supervisor.api_token"), code=303)

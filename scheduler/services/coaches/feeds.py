@@ -20,9 +20,9 @@ from config.settings import Settings
 from scheduler.invites import calendar as ical
 from scheduler.invites.i18n import translations
 from scheduler.models import Coach, CoachingSession, Engagement, Programme, SessionStatus, utcnow
-from scheduler.services.delivery import coach_sessions_url
+from scheduler.services.accounts.tokens import token_hash
 from scheduler.services.errors import Forbidden
-from scheduler.services.tokens import token_hash
+from scheduler.services.messaging.delivery import coach_sessions_url
 
 # Cancelled sessions stay this long after their start, so calendars see the cancellation.
 KEEP_PAST = dt.timedelta(days=1)

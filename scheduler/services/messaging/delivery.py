@@ -62,8 +62,8 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import outbox
-from scheduler.services.tokens import REQUEST_STATUS, issue_token
+from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
+from scheduler.services.messaging import outbox
 
 log = logging.getLogger(__name__)
 

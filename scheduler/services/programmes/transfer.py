@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import Coach, CoachingRequest, Programme, Supervisor, utcnow
+from scheduler.services.coaches.roster import add_coach, parse_coach_input, weekly_text
 from scheduler.services.errors import InvalidInput, ServiceError
-from scheduler.services.requests import parse_request_input, submit_request
-from scheduler.services.roster import add_coach, parse_coach_input, weekly_text
+from scheduler.services.requests.intake import parse_request_input, submit_request
 from scheduler.weekly import format_weekly
 
 COACH_COLUMNS = [

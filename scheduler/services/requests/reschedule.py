@@ -29,9 +29,9 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import outbox
-from scheduler.services.approval import assert_coach_free
 from scheduler.services.errors import Conflict
+from scheduler.services.messaging import outbox
+from scheduler.services.planning.approval import assert_coach_free
 from scheduler.services.transitions import change_status
 from scheduler.weekly import WEEKDAYS, from_time
 

@@ -16,9 +16,9 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import outbox
 from scheduler.services.errors import Conflict, NotFound
-from scheduler.services.solving import draft_engagements
+from scheduler.services.messaging import outbox
+from scheduler.services.planning.solving import draft_engagements
 from scheduler.services.transitions import change_status
 
 

@@ -1,7 +1,7 @@
 """Writing the outbox: every change people must hear about becomes rows in the same transaction.
 
 Delivery (building the calendar and the e-mail, sending it exactly once) is in
-`scheduler.services.delivery`; here we only record *what* must be said to *whom*.
+`scheduler.services.messaging.delivery`; here we only record *what* must be said to *whom*.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def take_new_message_ids(db: Session) -> list[int]:
     """Ids of the rows this unit of work added to the outbox (and forget them).
 
     Call it at the end of the unit of work, then, once it has committed, hand the ids to
-    `scheduler.services.delivery.dispatch_pending(settings, ids)`.
+    `scheduler.services.messaging.delivery.dispatch_pending(settings, ids)`.
     """
     db.flush()
     messages = db.info.pop(_NEW, [])

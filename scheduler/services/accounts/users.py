@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from scheduler.models import Coach, Role, Supervisor, User, utcnow
+from scheduler.services.accounts.tokens import SET_PASSWORD, issue_token, resolve_token, revoke_tokens, token_hash
 from scheduler.services.errors import InvalidInput, NotFound, TooManyAttempts
-from scheduler.services.tokens import SET_PASSWORD, issue_token, resolve_token, revoke_tokens, token_hash
 
 __all__ = [
     "Account",

@@ -1,6 +1,6 @@
 """A coach keeps their own record true: profile, availability, capacity, answers to engagements.
 
-The calendar-feed link is `scheduler.services.feeds`'s.
+The calendar-feed link is `scheduler.services.coaches.feeds`'s.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import outbox
+from scheduler.services.coaches.roster import weekly_rules
 from scheduler.services.errors import InvalidInput, NotFound
 from scheduler.services.fields import as_int, as_list, valid_timezone
-from scheduler.services.roster import weekly_rules
+from scheduler.services.messaging import outbox
 from scheduler.services.transitions import change_status
 from scheduler.weekly import WEEKDAYS, WindowError, format_weekly, from_time, parse_time, parse_weekly, to_time
 

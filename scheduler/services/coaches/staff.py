@@ -1,6 +1,6 @@
 """The supervisor manages coaches: invite, set level and supervisor, deactivate and reactivate.
 
-Accounts, passwords and invitation tokens are `scheduler.services.accounts`'; coach
+Accounts, passwords and invitation tokens are `scheduler.services.accounts.users`'; coach
 details are read by `roster.parse_coach_input` (the same rules as CSV import). An
 invitation is an outbox INVITATION carrying the set-password token, sent by the outbox
 worker like every other message.
@@ -27,9 +27,11 @@ from scheduler.models import (
     Supervisor,
     User,
 )
-from scheduler.services import accounts, coaches, outbox, roster
-from scheduler.services.adjustments import record_id, withdraw_draft
+from scheduler.services.accounts import users
+from scheduler.services.coaches import roster, self_service
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.messaging import outbox
+from scheduler.services.planning.adjustments import record_id, withdraw_draft
 
 LEVELS = [level.value for level in Level]
 
@@ -105,10 +107,10 @@ def invite_coach(db: Session, programme: Programme, data: Mapping[str, Any]) -> 
         errors["email"] = "already has an account"
     if errors:
         raise InvalidInput("The coach was not invited: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
-    user = accounts.create_user(db, clean["email"], Role.COACH.value)
+    user = users.create_user(db, clean["email"], Role.COACH.value)
     coach = roster.add_coach(db, programme, clean)
     coach.user_id = user.id
-    token = accounts.invite_user(db, user)
+    token = users.invite_user(db, user)
     outbox.enqueue_coach_invitation(db, user.id, coach.email, coach.name, token)
     db.flush()
     return Invitation(coach, user, token)
@@ -119,13 +121,13 @@ def resend_invitation(db: Session, programme: Programme, coach_id: int) -> Invit
     coach = get_coach(db, programme, coach_id)
     user = db.get(User, coach.user_id) if coach.user_id else None
     if user is None:
-        user = accounts.create_user(db, coach.email, Role.COACH.value)
+        user = users.create_user(db, coach.email, Role.COACH.value)
         coach.user_id = user.id
     elif user.password_hash is not None:
         raise Conflict(f"{coach.name} has set a password already; they can sign in.")
     if not coach.active:
         raise Conflict(f"{coach.name} is deactivated; reactivate them first.")
-    token = accounts.invite_user(db, user)
+    token = users.invite_user(db, user)
     outbox.enqueue_coach_invitation(db, user.id, coach.email, coach.name, token)
     db.flush()
     return Invitation(coach, user, token)
@@ -159,7 +161,7 @@ def deactivate(db: Session, programme: Programme, coach_id: int) -> list[Coachin
     user = db.get(User, coach.user_id) if coach.user_id else None
     if user is not None:
         user.active = False
-        accounts.revoke_api_token(db, user)
+        users.revoke_api_token(db, user)
     drafts = db.scalars(
         select(Engagement)
         .join(CoachingRequest)
@@ -168,7 +170,7 @@ def deactivate(db: Session, programme: Programme, coach_id: int) -> list[Coachin
     for engagement in list(drafts):
         withdraw_draft(db, engagement)
     db.flush()
-    return coaches.upcoming_sessions(db, coach)
+    return self_service.upcoming_sessions(db, coach)
 
 
 def reactivate(db: Session, programme: Programme, coach_id: int) -> Coach:

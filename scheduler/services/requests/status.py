@@ -19,9 +19,9 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
+from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token
 from scheduler.services.errors import InvalidInput, NotFound
-from scheduler.services.requests import live_engagement, queue_position, send_new_link
-from scheduler.services.tokens import REQUEST_STATUS, resolve_token
+from scheduler.services.requests.intake import live_engagement, queue_position, send_new_link
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 OPEN_STATES = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)

@@ -20,10 +20,10 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services import outbox
+from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token, revoke_tokens
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import EMAIL, as_bool, as_int, as_list, valid_timezone
-from scheduler.services.tokens import REQUEST_STATUS, issue_token, revoke_tokens
+from scheduler.services.messaging import outbox
 from scheduler.services.transitions import change_status
 from scheduler.weekly import WindowError, parse_weekly
 

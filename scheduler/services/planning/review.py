@@ -18,9 +18,9 @@ from scheduler.models import (
     SolveRun,
     utcnow,
 )
-from scheduler.services.adjustments import record_id
 from scheduler.services.errors import NotFound
-from scheduler.services.solving import draft_engagements, latest_run
+from scheduler.services.planning.adjustments import record_id
+from scheduler.services.planning.solving import draft_engagements, latest_run
 from scheduler.translator import waiting_requests
 
 # The solver's score terms (solver contract, objective tiers 2-5), in words.

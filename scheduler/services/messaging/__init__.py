@@ -1,0 +1,1 @@
+"""What people must hear: the outbox written in the same transaction, and its delivery after commit."""

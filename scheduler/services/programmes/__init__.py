@@ -1,0 +1,1 @@
+"""The programme itself: which one is current, its settings, CSV import and export."""
