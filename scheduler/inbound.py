@@ -15,6 +15,7 @@ notices it writes are handed to the worker after the commit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import imaplib
 import logging
 import ssl
@@ -117,8 +118,6 @@ def poll_mailbox(database: Database, settings: Settings,
             client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
             handled += 1
     finally:
-        try:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
             client.logout()
-        except (imaplib.IMAP4.error, OSError):
-            pass
     return handled

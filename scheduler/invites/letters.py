@@ -31,7 +31,8 @@ ANSWER = "answer.j2"
 def _environment(fmt: str) -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
-        autoescape=fmt == "html",
+        # The text part is not HTML: nothing to escape there (and escaping would garble names).
+        autoescape=fmt == "html",  # noqa: S701
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -57,5 +58,5 @@ def render(template: str, language: str | None, **context: Any) -> Rendered:
     for fmt in ("text", "html"):
         module = _environment(fmt).get_template(template).make_module({**common, "fmt": fmt})
         parts[fmt] = str(module)
-        subject = str(getattr(module, "subject"))
+        subject = str(module.subject)
     return Rendered(subject=subject, text=_tidy_text(parts["text"]), html=_tidy_html(parts["html"]))

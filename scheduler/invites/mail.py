@@ -82,10 +82,10 @@ def compose(
     message["Date"] = format_datetime(date.astimezone(dt.UTC))
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
-    if language:
-        message["Content-Language"] = header_words(language)
     message.set_content(letter.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(letter.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if language:  # after the content: setting it clears the Content-* headers
+        message["Content-Language"] = header_words(language)
     if calendar is not None:
         if method not in ("REQUEST", "CANCEL"):
             raise ValueError("a calendar part needs its iTIP method")

@@ -99,7 +99,12 @@ def test_every_letter_reads_well_on_a_phone_and_a_desktop_in_light_and_dark(
                 page = context.new_page()
                 # Letters load nothing from elsewhere: block every request to prove it.
                 outside: list[str] = []
-                page.route("**/*", lambda route: (outside.append(route.request.url), route.abort()))
+
+                def refuse(route: Any, seen: list[str] = outside) -> None:
+                    seen.append(route.request.url)
+                    route.abort()
+
+                page.route("**/*", refuse)
                 page.set_content(html, wait_until="load")
                 check_fits_width(page, f"{name} {label} {scheme}")
                 check_accessibility(page, axe, f"{name} {label} {scheme}")

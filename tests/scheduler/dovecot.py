@@ -11,6 +11,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,20 +104,25 @@ service imap-login {{
 
 
 @pytest.fixture
-def imap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImapServer]:
+def imap_server() -> Iterator[ImapServer]:
     """Dovecot serving one mailbox (the organizer's) over plain IMAP on 127.0.0.1."""
     if not Path(DOVECOT).exists():
         _unavailable(f"{DOVECOT} is missing (make mailserver, or apt-get install dovecot-imapd)")
     if os.geteuid() != 0:
         _unavailable("Dovecot needs root to start here")
-    # A short path: Dovecot's unix sockets live under base_dir (108 bytes at most).
-    root = Path(tmp_path_factory.mktemp("dovecot", numbered=True))
+    # Dovecot's own users read the password file, so its folder (not pytest's 0700 one) must be
+    # open to them; a short path, as its unix sockets live under base_dir (108 bytes at most).
+    root = Path(tempfile.mkdtemp(prefix="dovecot-"))
+    os.chmod(root, 0o755)
     port = free_port()
     server = ImapServer("127.0.0.1", port, "organiser@programme.example", "imap-test-password")
     config = _config(root, port, server.user, server.password)
-    started = subprocess.run([DOVECOT, "-c", str(config)], capture_output=True, text=True, timeout=30, check=False)
+    # Dovecot goes to the background; its output goes to a file (a pipe would stay open).
+    with (root / "start.log").open("wb") as out:
+        started = subprocess.run([DOVECOT, "-c", str(config)], stdout=out, stderr=subprocess.STDOUT, timeout=30,
+                                 check=False)
     if started.returncode != 0:
-        pytest.fail(f"dovecot did not start: {started.stderr.strip()[-800:]}")
+        pytest.fail(f"dovecot did not start: {(root / 'start.log').read_text()[-800:]}")
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -129,4 +135,6 @@ def imap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImapServer
                 time.sleep(0.1)
         yield server
     finally:
-        subprocess.run(["doveadm", "-c", str(config), "stop"], capture_output=True, timeout=30, check=False)
+        subprocess.run(["doveadm", "-c", str(config), "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=30, check=False)
+        shutil.rmtree(root, ignore_errors=True)

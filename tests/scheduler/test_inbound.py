@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -80,7 +81,7 @@ def reply_mail(
     message.add_attachment(data, maintype="text", subtype="calendar", params={"method": "REPLY"})
     if client == "google":
         message.add_attachment(data, maintype="application", subtype="ics", filename="invite.ics")
-    return message.as_bytes()
+    return message.as_bytes(policy=policy.SMTP)  # CRLF, as it travels
 
 
 def _live(database: Database, sessions: Sessions) -> tuple[int, str, str, str]:
@@ -105,7 +106,7 @@ def _notices(database: Database) -> list[tuple[str, str]]:
 
 
 def _settings(tmp_path: Path, database: Database, **overrides: object) -> Settings:
-    return make_settings(tmp_path, database.url, inbound_replies="smtp", **overrides)
+    return make_settings(tmp_path, database.url, **{"inbound_replies": "smtp", **overrides})
 
 
 @pytest.fixture
@@ -129,7 +130,7 @@ def test_a_google_decline_over_smtp_tells_the_others_once(
     sqlite_db: Database, sessions: Sessions, listener: tuple[int, list[list[int]]]
 ) -> None:
     port, dispatched = listener
-    session_id, uid, coach, coachee = _live(sqlite_db, sessions)
+    session_id, uid, _, coachee = _live(sqlite_db, sessions)
     raw = reply_mail(uid, coachee.upper(), "DECLINED", client="google", name="Zoë")
     _send(port, raw)
     assert _answers(sqlite_db, session_id) == (None, "declined")
@@ -177,7 +178,7 @@ def test_tentative_tells_the_others_only_with_a_comment(sqlite_db: Database, ses
 def test_forged_or_stale_replies_change_nothing_and_log_nothing_personal(
     sqlite_db: Database, sessions: Sessions, caplog: pytest.LogCaptureFixture
 ) -> None:
-    session_id, uid, coach, coachee = _live(sqlite_db, sessions)
+    session_id, uid, _, coachee = _live(sqlite_db, sessions)
     with sqlite_db.sessions() as db, db.begin():
         db.get_one(CoachingSession, session_id).sequence = 2  # moved twice since the first invitation
     forged = {

@@ -93,7 +93,7 @@ def _mail_events(settings: Settings) -> dict[str, tuple[EmailMessage, icalendar.
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
         assert isinstance(message, EmailMessage)
         event = icalendar.Calendar.from_ical(calendar_bytes(message)).walk("VEVENT")[0]
-        found[f"{message['To'].addresses[0].username}:{int(event['SEQUENCE'])}"] = (message, event)
+        found[f"{message['To'].addresses[0].username}:{event['UID']}:{int(event['SEQUENCE'])}"] = (message, event)
         path.unlink()
     return found
 

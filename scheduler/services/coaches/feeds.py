@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from scheduler.invites import calendar as ical
 from scheduler.invites.i18n import translations
+from scheduler.invites.places import place_of
 from scheduler.models import Coach, CoachingSession, Engagement, Programme, SessionStatus, utcnow
 from scheduler.services.accounts.tokens import token_hash
 from scheduler.services.errors import Forbidden
-from scheduler.services.messaging.delivery import coach_sessions_url
+from scheduler.services.messaging.links import coach_sessions_url
 
 # Cancelled sessions stay this long after their start, so calendars see the cancellation.
 KEEP_PAST = dt.timedelta(days=1)
@@ -85,6 +86,8 @@ def coach_feed(db: Session, coach: Coach, settings: Settings, *, now: dt.datetim
             organizer_name=settings.mail_from_name,
             cancelled=session.status == SessionStatus.CANCELLED.value,
             url=link,
+            # The same place, in the same words, as the e-mailed invitations.
+            place=place_of(session.engagement, session.coach),
         )
         for session in rows
     ]

@@ -111,3 +111,32 @@ def enqueue_coach_invitation(db: Session, user_id: int, email: str, name: str, t
         dedupe_key=f"{prefix}{sequence}",
     )
     return _add_once(db, message)
+
+
+ANSWER = "ANSWER"  # a participant declined (or was tentative) in their calendar: told to the others
+
+
+def hand_over(db: Session, message: OutboxMessage) -> None:
+    """Hand an existing row (pending again, e.g. the supervisor's retry) to the worker after commit."""
+    db.info.setdefault(_NEW, []).append(message)
+
+
+def enqueue_answer_notices(
+    db: Session, session: CoachingSession, who: str, answer: str, comment: str, supervisors: list[str]
+) -> list[OutboxMessage]:
+    """Tell the other participant and the supervisors of `who`'s answer; the coachee always hears,
+    with a link to ask for another time. One row per session, sequence, recipient and answer."""
+    request = session.engagement.request
+    recipients = [("coach", session.coach.email), ("coachee", request.coachee_email)]
+    recipients = [(role, email) for role, email in recipients if role != who or role == "coachee"]
+    recipients += [("supervisor", email) for email in supervisors]
+    messages = []
+    for role, email in recipients:
+        key = f"s{session.id}:{email.lower()}:{ANSWER}:{session.sequence}:{who}:{answer}"
+        messages.append(_add_once(db, OutboxMessage(
+            session_id=session.id, request_id=session.engagement.request_id, recipient=email,
+            recipient_role=role, kind=ANSWER, sequence=session.sequence, dedupe_key=key,
+            payload={"who": who, "answer": answer, "comment": comment},
+        )))
+    db.flush()
+    return messages
