@@ -114,7 +114,7 @@ def session_place(session: CoachingSession) -> Place | None:
 
 def session_event(
     session: CoachingSession, *, sequence: int, summary: str, description: str, organizer_email: str,
-    organizer_name: str, attendees: list[ical.Attendee], url: str | None, rsvp: bool,
+    organizer_name: str, attendees: list[ical.Attendee], url: str | None, rsvp: bool, cancelled: bool = False,
 ) -> ical.SessionEvent:
     """The calendar's view of a session, shared by the invitations and the coach's feed."""
     return ical.SessionEvent(
@@ -130,6 +130,7 @@ def session_event(
         url=url,
         place=session_place(session),
         rsvp=rsvp,
+        cancelled=cancelled,
     )
 
 

@@ -55,23 +55,23 @@ def _live(db: Session, *criteria: object) -> list[CoachingSession]:
     ))
 
 
+def _set_place(db: Session, target: HasPlace, sessions: list[CoachingSession], url: str | None,
+               address: str | None, note: str | None, now: dt.datetime | None) -> list[CoachingSession]:
+    place = checked_place(url, address, note)
+    before = {s.id: place_of(s.engagement, s.coach) for s in sessions}
+    _store(target, place)
+    db.flush()
+    return _renew(db, sessions, before, now or utcnow())
+
+
 def set_coach_place(db: Session, coach: Coach, url: str | None, address: str | None, note: str | None, *,
                     now: dt.datetime | None = None) -> list[CoachingSession]:
     """Set the coach's own place; returns the sessions told of the change."""
-    place = checked_place(url, address, note)
-    sessions = _live(db, CoachingSession.coach_id == coach.id)
-    before = {s.id: place_of(s.engagement, s.coach) for s in sessions}
-    _store(coach, place)
-    db.flush()
-    return _renew(db, sessions, before, now or utcnow())
+    return _set_place(db, coach, _live(db, CoachingSession.coach_id == coach.id), url, address, note, now)
 
 
 def set_engagement_place(db: Session, engagement: Engagement, url: str | None, address: str | None,
                          note: str | None, *, now: dt.datetime | None = None) -> list[CoachingSession]:
     """The supervisor's place for one engagement (empty: the coach's own again)."""
-    place = checked_place(url, address, note)
-    sessions = _live(db, CoachingSession.engagement_id == engagement.id)
-    before = {s.id: place_of(s.engagement, s.coach) for s in sessions}
-    _store(engagement, place)
-    db.flush()
-    return _renew(db, sessions, before, now or utcnow())
+    return _set_place(db, engagement, _live(db, CoachingSession.engagement_id == engagement.id), url, address, note,
+                      now)
