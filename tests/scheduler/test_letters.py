@@ -79,7 +79,8 @@ def test_every_link_we_send_is_a_page_the_web_serves() -> None:
     app = create_app(settings)
     adapter = app.url_map.bind("coaching.example", url_scheme="https")
     for url in (links.status_url(settings, "abc"), links.coach_sessions_url(settings),
-                links.set_password_url(settings, "abc"), links.supervisor_calendar_url(settings)):
+                links.set_password_url(settings, "abc"), links.supervisor_calendar_url(settings),
+                links.reschedule_url(settings, "abc", 7)):
         path = url.removeprefix("https://coaching.example")
         endpoint, _ = adapter.match(path, method="GET")
         assert endpoint, url

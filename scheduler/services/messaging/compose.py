@@ -270,7 +270,8 @@ def _compose_answer(db: Session, settings: Settings, row: OutboxMessage, now: dt
         row.recipient, "", "UTC", None, "supervisor")
     who = coach if payload.get("who") == "coach" else coachee
     if row.recipient_role == "coachee":
-        link = _coachee_link(db, settings, row, payload)
+        _coachee_link(db, settings, row, payload)
+        link = links.reschedule_url(settings, str(payload["token"]), session.id)
     elif row.recipient_role == "coach":
         link = links.coach_sessions_url(settings)
     else:

@@ -18,15 +18,14 @@ talk to the mail server; the wording is composed by `compose`):
 3. **Record** `sent` right after the server's 250 to the end of DATA, before the next
    message and before QUIT (compare-and-set on status=sending, attempts=our claim).
 
-The repeat window, exactly: a message is sent twice only if its worker dies (or loses its
-database) after the server's 250 for that message and before the commit that records it;
-that is one UPDATE on a local database, normally under a few milliseconds. QUIT, the next
-message and closing the connection all come after the record. The other way to send
-twice is a single send that takes longer than the lease (a server answering each command
-just under SMTP_TIMEOUT): another worker may take the message over meanwhile. A repeat is
-the same message (same Message-ID, UID and SEQUENCE): calendars apply it as the same
-revision, and mail systems may drop it as a duplicate. SMTP offers no way to close this
-window (RFC 1047).
+The repeat window, exactly (docs/mail-delivery.md): a message is sent twice only if its
+worker dies (or loses its database) after the server's 250 for that message and before the
+commit that records it, one UPDATE on a local database, normally a few milliseconds; or if
+the connection drops after the server took the message but before its 250 arrived (the
+worker cannot tell, RFC 1047); or if a single send outlasts the lease (a server answering
+each command just under SMTP_TIMEOUT) and another worker takes the message over. QUIT,
+the next message and closing the connection all come after the record. A repeat is the
+same message (same Message-ID, UID, SEQUENCE): calendars apply it as the same revision.
 
 Failures:
 - The server cannot be reached (refused, timeout, dropped, greeting or sign-in refused):

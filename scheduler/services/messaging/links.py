@@ -18,6 +18,11 @@ def status_url(settings: Settings, token: str) -> str:
     return f"{_base(settings)}/r/{token}"
 
 
+def reschedule_url(settings: Settings, token: str, session_id: int) -> str:
+    """The coachee's page to ask for another time for one session (behind their private link)."""
+    return f"{status_url(settings, token)}/sessions/{session_id}/reschedule"
+
+
 def coach_sessions_url(settings: Settings) -> str:
     """The coach's own page of sessions (behind sign-in)."""
     return f"{_base(settings)}/coach/sessions"
