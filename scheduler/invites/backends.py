@@ -15,11 +15,14 @@ import smtplib
 import socket
 import ssl
 import tempfile
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
 from config.settings import Settings
+
+IDLE_CHECK_SECONDS = 2.0
 
 
 class SendError(Exception):
@@ -126,6 +129,7 @@ class SmtpBackend:
         self.user, self.password, self.timeout = user, password, timeout
         self.ssl_context = ssl_context or ssl.create_default_context()
         self._client: smtplib.SMTP | None = None
+        self._last_used = 0.0
         self.connections = 0
 
     def _connect(self) -> smtplib.SMTP:
@@ -154,8 +158,13 @@ class SmtpBackend:
         sign-in) concerns the server, not a message: the outbox pauses until it answers.
         """
         if self._client is not None:
+            # Within a batch messages follow each other: check a connection only after a pause
+            # (a server may close an idle one), not with a round trip before every message.
+            if time.monotonic() - self._last_used < IDLE_CHECK_SECONDS:
+                return self._client
             try:
                 self._client.noop()
+                self._last_used = time.monotonic()
                 return self._client
             except (smtplib.SMTPException, OSError):
                 self._drop()
@@ -163,12 +172,14 @@ class SmtpBackend:
             self._client = self._connect()
         except Exception as exc:
             raise ServerUnavailable(str(_smtp_error(exc))) from exc
+        self._last_used = time.monotonic()
         return self._client
 
     def send(self, message: bytes, *, sender: str, recipients: list[str], message_id: str) -> None:
         client = self._ready()
         try:
             client.sendmail(sender, recipients, message)
+            self._last_used = time.monotonic()
         except Exception as exc:
             if not isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused):
                 self._drop()

@@ -437,10 +437,12 @@ def _send_claims(
     sessions: SessionFactory, settings: Settings, policy: DeliveryPolicy, claims: list[_Claim], sender: MailBackend,
 ) -> list[DeliveryResult]:
     results: list[DeliveryResult] = []
+    ready = True  # the first claim was just made; each later one is renewed before its send
     for index, claim in enumerate(claims):
-        if index and not _renew(sessions, claim):
+        if not ready and not _renew(sessions, claim):
             results.append(DeliveryResult(claim.outbox_id, Outcome.SKIPPED, error="claim expired before its turn"))
             continue
+        ready = False
         composed = claim.composed
         try:
             sender.send(composed.raw, sender=settings.mail_from, recipients=[composed.recipient],
@@ -454,9 +456,16 @@ def _send_claims(
         except Exception as exc:
             results.append(_record_failure(sessions, policy, claim, exc))
             continue
-        # Recorded now: after the server's 250, before the next message and before QUIT.
-        if not _record(sessions, claim, status=OutboxStatus.SENT.value, sent_at=utcnow(), last_error=None,
-                       payload=_without_token(composed.payload)):
+        # Recorded now: after the server's 250, before the next message and before QUIT; the
+        # next message's claim is renewed in the same transaction.
+        following = claims[index + 1] if index + 1 < len(claims) else None
+        with sessions() as db, db.begin():
+            recorded = _finish(db, claim.outbox_id, (OutboxStatus.SENDING.value, claim.attempt),
+                               status=OutboxStatus.SENT.value, sent_at=utcnow(), last_error=None,
+                               payload=_without_token(composed.payload))
+            ready = following is not None and _finish(
+                db, following.outbox_id, (OutboxStatus.SENDING.value, following.attempt), claimed_at=utcnow())
+        if not recorded:
             log.warning("outbox %s: claim %s expired during the send; it may be sent twice", claim.outbox_id,
                         claim.attempt)
         log.info("outbox %s: %s seq %s sent (attempt %s)", claim.outbox_id, claim.kind, claim.sequence,
