@@ -287,6 +287,28 @@ def generate(coaches: int, requests: int, seed: int = 0, dst: bool = False) -> d
     }
 
 
+def with_capacity_over_time(instance: dict[str, Any], seed: int = 0) -> dict[str, Any]:
+    """The same programme with `capacity_over_time`: coachees counted at once (rules 5', 9').
+
+    Each running engagement (`active_coachees`, `active_trainee_engagements`) gets an end
+    instant, an evening in the first eight weeks of the horizon, from a random stream of
+    its own, so the programme itself is exactly the one without the flag.
+    """
+    rng = random.Random(f"coaching-benchmark/running-ends/{seed}/{len(instance['coaches'])}")
+    start = date.fromisoformat(instance["horizon"]["start"])
+
+    def ends(count: int) -> list[str]:
+        days = sorted(rng.randrange(0, 56) for _ in range(count))
+        return [_iso_z(datetime.combine(start + timedelta(days=d), time(18, 0), tzinfo=UTC)) for d in days]
+
+    out = dict(instance, capacity_over_time=True)
+    out["coaches"] = [dict(c, active_engagements_end=ends(c["active_coachees"])) for c in instance["coaches"]]
+    out["supervisors"] = [
+        dict(s, active_trainee_engagements_end=ends(s["active_trainee_engagements"])) for s in instance["supervisors"]
+    ]
+    return out
+
+
 def generate_workload(name: str, seed: int = 0) -> dict[str, Any]:
     """Return the instance of a named workload (``W1`` .. ``W4``, ``W1-DST``, ``W2-DST``)."""
     workload = WORKLOADS[name]
@@ -304,6 +326,11 @@ def main(argv: list[str] | None = None) -> int:
         help="place the horizon across the March DST changes",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--capacity-over-time",
+        action="store_true",
+        help="count coachees at once (running engagements get end instants)",
+    )
     parser.add_argument("-o", "--output", help="write here instead of standard output")
     args = parser.parse_args(argv)
     if args.workload:
@@ -312,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         instance = generate(args.coaches, args.requests, seed=args.seed, dst=args.dst)
     else:
         parser.error("name a workload or give --coaches and --requests")
+    if args.capacity_over_time:
+        instance = with_capacity_over_time(instance, seed=args.seed)
     text = json.dumps(instance, indent=1)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     Time,
 )
+from sqlalchemy import false as sql_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.db import Base, UTCDateTime
@@ -103,6 +104,9 @@ class Programme(Base):
     max_hours_accredited: Mapped[float] = mapped_column(Float, default=35)
     max_hours_senior: Mapped[float] = mapped_column(Float, default=50)
     organiser_email: Mapped[str] = mapped_column(String(254), default="coaching@programme.example")
+    # Coaches take new coachees as engagements end: their coachee cap (and a supervisor's
+    # trainee cap) counts engagements running at the same moment, not the whole horizon.
+    capacity_over_time: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sql_false())
 
 
 class User(Base):

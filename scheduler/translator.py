@@ -1,7 +1,7 @@
 """The translator between the programme's database and the solver's contract.
 
-`build_instance` writes the `coaching-instance/1` JSON document of
-`../shared/solver-contract.md` from the database; ids are `c<coach id>`, `r<request id>`
+`build_instance` writes the `coaching-instance/1` JSON document (docs/solver-contract.md)
+from the database; ids are `c<coach id>`, `r<request id>`
 and `s<supervisor id>`, so `coach_pk` / `request_pk` read them back.
 """
 
@@ -96,7 +96,7 @@ def _approved_engagements(db: Session, programme: Programme) -> list[Engagement]
                 Engagement.status == EngagementStatus.APPROVED.value,
                 CoachingRequest.status.in_(OPEN_REQUEST_STATES),
             )
-            .options(selectinload(Engagement.coach))
+            .options(selectinload(Engagement.coach), selectinload(Engagement.sessions))
         )
     )
 
@@ -149,10 +149,21 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
     approved = _approved_engagements(db, programme)
     active_coachees: dict[int, int] = defaultdict(int)
     trainee_engagements: dict[int, int] = defaultdict(int)
+    # With capacity over time, each running engagement is passed with the end of its last
+    # session, so that the coach (and a trainee's supervisor) has room again from then.
+    running_ends: dict[int, list[str]] = defaultdict(list)
+    trainee_ends: dict[int, list[str]] = defaultdict(list)
     for engagement in approved:
         active_coachees[engagement.coach_id] += 1
-        if engagement.coach.level == Level.TRAINEE.value and engagement.coach.supervisor_id:
+        trainee = engagement.coach.level == Level.TRAINEE.value and engagement.coach.supervisor_id
+        if trainee:
             trainee_engagements[engagement.coach.supervisor_id] += 1
+        ends = [s.end_utc for s in engagement.sessions if s.status != SessionStatus.CANCELLED.value]
+        if ends and max(ends) > now:
+            running_ends[engagement.coach_id].append(_instant(max(ends)))
+            if trainee:
+                trainee_ends[engagement.coach.supervisor_id].append(_instant(max(ends)))
+    over_time = bool(programme.capacity_over_time)
 
     scheduled = db.scalars(
         select(CoachingSession).where(
@@ -196,6 +207,7 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
         "timezone": programme.timezone,
         "slot_minutes": programme.slot_minutes,
         "min_notice_hours": programme.min_notice_hours,
+        "capacity_over_time": over_time,
         "supervision": {
             "max_hours_between": {
                 "trainee": programme.max_hours_trainee,
@@ -209,6 +221,7 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
                 "max_trainee_engagements": s.max_trainee_engagements,
                 "active_trainee_engagements": trainee_engagements[s.id],
             }
+            | ({"active_trainee_engagements_end": sorted(trainee_ends[s.id])} if over_time else {})
             for s in supervisors
         ],
         "coaches": [
@@ -232,6 +245,7 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
                 "next_supervision": _instant(coach.next_supervision) if coach.next_supervision else None,
                 "excluded_requests": [],
             }
+            | ({"active_engagements_end": sorted(running_ends[coach.id])} if over_time else {})
             for coach in coaches
         ],
         "requests": [_request_json(r, coach_ids) for r in requests],

@@ -23,6 +23,49 @@ from solver.scoring import MatchOrder, chain_to_assignment, match_rank
 _SEARCH_NODES = 20_000  # DFS budget per request-coach pair
 
 
+class RunningEngagements:
+    """Engagements running over time for one coach or supervisor (rules 5' and 9').
+
+    `listed_ends`: end minutes of the engagements already running (from now); `booked`:
+    the [first start, last end) of each new engagement. Half-open: one ending at t and
+    one starting at t do not overlap.
+    """
+
+    def __init__(self, cap: int, listed_ends: Iterable[int]) -> None:
+        self.cap = cap
+        self.listed_ends = sorted(listed_ends)
+        self.booked: list[tuple[int, int]] = []
+
+    def running_at(self, t: int) -> int:
+        listed = len(self.listed_ends) - bisect.bisect_right(self.listed_ends, t)
+        return listed + sum(1 for s, e in self.booked if s <= t < e)
+
+    def fits(self, start: int, end: int) -> bool:
+        """One more engagement over [start, end) keeps the count within the cap at every
+        instant it runs (checking its start and every later start inside it suffices, as
+        listed engagements only end)."""
+        if len(self.booked) + len(self.listed_ends) < self.cap:
+            return True  # fewer engagements in all than the cap: room at every instant
+        points = [start] + [s for s, _ in self.booked if start < s < end]
+        return all(self.running_at(t) + 1 <= self.cap for t in points)
+
+    def full_until(self) -> tuple[int, int] | None:
+        """(engagements at once, end minute) of the last stretch at or above the cap, if any."""
+        events: list[tuple[int, int]] = [(e, -1) for e in self.listed_ends]
+        for s, e in self.booked:
+            events += [(s, 1), (e, -1)]
+        events.sort()
+        count = len(self.listed_ends)
+        last: tuple[int, int] | None = None
+        at_cap = count if count >= self.cap else 0
+        for t, step in events:
+            if at_cap and step < 0:
+                last = (at_cap, t)
+            count += step
+            at_cap = count if count >= self.cap else 0
+        return last if self.cap > 0 else None
+
+
 class CoachBook:
     """What one coach has taken so far: sessions, per-day and per-week counts, hours."""
 
@@ -32,6 +75,7 @@ class CoachBook:
         self.day_count: Counter[int] = Counter()
         self.week_count: Counter[int] = Counter()
         self.engagements = coach.active_coachees
+        self.running = RunningEngagements(coach.max_active_coachees, map(to_minutes, coach.active_engagements_end))
         self.minutes_left = max(0, supervision_minutes_left(instance, coach))
         self.supervision_until = to_minutes(coach.next_supervision) if coach.next_supervision else None
 
@@ -94,6 +138,11 @@ class Booking:
             book.count_busy(calendar)
             self.books[coach.id] = book
         self.supervisor_used: Counter[str] = Counter()
+        self.over_time = instance.capacity_over_time
+        self.supervisor_running = {
+            sup.id: RunningEngagements(sup.max_trainee_engagements, map(to_minutes, sup.active_trainee_engagements_end))
+            for sup in instance.supervisors
+        }
         self.placed: dict[str, tuple[Coach, Chain]] = {}
         self.done = 0  # requests of the order `fill` has dealt with
         self.trainees: dict[str, list[Coach]] = {}
@@ -105,13 +154,35 @@ class Booking:
         self.closed: set[str] = {c.id for c in instance.coaches if not self.coach_can_engage(c)}
 
     def coach_can_engage(self, coach: Coach) -> bool:
+        """False once the coach can take no new engagement at any time."""
+        sup = self.instance.supervisor_by_id[coach.supervisor or ""] if coach.level == "trainee" else None
+        if self.over_time:  # rules 5' and 9': room comes back as engagements end
+            return coach.max_active_coachees > 0 and (sup is None or sup.max_trainee_engagements > 0)
         if self.books[coach.id].engagements >= coach.max_active_coachees:
             return False
-        if coach.level == "trainee":
-            sup = self.instance.supervisor_by_id[coach.supervisor or ""]
-            if sup.active_trainee_engagements + self.supervisor_used[sup.id] >= sup.max_trainee_engagements:
-                return False
+        return (
+            sup is None or sup.active_trainee_engagements + self.supervisor_used[sup.id] < sup.max_trainee_engagements
+        )
+
+    def fits_over_time(self, coach: Coach, chain: Chain) -> bool:
+        """Rules 5' and 9' for one more engagement over the chain's running interval."""
+        if not self.over_time:
+            return True
+        start, end = chain[0].start, chain[-1].end
+        if not self.books[coach.id].running.fits(start, end):
+            return False
+        if coach.level == "trainee" and coach.supervisor:
+            return self.supervisor_running[coach.supervisor].fits(start, end)
         return True
+
+    def full_until(self, coach: Coach) -> tuple[str, int, int] | None:
+        """Under rules 5' and 9': the last stretch the coach ("coach") or a trainee's
+        supervisor ("supervisor") is at the cap, as (who, engagements at once, end minute)."""
+        candidates = [("coach", self.books[coach.id].running.full_until())]
+        if coach.level == "trainee" and coach.supervisor:
+            candidates.append(("supervisor", self.supervisor_running[coach.supervisor].full_until()))
+        found = [(who, at, end) for who, stretch in candidates if stretch is not None for at, end in [stretch]]
+        return max(found, key=lambda f: f[2]) if found else None
 
     def find(self, request: CoachingRequest, coach: Coach, checked: bool = False) -> Chain | None:
         """The earliest chain of the pair that still fits the coach's book.
@@ -143,24 +214,35 @@ class Booking:
         budget = [_SEARCH_NODES]
         path: list[int] = []
 
-        def dfs(i: int) -> Chain | None:
+        def dfs(i: int) -> Chain | bool:
+            """The chain found from `path` + slot i; False when it already runs too long for
+            rules 5'/9' (then so does every later successor, which ends later); True when
+            nothing was found otherwise."""
             budget[0] -= 1
             if budget[0] < 0:
-                return None
+                return True
             path.append(i)
             chain = tuple(slots[p] for p in path)
+            # A longer chain only runs longer: a part that breaks rules 5' or 9' cannot be completed.
+            if not self.fits_over_time(coach, chain):
+                path.pop()
+                return False
             if book.fits(chain, request.session_minutes):
                 if len(path) == k:
                     return chain
                 left = k - len(path)
                 for j in finder.successors[i]:
-                    if can[left][j] and (found := dfs(j)) is not None:
-                        return found
+                    if can[left][j]:
+                        found = dfs(j)
+                        if found is False:
+                            break
+                        if found is not True:
+                            return found
             path.pop()
-            return None
+            return True
 
         for i in finder.starts:
-            if can[k][i] and (found := dfs(i)) is not None:
+            if can[k][i] and isinstance(found := dfs(i), tuple):
                 return found
             if budget[0] < 0:
                 break
@@ -168,8 +250,11 @@ class Booking:
 
     def take(self, request: CoachingRequest, coach: Coach, chain: Chain) -> None:
         self.books[coach.id].take(chain, request.session_minutes)
+        interval = (chain[0].start, chain[-1].end)
+        self.books[coach.id].running.booked.append(interval)
         if coach.level == "trainee" and coach.supervisor:
             self.supervisor_used[coach.supervisor] += 1
+            self.supervisor_running[coach.supervisor].booked.append(interval)
             self.closed.update(c.id for c in self.trainees[coach.supervisor] if not self.coach_can_engage(c))
         if not self.coach_can_engage(coach):
             self.closed.add(coach.id)
@@ -190,7 +275,7 @@ class Booking:
         """Book a given chain (e.g. from the current plan) if every rule still allows it."""
         if static_blocks(self.instance, request, coach) or not self.coach_can_engage(coach):
             return False
-        if not self.books[coach.id].fits(chain, request.session_minutes):
+        if not self.books[coach.id].fits(chain, request.session_minutes) or not self.fits_over_time(coach, chain):
             return False
         self.take(request, coach, chain)
         return True
@@ -251,13 +336,24 @@ def booking_assignments(instance: Instance, calendar: Calendar, booking: Booking
     ]
 
 
+def first_come_order(instance: Instance) -> list[CoachingRequest]:
+    """The baseline's order: required requests first (tier 0), each part by `submitted_at`."""
+    return sorted(instance.requests, key=lambda r: (not r.required, r.submitted_at, r.id))
+
+
+def required_placed(instance: Instance, placed: Iterable[str]) -> int:
+    """How many of the `placed` request ids are required (tier 0)."""
+    return sum(1 for rid in placed if instance.request_by_id[rid].required)
+
+
 def greedy(instance: Instance) -> Solution:
-    """First come, first served: requests by `submitted_at`, each to the first coach that fits."""
+    """First come, first served: requests by `submitted_at` (required ones first), each to the
+    first coach that fits."""
     from solver.explanations import RequestFacts, unassigned_reasons
 
     began = time.perf_counter()
     calendar = Calendar(instance)
-    order = sorted(instance.requests, key=lambda r: (r.submitted_at, r.id))
+    order = first_come_order(instance)
     # Every coach without a static block, best match first: the same coaches in the same
     # order as `coaches_by_match` less those `find` would turn down at once, so the same plan.
     rules = StaticRules(instance)
@@ -288,4 +384,5 @@ def greedy(instance: Instance) -> Solution:
         assignments=tuple(sorted(assignments, key=lambda a: a.request)),
         unassigned=tuple(unassigned_reasons(instance, calendar, assignments, facts)),
         stats={"wall_seconds": round(time.perf_counter() - began, 3), "solver": "greedy", "workers": 1},
+        required_served=required_placed(instance, booking.placed) if instance.has_required else None,
     )

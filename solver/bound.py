@@ -58,15 +58,19 @@ def _coupling_rhs(instance: Instance, calendar: Calendar, pairs: list[Pair]) -> 
     for p in pairs:
         durations[p.coach.id].add(p.request.session_minutes)
     rhs: dict[RowKey, int] = {}
+    over_time = instance.capacity_over_time  # rules 5' and 9': the caps hold at each instant,
+    # not over the horizon, so a count row is only valid with room for every pair
     for coach_id, lengths in durations.items():
         coach = instance.coach_by_id[coach_id]
-        rhs[("engaged", coach_id)] = max(0, coach.max_active_coachees - coach.active_coachees)
+        engaged = len(pairs) if over_time else coach.max_active_coachees - coach.active_coachees
+        rhs[("engaged", coach_id)] = max(0, engaged)
         _, busy_weeks = busy_session_counts(calendar, coach)
         weeks = {s.coach_week for d in lengths for s in calendar.coach_slots(coach, d)}
         rhs[("sessions", coach_id)] = sum(max(0, coach.max_sessions_per_week - busy_weeks[w]) for w in weeks)
         rhs[("supervision", coach_id)] = max(0, supervision_minutes_left(instance, coach))
     for sup in instance.supervisors:
-        rhs[("supervisor", sup.id)] = max(0, sup.max_trainee_engagements - sup.active_trainee_engagements)
+        trainee = len(pairs) if over_time else sup.max_trainee_engagements - sup.active_trainee_engagements
+        rhs[("supervisor", sup.id)] = max(0, trainee)
     return rhs
 
 

@@ -319,12 +319,13 @@ def parse_instance(data: Any) -> Instance:
                         "unknown level (use trainee, accredited, senior)",
                     )
 
+    over_time = rd.boolean(rd.field(top, "capacity_over_time", "", False), "capacity_over_time")
     supervisors = rd.items(
         rd.field(top, "supervisors", "", []),
         "supervisors",
-        lambda o, p: _supervisor(rd, o, p),
+        lambda o, p: _supervisor(rd, o, p, bool(over_time)),
     )
-    coaches = rd.items(rd.field(top, "coaches", ""), "coaches", lambda o, p: _coach(rd, o, p))
+    coaches = rd.items(rd.field(top, "coaches", ""), "coaches", lambda o, p: _coach(rd, o, p, bool(over_time)))
     requests = rd.items(rd.field(top, "requests", ""), "requests", lambda o, p: _request(rd, o, p))
     current = rd.items(
         rd.field(top, "current", "", []),
@@ -350,10 +351,21 @@ def parse_instance(data: Any) -> Instance:
         coaches=coaches,
         requests=requests,
         current=current,
+        capacity_over_time=bool(over_time),
     )
 
 
-def _supervisor(rd: _Reader, o: Mapping[str, Any], p: str) -> Supervisor | None:
+def _running_ends(rd: _Reader, o: Mapping[str, Any], key: str, p: str) -> tuple[datetime, ...] | None:
+    """The end instants of running engagements (read only under `capacity_over_time`)."""
+    raw = rd.field(o, key, p, [])
+    items = rd.array(raw, f"{p}.{key}")
+    if items is None:
+        return None
+    ends = [rd.instant(v, f"{p}.{key}[{i}]") for i, v in enumerate(items)]
+    return tuple(e for e in ends if e is not None) if None not in ends else None
+
+
+def _supervisor(rd: _Reader, o: Mapping[str, Any], p: str, over_time: bool = False) -> Supervisor | None:
     sid = rd.string(rd.field(o, "id", p), f"{p}.id")
     cap = rd.integer(rd.field(o, "max_trainee_engagements", p), f"{p}.max_trainee_engagements", 0)
     active = rd.integer(
@@ -361,9 +373,13 @@ def _supervisor(rd: _Reader, o: Mapping[str, Any], p: str) -> Supervisor | None:
         f"{p}.active_trainee_engagements",
         0,
     )
-    if sid is None or cap is None or active is None:
+    ends: tuple[datetime, ...] | None = ()
+    if over_time:
+        # Rule 9': the listed running engagements replace the count, which is not read.
+        ends, active = _running_ends(rd, o, "active_trainee_engagements_end", p), 0
+    if sid is None or cap is None or active is None or ends is None:
         return None
-    return Supervisor(sid, cap, active)
+    return Supervisor(sid, cap, active, ends)
 
 
 def _busy(rd: _Reader, o: Mapping[str, Any], p: str) -> BusyTime | None:
@@ -386,7 +402,7 @@ def _override(rd: _Reader, o: Mapping[str, Any], p: str) -> AvailabilityOverride
     return AvailabilityOverride(day, intervals)
 
 
-def _coach(rd: _Reader, o: Mapping[str, Any], p: str) -> Coach | None:
+def _coach(rd: _Reader, o: Mapping[str, Any], p: str, over_time: bool = False) -> Coach | None:
     n = len(rd.problems)
     cid = rd.string(rd.field(o, "id", p), f"{p}.id")
     tz = rd.timezone(rd.field(o, "timezone", p), f"{p}.timezone")
@@ -423,6 +439,10 @@ def _coach(rd: _Reader, o: Mapping[str, Any], p: str) -> Coach | None:
     )
     next_sup = rd.optional_instant(rd.field(o, "next_supervision", p, None), f"{p}.next_supervision")
     excluded = rd.strings(rd.field(o, "excluded_requests", p, []), f"{p}.excluded_requests")
+    ends: tuple[datetime, ...] | None = ()
+    if over_time:
+        # Rule 5': the listed running engagements replace `active_coachees`, which is not read.
+        ends, active = _running_ends(rd, o, "active_engagements_end", p), 0
     if overrides is not None:
         seen: set[date] = set()
         for i, ov in enumerate(overrides):
@@ -434,7 +454,7 @@ def _coach(rd: _Reader, o: Mapping[str, Any], p: str) -> Coach | None:
     assert cid and tz and languages is not None and topics is not None and isinstance(level, str)
     assert max_active is not None and active is not None and per_week is not None and per_day is not None
     assert buffer is not None and weekly is not None and overrides is not None and busy is not None
-    assert hours is not None and excluded is not None
+    assert hours is not None and excluded is not None and ends is not None
     return Coach(
         id=cid,
         timezone=tz,
@@ -454,6 +474,7 @@ def _coach(rd: _Reader, o: Mapping[str, Any], p: str) -> Coach | None:
         coaching_hours_since_supervision=hours,
         next_supervision=next_sup,
         excluded_requests=excluded,
+        active_engagements_end=ends,
     )
 
 
@@ -480,6 +501,7 @@ def _request(rd: _Reader, o: Mapping[str, Any], p: str) -> CoachingRequest | Non
     preferred = rd.strings(rd.field(o, "preferred_coaches", p, []), f"{p}.preferred_coaches")
     excluded = rd.strings(rd.field(o, "excluded_coaches", p, []), f"{p}.excluded_coaches")
     pinned = rd.optional_string(rd.field(o, "pinned_coach", p, None), f"{p}.pinned_coach")
+    required = rd.boolean(rd.field(o, "required", p, False), f"{p}.required")
     if len(rd.problems) > n:
         return None
     assert rid and tz and languages and topics is not None and sessions and minutes
@@ -503,6 +525,7 @@ def _request(rd: _Reader, o: Mapping[str, Any], p: str) -> CoachingRequest | Non
         preferred_coaches=preferred,
         excluded_coaches=excluded,
         pinned_coach=pinned,
+        required=bool(required),
     )
 
 
@@ -598,11 +621,15 @@ def assignment_to_json(a: Assignment, with_score: bool = True) -> dict[str, Any]
 
 def solution_to_json(solution: Solution) -> dict[str, Any]:
     """The `coaching-solution/1` document for `solution`."""
-    return {
+    out: dict[str, Any] = {
         "format": SOLUTION_FORMAT,
         "status": solution.status,
         "served_weight": solution.served_weight,
         "served_weight_bound": solution.served_weight_bound,
+    }
+    if solution.required_served is not None:
+        out["required_served"] = solution.required_served
+    return out | {
         "assignments": [assignment_to_json(a) for a in solution.assignments],
         "unassigned": [{"request": u.request, "reasons": list(u.reasons)} for u in solution.unassigned],
         "stats": dict(solution.stats),
@@ -635,6 +662,11 @@ def instance_to_json(instance: Instance) -> dict[str, Any]:
                 "max_trainee_engagements": s.max_trainee_engagements,
                 "active_trainee_engagements": s.active_trainee_engagements,
             }
+            | (
+                {"active_trainee_engagements_end": [format_instant(e) for e in s.active_trainee_engagements_end]}
+                if instance.capacity_over_time
+                else {}
+            )
             for s in instance.supervisors
         ],
         "coaches": [
@@ -671,6 +703,11 @@ def instance_to_json(instance: Instance) -> dict[str, Any]:
                 "next_supervision": format_instant(c.next_supervision) if c.next_supervision else None,
                 "excluded_requests": list(c.excluded_requests),
             }
+            | (
+                {"active_engagements_end": [format_instant(e) for e in c.active_engagements_end]}
+                if instance.capacity_over_time
+                else {}
+            )
             for c in instance.coaches
         ],
         "requests": [
@@ -692,11 +729,12 @@ def instance_to_json(instance: Instance) -> dict[str, Any]:
                 "preferred_coaches": list(r.preferred_coaches),
                 "excluded_coaches": list(r.excluded_coaches),
                 "pinned_coach": r.pinned_coach,
+                "required": r.required,
             }
             for r in instance.requests
         ],
         "current": [assignment_to_json(a, with_score=False) for a in instance.current],
-    }
+    } | ({"capacity_over_time": True} if instance.capacity_over_time else {})
 
 
 def parse_solution(data: Any, instance: Instance | None = None) -> Solution:
@@ -721,6 +759,8 @@ def parse_solution(data: Any, instance: Instance | None = None) -> Solution:
     served = rd.integer(rd.field(top, "served_weight", "", 0), "served_weight", 0)
     raw_bound = rd.field(top, "served_weight_bound", "", None)
     bound = None if raw_bound is None else rd.integer(raw_bound, "served_weight_bound", 0)
+    raw_required = rd.field(top, "required_served", "", None)
+    required_served = None if raw_required is None else rd.integer(raw_required, "required_served", 0)
     assignments = rd.items(
         rd.field(top, "assignments", ""),
         "assignments",
@@ -744,4 +784,5 @@ def parse_solution(data: Any, instance: Instance | None = None) -> Solution:
         assignments=assignments,
         unassigned=unserved,
         stats=dict(stats),
+        required_served=required_served,
     )

@@ -52,6 +52,8 @@ class Supervisor:
     id: str
     max_trainee_engagements: int
     active_trainee_engagements: int
+    # With `capacity_over_time`: when each running trainee engagement ends (rule 9').
+    active_trainee_engagements_end: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Coach:
     coaching_hours_since_supervision: float = 0.0
     next_supervision: datetime | None = None
     excluded_requests: tuple[str, ...] = ()
+    # With `capacity_over_time`: when each running engagement ends (rule 5').
+    active_engagements_end: tuple[datetime, ...] = ()
 
     @cached_property
     def override_by_date(self) -> dict[date, tuple[TimeRange, ...]]:
@@ -99,6 +103,7 @@ class CoachingRequest:
     preferred_coaches: tuple[str, ...] = ()
     excluded_coaches: tuple[str, ...] = ()
     pinned_coach: str | None = None
+    required: bool = False  # tier 0: the supervisor wants this one placed
 
 
 # The contract calls it a request; the rest of the app may prefer the long name.
@@ -136,6 +141,12 @@ class Instance:
     coaches: tuple[Coach, ...]
     requests: tuple[CoachingRequest, ...]
     current: tuple[Assignment, ...] = ()
+    # Rules 5' and 9': caps count engagements running at the same moment, not the horizon.
+    capacity_over_time: bool = False
+
+    @cached_property
+    def has_required(self) -> bool:
+        return any(r.required for r in self.requests)
 
     @cached_property
     def coach_by_id(self) -> dict[str, Coach]:
@@ -165,9 +176,26 @@ def request_weight(request: CoachingRequest, now: datetime) -> int:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a request is not served, for people and for programs.
+
+    `code` names the kind of reason (e.g. "no_common_time", "coach_full_until"); `params`
+    holds what the text mentions (coach refs under "coaches"/"coach", ISO dates, "HH:MM"
+    times, weekday names, caps) so that an app can word it in the reader's language and
+    timezone; `text` is the plain English sentence, which also says what would help.
+    """
+
+    code: str
+    text: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Unassigned:
     request: str
     reasons: tuple[str, ...]
+    # The same reasons with their codes and parameters (not part of the JSON solution).
+    details: tuple[Reason, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -178,6 +206,7 @@ class Solution:
     assignments: tuple[Assignment, ...]
     unassigned: tuple[Unassigned, ...] = ()
     stats: Mapping[str, object] = field(default_factory=dict)
+    required_served: int | None = None  # tier 0; set when the instance has required requests
 
 
 @dataclass(frozen=True)

@@ -23,33 +23,35 @@ Chain = tuple[Slot, ...]
 
 @dataclass(frozen=True)
 class Block:
-    """A static rule that keeps a coach from a request, phrased for a person."""
+    """A static rule that keeps a coach from a request: `rule` is its reason code
+    (`solver.explanations` words it), `message` a short phrase for this one coach."""
 
     rule: str
     message: str
 
 
 def static_blocks(instance: Instance, request: CoachingRequest, coach: Coach) -> list[Block]:
-    """Rules 5-9 that rule out the pair whatever the calendar says."""
+    """The rules on who may coach whom, and the caps already used up, that rule out the
+    pair whatever the calendar says."""
     blocks: list[Block] = []
     if not set(request.languages) & set(coach.languages):
-        blocks.append(Block("language", f"speaks none of {', '.join(request.languages)} (rule 6)"))
+        blocks.append(Block("language", f"speaks none of {', '.join(request.languages)}"))
     if request.organisation and coach.organisation and request.organisation == coach.organisation:
-        blocks.append(Block("organisation", f"same organisation {request.organisation} (rule 7)"))
+        blocks.append(Block("organisation", f"works for the coachee's organisation {request.organisation}"))
     if coach.id in request.excluded_coaches:
-        blocks.append(Block("excluded_coach", "excluded by the request (rule 7)"))
+        blocks.append(Block("excluded_coach", "the coachee asked for another coach"))
     if request.id in coach.excluded_requests:
-        blocks.append(Block("excluded_request", "excludes this request (rule 7)"))
+        blocks.append(Block("excluded_request", "asked not to take this coachee"))
     if request.pinned_coach is not None and request.pinned_coach != coach.id:
-        blocks.append(Block("pinned", f"request is pinned to {request.pinned_coach} (rule 7)"))
+        blocks.append(Block("pinned", f"the request is pinned to {request.pinned_coach}"))
     if request.sensitive and coach.level == "trainee":
-        blocks.append(Block("sensitive", "trainee, and the request is sensitive (rule 8)"))
+        blocks.append(Block("sensitive", "in training, and the request is sensitive"))
     if coach.active_coachees >= coach.max_active_coachees:
-        blocks.append(Block("coach_full", "already has max_active_coachees engagements (rule 5)"))
+        blocks.append(Block("coach_full", "takes no more coachees"))
     if coach.level == "trainee":
         sup = instance.supervisor_by_id.get(coach.supervisor or "")
         if sup is None or sup.active_trainee_engagements >= sup.max_trainee_engagements:
-            blocks.append(Block("supervisor_full", f"supervisor {coach.supervisor} has no trainee capacity (rule 9)"))
+            blocks.append(Block("supervisor_full", "the supervisor takes no more trainee engagements"))
     return blocks
 
 
@@ -119,7 +121,7 @@ class StaticRules:
         return [coaches[i] for i in np.nonzero(ok)[0].tolist()]
 
     def blocked_by(self, request: CoachingRequest) -> dict[str, list[str]]:
-        """Each `static_blocks` message for `request` with the coaches it rules out, in instance order.
+        """Each `static_blocks` rule code for `request` with the coaches it rules out, in instance order.
 
         The same dict, keys in the same order, as collecting `static_blocks` coach by coach.
         """
@@ -129,41 +131,40 @@ class StaticRules:
             out: dict[str, list[str]] = {}
             for c in coaches:
                 for block in static_blocks(self.instance, request, c):
-                    out.setdefault(block.message, []).append(c.id)
+                    out.setdefault(block.rule, []).append(c.id)
             return out
         found: list[tuple[str, npt.NDArray[np.bool_]]] = []  # in static_blocks' order of rules
         wanted = sum(self.language_bit.get(lang, 0) for lang in set(request.languages))
-        found.append((f"speaks none of {', '.join(request.languages)} (rule 6)", (self.coach_languages & wanted) == 0))
+        found.append(("language", (self.coach_languages & wanted) == 0))
         if request.organisation and request.organisation in self.organisation_id:
-            same = self.coach_organisation == self.organisation_id[request.organisation]
-            found.append((f"same organisation {request.organisation} (rule 7)", same))
+            found.append(("organisation", self.coach_organisation == self.organisation_id[request.organisation]))
         excluded = np.zeros(n, dtype=bool)
         for cid in request.excluded_coaches:
             excluded[self.position[cid]] = True
-        found.append(("excluded by the request (rule 7)", excluded))
+        found.append(("excluded_coach", excluded))
         excludes = np.zeros(n, dtype=bool)
         excludes[self.excluded_by_coach.get(request.id, [])] = True
-        found.append(("excludes this request (rule 7)", excludes))
+        found.append(("excluded_request", excludes))
         if request.pinned_coach is not None:
             other = np.ones(n, dtype=bool)
             if request.pinned_coach in self.position:
                 other[self.position[request.pinned_coach]] = False
-            found.append((f"request is pinned to {request.pinned_coach} (rule 7)", other))
+            found.append(("pinned", other))
         if request.sensitive:
-            found.append(("trainee, and the request is sensitive (rule 8)", self.is_trainee))
-        found.append(("already has max_active_coachees engagements (rule 5)", self.is_full))
-        for sup_name, members in self.supervisor_closed.items():
-            mask = np.zeros(n, dtype=bool)
-            mask[members] = True
-            found.append((f"supervisor {sup_name} has no trainee capacity (rule 9)", mask))
-        # Keys in order of the first coach each message names, then of the rules for that coach.
+            found.append(("sensitive", self.is_trainee))
+        found.append(("coach_full", self.is_full))
+        closed = np.zeros(n, dtype=bool)
+        for members in self.supervisor_closed.values():
+            closed[members] = True
+        found.append(("supervisor_full", closed))
+        # Keys in order of the first coach each rule names, then of the rules for that coach.
         firsts = []
-        for rank, (message, mask) in enumerate(found):
+        for rank, (code, mask) in enumerate(found):
             hits = np.flatnonzero(mask)
             if len(hits):
-                firsts.append((int(hits[0]), rank, message, hits))
+                firsts.append((int(hits[0]), rank, code, hits))
         firsts.sort(key=lambda item: (item[0], item[1]))
-        return {message: [coaches[i].id for i in hits.tolist()] for _, _, message, hits in firsts}
+        return {code: [coaches[i].id for i in hits.tolist()] for _, _, code, hits in firsts}
 
 
 def supervision_minutes_left(instance: Instance, coach: Coach) -> int:

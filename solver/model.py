@@ -9,17 +9,23 @@ over these Booleans:
 - rule 5: per local date and per ISO week, sessions + busy sessions <= cap, and
   engagements + active coachees <= max_active_coachees;
 - rule 9: trainee engagements per supervisor within its capacity;
+- rules 5' and 9' (`capacity_over_time`): each column runs over a fixed interval, and
+  per coach and per supervisor the columns running at each start point are limited;
 - rule 10: minutes of new sessions before next supervision within what is left.
+
+`required_served` counts the required requests taken (tier 0 of the objective).
 
 Rules 2, 4 and 6-8 hold by construction of the columns (`solver.engagements`).
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from ortools.sat.python import cp_model
 
@@ -78,6 +84,8 @@ class PackingModel:
             self._add_coach_rules(calendar, instance.coach_by_id[coach_id], idx)
         self._add_supervisor_rules(by_coach)
         self.served_weight = sum(col.weight * self.take[i] for i, col in enumerate(self.columns))
+        # Tier 0: required requests served (each request has at most one column taken).
+        self.required_served = sum(self.take[i] for i, col in enumerate(self.columns) if col.request.required)
         self.secondary = sum(col.secondary * self.take[i] for i, col in enumerate(self.columns))
 
     def _add_coach_rules(self, calendar: Calendar, coach: Coach, idx: list[int]) -> None:
@@ -96,10 +104,13 @@ class PackingModel:
         for week, terms in per_week.items():
             room = max(0, coach.max_sessions_per_week - busy_weeks[week])
             self._add_capacity(terms, room)
-        requests = {self.columns[i].request.id for i in idx}
-        room = max(0, coach.max_active_coachees - coach.active_coachees)
-        if len(requests) > room:
-            self.model.add(sum(take[i] for i in idx) <= room)
+        if self.instance.capacity_over_time:
+            self._add_running_cap(idx, coach.max_active_coachees, coach.active_engagements_end)
+        else:
+            requests = {self.columns[i].request.id for i in idx}
+            room = max(0, coach.max_active_coachees - coach.active_coachees)
+            if len(requests) > room:
+                self.model.add(sum(take[i] for i in idx) <= room)
         left = max(0, supervision_minutes_left(self.instance, coach))
         minutes = {i: supervision_minutes(coach, self.columns[i].chain) for i in idx}
         if sum(minutes.values()) > left:
@@ -108,6 +119,35 @@ class PackingModel:
     def _add_capacity(self, terms: Counter[int], room: int) -> None:
         if sum(terms.values()) > room:
             self.model.add(sum(n * self.take[i] for i, n in terms.items()) <= room)
+
+    def _add_running_cap(self, idx: list[int], cap: int, listed_ends: Iterable[datetime]) -> None:
+        """Rules 5' and 9': at each start point t of a column, the columns running at t
+        ([first start, last end), half-open) <= cap - listed engagements ending after t.
+
+        The count of new engagements only rises at start points and the listed ones only
+        end, so start points are the only instants to check; a start point's set is left
+        out when the next start point's set holds it with no less room (nothing ends between).
+        """
+        ends = sorted(to_minutes(e) for e in listed_ends)
+        spans = sorted((self.columns[i].chain[0].start, self.columns[i].chain[-1].end, i) for i in idx)
+        points = sorted({s for s, _, _ in spans})
+        running: list[tuple[int, int]] = []  # heap of (end, column)
+        k = 0
+        for n, t in enumerate(points):
+            while running and running[0][0] <= t:
+                heapq.heappop(running)
+            while k < len(spans) and spans[k][0] == t:
+                heapq.heappush(running, (spans[k][1], spans[k][2]))
+                k += 1
+            after = points[n + 1] if n + 1 < len(points) else None
+            listed = len(ends) - bisect.bisect_right(ends, t)
+            changes = after is None or running[0][0] <= after or bisect.bisect_right(ends, after) > len(ends) - listed
+            if not changes:
+                continue  # the next start point's constraint implies this one
+            room = max(0, cap - listed)
+            members = [i for _, i in running]
+            if len({self.columns[i].request.id for i in members}) > room:
+                self.model.add(sum(self.take[i] for i in members) <= room)
 
     def _add_time_cliques(self, coach: Coach, idx: list[int]) -> None:
         """At most one column per maximal clique of overlapping [start, end + buffer)."""
@@ -140,6 +180,9 @@ class PackingModel:
                 trainee_columns[coach.supervisor].extend(idx)
         for sup_id, idx in trainee_columns.items():
             sup = self.instance.supervisor_by_id[sup_id]
+            if self.instance.capacity_over_time:
+                self._add_running_cap(idx, sup.max_trainee_engagements, sup.active_trainee_engagements_end)
+                continue
             room = max(0, sup.max_trainee_engagements - sup.active_trainee_engagements)
             if len({self.columns[i].request.id for i in idx}) > room:
                 self.model.add(sum(self.take[i] for i in idx) <= room)

@@ -13,6 +13,12 @@
    again. Once every chain of every pair is a column, the model's own bound is
    valid too.
 
+Tier 0 (required requests served) comes before all: both greedy plans place the
+required requests first, every coach of a required request gets columns, a short
+CP-SAT run maximises the required count when the greedy plans miss some, and every
+later model keeps at least that many (so the bound on served weight is one among
+plans serving at least `required_served`). OPTIMAL needs tier 0 proven too.
+
 Tier 1 is exact by solving tier by tier: phase 1 maximises served weight alone;
 when its optimum is proven (reaching the LP bound, or an exact model solved),
 phase 2 fixes it (served weight == optimum) and maximises tiers 2-5
@@ -35,7 +41,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.baseline import Booking, booking_assignments, fill, resume
+from solver.baseline import Booking, booking_assignments, fill, first_come_order, required_placed, resume
 from solver.bound import Pair, relaxation_bound
 from solver.calendar import Calendar, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Progress, Solution
@@ -81,6 +87,11 @@ def _served(instance: Instance, booking: Booking) -> int:
     return sum(instance.weight(instance.request_by_id[rid]) for rid in booking.placed)
 
 
+def _tiers(instance: Instance, booking: Booking) -> tuple[int, int]:
+    """Tiers 0 and 1 of a greedy plan, to compare plans lexicographically."""
+    return required_placed(instance, booking.placed), _served(instance, booking)
+
+
 def _plan(
     instance: Instance,
     calendar: Calendar,
@@ -90,13 +101,19 @@ def _plan(
     facts: dict[str, RequestFacts],
     stats: dict[str, object],
     began: float,
+    required_bound: int = 0,
 ) -> Solution:
-    """A solution from a greedy booking, when there is no time left to optimise."""
+    """A solution from a greedy booking, when there is no time left to optimise.
+
+    `required_bound`: how many required requests any plan can serve at most (tier 0).
+    """
     assignments = booking_assignments(instance, calendar, booking)
     served = _served(instance, booking)
     bound = max(bound, served)
+    required = required_placed(instance, booking.placed)
     return Solution(
-        status="OPTIMAL" if served == bound else "FEASIBLE",
+        status="OPTIMAL" if served == bound and required >= required_bound else "FEASIBLE",
+        required_served=required if instance.has_required else None,
         served_weight=served,
         served_weight_bound=bound,
         assignments=tuple(sorted(assignments, key=lambda a: a.request)),
@@ -135,15 +152,13 @@ def solve(
     # The plan by weight stops where the time runs out (a partial plan is still a plan).
     static_candidates = {r.id: order.sort(r, rules.allowed(r)) for r in instance.requests}
     keep = current_chains(instance, calendar)
-    by_weight = sorted(instance.requests, key=lambda r: (-instance.weight(r), r.submitted_at, r.id))
+    by_weight = sorted(instance.requests, key=lambda r: (not r.required, -instance.weight(r), r.submitted_at, r.id))
     # By weight first, for at most about a third of the time left, so that the baseline fits
     # in the rest; then the baseline to the end; then the plan by weight goes on if it can.
     hinted = fill(instance, calendar, by_weight, keep, static_candidates, deadline=time.perf_counter() + 0.35 * left())
-    fcfs = fill(
-        instance, calendar, sorted(instance.requests, key=lambda r: (r.submitted_at, r.id)), None, static_candidates
-    )
+    fcfs = fill(instance, calendar, first_come_order(instance), None, static_candidates)
     resume(hinted, by_weight, static_candidates, deadline=began + time_limit)
-    hint = hinted if _served(instance, hinted) >= _served(instance, fcfs) else fcfs
+    hint = hinted if _tiers(instance, hinted) >= _tiers(instance, fcfs) else fcfs
     if on_progress is not None:
         # The greedy plan is the first answer: report it, with the weight of every request
         # some coach may take as the bound.
@@ -177,6 +192,7 @@ def solve(
             calendar,
             hint,
             bound=bound,
+            required_bound=sum(1 for r in instance.requests if r.required and may_serve(r)),
             facts=pair_facts,
             stats={
                 "solver": "greedy (time limit reached before CP-SAT)",
@@ -245,7 +261,7 @@ def solve(
     def widen(extra_coaches: int, chains_per_pair: int) -> None:
         for rid, options in pairs_of.items():
             request = instance.request_by_id[rid]
-            if complete:
+            if complete or request.required:  # a required request gets every coach it may have
                 chosen_pairs = options
             else:
                 wanted = set(relaxation.support.get(rid, ()))
@@ -298,12 +314,35 @@ def solve(
     served = _served(instance, hint)
     bound = valid_bound(float(relaxed_bound))
     cp_status = "UNKNOWN"
+
+    # Tier 0 first: the most required requests any plan over the columns serves; every
+    # plan after this serves at least as many. Proven when it reaches the required
+    # requests that have a chain at all, or when the model holds every chain.
+    required_target = required_placed(instance, hint.placed)
+    required_bound = sum(1 for rid in servable if instance.request_by_id[rid].required)
+    if required_target < required_bound and left() > 0.2:
+        pm0 = PackingModel(instance, calendar, columns)
+        pm0.model.maximize(pm0.required_served)
+        pm0.hint(chosen)
+        solver0, status0 = run(pm0, time_limit=0.25 * left(), workers=workers, seed=seed, stop_at=float(required_bound))
+        if status0 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found0 = round(solver0.objective_value)
+            if found0 > required_target:
+                required_target = found0
+                chosen = {i for i, var in enumerate(pm0.take) if solver0.boolean_value(var)}
+                served = sum(columns[i].weight for i in chosen)
+            if status0 == cp_model.OPTIMAL and exact():
+                required_bound = required_target
+    tier0_proven = required_target >= required_bound
+
     proven_at: float | None = None
     phase1_began = time.perf_counter()
     extra, per_pair = EXTRA_COACHES, CHAINS_PER_PAIR
     pm: PackingModel | None = None
     while left() > 0.2:
         pm = PackingModel(instance, calendar, columns)
+        if required_target:
+            pm.model.add(pm.required_served >= required_target)
         pm.model.maximize(pm.served_weight)
         pm.hint(chosen)
         solver, status = run(
@@ -366,9 +405,10 @@ def solve(
         for i in sorted(chosen)
     ]
     return Solution(
-        status="OPTIMAL" if served == bound else "FEASIBLE",
+        status="OPTIMAL" if served == bound and tier0_proven else "FEASIBLE",
         served_weight=served,
         served_weight_bound=bound,
+        required_served=sum(1 for i in chosen if columns[i].request.required) if instance.has_required else None,
         assignments=tuple(sorted(assignments, key=lambda a: a.request)),
         unassigned=tuple(unassigned_reasons(instance, calendar, assignments, pair_facts)),
         stats={

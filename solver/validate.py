@@ -18,6 +18,9 @@ Conventions it applies (all from the contract):
 - Caps on days, weeks, coachees and supervisors are reported only where a new session or
   assignment takes part, so an instance that already starts over a cap is not blamed on
   the solution.
+- With `capacity_over_time`, rules 5' and 9' replace the whole-horizon coachee and
+  supervisor counts: an engagement runs over [its first start, its last end), a listed
+  running engagement from now to its end; one ending at t and one starting at t do not overlap.
 """
 
 from __future__ import annotations
@@ -318,12 +321,49 @@ def _check_caps(
                 f"({coach.timezone}; {count} new, {busy_weeks[week]} already booked), "
                 f"max_sessions_per_week is {coach.max_sessions_per_week}"
             )
+    if instance.capacity_over_time:
+        problems.extend(
+            _check_running(
+                f"coach {coach.id}: rule 5'",
+                "coachees",
+                coach.max_active_coachees,
+                coach.active_engagements_end,
+                [(assignment, request.id) for assignment, request in engagements],
+            )
+        )
+        return problems
     engaged = len(engagements) + coach.active_coachees
     if engaged > coach.max_active_coachees:
         problems.append(
             f"coach {coach.id}: rule 5: {len(engagements)} new + {coach.active_coachees} active coachees "
             f"exceed max_active_coachees {coach.max_active_coachees}"
         )
+    return problems
+
+
+def _check_running(
+    label: str,
+    what: str,
+    cap: int,
+    listed_ends: Iterable[datetime],
+    new: list[tuple[Assignment, str]],
+) -> list[str]:
+    """Rules 5' and 9': at every instant a new engagement runs, [first start, last end), the
+    listed engagements ending after it plus the new ones running then stay within `cap`.
+
+    New engagements only add at their starts and listed ones only end, so the starts of
+    the new engagements are the instants to look at.
+    """
+    spans = [(min(x.start for x in a.sessions), max(x.end for x in a.sessions), rid) for a, rid in new if a.sessions]
+    problems: list[str] = []
+    for start, _, _ in sorted(spans):
+        running = sorted(rid for s, e, rid in spans if s <= start < e)
+        listed = sum(1 for end in listed_ends if end > start)
+        if listed + len(running) > cap:
+            problems.append(
+                f"{label}: at {_utc(start)} {listed} running + {len(running)} new engagements "
+                f"({', '.join(running)}) exceed {cap} {what} at once"
+            )
     return problems
 
 
@@ -372,6 +412,22 @@ def _check_supervisor_capacity(
     for assignment, coach in assigned:
         if coach.level == "trainee" and coach.supervisor is not None:
             new_by_supervisor[coach.supervisor].append(assignment.request)
+    if instance.capacity_over_time:
+        new_engagements: dict[str, list[tuple[Assignment, str]]] = defaultdict(list)
+        for assignment, coach in assigned:
+            if coach.level == "trainee" and coach.supervisor is not None:
+                new_engagements[coach.supervisor].append((assignment, assignment.request))
+        for supervisor in instance.supervisors:
+            problems.extend(
+                _check_running(
+                    f"supervisor {supervisor.id}: rule 9'",
+                    "trainee engagements",
+                    supervisor.max_trainee_engagements,
+                    supervisor.active_trainee_engagements_end,
+                    new_engagements.get(supervisor.id, []),
+                )
+            )
+        return problems
     for supervisor in instance.supervisors:
         new = new_by_supervisor.get(supervisor.id, [])
         if new and supervisor.active_trainee_engagements + len(new) > supervisor.max_trainee_engagements:
@@ -422,6 +478,13 @@ def _check_reported_weight(instance: Instance, solution: Solution, served: list[
     bound = solution.served_weight_bound
     if bound is not None and bound < expected:
         problems.append(f"served_weight_bound {bound} is below the served weight {expected} of the assignments")
+    if solution.status == "OPTIMAL" and bound is not None and bound != solution.served_weight:
+        problems.append(f"status OPTIMAL, but served_weight_bound {bound} differs from served_weight")
+    required = sum(1 for request in served if request.required)
+    if solution.required_served is not None and solution.required_served != required:
+        problems.append(
+            f"required_served is {solution.required_served}, but the assignments serve {required} required requests"
+        )
     return problems
 
 

@@ -154,3 +154,39 @@ def test_set_level_and_deactivate(db: Session) -> None:
     assert users.authenticate(db, person.email, person.password) is None
     staff.reactivate(db, programme, coach.id)
     assert coach.active and user.active
+
+
+def test_settings_switch_capacity_over_time(db: Session) -> None:
+    programme = make_programme(db)
+    assert programme.capacity_over_time  # on for a new programme
+    values = programme_settings.settings_of(programme)
+    programme_settings.update_settings(db, programme, {**values, "capacity_over_time": ""})  # check box left empty
+    assert programme.capacity_over_time is False
+    programme_settings.update_settings(db, programme, {"capacity_over_time": "1"}, partial=True)
+    assert programme.capacity_over_time is True
+
+
+def test_load_counts_coachees_at_once_per_week(db: Session) -> None:
+    import datetime as dt
+
+    from scheduler.services.planning import supervision
+
+    programme = make_programme(db)
+    coach = make_coach(db, programme, max_active_coachees=2, timezone="Europe/Brussels")
+    monday = programme.horizon_start + dt.timedelta(days=7 - programme.horizon_start.weekday())
+    at = dt.datetime.combine(monday, dt.time(9), tzinfo=dt.UTC)
+    week = dt.timedelta(days=7)
+    # Two engagements overlap in the first full week; the second ends in the next; a third
+    # starts at the instant the second ends, so the third week has one at once.
+    for email, starts in (
+        ("a@x.example", [at, at + dt.timedelta(days=2)]),
+        ("b@x.example", [at + dt.timedelta(days=1), at + week + dt.timedelta(days=1)]),
+        ("c@x.example", [at + week + dt.timedelta(days=1, hours=1), at + 2 * week]),
+    ):
+        request, _ = make_request(db, programme, coachee_email=email)
+        propose(db, request, coach.coach_id, starts)
+    chart = supervision.coach_load(db, programme)
+    (row,) = chart.coaches
+    by_monday = {cell.week.monday: cell for cell in row.weeks}
+    assert [by_monday[monday + k * week].coachees for k in (0, 1, 2, 3)] == [2, 1, 1, 0]
+    assert by_monday[monday].coachee_cap == 2

@@ -82,3 +82,44 @@ def test_inactive_coaches_leave_the_instance_with_references_to_them(database: D
     ids = {r["id"] for r in document["requests"]}
     assert request_ref(forbidding) in ids
     assert request_ref(pinned) not in ids  # the solving service reports it as left out
+
+
+@pytest.mark.parametrize("over_time", [True, False])
+def test_running_engagements_pass_their_last_session_end_under_capacity_over_time(
+    database: Database, over_time: bool
+) -> None:
+    with database.sessions() as db, db.begin():
+        programme = db.scalars(select(Programme)).one()
+        assert programme.capacity_over_time  # on by default for a new programme
+        programme.capacity_over_time = over_time
+        trainee = db.scalars(select(Coach).where(Coach.level == "trainee").order_by(Coach.id)).first()
+        request = db.scalars(select(CoachingRequest).order_by(CoachingRequest.id)).first()
+        assert trainee is not None and request is not None and trainee.supervisor_id is not None
+        engagement = Engagement(request_id=request.id, coach_id=trainee.id, status="approved")
+        request.status = "confirmed"
+        db.add(engagement)
+        db.flush()
+        for days in (7, 14):
+            start = NOW + dt.timedelta(days=days)
+            db.add(CoachingSession(engagement_id=engagement.id, coach_id=trainee.id, start_utc=start,
+                                   end_utc=start + dt.timedelta(minutes=60), status=SessionStatus.SCHEDULED.value))
+        coach_id, supervisor_id = trainee.id, trainee.supervisor_id
+    document = _instance(database)
+    instance = solver.parse_instance(document)
+    assert instance.capacity_over_time is over_time
+    entry = next(c for c in document["coaches"] if c["id"] == coach_ref(coach_id))
+    supervisor = next(s for s in document["supervisors"] if s["id"] == f"s{supervisor_id}")
+    last_end = "2026-12-07T09:00:00Z"  # the second session: NOW + 14 days + 1 hour
+    if over_time:
+        assert entry["active_engagements_end"] == [last_end]
+        assert last_end in supervisor["active_trainee_engagements_end"]
+    else:
+        assert "active_engagements_end" not in entry and "active_trainee_engagements_end" not in supervisor
+
+
+def test_reasons_for_the_demo_programme_read_as_plain_words(database: Database) -> None:
+    """Every reason the greedy plan and the explanations give on the demo programme (with
+    capacity over time, as a new programme has it) passes the plain-words checks."""
+    from tests.solver.test_reason_words import check_plain_words
+
+    check_plain_words(_instance(database))

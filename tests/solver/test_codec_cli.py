@@ -127,7 +127,10 @@ def test_cli_solve_validate_explain(tmp_path: Path) -> None:
     assert cli("validate", str(instance_path), str(solution_path)).returncode == 0
     explained = cli("explain", str(instance_path), str(solution_path), "r2")
     assert explained.returncode == 0
-    assert "speaks none of pt" in json.loads(explained.stdout)["reasons"][0]
+    explained_r2 = json.loads(explained.stdout)
+    assert "speaks none of the coachee's languages (pt)" in explained_r2["reasons"][0]
+    assert explained_r2["details"][0]["code"] == "language"
+    assert explained_r2["details"][0]["params"]["coaches"] == ["c1"]
     assert cli("explain", str(instance_path), str(solution_path), "r404").returncode == 2
     stdout = cli("greedy", str(instance_path))
     assert json.loads(stdout.stdout)["stats"]["solver"] == "greedy"

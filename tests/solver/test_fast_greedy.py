@@ -71,7 +71,7 @@ def test_blocked_by_matches_static_blocks_coach_by_coach() -> None:
             expected: dict[str, list[str]] = {}
             for coach in instance.coaches:
                 for block in static_blocks(instance, request, coach):
-                    expected.setdefault(block.message, []).append(coach.id)
+                    expected.setdefault(block.rule, []).append(coach.id)
             got = rules.blocked_by(request)
             assert list(got.items()) == list(expected.items())
 

@@ -109,6 +109,7 @@ def _schemas() -> dict[str, Any]:
                 "max_hours_trainee": {"type": "number"},
                 "max_hours_accredited": {"type": "number"},
                 "max_hours_senior": {"type": "number"},
+                "capacity_over_time": {"type": "boolean"},
             },
             "additionalProperties": False,
         },

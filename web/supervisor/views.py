@@ -47,6 +47,7 @@ SETTINGS_LABELS = {
     "max_hours_trainee": "Trainee: hours between supervisions",
     "max_hours_accredited": "Accredited: hours between supervisions",
     "max_hours_senior": "Senior: hours between supervisions",
+    "capacity_over_time": "Coaches take new coachees as engagements end",
 }
 COACH_LABELS = {
     "name": "Name",

@@ -249,6 +249,8 @@ class WeekLoad:
     scheduled: int
     draft: int
     cap: int
+    coachees: int = 0  # most engagements running at one moment of the week
+    coachee_cap: int = 0
 
     @property
     def total(self) -> int:
@@ -293,8 +295,19 @@ def horizon_weeks(programme: Programme) -> list[Week]:
     return weeks
 
 
+def _at_once(spans: list[tuple[dt.datetime, dt.datetime]], week: Week, zone: ZoneInfo) -> int:
+    """Most engagements ([first start, last end)) running at one moment of the coach-local week."""
+    begin = dt.datetime.combine(week.monday, dt.time(0), tzinfo=zone)
+    end = begin + dt.timedelta(days=7)
+    inside = [(a, b) for a, b in spans if a < end and b > begin]
+    points = [begin, *(a for a, _ in inside if a > begin)]
+    return max((sum(1 for a, b in inside if a <= t < b) for t in points), default=0)
+
+
 def coach_load(db: Session, programme: Programme, *, include_drafts: bool = True) -> LoadChart:
-    """Sessions per ISO week of each active coach (in the coach's own timezone, as the cap counts them)."""
+    """Sessions per ISO week of each active coach (in the coach's own timezone, as the cap counts them),
+    and the most coachees the coach has at once in that week (engagements from first session
+    start to last session end)."""
     weeks = horizon_weeks(programme)
     coaches = _coaches(db, programme, include_inactive=False)
     states = LIVE_SESSION_STATES if include_drafts else (SessionStatus.SCHEDULED.value,)
@@ -309,9 +322,15 @@ def coach_load(db: Session, programme: Programme, *, include_drafts: bool = True
             Engagement.status.in_((EngagementStatus.APPROVED.value, EngagementStatus.DRAFT.value)),
         )
     )
+    spans: dict[int, tuple[int, dt.datetime, dt.datetime]] = {}  # engagement -> (coach, first start, last end)
     for session in sessions:
         year, number, _ = session.start_utc.astimezone(zone_of[session.coach_id]).isocalendar()
         counts[(session.coach_id, (year, number), session.status)] += 1
+        _, first, last = spans.get(session.engagement_id, (0, session.start_utc, session.end_utc))
+        spans[session.engagement_id] = (session.coach_id, min(first, session.start_utc), max(last, session.end_utc))
+    running: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for coach_id, first, last in spans.values():
+        running[coach_id].append((first, last))
     rows = [
         CoachLoad(
             coach=coach,
@@ -321,6 +340,8 @@ def coach_load(db: Session, programme: Programme, *, include_drafts: bool = True
                     scheduled=counts[(coach.id, week.key, SessionStatus.SCHEDULED.value)],
                     draft=counts[(coach.id, week.key, SessionStatus.DRAFT.value)],
                     cap=coach.max_sessions_per_week,
+                    coachees=_at_once(running[coach.id], week, zone_of[coach.id]),
+                    coachee_cap=coach.max_active_coachees,
                 )
                 for week in weeks
             ],

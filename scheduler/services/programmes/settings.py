@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.models import CoachingRequest, Programme, RequestStatus
 from scheduler.services.errors import InvalidInput
-from scheduler.services.fields import as_int, as_list, valid_timezone
+from scheduler.services.fields import as_bool, as_int, as_list, valid_timezone
 
 _TOPIC = re.compile(r"^[a-z0-9][a-z0-9-]{0,48}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -38,6 +38,7 @@ EDITABLE = (
     "max_hours_trainee",
     "max_hours_accredited",
     "max_hours_senior",
+    "capacity_over_time",
 )
 
 
@@ -147,6 +148,9 @@ def parse_settings(
     for level in ("trainee", "accredited", "senior"):
         name = f"max_hours_{level}"
         clean[name] = _hours(merged[name], name, errors)
+
+    # Coaches take new coachees as engagements end (a check box: absent means off).
+    clean["capacity_over_time"] = as_bool(merged["capacity_over_time"])
 
     if errors:
         raise InvalidInput("The settings were not saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)

@@ -14,6 +14,7 @@ from scheduler.models import (
     CoachingRequest,
     CoachingSession,
     Engagement,
+    EngagementStatus,
     Programme,
     RequestStatus,
     SessionStatus,
@@ -38,6 +39,9 @@ class RequestOverview:
     engagement: Engagement | None  # the approved one, if any
     coach: Coach | None
     sessions: list[CoachingSession]  # scheduled sessions, in time order
+    # While waiting: the first session of the draft plan's engagement, when the plan places
+    # the request (possibly weeks ahead, as another engagement of the coach ends).
+    expected_start: dt.datetime | None = None
 
     @property
     def status(self) -> str:
@@ -88,7 +92,20 @@ def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None =
         engagement=engagement,
         coach=engagement.coach if engagement else None,
         sessions=sorted(sessions, key=lambda s: s.start_utc),
+        expected_start=expected_start(request) if waiting else None,
     )
+
+
+def expected_start(request: CoachingRequest) -> dt.datetime | None:
+    """When the draft plan would start the request's engagement, if it places it."""
+    starts = [
+        s.start_utc
+        for e in request.engagements
+        if e.status == EngagementStatus.DRAFT.value
+        for s in e.sessions
+        if s.status != SessionStatus.CANCELLED.value
+    ]
+    return min(starts, default=None)
 
 
 def session_of_request(request: CoachingRequest, session_id: int) -> CoachingSession:
