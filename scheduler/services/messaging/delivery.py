@@ -61,7 +61,7 @@ from scheduler.db import Database
 from scheduler.invites.backends import MailBackend, PermanentSendError, SendError, ServerUnavailable, make_backend
 from scheduler.models import CoachingSession, OutboxMessage, OutboxState, OutboxStatus, SessionStatus, utcnow
 from scheduler.services.messaging import outbox
-from scheduler.services.messaging.compose import Composed, Superseded, Unsendable, compose_row, message_id_for
+from scheduler.services.messaging.compose import Composed, Superseded, Unsendable, compose_row
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,6 @@ DELIVER_TASK = "scheduler.tasks.deliver_message"
 _STATE_ID = 1
 
 SessionFactory = Callable[[], Session]
-
-__all__ = ["message_id_for"]  # re-exported: tests and the CLI name Message-IDs through delivery
 
 
 class Outcome(enum.StrEnum):
