@@ -5,15 +5,32 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup browser mailserver lint bench clean
+.PHONY: run test setup lock browser mailserver lint bench load clean
 
-$(STAMP): pyproject.toml
+# The whole dependency tree is pinned with hashes in the lock files; `make lock` rewrites them
+# from pyproject.toml (`make lock UPGRADE=1` also moves every pin to its newest release).
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+PIP_VERSION := 26.3
+UV_VERSION := 0.13.9
+
+$(STAMP): pyproject.toml $(LOCK) $(DEV_LOCK)
+	@$(PYTHON) tools/dependency_lock.py check
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet pip==$(PIP_VERSION)
+	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+LOCK_FLAGS = --quiet --generate-hashes --universal --python-version 3.11 $(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o $(DEV_LOCK)
+	$(PYTHON) tools/dependency_lock.py stamp $(LOCK) $(DEV_LOCK)
 
 # Debian's Chromium and ChromeDriver for the browser tests (no browser download is possible).
 browser:
@@ -50,6 +67,12 @@ test: setup browser mailserver lint
 BENCH_ARGS ?= W1 W2
 bench: setup
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# The load scenario, by hand only: gunicorn + PostgreSQL + a Celery worker on Redis, all on
+# 127.0.0.1, 200 users for 60 s, beside the baseline ref: `make load LOAD_ARGS="--baseline main"`.
+LOAD_ARGS ?= --baseline main
+load: setup
+	$(BIN)/python benchmarks/load/run.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var artifacts .pytest_cache

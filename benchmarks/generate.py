@@ -41,6 +41,8 @@ WORKLOADS: dict[str, Workload] = {
     "W4": Workload(1000, 10000),
     "W1-DST": Workload(16, 60, dst=True),
     "W2-DST": Workload(50, 500, dst=True),
+    "W3-DST": Workload(200, 2000, dst=True),
+    "W4-DST": Workload(1000, 10000, dst=True),
 }
 
 # (timezone, weight, local language or None). Europe dominates; a few far-away members.

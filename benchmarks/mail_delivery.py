@@ -43,17 +43,15 @@ APPROVE = textwrap.dedent("""
         from scheduler.services.planning.approval import approve
     except ImportError:
         from scheduler.services.approval import approve
-    try:
-        from scheduler.services.messaging import delivery, outbox
-    except ImportError:
-        from scheduler.services import delivery, outbox
+    from scheduler.tasks import dispatch_deliveries
+    from scheduler.unit_of_work import take_after_commit, track
     settings = load_config()
     database = Database(settings.database_url)
-    with database.sessions() as db, db.begin():
+    with track(database.sessions()) as db, db.begin():
         approve(db, db.scalars(select(Programme)).first())
-        ids = outbox.take_new_message_ids(db)
+        ids = take_after_commit(db).outbox_ids
         started = time.time()
-    delivery.dispatch_pending(settings, ids)
+    dispatch_deliveries(settings, ids)
     print(len(ids), started)
 """)
 

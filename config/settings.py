@@ -66,6 +66,8 @@ class Settings:
     solver_time_limit: float = 10.0
     solver_workers: int = 2
     celery_queue: str = "celery"
+    # Solves run on their own queue, so a long solve never delays an invitation.
+    solve_queue: str = "solve"
     # Outbox delivery (see docs/mail-delivery.md): a worker claims up to `outbox_batch_size`
     # messages and sends them over one connection; its claim lasts `outbox_lease_seconds`
     # (0: two SMTP timeouts) and is renewed before each message. A transient failure backs
@@ -91,6 +93,14 @@ class Settings:
     imap_folder: str = "INBOX"
     imap_poll_seconds: float = 60.0
     reminder_scan_seconds: float = 300.0
+    # Privacy: closed requests that were served are anonymised this many months after their
+    # last activity; requests closed without being served (cancelled, declined, expired)
+    # sooner; a request left waiting this long expires. See docs/privacy.md.
+    retention_months: int = 12
+    retention_unserved_days: int = 90
+    waiting_expiry_days: int = 180
+    retention_scan_seconds: float = 3600.0
+    backup_dir: str = ""
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -130,6 +140,7 @@ _ENV_VARS: dict[str, str] = {
     "CELERY_TASK_ALWAYS_EAGER": "celery_task_always_eager",
     "CELERY_QUEUE": "celery_queue",
     "OUTBOX_BATCH_SIZE": "outbox_batch_size",
+    "SOLVE_QUEUE": "solve_queue",
     "OUTBOX_LEASE_SECONDS": "outbox_lease_seconds",
     "OUTBOX_PROBE_SECONDS": "outbox_probe_seconds",
     "OUTBOX_RETRY_BASE_SECONDS": "outbox_retry_base_seconds",
@@ -147,6 +158,11 @@ _ENV_VARS: dict[str, str] = {
     "IMAP_PASSWORD": "imap_password",
     "IMAP_FOLDER": "imap_folder",
     "IMAP_POLL_SECONDS": "imap_poll_seconds",
+    "RETENTION_MONTHS": "retention_months",
+    "RETENTION_UNSERVED_DAYS": "retention_unserved_days",
+    "WAITING_EXPIRY_DAYS": "waiting_expiry_days",
+    "RETENTION_SCAN_SECONDS": "retention_scan_seconds",
+    "BACKUP_DIR": "backup_dir",
 }
 
 
@@ -171,6 +187,7 @@ def _defaults(var_dir: Path) -> dict[str, Any]:
         # kombu's SQLAlchemy transport on a SQLite file: a real queue with no server.
         "celery_broker_url": f"sqla+sqlite:///{var_dir / 'broker.db'}",
         "mail_dir": str(var_dir / "mail"),
+        "backup_dir": str(var_dir / "backups"),
     }
 
 

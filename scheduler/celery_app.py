@@ -1,7 +1,9 @@
 """The Celery application: `celery -A scheduler.celery_app worker --beat` runs the background jobs.
 
 Settings come from `load_config()` (environment variables) for the module-level `app`, or
-from the caller through `make_celery(settings)`. Tasks take ids and are acknowledged late:
+from the caller through `make_celery(settings)`. Importing this module does nothing: the
+module-level `app` is made on first use (PEP 562 `__getattr__`), so importing it never
+creates folders or a development secret key. Tasks take ids and are acknowledged late:
 a worker that dies mid-task leaves its message to be delivered again (RabbitMQ at once,
 Redis after the visibility timeout); the outbox's compare-and-set makes that harmless,
 and the beat-scheduled sweeper finds anything a broker lost (the SQLite transport
@@ -64,6 +66,7 @@ def make_celery(settings: Settings, *, name: str = "scheduler") -> Celery:
         timezone="UTC",
         enable_utc=True,
         task_default_queue=settings.celery_queue,
+        task_routes={"scheduler.tasks.run_solve": {"queue": settings.solve_queue}},
         beat_schedule={
             "sweep-outbox": {
                 "task": "scheduler.tasks.sweep_outbox",
@@ -72,6 +75,10 @@ def make_celery(settings: Settings, *, name: str = "scheduler") -> Celery:
             "send-due-reminders": {
                 "task": "scheduler.tasks.send_due_reminders",
                 "schedule": settings.reminder_scan_seconds,
+            },
+            "apply-retention": {
+                "task": "scheduler.tasks.apply_retention",
+                "schedule": settings.retention_scan_seconds,
             },
         },
         beat_schedule_filename=str(_var_dir() / "celerybeat-schedule"),
@@ -119,13 +126,16 @@ def database_for(settings: Settings) -> Database:
 
 
 def app_for(settings: Settings) -> Celery:
-    """The app to queue tasks with for these settings: the module's if it matches, else one made once."""
-    if settings_of(app) == settings:
-        return app
-    key = f"{settings.celery_broker_url}|{settings.celery_task_always_eager}|{settings.database_url}"
+    """The app to queue tasks with for these settings: one made once per broker, queue and database."""
+    key = "|".join(map(str, (settings.celery_broker_url, settings.celery_task_always_eager, settings.database_url,
+                             settings.celery_queue, settings.solve_queue)))
     if key not in _apps:
         _apps[key] = make_celery(settings)
     return _apps[key]
 
 
-app = make_celery(load_config())
+def __getattr__(name: str) -> Celery:
+    """`app`, the environment's app that `celery -A scheduler.celery_app` runs, made on first use."""
+    if name == "app":
+        return app_for(load_config())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

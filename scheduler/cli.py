@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 
 from config import ConfigError, Settings, load_config
 from scheduler.db import Database
-from scheduler.models import Programme
+from scheduler.models import Programme, SolveRunStatus
 from scheduler.schema import upgrade_to_head
 from scheduler.services.errors import ServiceError
+from scheduler.services.programmes.current import current_programme
+from scheduler.unit_of_work import UnitOfWork, actor, set_after_commit_handler
 
 
 class UsageProblem(click.ClickException):
@@ -46,19 +48,19 @@ class Context:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One transaction; a ServiceError rolls it back and becomes exit status 2."""
+        """One transaction; a ServiceError rolls it back and becomes exit status 2.
+
+        After the commit, new outbox rows go to the worker like the web's do (with no worker
+        running they wait in the queue; `coaching send-invites` sends them at once).
+        """
+        from scheduler import tasks
+
+        set_after_commit_handler(tasks.hand_over)
         try:
-            with self.database.sessions() as db, db.begin():
+            with UnitOfWork(self.database, self.settings, acting=actor(None, None, "cli")) as db:
                 yield db
         except ServiceError as exc:
             raise UsageProblem(exc.message) from exc
-
-
-def programme_of(db: Session) -> Programme:
-    programme = db.scalar(select(Programme).order_by(Programme.id).limit(1))
-    if programme is None:
-        raise UsageProblem("no programme yet: run `coaching demo` or import one first")
-    return programme
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
@@ -109,12 +111,12 @@ def solve(ctx: Context, time_limit: float | None, workers: int | None) -> None:
     if workers is not None:
         settings = replace(settings, solver_workers=workers)
     with ctx.unit_of_work() as db:
-        programme_id = programme_of(db).id
+        programme_id = current_programme(db).id
     try:
         run = solve_now(ctx.database, programme_id, settings)
     except ServiceError as exc:
         raise UsageProblem(exc.message) from exc
-    if run.status != "done":
+    if run.status != SolveRunStatus.DONE:
         raise UsageProblem(run.error or "the solve failed")
     click.echo(
         f"solve run {run.id}: {run.solver_status}, served weight {run.served_weight} "
@@ -122,6 +124,19 @@ def solve(ctx: Context, time_limit: float | None, workers: int | None) -> None:
     )
     for item in run.unassigned:
         click.echo(f"  request {item['request_id']}: {'; '.join(item['reasons'])}")
+
+
+@main.command()
+@click.argument("request_id", type=int)
+@click.argument("coach_id", type=int)
+@pass_context
+def pin(ctx: Context, request_id: int, coach_id: int) -> None:
+    """Pin a waiting request to a coach: the next solve places it there whenever any placement exists."""
+    from scheduler.services.planning.adjustments import pin as pin_request
+
+    with ctx.unit_of_work() as db:
+        item = pin_request(db, current_programme(db), request_id, coach_id)
+        click.echo(f"request {item.id} is pinned to coach {coach_id}; run `coaching solve` to place it")
 
 
 @main.command()
@@ -135,7 +150,7 @@ def approve(ctx: Context, approve_all: bool, engagement_ids: tuple[int, ...]) ->
     if approve_all == bool(engagement_ids):
         raise UsageProblem("give engagement ids or --all (not both)")
     with ctx.unit_of_work() as db:
-        approved = approve_drafts(db, programme_of(db), None if approve_all else engagement_ids)
+        approved = approve_drafts(db, current_programme(db), None if approve_all else engagement_ids)
         sessions = sum(len(e.sessions) for e in approved)
     click.echo(f"approved {len(approved)} engagement(s) with {sessions} session(s); invites queued")
 
@@ -168,12 +183,14 @@ def serve(ctx: Context, host: str, port: int) -> None:
 @main.command()
 @click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--beat/--no-beat", default=True, show_default=True, help="Also run the periodic jobs.")
+@click.option("--queues", help="Comma-separated queues to take tasks from (default: CELERY_QUEUE and SOLVE_QUEUE).")
 @pass_context
-def worker(ctx: Context, concurrency: int, beat: bool) -> None:
+def worker(ctx: Context, concurrency: int, beat: bool, queues: str | None) -> None:
     """Run a Celery worker for invites, reminders and solves."""
     from scheduler.celery_app import make_celery
 
-    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
+    queues = queues or f"{ctx.settings.celery_queue},{ctx.settings.solve_queue}"
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", f"--queues={queues}"]
     if beat:
         argv.append("--beat")
     make_celery(ctx.settings).worker_main(argv)
@@ -217,7 +234,7 @@ def import_csv(ctx: Context, kind: str, path: Path) -> None:
     except UnicodeDecodeError as exc:
         raise UsageProblem(f"{path}: not UTF-8 text ({exc.reason})") from exc
     with ctx.unit_of_work() as db:
-        programme = programme_of(db)
+        programme = current_programme(db)
         if kind == "coaches":
             count = len(transfer.import_coaches(db, programme, io.StringIO(text)))
         else:
@@ -234,13 +251,44 @@ def export_csv(ctx: Context, kind: str, output: Path | None) -> None:
     from scheduler.services.programmes import transfer
 
     with ctx.unit_of_work() as db:
-        programme = programme_of(db)
+        programme = current_programme(db)
         text = transfer.export_coaches(db, programme) if kind == "coaches" else transfer.export_requests(db, programme)
     if output is None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Backup file (default: BACKUP_DIR/coaching-<UTC time>.db or .dump).")
+@pass_context
+def backup(ctx: Context, output: Path | None) -> None:
+    """Back up the database (SQLite online backup, or pg_dump for PostgreSQL)."""
+    from scheduler.services.privacy import backup as backups
+
+    url = ctx.settings.database_url
+    try:
+        target = output or Path(ctx.settings.backup_dir) / backups.default_name(url)
+        made = backups.backup(url, target)
+    except ServiceError as exc:
+        raise UsageProblem(exc.message) from exc
+    click.echo(f"backed up the {made.kind} database to {made.path} ({made.size} bytes)")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_context
+def restore(ctx: Context, path: Path) -> None:
+    """Restore a backup into the (empty) database DATABASE_URL names."""
+    from scheduler.services.privacy import backup as backups
+
+    try:
+        kind = backups.restore(ctx.settings.database_url, path)
+    except ServiceError as exc:
+        raise UsageProblem(exc.message) from exc
+    click.echo(f"restored {path} into the {kind} database; run `coaching init-db` if the backup is older")
 
 
 if __name__ == "__main__":

@@ -90,9 +90,5 @@ class Database:
         self.engine = make_engine(database_url)
         self.sessions = make_session_factory(self.engine)
 
-    def unit_of_work(self) -> Session:
-        """A session for one unit of work: `with db.unit_of_work() as s, s.begin(): ...`."""
-        return self.sessions()
-
     def dispose(self) -> None:
         self.engine.dispose()

@@ -101,7 +101,7 @@ def load_demo(db: Session, *, today: dt.date | None = None, password: str | None
     db.flush()
 
     supervisor_password = password or secrets.token_urlsafe(12)
-    supervisor_user = User(email=SUPERVISOR_EMAIL, password_hash=generate_password_hash(supervisor_password), role=Role.SUPERVISOR.value)
+    supervisor_user = User(email=SUPERVISOR_EMAIL, password_hash=generate_password_hash(supervisor_password), role=Role.SUPERVISOR)
     db.add(supervisor_user)
     db.flush()
     supervisor = Supervisor(programme_id=programme.id, name="Marieke Vermeulen", email=SUPERVISOR_EMAIL,
@@ -116,7 +116,7 @@ def load_demo(db: Session, *, today: dt.date | None = None, password: str | None
         email = f"coach{index + 1:02d}@programme.example"
         # Only the first coach can sign in at once; the others set a password from their invitation.
         password_hash = generate_password_hash(coach_password) if index == 0 else None
-        user = User(email=email, password_hash=password_hash, role=Role.COACH.value)
+        user = User(email=email, password_hash=password_hash, role=Role.COACH)
         db.add(user)
         db.flush()
         coach = Coach(

@@ -28,7 +28,8 @@ from sqlalchemy import select
 from config.settings import Settings
 from scheduler.db import Database
 from scheduler.models import Programme
-from scheduler.services.messaging import delivery, outbox, replies
+from scheduler.services.messaging import replies
+from scheduler.unit_of_work import UnitOfWork, actor
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,9 @@ MAX_MESSAGE_BYTES = 1_000_000
 def handle_one(database: Database, settings: Settings, raw: bytes,
                dispatch: Callable[[list[int]], Any] | None = None) -> list[replies.ReplyResult]:
     """One received e-mail in its own transaction; notices are dispatched after the commit."""
-    with database.sessions() as db, db.begin():
-        results = replies.handle_reply_mail(db, raw)
-        ids = outbox.take_new_message_ids(db)
-    if ids:
-        (dispatch or (lambda found: delivery.dispatch_pending(settings, found)))(ids)
-    return results
+    after = None if dispatch is None else (lambda _settings, work: dispatch(list(work.outbox_ids)))
+    with UnitOfWork(database, settings, acting=actor(None, None, "inbound"), after_commit=after) as db:
+        return replies.handle_reply_mail(db, raw)
 
 
 def organizer_addresses(database: Database, settings: Settings) -> set[str]:

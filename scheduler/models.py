@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Enum,
     Float,
     ForeignKey,
     Index,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    text,
 )
 from sqlalchemy import false as sql_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,6 +35,11 @@ from scheduler.db import Base, UTCDateTime
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def utc_text(value: dt.datetime) -> str:
+    """An instant as the solver contract and the API write it: ISO 8601 in UTC, `Z`, to the second."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def new_calendar_uid() -> str:
@@ -58,6 +65,7 @@ class RequestStatus(enum.StrEnum):
     DECLINED = "declined"  # coachee declined the proposal
     CANCELLED = "cancelled"  # coachee or supervisor cancelled
     COMPLETED = "completed"
+    EXPIRED = "expired"  # left waiting too long (retention), closed without being served
 
 
 class EngagementStatus(enum.StrEnum):
@@ -80,6 +88,23 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SUPERSEDED = "superseded"  # overtaken by a later change before it was sent
+
+
+class SolveRunStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting for a worker (or the CLI)
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+def stored_enum(kind: type[enum.StrEnum]) -> Enum:
+    """A status column: VARCHAR(20) holding the member's value (no database enum type, so no
+    migration when a status is added); values outside the enum are refused before they are
+    written, and rows read back as enum members."""
+    return Enum(
+        kind, native_enum=False, create_constraint=False, validate_strings=True, length=20,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 class Programme(Base):
@@ -117,7 +142,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(stored_enum(Role))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -152,7 +177,7 @@ class Coach(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
-    level: Mapped[str] = mapped_column(String(20), default=Level.ACCREDITED.value)
+    level: Mapped[Level] = mapped_column(stored_enum(Level), default=Level.ACCREDITED)
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("supervisor.id"))
     organisation: Mapped[str | None] = mapped_column(String(200))
     max_active_coachees: Mapped[int] = mapped_column(Integer, default=3)
@@ -168,6 +193,8 @@ class Coach(Base):
     meeting_url: Mapped[str | None] = mapped_column(String(500))
     meeting_address: Mapped[str | None] = mapped_column(String(500))
     meeting_note: Mapped[str | None] = mapped_column(String(500))
+    # Set when the coach's account was closed and their personal fields erased.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     supervisor: Mapped[Supervisor | None] = relationship(back_populates="coaches")
     availability: Mapped[list[AvailabilityRule]] = relationship(
@@ -256,9 +283,11 @@ class CoachingRequest(Base):
     preferred_coach_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     excluded_coach_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # forbidden by supervisor
     pinned_coach_id: Mapped[int | None] = mapped_column(ForeignKey("coach.id"))
-    status: Mapped[str] = mapped_column(String(20), default=RequestStatus.WAITING.value)
+    status: Mapped[RequestStatus] = mapped_column(stored_enum(RequestStatus), default=RequestStatus.WAITING)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     public_ref: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: secrets.token_hex(8))
+    # Set when the coachee's personal fields were erased (on request or by retention).
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     engagements: Mapped[list[Engagement]] = relationship(back_populates="request", order_by="Engagement.id")
 
@@ -277,7 +306,7 @@ class Engagement(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("coaching_request.id"))
     coach_id: Mapped[int] = mapped_column(ForeignKey("coach.id"))
-    status: Mapped[str] = mapped_column(String(20), default=EngagementStatus.DRAFT.value)
+    status: Mapped[EngagementStatus] = mapped_column(stored_enum(EngagementStatus), default=EngagementStatus.DRAFT)
     coach_response: Mapped[str | None] = mapped_column(String(20))  # accepted | declined
     solve_run_id: Mapped[int | None] = mapped_column(ForeignKey("solve_run.id"))
     score: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -307,7 +336,7 @@ class CoachingSession(Base):
     coach_id: Mapped[int] = mapped_column(ForeignKey("coach.id"))
     start_utc: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     end_utc: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20), default=SessionStatus.DRAFT.value)
+    status: Mapped[SessionStatus] = mapped_column(stored_enum(SessionStatus), default=SessionStatus.DRAFT)
     calendar_uid: Mapped[str] = mapped_column(String(80), unique=True, default=new_calendar_uid)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -340,7 +369,7 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(20))  # REQUEST | CANCEL | REMINDER | LINK | INVITATION
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING.value)
+    status: Mapped[OutboxStatus] = mapped_column(stored_enum(OutboxStatus), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -388,7 +417,7 @@ class SolveRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|done|failed
+    status: Mapped[SolveRunStatus] = mapped_column(stored_enum(SolveRunStatus), default=SolveRunStatus.QUEUED)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     solver_status: Mapped[str | None] = mapped_column(String(20))
@@ -397,3 +426,43 @@ class SolveRun(Base):
     elapsed_seconds: Mapped[float | None] = mapped_column(Float)
     unassigned: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text)
+
+    # One solve per programme at a time: a second queued or running run is refused by the database too.
+    __table_args__ = (
+        Index(
+            "uq_solve_run_one_active", "programme_id", unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+
+class AuditEntry(Base):
+    """One state change: who (acting as what role, through which interface) changed what, when.
+
+    Append-only (the database refuses UPDATE and DELETE). It holds references and codes
+    only (ids, statuses, setting names), never a personal value, so erasing a person
+    leaves every entry valid. See `scheduler.services.audit`.
+    """
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: the log outlives rows
+    actor_role: Mapped[str] = mapped_column(String(20))  # supervisor | coach | coachee | job | operator
+    interface: Mapped[str] = mapped_column(String(20))  # web | api | cli | job
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    old: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # What the entry is about, for filtering and for a person's export.
+    request_id: Mapped[int | None] = mapped_column(Integer)
+    coach_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_request", "request_id"),
+        Index("ix_audit_coach", "coach_id"),
+    )

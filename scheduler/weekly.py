@@ -30,10 +30,13 @@ def parse_time(text: str) -> str:
     return text
 
 
+DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True))
+
+
 def _check_interval(day: str, start: str, end: str) -> list[str]:
     start, end = parse_time(start), parse_time(end)
     if end <= start:
-        raise WindowError(f"{day}: end {end} is not after start {start}")
+        raise WindowError(f"{DAY_NAMES[day]}: end {end} is not after start {start}")
     return [start, end]
 
 
@@ -61,11 +64,14 @@ def parse_weekly(value: Any) -> dict[str, list[list[str]]]:
                 result.setdefault(day, []).append(_check_interval(day, str(span[0]), str(span[1])))
     else:
         raise WindowError("windows must be text like 'mon 17:00-20:00' or a mapping")
-    for spans in result.values():
+    for day, spans in result.items():
         spans.sort()
-        for (_, end), (start, _) in pairwise(spans):
+        for (first_start, end), (start, last_end) in pairwise(spans):
             if start < end:
-                raise WindowError(f"windows overlap: {start} starts before {end}")
+                raise WindowError(
+                    f"{DAY_NAMES[day]}: {first_start}-{end} and {start}-{last_end} overlap; "
+                    "make them one time or leave a gap between them"
+                )
     return result
 
 

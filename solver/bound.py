@@ -45,7 +45,6 @@ class Relaxation:
     support: dict[str, list[str]]  # request id -> coaches it uses in the LP optimum, most first
 
 
-Row = tuple[list[int], list[int], int]  # sum(coef * pair[index]) <= rhs
 RowKey = tuple[str, str]  # ("engaged" | "sessions" | "supervision", coach id) or ("supervisor", id)
 
 LP_PAIRS = 300_000  # above this many pairs the LP keeps a few per request (see relaxation_bound)

@@ -274,9 +274,6 @@ class Calendar:
             days = days[keep]
         return PairTimes(cs.start[idx], cs.end[idx], cs.coach_day[idx], cs.coach_week[idx], days)
 
-    def pair_slots(self, request: CoachingRequest, coach: Coach) -> list[Slot]:
-        return self.pair_times(request, coach).slots()
-
 
 @dataclass(frozen=True)
 class PairTimes:

@@ -270,10 +270,6 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _all_set(*values: object) -> bool:
-    return all(v is not None for v in values)
-
-
 # ---------------------------------------------------------------- instance
 
 

@@ -8,9 +8,12 @@
    valid for the whole instance, and its support picks the coaches worth chains.
 4. Columns: every chain if there are few in all; else a spread of chains for the
    LP-support and greedy coaches, plus the chains the greedy and current plans use.
-5. Rounds of CP-SAT on the columns; while a round solves its columns to
-   optimality below the bound, widen them (more coaches, more chains) and go
-   again. Once every chain of every pair is a column, the model's own bound is
+5. Rounds of CP-SAT on the columns; when the first round (a short slice) does not
+   reach the pair bound and the programme is small enough, the bound that knows
+   time (`solver.chain_bound`: whole-engagement columns against each coach's
+   hours, days and weeks) tightens it and adds the chains its LP uses; while a
+   round solves its columns to optimality below the bound, widen them (more
+   coaches, more chains) and go again. Once every chain of every pair is a column, the model's own bound is
    valid too.
 
 Tier 0 (required requests served) comes before all: both greedy plans place the
@@ -44,6 +47,7 @@ from ortools.sat.python import cp_model
 from solver.baseline import Booking, booking_assignments, fill, first_come_order, required_placed, resume
 from solver.bound import Pair, relaxation_bound
 from solver.calendar import Calendar, to_minutes
+from solver.chain_bound import ChainLP, ChainRelaxation
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Progress, Solution
 from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks, survey
 from solver.explanations import RequestFacts, unassigned_reasons
@@ -52,6 +56,7 @@ from solver.scoring import MatchOrder, chain_to_assignment, match_rank, secondar
 
 ALL_CHAINS_LIMIT = 20_000  # with at most this many chains in all, every one is a column
 CHAINS_PER_PAIR = 12  # otherwise a spread sample of this many per request-coach pair kept
+CHAIN_LP_SLOTS = 150_000  # the time-aware relaxation runs when all pairs have at most this many slots
 EXTRA_COACHES = 0  # best-matched coaches kept per request beyond those the plans suggest
 
 _STATUS_NAMES: dict[cp_model.CpSolverStatus, str] = {
@@ -176,6 +181,8 @@ def solve(
     pairs: list[Pair] = []
     pair_facts: dict[str, RequestFacts] = {}
     servable: set[str] = set()  # requests with a pair found so far
+    scan_slots = 0  # slots of all pairs with a chain: the size of the chain relaxation
+    calendar_slots: dict[tuple[str, str], int] = {}  # slots per pair of a required request
 
     def early_plan(relaxed: int | None = None) -> Solution:
         """The better greedy plan, when there is no time left to optimise; the bound is the
@@ -219,12 +226,19 @@ def solve(
                 forced = request.sessions * request.session_minutes if unavoidable else 0
                 pairs.append(Pair(request, coach, forced, seen_pair.chains))
                 servable.add(request.id)
+                scan_slots += seen_pair.slots
+                if request.required:
+                    calendar_slots[(request.id, coach.id)] = seen_pair.slots
         pair_facts[request.id] = facts
     if left() <= 0:
         return early_plan()
     complete = sum(p.chain_count for p in pairs) <= ALL_CHAINS_LIMIT
 
     timings = {"prepare": time.perf_counter() - began}
+    # Writing the plan and the reasons for the unserved takes time too; on big instances
+    # about a tenth of the preparation, up to a sixth on a loaded machine (W3-DST: 4.5 s after a
+    # 30.6 s preparation): keep a fifth.
+    wrap_up = 0.2 * timings["prepare"]
     preferred: dict[str, set[str]] = {}
     for plan in (fcfs.placed, hinted.placed):
         for rid, (coach, _) in plan.items():
@@ -232,7 +246,7 @@ def solve(
     relaxation = relaxation_bound(instance, calendar, pairs, max(0.1, 0.5 * left()), preferred)
     relaxed_bound = relaxation.bound  # never above the sum of weights of servable requests
     timings["relaxation"] = time.perf_counter() - began - timings["prepare"]
-    if left() <= 0:
+    if left() - wrap_up <= 0.3:  # no time for columns and a model: the better greedy plan
         return early_plan(relaxed_bound)
 
     # Columns: every chain when there are few in all (then the model is exact); otherwise, per
@@ -260,6 +274,8 @@ def solve(
 
     def widen(extra_coaches: int, chains_per_pair: int) -> None:
         for rid, options in pairs_of.items():
+            if left() - wrap_up < 0.3:
+                return  # out of time: the columns so far (every greedy chain is one already)
             request = instance.request_by_id[rid]
             if complete or request.required:  # a required request gets every coach it may have
                 chosen_pairs = options
@@ -290,6 +306,30 @@ def solve(
     for rid, (coach, chain) in keep.items():
         add(instance.request_by_id[rid], coach, chain)
     widen(EXTRA_COACHES, CHAINS_PER_PAIR)
+
+    chain_relaxation: ChainRelaxation | None = None
+
+    def tighten_with_time() -> bool:
+        """The chain relaxation (`solver.chain_bound`): a bound that sees each coach's hours,
+        days and weeks, and the chains its LP uses as columns. False when it does not fit."""
+        nonlocal relaxed_bound, chain_relaxation
+        if chain_relaxation is not None or scan_slots > CHAIN_LP_SLOTS or left() < 0.3:
+            return False
+        clp = ChainLP(instance, calendar, pairs)
+        position = {(p.request.id, p.coach.id): k for k, p in enumerate(pairs)}
+        start: list[tuple[int, tuple[int, ...]]] = []
+        for i in chosen:
+            col = columns[i]
+            k = position.get((col.request.id, col.coach.id))
+            indices = None if k is None else clp.index_chain(k, col.chain)
+            if k is not None and indices is not None:
+                start.append((k, indices))
+        chain_relaxation = clp.run(time.perf_counter() + 0.5 * left(), start, stop_at=served)
+        relaxed_bound = min(relaxed_bound, chain_relaxation.bound)
+        for request, coach, chain, _ in chain_relaxation.columns:
+            add(request, coach, chain)
+        timings["chain_relaxation"] = time.perf_counter() - began
+        return True
 
     def valid_bound(model_bound: float) -> int:
         if exact():
@@ -333,21 +373,34 @@ def solve(
                 served = sum(columns[i].weight for i in chosen)
             if status0 == cp_model.OPTIMAL and exact():
                 required_bound = required_target
+    if required_target < required_bound and left() > 0.3:
+        # The time-aware relaxation over the required requests' pairs alone, each counting 1:
+        # it sees pinned coachees competing for one coach's hours, days and weeks.
+        required_pairs = [p for p in pairs if p.request.required]
+        if sum(calendar_slots.get((p.request.id, p.coach.id), 0) for p in required_pairs) <= CHAIN_LP_SLOTS:
+            tier0_lp = ChainLP(instance, calendar, required_pairs, worth=lambda r: 1)
+            tier0 = tier0_lp.run(time.perf_counter() + 0.2 * left(), [], stop_at=required_target)
+            required_bound = min(required_bound, tier0.bound)
     tier0_proven = required_target >= required_bound
 
     proven_at: float | None = None
     phase1_began = time.perf_counter()
     extra, per_pair = EXTRA_COACHES, CHAINS_PER_PAIR
     pm: PackingModel | None = None
-    while left() > 0.2:
+    while left() - wrap_up > 0.2:
         pm = PackingModel(instance, calendar, columns)
         if required_target:
             pm.model.add(pm.required_served >= required_target)
         pm.model.maximize(pm.served_weight)
         pm.hint(chosen)
+        # While the time-aware bound is still to come (an exact model needs none), a round gets
+        # a slice of the time.
+        slice_ = min(left() * 0.85, left() - wrap_up)
+        if chain_relaxation is None and scan_slots <= CHAIN_LP_SLOTS and not exact():
+            slice_ = min(slice_, max(0.3, 0.05 * time_limit))
         solver, status = run(
             pm,
-            time_limit=left() * 0.85,
+            time_limit=slice_,
             workers=workers,
             seed=seed,
             on_improvement=report,
@@ -364,6 +417,15 @@ def solve(
             bound = served
             proven_at = time.perf_counter() - began
             break
+        # Not proven yet: a bound that sees time may close the gap, and the chains of its LP
+        # may fill it; then go again with what is left.
+        if not exact() and tighten_with_time():
+            bound = min(bound, relaxed_bound)
+            if served >= bound:
+                bound = served
+                proven_at = time.perf_counter() - began
+                break
+            continue
         if status != cp_model.OPTIMAL or exact():
             break  # out of time
         extra, per_pair = extra + 2, per_pair + per_pair // 2
@@ -373,9 +435,6 @@ def solve(
             break
     phase1_seconds = time.perf_counter() - phase1_began
     timings["tier1"] = phase1_seconds
-    # Writing the plan and the reasons for the unserved takes time too; on big instances
-    # about a tenth of the preparation.
-    wrap_up = 0.1 * timings["prepare"]
 
     if proven_at is not None and pm is not None and left() > 0.1:
         # Phase 2: tier 1 fixed at its proven optimum, tiers 2-5 maximised, for at most half
@@ -383,7 +442,7 @@ def solve(
         pm.model.add(pm.served_weight == served)
         pm.model.maximize(pm.secondary)
         pm.hint(chosen)
-        phase2_time = min(left(), max(0.25, 0.5 * phase1_seconds))
+        phase2_time = min(max(0.05, left() - wrap_up), max(0.25, 0.5 * phase1_seconds))
         solver2, status2 = run(pm, time_limit=phase2_time, workers=workers, seed=seed)
         if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             chosen = {i for i, var in enumerate(pm.take) if solver2.boolean_value(var)}

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from config.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,6 +31,27 @@ def test_compose_runs_postgres_redis_web_worker_and_beat_from_our_code() -> None
     wsgi_module, _, _attribute = services["web"]["command"][-1].partition(":")
     assert (ROOT / (wsgi_module.replace(".", "/") + ".py")).exists()
     assert services["worker"]["command"][:3] == ["celery", "-A", "scheduler.celery_app"]
+    # Messages and solves on separate queues, each with its own worker (the settings' defaults).
+    settings = Settings()
+    assert services["worker"]["command"][-1] == f"--queues={settings.celery_queue}"
+    assert services["solver"]["command"][:4] == ["celery", "-A", "scheduler.celery_app", "worker"]
+    assert services["solver"]["command"][-1] == f"--queues={settings.solve_queue}"
     assert services["beat"]["command"][3] == "beat"
     assert services["web"]["environment"]["DATABASE_URL"].startswith("postgresql://")
     assert services["worker"]["environment"]["CELERY_BROKER_URL"].startswith("redis://")
+
+
+def _lock_check(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(root / "tools" / "dependency_lock.py"), "check"],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_the_lock_files_match_pyproject_and_a_new_dependency_without_make_lock_is_refused(tmp_path: Path) -> None:
+    assert _lock_check(ROOT).returncode == 0, "run `make lock`"
+    for name in ("pyproject.toml", "requirements.lock", "requirements-dev.lock", "tools/dependency_lock.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, tmp_path / name)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('dependencies = [\n', 'dependencies = [\n    "six==1.17.0",\n', 1))
+    refused = _lock_check(tmp_path)
+    assert refused.returncode == 1 and "make lock" in refused.stderr

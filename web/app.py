@@ -2,63 +2,44 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from celery import Celery
-from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
+from flask import Blueprint, Flask, redirect, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from config.settings import Settings, load_config
 from scheduler.celery_app import app_for
 from scheduler.db import Database
-from web.errors import init_error_handlers
+from scheduler.unit_of_work import set_after_commit_handler
+from web import api, auth, health
+from web import coach as coach_pages
+from web import requests as coachee_pages
+from web import supervisor as supervisor_pages
+from web.choices import timezone_options
+from web.errors import init_error_handlers, refused_commit
 from web.extensions import csrf, login_manager
+from web.helpers import home_for, localtime, zone_abbreviation
 from web.security import init_security_headers
 from web.unit_of_work import init_unit_of_work
 
-# Each module exposes `bp` (or a list `blueprints`); blueprints not written yet are skipped, so a later one
-# (the supervisor pages, the JSON API) plugs in by existing.
-BLUEPRINTS = ("web.auth", "web.requests", "web.coach", "web.supervisor", "web.api", "web.health")
-
-
-def _import_blueprint_module(name: str) -> Any:
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
-    # A folder without __init__.py yet is a namespace package: nothing to register.
-    return module if getattr(module, "__file__", None) else None
-
-
-def _blueprints_of(module: Any) -> list[Blueprint]:
-    if module is None:
-        return []
-    if hasattr(module, "blueprints"):
-        return list(module.blueprints)
-    return [module.bp]
-
-
-def localtime(value: dt.datetime, timezone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    """An instant shown on the wall clock of `timezone`."""
-    return value.astimezone(ZoneInfo(timezone)).strftime(fmt)
-
-
-def zone_abbreviation(value: dt.datetime, timezone: str) -> str:
-    return value.astimezone(ZoneInfo(timezone)).strftime("%Z")
+# Every blueprint, by audience: a new one is added here, by hand.
+BLUEPRINTS: tuple[Blueprint, ...] = (auth.bp, coachee_pages.bp, coach_pages.bp, coach_pages.feeds_bp,
+                                     supervisor_pages.bp, api.bp, health.bp)
 
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:
-    """Flask's Celery pattern: the Celery app for these settings, with our tasks, on `app.extensions`."""
-    import scheduler.tasks  # noqa: F401  (registers the tasks)
+    """Flask's Celery pattern: the Celery app for these settings, with our tasks, on `app.extensions`.
+
+    It also plugs the task layer into the unit of work's after-commit port, so what a
+    request commits (outbox rows, solve runs) is handed to the workers.
+    """
+    from scheduler import tasks
 
     celery = app_for(settings)
     app.extensions["celery"] = celery
+    set_after_commit_handler(tasks.hand_over)
     return celery
 
 
@@ -72,7 +53,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # after_request hooks run in reverse order: headers are added last, so even a response
     # replaced by a failed commit carries them.
     init_security_headers(app)
-    init_unit_of_work(app, database or Database(settings.database_url))
+    init_unit_of_work(app, database or Database(settings.database_url), refused=refused_commit)
     csrf.init_app(app)
     login_manager.init_app(app)
     init_error_handlers(app)
@@ -80,11 +61,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(zone_abbreviation, "zone_abbreviation")
+    app.add_template_global(timezone_options, "timezone_options")
 
-    for name in BLUEPRINTS:
-        module = _import_blueprint_module(name)
-        for blueprint in _blueprints_of(module):
-            app.register_blueprint(blueprint)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
 
     @app.get("/")
     def home() -> ResponseReturnValue:
@@ -97,11 +77,3 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         return {"home_for": home_for, "has_endpoint": lambda name: name in app.view_functions}
 
     return app
-
-
-def home_for(role: str) -> str:
-    """Where a signed-in person of `role` starts."""
-    endpoint = {"coach": "coach.dashboard", "supervisor": "supervisor.index"}.get(role)
-    if endpoint and endpoint in current_app.view_functions:
-        return url_for(endpoint)
-    return url_for("requests.new_request")

@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 
 from scheduler.services.accounts import users
 from scheduler.services.errors import InvalidInput
-from web.app import home_for
+from web.helpers import home_for
 from web.security import signed_in_user
 from web.unit_of_work import database, db_session
 

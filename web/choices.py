@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from functools import cache
-from zoneinfo import available_timezones
+import datetime as dt
+from functools import cache, lru_cache
+from importlib import resources
+from zoneinfo import ZoneInfo, available_timezones
 
 WEEKDAY_NAMES = (
     ("mon", "Monday"),
@@ -28,9 +30,33 @@ LANGUAGE_NAMES = {
 
 @cache
 def timezone_names() -> tuple[str, ...]:
-    """IANA names people live in (no legacy aliases such as `EST5EDT` or `Etc/GMT+3`)."""
-    living = (z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/")))
-    return (*sorted(living), "UTC")
+    """Canonical IANA zones people live in, and UTC.
+
+    tzdata's `zone.tab` lists each region of each country once under its current name
+    (Asia/Kolkata, Europe/Kyiv), never an old alias (Asia/Calcutta, Europe/Kiev, US/Eastern).
+    """
+    table = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+    names = {line.split("\t")[2] for line in table.splitlines() if line and not line.startswith("#")}
+    return (*sorted(names & available_timezones()), "UTC")
+
+
+def utc_offset_label(zone: str, moment: dt.datetime) -> str:
+    """`UTC+05:30`: the zone's offset at `moment`."""
+    offset = moment.astimezone(ZoneInfo(zone)).utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def timezone_options(now: dt.datetime | None = None) -> tuple[tuple[str, str], ...]:
+    """(zone, label) for the timezone picker; the label names the zone's UTC offset today."""
+    moment = now or dt.datetime.now(dt.UTC)
+    return _options_for_hour(moment.replace(minute=0, second=0, microsecond=0))
+
+
+@lru_cache(maxsize=2)
+def _options_for_hour(hour: dt.datetime) -> tuple[tuple[str, str], ...]:
+    return tuple((zone, f"{zone.replace('_', ' ')} ({utc_offset_label(zone, hour)})") for zone in timezone_names())
 
 
 def windows_text(form: dict[str, str]) -> str:

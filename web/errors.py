@@ -76,6 +76,11 @@ def error_response(status: int, code: str, message: str, fields: dict[str, str] 
     return Response(page, status=status, mimetype="text/html")
 
 
+def refused_commit() -> Response:
+    """The response when the database refuses a request's commit (someone changed the same rows)."""
+    return error_response(409, "conflict", CONFLICT_MESSAGE)
+
+
 def init_error_handlers(app: Flask) -> None:
     if not any(isinstance(f, RedactTokens) for f in logging.getLogger("werkzeug").filters):
         logging.getLogger("werkzeug").addFilter(RedactTokens())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort
+from flask import Flask, Response, abort, g
 from flask_login import UserMixin, current_user
 
 from scheduler.services.accounts import users
@@ -84,16 +84,32 @@ def signed_in_user(account: users.Account) -> SignedInUser:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+ONLY = {
+    ("supervisor",): "Only the supervisor may do this.",
+    ("coach",): "Only a coach may do this.",
+}
+
+
+def _acting_role() -> str | None:
+    """The role of whoever calls: the API's bearer-token account, else the signed-in person."""
+    account = g.get("api_account")
+    if account is not None:
+        # A coach's token acts for their coach record; an account without one is no coach here.
+        return None if account.user.role == "coach" and account.coach is None else str(account.user.role)
+    return str(current_user.role) if current_user.is_authenticated else None
+
+
 def role_required(*roles: str) -> Callable[[F], F]:
-    """Signed in with one of `roles`, else the sign-in page (anonymous) or 403 (wrong role)."""
+    """One of `roles` acts (page session or API token), else the sign-in page (anonymous on a page) or 403."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
+            role = _acting_role()
+            if role is None and g.get("api_account") is None and not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
+            if role not in roles:
+                abort(403, description=ONLY.get(roles, "You may not do this."))
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

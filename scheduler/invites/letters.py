@@ -25,6 +25,8 @@ SESSION = "session.j2"
 STATUS_LINK = "status_link.j2"
 COACH_INVITATION = "coach_invitation.j2"
 ANSWER = "answer.j2"
+NOTICE = "notice.j2"
+COACH_CLOSED = "coach_closed.j2"
 
 
 @lru_cache(maxsize=2)

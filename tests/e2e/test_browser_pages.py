@@ -51,6 +51,12 @@ def _open(page: Any, live: Site, name: str) -> None:
         "coach-availability": "/coach/availability",
         "coach-capacity": "/coach/capacity",
         "coach-feed": "/coach/calendar-feed",
+        "privacy": "/privacy",
+        "my-data": f"/r/{tokens['proposed']}/my-data",
+        "erase": f"/r/{tokens['proposed']}/erase",
+        "fresh-link": "/request/link/0123456789abcdef",
+        "coach-my-data": "/coach/my-data",
+        "coach-close-account": "/coach/close-account",
     }
     if name.startswith("coach-"):
         sign_in(page, live, "coach")
@@ -87,6 +93,12 @@ PAGES = [
     "coach-availability",
     "coach-capacity",
     "coach-feed",
+    "privacy",
+    "my-data",
+    "erase",
+    "fresh-link",
+    "coach-my-data",
+    "coach-close-account",
 ]
 
 

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from scheduler import tasks
 from scheduler.db import Database
 from scheduler.demo import load_demo
 from scheduler.models import OutboxMessage, Programme
-from scheduler.services.messaging import delivery, outbox
+from scheduler.services.messaging import delivery
 from scheduler.services.planning.approval import approve
 from scheduler.services.planning.solving import solve_now
+from scheduler.unit_of_work import take_after_commit, track
 from tests.scheduler.conftest import SmtpServer, smtp_settings_for
 
 
@@ -41,13 +43,13 @@ def test_approving_the_demo_draft_opens_one_connection_per_batch(
     smtp_server.handler.peers.clear()
     assert len(pending) == before
 
-    with sqlite_db.sessions() as db, db.begin():
+    with track(sqlite_db.sessions()) as db, db.begin():
         approved = approve(db, db.get_one(Programme, programme_id))
-        ids = outbox.take_new_message_ids(db)
+        ids = list(take_after_commit(db).outbox_ids)
     assert len(approved) >= 30 and len(ids) >= 150
     from scheduler.celery_app import app_for
 
-    assert delivery.dispatch_pending(settings, ids, app=app_for(settings)) == len(ids)
+    assert tasks.dispatch_deliveries(settings, ids, app=app_for(settings)) == len(ids)
     received = smtp_server.received[before:]
     assert len(received) == len(ids), "every invitation, once"
     assert len({r.message["Message-ID"] for r in received}) == len(ids)

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,11 @@ from kombu.asynchronous import set_event_loop
 from sqlalchemy import select
 
 from config.settings import PROJECT_ROOT, Settings
+from scheduler import tasks
 from scheduler.celery_app import make_celery
 from scheduler.db import Database
 from scheduler.models import OutboxMessage, utcnow
-from scheduler.services.messaging import delivery, outbox
+from scheduler.services.messaging import outbox
 from tests.scheduler.conftest import Sessions, SmtpServer, make_settings, smtp_settings_for
 from tests.scheduler.invite_checks import only_event
 from tests.servers import RABBITMQ, REDIS, require_server
@@ -109,7 +111,7 @@ def test_worker_delivers_reminders_and_sweeps_on_each_broker(
         sessions.add(db, utcnow() + dt.timedelta(hours=3))  # due for a reminder
     app = _test_app(settings)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        assert delivery.dispatch_pending(settings, ids, app=app) == 6
+        assert tasks.dispatch_deliveries(settings, ids, app=app) == 6
         _wait(lambda: _statuses(sqlite_db)["sent"] == 6, 30, "six invites")
         app.send_task("scheduler.tasks.send_due_reminders")
         _wait(lambda: _statuses(sqlite_db)["sent"] == 8, 30, "two reminders")
@@ -205,7 +207,7 @@ def test_worker_killed_mid_batch_delivers_every_invite_exactly_once_after_restar
     ids = _queue_sessions(sqlite_db, sessions, 15)
     total = len(ids)
     app = _test_app(settings)
-    assert delivery.dispatch_pending(settings, ids, app=app) == total
+    assert tasks.dispatch_deliveries(settings, ids, app=app) == total
     env = _worker_env(settings, tmp_path)
     log = tmp_path / "worker.log"
 
@@ -277,7 +279,7 @@ def test_worker_killed_between_the_last_250_and_quit_repeats_nothing(
     ids = _queue_sessions(sqlite_db, sessions, 5)
     total = len(ids)
     app = _test_app(settings)
-    assert delivery.dispatch_pending(settings, ids, app=app) == total
+    assert tasks.dispatch_deliveries(settings, ids, app=app) == total
     env = _worker_env(settings, tmp_path)
     log = tmp_path / "worker.log"
     at_quit = threading.Event()
@@ -359,7 +361,7 @@ def test_prefork_child_killed_mid_send_is_replaced_and_nothing_is_lost_or_repeat
     smtp_server.handler.on_rcpt = kill_the_sending_child
     workers.append(_start_worker(env, log, beat=True, pool="prefork"))
     app = _test_app(settings)
-    assert delivery.dispatch_pending(settings, ids, app=app) == total
+    assert tasks.dispatch_deliveries(settings, ids, app=app) == total
     _wait(lambda: bool(killed), 60, "the sending child to be killed", log)
     _wait(lambda: _statuses(sqlite_db)["sent"] == total, 60, f"all {total} invites", log)
     assert workers[0].poll() is None, "the parent worker survives its child"
@@ -368,3 +370,40 @@ def test_prefork_child_killed_mid_send_is_replaced_and_nothing_is_lost_or_repeat
     assert len({(r.recipients[0], str(only_event(r.message)[1]["UID"])) for r in received}) == total
     text = log.read_text(errors="replace")
     assert "signal 9 (SIGKILL)" in text and "WorkerLostError" in text
+
+
+# --------------------------------------------------------------------------- the solve queue
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("broker", BROKERS)
+def test_solves_go_to_their_own_queue_and_invitations_to_the_default_one(
+    broker: str, sqlite_db: Database, tmp_path: Path, sessions: Sessions
+) -> None:
+    """The unit of work hands a committed solve run to the solve queue and invites to the default queue:
+    a worker on the solve queue alone solves and sends nothing; one on the default queue sends."""
+    from scheduler.models import SolveRun
+    from scheduler.services.planning.solving import queue_solve
+    from scheduler.unit_of_work import UnitOfWork
+
+    suffix = uuid.uuid4().hex[:8]
+    settings = make_settings(
+        tmp_path, sqlite_db.url, celery_broker_url=_broker_url(broker, tmp_path), solver_time_limit=2.0,
+        solver_workers=1, celery_queue=f"coaching-mail-{suffix}", solve_queue=f"coaching-solve-{suffix}",
+    )
+    app = _test_app(settings)
+    with UnitOfWork(sqlite_db, settings, after_commit=partial(tasks.hand_over, app=app)) as db:
+        for day in range(2):
+            session = sessions.add(db, SOON + dt.timedelta(days=day))
+            outbox.enqueue_session_messages(db, session, outbox.REQUEST)
+        run_id = queue_solve(db, sessions.programme(db)).id
+
+    def run_status() -> str:
+        with sqlite_db.sessions() as db:
+            return db.get_one(SolveRun, run_id).status
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[settings.solve_queue]):
+        _wait(lambda: run_status() == "done", 30, "the solve on the solve queue")
+    assert _statuses(sqlite_db) == {"pending": 4}, "the solve worker took no invitation"
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[settings.celery_queue]):
+        _wait(lambda: _statuses(sqlite_db)["sent"] == 4, 30, "the four invitations on the default queue")

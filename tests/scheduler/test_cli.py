@@ -5,9 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from celery.contrib.testing.worker import start_worker
+from kombu.asynchronous import set_event_loop
+from sqlalchemy import select
+
+from scheduler.celery_app import make_celery
+from scheduler.db import Database
+from scheduler.models import OutboxMessage, Programme, SolveRun, SolveRunStatus
+from tests.scheduler.conftest import make_settings
 
 
 def coaching(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -80,4 +91,52 @@ def test_commands_before_a_programme_exists_say_what_to_do(tmp_path: Path) -> No
     assert coaching(tmp_path, "init-db").returncode == 0
     result = coaching(tmp_path, "solve")
     assert result.returncode == 2
-    assert "no programme yet: run `coaching demo`" in result.stderr
+    assert "No coaching programme is set up yet (run `coaching demo`" in result.stderr
+
+
+def _database(folder: Path) -> Database:
+    return Database(f"sqlite:///{folder / 'coaching.db'}")
+
+
+def test_a_second_solve_is_refused_naming_the_run_in_progress_and_allowed_once_it_ends(ready: Path) -> None:
+    database = _database(ready)
+    with database.sessions() as db, db.begin():
+        running = SolveRun(programme_id=db.scalars(select(Programme.id)).first(), status=SolveRunStatus.RUNNING)
+        db.add(running)
+        db.flush()
+        run_id = running.id
+    refused = coaching(ready, "solve", "--time-limit", "1")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert f"solve run {run_id} is already running" in refused.stderr
+    with database.sessions() as db, db.begin():
+        db.get_one(SolveRun, run_id).status = SolveRunStatus.DONE
+    database.dispose()
+    allowed = coaching(ready, "solve", "--time-limit", "1")
+    assert allowed.returncode == 0, allowed.stderr
+    assert f"solve run {run_id + 1}: " in allowed.stdout
+
+
+@pytest.mark.timeout(180)
+def test_approve_all_hands_the_invitations_to_a_running_worker(ready: Path) -> None:
+    """Like the web, `coaching approve --all` queues its invitations for the worker after commit."""
+    assert coaching(ready, "solve", "--time-limit", "2").returncode == 0
+    database = _database(ready)
+    settings = make_settings(ready, database.url, celery_broker_url=f"sqla+sqlite:///{ready / 'var' / 'broker.db'}")
+    set_event_loop(None)  # a loop left by an earlier in-process worker would never fire this one's timers
+    app = make_celery(settings, name=f"cli-{uuid.uuid4().hex[:6]}")
+
+    def statuses() -> Counter[str]:
+        with database.sessions() as db:
+            return Counter(db.scalars(select(OutboxMessage.status)))
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        result = coaching(ready, "approve", "--all")
+        assert result.returncode == 0, result.stderr
+        queued = sum(statuses().values())
+        assert queued > 0
+        deadline = time.monotonic() + 60
+        while statuses()["sent"] < queued and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert statuses() == {"sent": queued}, "every invitation went out through the worker, no send-invites needed"
+    assert len(list((ready / "mail").glob("*.eml"))) == queued
+    database.dispose()

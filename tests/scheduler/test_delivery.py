@@ -13,11 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from config.settings import Settings
+from scheduler import tasks
 from scheduler.db import Database
 from scheduler.invites.backends import SmtpBackend
 from scheduler.models import CoachingRequest, CoachingSession, OutboxMessage, SessionStatus, utcnow
 from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token
 from scheduler.services.messaging import delivery, outbox
+from scheduler.unit_of_work import AfterCommit, UnitOfWork
 from tests.scheduler.conftest import Sessions, SmtpServer, make_settings, smtp_settings_for
 from tests.scheduler.invite_checks import assert_invitation_shape, calendar_bytes, only_event
 
@@ -73,12 +75,13 @@ def test_invites_reach_a_real_smtp_server_as_calendar_invitations(
             assert str(event["ORGANIZER"]) == "mailto:organiser@programme.example"
             assert "DTSTAMP" in event
             if item.recipients[0].startswith("coachee"):
-                # The coachee's letter carries a working private status link; the calendar item does not.
-                text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-                link = next(line for line in text.splitlines() if "/r/" in line)
+                # The coachee's mail carries a working private status link; its calendar item does not.
+                body = message.get_body(("plain",)).get_content()
+                link = next(line for line in body.splitlines() if "/r/" in line)
                 token = link.rsplit("/r/", 1)[1].strip()
                 assert resolve_token(db, token, REQUEST_STATUS).request_id is not None
-                assert "/r/" not in str(event["DESCRIPTION"]) and "URL" not in event
+                assert token not in str(event["DESCRIPTION"]) and "/r/" not in str(event.get("URL"))
+                assert "/request/link/" in str(event["URL"])
         assert set(by_uid) == uids
         assert all(len(recipients) == 2 for recipients in by_uid.values()), "one message per session and person"
     rows = _rows(sqlite_db)
@@ -358,7 +361,7 @@ def test_dispatch_with_an_eager_app_delivers_at_once(sqlite_db: Database, tmp_pa
     settings = make_settings(tmp_path, sqlite_db.url, celery_task_always_eager=True)
     _queue(sqlite_db, sessions, 1)
     ids = [r.id for r in _rows(sqlite_db)]
-    assert delivery.dispatch_pending(settings, ids) == 2
+    assert tasks.dispatch_deliveries(settings, ids) == 2
     assert {r.status for r in _rows(sqlite_db)} == {"sent"}
 
 
@@ -370,7 +373,7 @@ def test_dispatch_with_no_broker_leaves_rows_for_the_sweeper(
     settings = make_settings(tmp_path, sqlite_db.url, celery_broker_url=f"redis://127.0.0.1:{free_port()}/0")
     _queue(sqlite_db, sessions, 1)
     started = time.monotonic()
-    assert delivery.dispatch_pending(settings, [r.id for r in _rows(sqlite_db)]) == 0
+    assert tasks.dispatch_deliveries(settings, [r.id for r in _rows(sqlite_db)]) == 0
     assert time.monotonic() - started < 30
     assert {r.status for r in _rows(sqlite_db)} == {"pending"}
 
@@ -417,11 +420,11 @@ def test_approval_writes_rows_the_edge_dispatches_after_commit(
         engagement = db.get_one(Engagement, draft.engagement_id)
         engagement.status, engagement.approved_at = EngagementStatus.DRAFT.value, None
         engagement.request.status = RequestStatus.WAITING.value
-    with sqlite_db.sessions() as db, db.begin():
+    handed: list[AfterCommit] = []
+    with UnitOfWork(sqlite_db, settings, after_commit=lambda s, work: handed.append(work)) as db:
         approve(db, db.scalars(select(Programme)).one())
-        ids = outbox.take_new_message_ids(db)
-        assert outbox.take_new_message_ids(db) == []
-    assert len(ids) == 2
-    assert delivery.dispatch_pending(settings, ids) == 2
+    (work,) = handed
+    assert len(work.outbox_ids) == 2 and work.solve_run_ids == ()
+    assert tasks.dispatch_deliveries(settings, work.outbox_ids) == 2
     assert [(r.kind, r.status) for r in _rows(sqlite_db)] == [("REQUEST", "sent")] * 2
     assert len(list(Path(settings.mail_dir).glob("*.eml"))) == 2

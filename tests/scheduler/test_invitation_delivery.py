@@ -16,7 +16,8 @@ from scheduler.demo import load_demo
 from scheduler.models import OutboxMessage, Programme
 from scheduler.services.accounts import users
 from scheduler.services.coaches import staff
-from scheduler.services.messaging import delivery, outbox
+from scheduler.services.messaging import delivery
+from scheduler.unit_of_work import AfterCommit, UnitOfWork
 
 
 def test_invitation_is_sent_once_with_the_link_and_the_token_is_then_cleared(
@@ -28,13 +29,14 @@ def test_invitation_is_sent_once_with_the_link_and_the_token_is_then_cleared(
     database = Database(sqlite_url)
     with database.sessions() as db, db.begin():
         load_demo(db, password="demo-password-1", today=dt.date(2026, 11, 23))
+    handed: list[AfterCommit] = []
+    with UnitOfWork(database, settings, after_commit=lambda _settings, work: handed.append(work)) as db:
         programme = db.scalars(select(Programme)).one()
         invitation = staff.invite_coach(
             db, programme,
             {"name": "Nia New", "email": "nia@coaches.example", "timezone": "Europe/Brussels", "languages": "en"},
         )
-        new_ids = outbox.take_new_message_ids(db)
-    assert len(new_ids) == 1, "edges dispatch the invitation right after commit"
+    assert [len(work.outbox_ids) for work in handed] == [1], "edges dispatch the invitation right after commit"
 
     assert delivery.deliver_all_pending(database, settings) == (1, 0)
     assert delivery.deliver_all_pending(database, settings) == (0, 0)  # once
@@ -45,7 +47,7 @@ def test_invitation_is_sent_once_with_the_link_and_the_token_is_then_cleared(
     body = message.get_body(("plain",)).get_content()
     assert f"https://coaching.example.org/set-password/{invitation.token}" in body
     with database.sessions() as db:
-        row = db.get_one(OutboxMessage, new_ids[0])
+        row = db.get_one(OutboxMessage, handed[0].outbox_ids[0])
         assert row.status == "sent" and "token" not in row.payload
         assert users.invitation_user(db, invitation.token).email == "nia@coaches.example"
     database.dispose()

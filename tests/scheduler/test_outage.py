@@ -17,6 +17,7 @@ from scheduler.db import Database
 from scheduler.invites.backends import SmtpBackend
 from scheduler.models import OutboxMessage, utcnow
 from scheduler.services.messaging import delivery, outbox
+from scheduler.unit_of_work import take_after_commit, track
 from tests.scheduler.conftest import RecordingHandler, Sessions, free_port, make_settings
 
 SOON = dt.datetime(2027, 3, 22, 17, 0, tzinfo=dt.UTC)
@@ -182,12 +183,12 @@ def test_the_supervisors_retry_sends_a_failed_message_again(
     delivery.deliver_batch(sqlite_db, settings, [])
     assert {r.status for r in _rows(sqlite_db)} == {"failed"}
     refuse["on"] = False
-    with sqlite_db.sessions() as db, db.begin():
+    with track(sqlite_db.sessions()) as db, db.begin():
         first = _rows(sqlite_db)[0].id
         assert delivery.retry_failed(db, first) is not None
         assert delivery.retry_failed(db, first) is None, "only a failed message can be retried"
-        handed = outbox.take_new_message_ids(db)
-    assert handed == [first]
+        handed = take_after_commit(db).outbox_ids
+    assert handed == (first,)
     assert delivery.deliver_message(sqlite_db, settings, first).outcome == delivery.Outcome.SENT
     assert [r.status for r in _rows(sqlite_db)] == ["sent", "failed"]
     assert len(smtp_server.received) == 1

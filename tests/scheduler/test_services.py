@@ -206,3 +206,19 @@ def test_concurrent_writers_cannot_double_book_a_coach_on_sqlite(sqlite_url: str
         live = db.scalars(select(CoachingSession).where(CoachingSession.status == SessionStatus.SCHEDULED.value)).all()
         assert len(live) == 1
     database.dispose()
+
+
+def test_one_solve_per_programme_even_when_two_requests_race(database: Database, programme: Programme) -> None:
+    """Both edges read "nothing running" first: the database's partial unique index refuses the second run,
+    and the service names the run in progress; a finished run does not count."""
+    from scheduler.models import SolveRun, SolveRunStatus
+    from scheduler.services.planning.solving import queue_solve
+
+    with database.sessions() as db, db.begin():
+        db.add(SolveRun(programme_id=programme.id, status=SolveRunStatus.DONE))
+        first = queue_solve(db, db.get_one(Programme, programme.id))  # allowed: the earlier run has finished
+    with database.sessions() as db, db.begin(), pytest.raises(IntegrityError):
+        db.add(SolveRun(programme_id=programme.id, status=SolveRunStatus.RUNNING))
+        db.flush()
+    with database.sessions() as db, db.begin(), pytest.raises(Conflict, match=f"solve run {first.id} is already queued"):
+        queue_solve(db, db.get_one(Programme, programme.id))

@@ -53,7 +53,7 @@ def test_one_bad_cell_imports_nothing_and_names_row_and_column(programme: tuple[
     with database.sessions() as db, db.begin(), pytest.raises(InvalidInput) as caught:
         transfer.import_coaches(db, prog, io.StringIO(bad))
     assert "row 4, column timezone" in caught.value.message
-    assert "row 4, column availability: mon: end 08:00 is not after start 09:00" in caught.value.message
+    assert "row 4, column availability: Monday: end 08:00 is not after start 09:00" in caught.value.message
     assert _count(database, Coach) == before
 
 

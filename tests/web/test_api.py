@@ -205,7 +205,9 @@ def test_reassign_and_resolve_keeps_the_rest_and_moves_the_request(
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["request"]["excluded_coach_ids"] == [engagement.coach_id]
-    assert body["solve_run"]["status"] == "done"
+    # The run is queued in the response and solved once the request has committed (an eager worker here).
+    assert body["solve_run"]["status"] == "queued"
+    assert api.get(f"/api/v1/solve-runs/{body['solve_run']['id']}", headers=auth).get_json()["status"] == "done"
     db.expire_all()
     (draft,) = db.scalars(select(Engagement).where(Engagement.status == EngagementStatus.DRAFT.value)).all()
     assert draft.coach_id == bea
@@ -225,8 +227,9 @@ def test_solve_runs_and_the_draft_and_approval(
     response = api.post("/api/v1/solve-runs", headers=auth)
     run = response.get_json()
     assert response.status_code == 202 and response.headers["Location"] == f"/api/v1/solve-runs/{run['id']}"
-    assert run["status"] == "done" and run["served_weight"] == run["served_weight_bound"]
+    assert run["status"] == "queued"  # handed to the solve queue once the request has committed
     detail = api.get(f"/api/v1/solve-runs/{run['id']}", headers=auth).get_json()
+    assert detail["status"] == "done" and detail["served_weight"] == detail["served_weight_bound"]
     assert [u["request_id"] for u in detail["unassigned"]] == [unserved.id]
     assert [r["id"] for r in api.get("/api/v1/solve-runs", headers=auth).get_json()["solve_runs"]] == [run["id"]]
     assert_error(api.get("/api/v1/solve-runs/4242", headers=auth), 404)
@@ -246,9 +249,11 @@ def test_solve_runs_and_the_draft_and_approval(
     assert db.get_one(CoachingRequest, served.id).status == RequestStatus.PROPOSED.value
     assert api.post("/api/v1/draft/approve", headers=auth, json={"all": True}).get_json() == {"approved": []}
 
-    db.add(SolveRun(programme_id=programme.id, status="running"))
+    running = SolveRun(programme_id=programme.id, status="running")
+    db.add(running)
     db.commit()
-    assert_error(api.post("/api/v1/solve-runs", headers=auth), 409, "conflict")
+    error = assert_error(api.post("/api/v1/solve-runs", headers=auth), 409, "conflict")
+    assert f"solve run {running.id} is already running" in error["message"]
 
 
 # --- coaches -------------------------------------------------------------------------------
@@ -458,3 +463,12 @@ def test_every_documented_operation_has_a_test(request: pytest.FixtureRequest) -
         pytest.skip("run the whole module to check coverage of the API document")
     documented = {(method, path) for path, item in DOCUMENT["paths"].items() for method in item}
     assert documented - EXERCISED == set()
+
+
+def test_a_coach_has_one_shape_for_the_supervisor_and_for_the_coach(
+    api: FlaskClient, auth: dict[str, str], db: Session, coach: Person
+) -> None:
+    (listed,) = api.get("/api/v1/coaches", headers=auth).get_json()["coaches"]
+    own = api.get("/api/v1/me/profile", headers=api_headers(db, coach.email)).get_json()
+    assert listed == own and own["format"] == "coach/2"
+    assert set(own["capacity"]) == {"max_active_coachees", "max_sessions_per_week", "max_sessions_per_day", "buffer_minutes"}

@@ -1,4 +1,8 @@
-"""Alternatives for one session obey the solver's hard rules; moving re-invites both people."""
+"""Alternatives for one session obey the solver's hard rules; moving re-invites both people.
+
+`every_time` asks for all alternatives at once, so these rule-by-rule checks see the
+whole set the solver package accepts, not only the first page of it.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,11 @@ def _engagement(db: Session, programme: Programme, coach: Person, starts: list[d
     return propose(db, request, coach.coach_id, starts)
 
 
+def every_time(db: Session, session: CoachingSession, **kw: object) -> list[reschedule.Alternative]:
+    found = reschedule.alternatives(db, session, limit=10_000, **kw)  # type: ignore[arg-type]
+    return sorted(found, key=lambda o: o.start_utc)
+
+
 def _local(option: reschedule.Alternative, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     return option.start_utc.astimezone(zone), option.end_utc.astimezone(zone)
 
@@ -31,7 +40,7 @@ def test_free_times_lie_in_the_coachs_week_on_the_grid_after_notice(
 ) -> None:
     now = dt.datetime.now(dt.UTC)
     session = _engagement(db, programme, coach, [next_weekday_utc(2, 10, weeks_ahead=2)]).sessions[0]
-    options = reschedule.free_times(db, session, now=now)
+    options = every_time(db, session, now=now)
     assert options
     for option in options:
         start, end = _local(option, NEW_YORK)
@@ -51,7 +60,7 @@ def test_free_times_lie_in_the_coachees_windows(db: Session, programme: Programm
     # Tokyo 23:00-01:00 is New York 09:00-11:00 (10:00-12:00 in summer time)
     windows = {day: [["23:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     session = _engagement(db, programme, coach, [next_weekday_utc(2, 9, weeks_ahead=2)], windows=windows).sessions[0]
-    options = reschedule.free_times(db, session)
+    options = every_time(db, session)
     assert options
     for option in options:
         start, end = _local(option, TOKYO)
@@ -67,7 +76,7 @@ def test_buffer_around_the_coachs_other_sessions_and_busy_times(
     busy_start = next_weekday_utc(3, 12, weeks_ahead=2)
     db.add(BusyTime(coach_id=coach.coach_id, start_utc=busy_start, end_utc=busy_start + dt.timedelta(hours=1)))
     db.flush()
-    starts = {o.start_utc for o in reschedule.free_times(db, session)}
+    starts = {o.start_utc for o in every_time(db, session)}
     for blocked in (other_start, busy_start):
         assert blocked - dt.timedelta(minutes=60) not in starts  # would end 11:45-free? no: ends at 12:00
         assert blocked - dt.timedelta(minutes=90) in starts  # ends 11:30, 30 min before
@@ -81,11 +90,11 @@ def test_gap_days_to_neighbouring_sessions(db: Session, programme: Programme, co
     starts = [first, first + dt.timedelta(days=7), first + dt.timedelta(days=14)]
     engagement = _engagement(db, programme, coach, starts)
     middle = engagement.sessions[1]
-    dates = {o.start_utc.astimezone(TOKYO).date() for o in reschedule.free_times(db, middle)}
+    dates = {o.start_utc.astimezone(TOKYO).date() for o in every_time(db, middle)}
     # 7 to 21 days from both neighbours: only the same coachee-local date fits
     assert dates == {middle.start_utc.astimezone(TOKYO).date()}
     last = engagement.sessions[2]
-    dates = {o.start_utc.astimezone(TOKYO).date() for o in reschedule.free_times(db, last)}
+    dates = {o.start_utc.astimezone(TOKYO).date() for o in every_time(db, last)}
     middle_date = middle.start_utc.astimezone(TOKYO).date()
     assert dates and min(dates) >= middle_date + dt.timedelta(days=7)
     assert max(dates) <= middle_date + dt.timedelta(days=21)
@@ -97,11 +106,11 @@ def test_daily_and_weekly_caps(db: Session, programme: Programme, coach: Person)
     session = _engagement(db, programme, coach, [next_weekday_utc(0, 9, weeks_ahead=3)]).sessions[0]
     other = next_weekday_utc(2, 9, weeks_ahead=2)
     _engagement(db, programme, coach, [other], coachee_email="other@x.example")
-    days = {o.start_utc.astimezone(NEW_YORK).date() for o in reschedule.free_times(db, session)}
+    days = {o.start_utc.astimezone(NEW_YORK).date() for o in every_time(db, session)}
     assert other.astimezone(NEW_YORK).date() not in days
     record.max_sessions_per_week = 1
     db.flush()
-    weeks = {o.start_utc.astimezone(NEW_YORK).isocalendar()[:2] for o in reschedule.free_times(db, session)}
+    weeks = {o.start_utc.astimezone(NEW_YORK).isocalendar()[:2] for o in every_time(db, session)}
     assert other.astimezone(NEW_YORK).isocalendar()[:2] not in weeks
 
 
@@ -113,7 +122,7 @@ def test_a_date_exception_replaces_the_weekly_pattern(db: Session, programme: Pr
     db.add(AvailabilityException(coach_id=coach.coach_id, date=evening, start=dt.time(18), end=dt.time(20)))
     db.flush()
     db.refresh(db.get(Coach, coach.coach_id))
-    options = [_local(o, NEW_YORK)[0] for o in reschedule.free_times(db, session)]
+    options = [_local(o, NEW_YORK)[0] for o in every_time(db, session)]
     assert not [o for o in options if o.date() == off]
     assert [o.time() for o in options if o.date() == evening] == [dt.time(18), dt.time(18, 30), dt.time(19)]
 
@@ -132,27 +141,27 @@ def test_no_time_that_does_not_exist_or_spans_a_clock_change(db: Session, progra
     brussels = ZoneInfo("Europe/Brussels")
     sunday = [
         o.start_utc.astimezone(brussels).strftime("%H:%M")
-        for o in reschedule.free_times(db, session, now=now)
+        for o in every_time(db, session, now=now)
         if o.start_utc.astimezone(brussels).date() == dt.date(2027, 3, 28)
     ]
-    # 01:00 and 01:30 would span the change, 02:00-02:59 does not exist that night
-    assert sunday == ["03:00", "03:30", "04:00"]
+    # 01:30 would span the change and 02:00-02:59 does not exist that night; 01:00-02:00 ends
+    # as the clocks change, which the solver's validator counts as not spanning it (half-open).
+    assert sunday == ["01:00", "03:00", "03:30", "04:00"]
 
 
-def test_alternatives_are_spread_over_each_day(db: Session, programme: Programme, coach: Person) -> None:
-    session = _engagement(db, programme, coach, [next_weekday_utc(2, 10, weeks_ahead=2)]).sessions[0]
-    by_day: dict[dt.date, list[reschedule.Alternative]] = {}
-    for option in reschedule.free_times(db, session):
-        by_day.setdefault(option.start_utc.astimezone(TOKYO).date(), []).append(option)
-    day, free = next((d, o) for d, o in sorted(by_day.items()) if len(o) > 3)
-    offered = [
-        o
-        for o in reschedule.alternatives(db, session, per_day=3, limit=100)
-        if o.start_utc.astimezone(TOKYO).date() == day
-    ]
-    # the first, a middle and the last free time of the coachee's day, not the first three
-    assert offered == [free[0], free[round((len(free) - 1) / 2)], free[-1]]
-    assert len(reschedule.alternatives(db, session, per_day=3, limit=6)) == 6
+def test_alternatives_spread_over_weeks_and_days_nearest_first(db: Session, programme: Programme, coach: Person) -> None:
+    session = _engagement(db, programme, coach, [next_weekday_utc(2, 10, weeks_ahead=3)]).sessions[0]
+    offered = reschedule.alternatives(db, session)
+    assert len(offered) == reschedule.SHOWN_AT_FIRST
+    days = [o.start_utc.astimezone(TOKYO).date() for o in offered]
+    weeks = [o.start_utc.astimezone(TOKYO).isocalendar()[:2] for o in offered]
+    assert len(set(days)) == len(days), "one time per day before a second one on any day"
+    assert len(set(weeks)) >= 3
+    # The first is the nearest of all free times; "more" continues the same order.
+    everything = every_time(db, session)
+    assert offered[0] == min(everything, key=lambda o: abs(o.start_utc - session.start_utc))
+    more = reschedule.alternatives(db, session, limit=2 * reschedule.SHOWN_AT_FIRST)
+    assert more[: len(offered)] == offered and len(more) == 2 * reschedule.SHOWN_AT_FIRST
 
 
 def test_move_session_reinvites_and_refuses_other_times(db: Session, programme: Programme, coach: Person) -> None:

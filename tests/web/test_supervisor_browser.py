@@ -36,6 +36,9 @@ PAGES = {
     "coach": "/supervisor/coaches/1",
     "settings": "/supervisor/settings",
     "api-token": "/supervisor/api-token",
+    "privacy": "/supervisor/privacy",
+    "audit-log": "/supervisor/audit",
+    "coach-data": "/supervisor/coaches/1/data",
 }
 
 

@@ -191,7 +191,18 @@ def _schemas() -> dict[str, Any]:
         },
         "Unserved": {
             "type": "object",
-            "properties": {"request_id": INT_ID, "reasons": STR_LIST},
+            "properties": {
+                "request_id": INT_ID,
+                "reasons": STR_LIST,
+                "details": {
+                    "type": "array",
+                    "description": "The reasons for programs: a stable code, the text and its parameters",
+                    "items": {
+                        "type": "object",
+                        "properties": {"code": {"type": "string"}, "text": {"type": "string"}, "params": {"type": "object"}},
+                    },
+                },
+            },
         },
         "Adjusted": {
             "type": "object",
@@ -202,7 +213,9 @@ def _schemas() -> dict[str, Any]:
         },
         "Coach": {
             "type": "object",
+            "description": "A coach: one shape for the supervisor's endpoints and the coach's own",
             "properties": {
+                "format": {"type": "string", "enum": ["coach/2"]},
                 "id": INT_ID,
                 "name": {"type": "string"},
                 "email": {"type": "string"},
@@ -213,9 +226,7 @@ def _schemas() -> dict[str, Any]:
                 "supervisor_id": NULLABLE_INT,
                 "organisation": NULLABLE_STR,
                 "active": {"type": "boolean"},
-                "max_active_coachees": {"type": "integer"},
-                "max_sessions_per_week": {"type": "integer"},
-                "max_sessions_per_day": {"type": "integer"},
+                "capacity": _ref("Capacity"),
             },
         },
         "CoachSession": {
@@ -230,19 +241,6 @@ def _schemas() -> dict[str, Any]:
                 "engagement_id": INT_ID,
                 "coachee_name": {"type": "string"},
                 "topics": STR_LIST,
-            },
-        },
-        "CoachProfile": {
-            "type": "object",
-            "properties": {
-                "id": INT_ID,
-                "name": {"type": "string"},
-                "email": {"type": "string"},
-                "timezone": {"type": "string"},
-                "languages": STR_LIST,
-                "topics": STR_LIST,
-                "level": {"type": "string"},
-                "capacity": _ref("Capacity"),
             },
         },
         "Capacity": {
@@ -646,7 +644,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "version": "1.0.0",
             "description": (
                 "The supervisor's operations on a volunteer coaching programme. Authenticate with "
-                "`Authorization: Bearer <token>` (create the token on the supervisor's API-token page). "
+                "`Authorization: Bearer <token>` (each person creates their own token on their API-token page). "
                 'Every error is `{"error": {"code", "message", "fields"}}`.'
             ),
         },
@@ -745,12 +743,12 @@ def _people_paths() -> dict[str, Any]:
         },
         "/me/profile": {
             "get": _coach_op(
-                "The coach's profile and capacity", "getMyProfile", (200, _ref("CoachProfile"), "Profile")
+                "The coach's profile and capacity", "getMyProfile", (200, _ref("Coach"), "Profile")
             ),
             "put": _coach_op(
                 "Name, timezone, languages and topics (the level is the supervisor's)",
                 "putMyProfile",
-                (200, _ref("CoachProfile"), "Profile"),
+                (200, _ref("Coach"), "Profile"),
                 (400, 422),
                 body=_body(
                     {
@@ -770,7 +768,7 @@ def _people_paths() -> dict[str, Any]:
             "put": _coach_op(
                 "Coachees at once, sessions per week and per day, buffer minutes",
                 "putMyCapacity",
-                (200, _ref("CoachProfile"), "Profile"),
+                (200, _ref("Coach"), "Profile"),
                 (400, 422),
                 body=_body(_ref("Capacity")),
             )

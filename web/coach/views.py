@@ -6,11 +6,12 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from scheduler.models import Coach, Programme
+from scheduler.models import Coach
 from scheduler.services.coaches import feeds, self_service
 from scheduler.services.errors import InvalidInput
-from scheduler.services.programmes.current import current_programme
-from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_fields, windows_text
+from web import api_token_pages
+from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, windows_fields, windows_text
+from web.helpers import current_programme
 from web.security import role_required
 from web.unit_of_work import db_session
 
@@ -20,10 +21,6 @@ feeds_bp = Blueprint("feeds", __name__)
 
 def _coach() -> Coach:
     return self_service.coach_for_user(db_session(), current_user.id)
-
-
-def _programme() -> Programme:
-    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
 
 
 @bp.get("/sessions")  # the address the invitation e-mails link to
@@ -59,7 +56,7 @@ def respond(engagement_id: int, answer: str) -> ResponseReturnValue:
 @role_required("coach")
 def profile() -> ResponseReturnValue:
     coach = _coach()
-    programme = _programme()
+    programme = current_programme()
     errors: dict[str, str] = {}
     form = {"name": coach.name, "timezone": coach.timezone, "languages": coach.languages, "topics": coach.topics}
     if request.method == "POST":
@@ -82,7 +79,6 @@ def profile() -> ResponseReturnValue:
         programme=programme,
         form=form,
         errors=errors,
-        timezones=timezone_names(),
         languages=list(programme.languages) or sorted(LANGUAGE_NAMES),
         language_names=LANGUAGE_NAMES,
     ), (422 if errors else 200)
@@ -194,3 +190,21 @@ def coach_feed(token: str) -> ResponseReturnValue:
     response.headers["Content-Disposition"] = 'inline; filename="coaching.ics"'
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+@bp.get("/api-token")
+@role_required("coach")
+def api_token() -> ResponseReturnValue:
+    return api_token_pages.show("coach/api_token.html")
+
+
+@bp.post("/api-token")
+@role_required("coach")
+def issue_api_token() -> ResponseReturnValue:
+    return api_token_pages.issue("coach/api_token.html")
+
+
+@bp.post("/api-token/revoke")
+@role_required("coach")
+def revoke_api_token() -> ResponseReturnValue:
+    return api_token_pages.revoke("coach.api_token")

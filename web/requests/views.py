@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
-from scheduler.models import Programme
+from scheduler.models import CoachingRequest, Programme
 from scheduler.services.errors import InvalidInput
-from scheduler.services.programmes.current import current_programme
-from scheduler.services.requests import intake, reschedule
+from scheduler.services.requests import intake, reschedule, self_service
 from scheduler.services.requests import status as request_status
 from scheduler.services.requests.intake import submit_request
-from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, timezone_names, windows_text
+from web.choices import LANGUAGE_NAMES, WEEKDAY_NAMES, windows_fields, windows_text
+from web.helpers import current_programme
 from web.unit_of_work import db_session
 
 bp = Blueprint("requests", __name__)
@@ -32,10 +34,6 @@ FIELD_LABELS = {
     "consent": "Consent",
     "priority": "Priority",
 }
-
-
-def programme() -> Programme:
-    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
 
 
 def _languages_offered(prog: Programme) -> list[str]:
@@ -59,13 +57,16 @@ def _form_values(prog: Programme) -> dict[str, Any]:
     }
 
 
-def _render_form(prog: Programme, form: dict[str, Any], errors: dict[str, str], submitted: bool) -> str:
+def _render_form(
+    prog: Programme, form: dict[str, Any], errors: dict[str, str], submitted: bool, token: str | None = None
+) -> str:
     return render_template(
         "requests/new.html",
+        editing=token is not None,
+        token=token,
         programme=prog,
         programme_languages=_languages_offered(prog),
         language_names=LANGUAGE_NAMES,
-        timezones=timezone_names(),
         weekdays=WEEKDAY_NAMES,
         form=form,
         errors=errors,
@@ -76,14 +77,14 @@ def _render_form(prog: Programme, form: dict[str, Any], errors: dict[str, str], 
 
 @bp.get("/request")
 def new_request() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     empty: dict[str, Any] = {"topics": [], "languages": [], "sessions_wanted": "3", "timezone": prog.timezone}
     return _render_form(prog, empty, {}, submitted=False)
 
 
 @bp.post("/request")
 def submit() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     form = _form_values(prog)
     data = {
         **{key: form[key] for key in ("coachee_name", "coachee_email", "organisation", "timezone", "message")},
@@ -103,6 +104,65 @@ def submit() -> ResponseReturnValue:
     return redirect(url_for("requests.sent"), code=303)
 
 
+def _editable_form(coaching_request: CoachingRequest) -> dict[str, Any]:
+    return {
+        "topics": list(coaching_request.topics),
+        "languages": list(coaching_request.languages),
+        "sessions_wanted": str(coaching_request.sessions_wanted),
+        "timezone": coaching_request.timezone,
+        **windows_fields(coaching_request.windows),
+    }
+
+
+@bp.route("/r/<token>/edit", methods=["GET", "POST"])
+def edit(token: str) -> ResponseReturnValue:
+    db = db_session()
+    coaching_request = request_status.request_for_token(db, token)
+    prog = current_programme()
+    if request.method == "GET":
+        return _render_form(prog, _editable_form(coaching_request), {}, submitted=True, token=token)
+    form = _form_values(prog)
+    data = {
+        "topics": form["topics"],
+        "languages": [code for code in form["languages"] if code],
+        "sessions_wanted": form["sessions_wanted"],
+        "timezone": form["timezone"],
+        "windows": windows_text(form),
+    }
+    try:
+        self_service.edit_waiting_request(db, coaching_request, data)
+    except InvalidInput as exc:
+        return _render_form(prog, form, exc.fields, submitted=True, token=token), 422
+    flash("Your request is changed. You keep your place in the queue.", "success")
+    return redirect(_status_url(token), code=303)
+
+
+@bp.post("/r/<token>/sessions/<int:session_id>/cancel")
+def cancel_session(token: str, session_id: int) -> ResponseReturnValue:
+    db = db_session()
+    coaching_request = request_status.request_for_token(db, token)
+    session_ = request_status.session_of_request(coaching_request, session_id)
+    self_service.cancel_one_session(db, coaching_request, session_)
+    flash("That session is cancelled; your other sessions stand. You and your coach get a cancellation.", "info")
+    return redirect(_status_url(token), code=303)
+
+
+@bp.post("/r/<token>/another-coach")
+def another_coach(token: str) -> ResponseReturnValue:
+    message = "We will look for a different coach for you. You keep your place in the queue."
+    return _answer(token, self_service.ask_for_another_coach, message, "info")
+
+
+def _answer(
+    token: str, action: Callable[[Session, CoachingRequest], object], message: str, category: str
+) -> ResponseReturnValue:
+    """The coachee's answer behind their link: act on the request, say so, back to the status page."""
+    db = db_session()
+    action(db, request_status.request_for_token(db, token))
+    flash(message, category)
+    return redirect(_status_url(token), code=303)
+
+
 @bp.get("/request/sent")
 def sent() -> ResponseReturnValue:
     email = session.get("submitted_email")
@@ -118,7 +178,7 @@ def new_link() -> ResponseReturnValue:
         return render_template("requests/new_link.html", errors={}, email="", sent=False)
     settings = current_app.config["SETTINGS"]
     try:
-        request_status.send_links_for_email(db_session(), programme(), email, link_days=settings.coachee_link_days)
+        request_status.send_links_for_email(db_session(), current_programme(), email, link_days=settings.coachee_link_days)
     except InvalidInput as exc:
         return render_template("requests/new_link.html", errors=exc.fields, email=email, sent=False), 422
     return render_template("requests/new_link.html", errors={}, email=email, sent=True)
@@ -139,32 +199,24 @@ def status(token: str) -> ResponseReturnValue:
         view=view,
         tz=coaching_request.timezone,
         language_names=LANGUAGE_NAMES,
+        weekdays=WEEKDAY_NAMES,
         waiting_days=view.waiting_for.days,
     )
 
 
 @bp.post("/r/<token>/accept")
 def accept(token: str) -> ResponseReturnValue:
-    db = db_session()
-    intake.accept_proposal(db, request_status.request_for_token(db, token))
-    flash("Thank you: your sessions are confirmed.", "success")
-    return redirect(_status_url(token), code=303)
+    return _answer(token, intake.accept_proposal, "Thank you: your sessions are confirmed.", "success")
 
 
 @bp.post("/r/<token>/decline")
 def decline(token: str) -> ResponseReturnValue:
-    db = db_session()
-    intake.decline_proposal(db, request_status.request_for_token(db, token))
-    flash("You declined the proposal. The sessions are cancelled.", "info")
-    return redirect(_status_url(token), code=303)
+    return _answer(token, intake.decline_proposal, "You declined the proposal. The sessions are cancelled.", "info")
 
 
 @bp.post("/r/<token>/cancel")
 def cancel(token: str) -> ResponseReturnValue:
-    db = db_session()
-    intake.cancel_request(db, request_status.request_for_token(db, token))
-    flash("Your request is cancelled.", "info")
-    return redirect(_status_url(token), code=303)
+    return _answer(token, intake.cancel_request, "Your request is cancelled.", "info")
 
 
 @bp.route("/r/<token>/sessions/<int:session_id>/reschedule", methods=["GET", "POST"])
@@ -183,12 +235,15 @@ def reschedule_session(token: str, session_id: int) -> ResponseReturnValue:
             reschedule.move_session(db, session_, new_start)
             flash("Your session has moved. You and your coach will get an updated invitation.", "success")
             return redirect(_status_url(token), code=303)
-    options = reschedule.alternatives(db, session_)
+    step = reschedule.SHOWN_AT_FIRST
+    shown = min(max(request.args.get("shown", step, type=int) or step, step), 10 * step)
+    options = reschedule.alternatives(db, session_, limit=shown)
     return render_template(
         "requests/reschedule.html",
         token=token,
         session=session_,
         options=options,
+        more=shown + step if len(options) == shown and shown < 10 * step else None,
         tz=coaching_request.timezone,
         errors=errors,
     ), (422 if errors else 200)

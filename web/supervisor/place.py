@@ -9,7 +9,8 @@ from scheduler.models import Engagement
 from scheduler.services.errors import InvalidInput, NotFound
 from scheduler.services.messaging import places
 from web.coach.place import LABELS, place_form
-from web.supervisor.views import bp, programme
+from web.helpers import current_programme
+from web.supervisor.views import bp
 from web.unit_of_work import db_session
 
 
@@ -17,7 +18,7 @@ from web.unit_of_work import db_session
 def engagement_place(engagement_id: int) -> ResponseReturnValue:
     db = db_session()
     engagement = db.get(Engagement, engagement_id)
-    if engagement is None or engagement.request.programme_id != programme().id:
+    if engagement is None or engagement.request.programme_id != current_programme().id:
         raise NotFound("There is no such engagement in this programme.")
     form = place_form(engagement)
     errors: dict[str, str] = {}

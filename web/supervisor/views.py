@@ -5,21 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
-from scheduler.models import Level, Programme, SolveRun, User
-from scheduler.services.accounts import users
+from scheduler import queries
+from scheduler.models import Level, Programme, SolveRun
 from scheduler.services.coaches import staff
 from scheduler.services.coaches.self_service import upcoming_sessions
-from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.errors import Conflict, InvalidInput
 from scheduler.services.planning import adjustments, approval, review, solving, supervision
 from scheduler.services.programmes import settings as programme_settings
-from scheduler.services.programmes.current import current_programme
-from web.choices import LANGUAGE_NAMES, timezone_names
+from web import api_token_pages
+from web.choices import LANGUAGE_NAMES
+from web.helpers import current_programme
 from web.security import role_required
-from web.supervisor.jobs import run_json, start_solve
+from web.supervisor import load_chart
+from web.supervisor.solve_runs import run_json
 from web.unit_of_work import db_session
 
 bp = Blueprint(
@@ -72,10 +73,6 @@ def _supervisors_only() -> None:
     """Every page here is the supervisor's: anonymous people sign in, coaches get 403."""
 
 
-def programme() -> Programme:
-    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
-
-
 def _back(default: str) -> str:
     """Where a form wants to return to: one of our pages only."""
     target = request.form.get("next", "")
@@ -87,26 +84,26 @@ def _back(default: str) -> str:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     db = db_session()
     return render_template(
         "supervisor/index.html",
         programme=prog,
         queue=review.request_queue(db, prog),
         run=solving.latest_run(db, prog),
-        draft_count=len(solving.draft_engagements(db, prog)),
+        draft_count=len(queries.draft_engagements(db, prog)),
         blocked=supervision.supervision_ledger(db, prog).blocked,
     )
 
 
 @bp.post("/solve")
 def solve() -> ResponseReturnValue:
-    run = start_solve(programme())
+    run = solving.queue_solve(db_session(), current_programme())
     return redirect(url_for("supervisor.solve_run", run_id=run.id), code=303)
 
 
 def _run(run_id: int) -> SolveRun:
-    return review.programme_run(db_session(), programme(), run_id)
+    return review.programme_run(db_session(), current_programme(), run_id)
 
 
 @bp.get("/solve/<int:run_id>")
@@ -127,7 +124,7 @@ def solve_progress(run_id: int) -> ResponseReturnValue:
 
 @bp.get("/draft")
 def draft() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     db = db_session()
     return render_template(
         "supervisor/draft.html",
@@ -139,7 +136,7 @@ def draft() -> ResponseReturnValue:
 
 @bp.post("/draft/approve")
 def approve() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     if request.form.get("all"):
         chosen = None
     else:
@@ -158,10 +155,9 @@ def approve() -> ResponseReturnValue:
 
 def _after_adjustment(message: str) -> ResponseReturnValue:
     """Keep the change, then re-solve if asked; a solve already running does not undo the change."""
-    db_session().commit()
     if request.form.get("resolve"):
         try:
-            run = start_solve(programme())
+            run = solving.queue_solve(db_session(), current_programme())
         except Conflict as exc:
             flash(f"{message} It is saved, but {exc.message}; then run the solver again.", "info")
             return redirect(_back("supervisor.draft"), code=303)
@@ -172,38 +168,38 @@ def _after_adjustment(message: str) -> ResponseReturnValue:
 
 
 def _coach_name(coach_id: object) -> str:
-    return adjustments.programme_coach(db_session(), programme(), coach_id).name
+    return adjustments.programme_coach(db_session(), current_programme(), coach_id).name
 
 
 @bp.post("/requests/<int:request_id>/pin")
 def pin(request_id: int) -> ResponseReturnValue:
-    item = adjustments.pin(db_session(), programme(), request_id, request.form.get("coach_id"))
+    item = adjustments.pin(db_session(), current_programme(), request_id, request.form.get("coach_id"))
     return _after_adjustment(f"{item.coachee_name}'s request is pinned to {_coach_name(item.pinned_coach_id)}.")
 
 
 @bp.post("/requests/<int:request_id>/unpin")
 def unpin(request_id: int) -> ResponseReturnValue:
-    item = adjustments.unpin(db_session(), programme(), request_id)
+    item = adjustments.unpin(db_session(), current_programme(), request_id)
     return _after_adjustment(f"{item.coachee_name}'s request is no longer pinned.")
 
 
 @bp.post("/requests/<int:request_id>/forbid")
 def forbid(request_id: int) -> ResponseReturnValue:
     coach_id = request.form.get("coach_id")
-    item = adjustments.forbid(db_session(), programme(), request_id, coach_id)
+    item = adjustments.forbid(db_session(), current_programme(), request_id, coach_id)
     return _after_adjustment(f"{item.coachee_name}'s request will not go to {_coach_name(coach_id)}.")
 
 
 @bp.post("/requests/<int:request_id>/allow")
 def allow(request_id: int) -> ResponseReturnValue:
     coach_id = request.form.get("coach_id")
-    item = adjustments.allow(db_session(), programme(), request_id, coach_id)
+    item = adjustments.allow(db_session(), current_programme(), request_id, coach_id)
     return _after_adjustment(f"{item.coachee_name}'s request may go to {_coach_name(coach_id)} again.")
 
 
 @bp.post("/requests/<int:request_id>/reassign")
 def reassign(request_id: int) -> ResponseReturnValue:
-    item = adjustments.reassign(db_session(), programme(), request_id, request.form.get("coach_id") or None)
+    item = adjustments.reassign(db_session(), current_programme(), request_id, request.form.get("coach_id") or None)
     return _after_adjustment(f"{item.coachee_name}'s request is being reassigned.")
 
 
@@ -212,12 +208,14 @@ def reassign(request_id: int) -> ResponseReturnValue:
 
 @bp.get("/load")
 def load() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     drafts = request.args.get("drafts", "1") != "0"
+    chart = supervision.coach_load(db_session(), prog, include_drafts=drafts)
     return render_template(
         "supervisor/load.html",
         programme=prog,
-        chart=supervision.coach_load(db_session(), prog, include_drafts=drafts),
+        chart=chart,
+        panels=load_chart.panels(chart),
         drafts=drafts,
     )
 
@@ -233,21 +231,20 @@ def _calendar_args(prog: Programme) -> dict[str, Any]:
 
 @bp.get("/calendar")
 def calendar() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     args = _calendar_args(prog)
     return render_template(
         "supervisor/calendar.html",
         programme=prog,
         calendar=supervision.session_calendar(db_session(), prog, **args),
         drafts=args["include_drafts"],
-        timezones=timezone_names(),
         timedelta=dt.timedelta,
     )
 
 
 @bp.get("/supervision")
 def supervision_ledger() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     return render_template(
         "supervisor/supervision.html", programme=prog, ledger=supervision.supervision_ledger(db_session(), prog)
     )
@@ -257,7 +254,7 @@ def supervision_ledger() -> ResponseReturnValue:
 
 
 def _coaches_page(form: dict[str, Any], errors: dict[str, str], status: int = 200) -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     db = db_session()
     coaches = staff.list_coaches(db, prog)
     return render_template(
@@ -267,7 +264,6 @@ def _coaches_page(form: dict[str, Any], errors: dict[str, str], status: int = 20
         invited={c.id: staff.has_password(db, c) for c in coaches},
         supervisors=staff.list_supervisors(db, prog),
         levels=[level.value for level in Level],
-        timezones=timezone_names(),
         language_names=LANGUAGE_NAMES,
         form=form,
         errors=errors,
@@ -277,7 +273,7 @@ def _coaches_page(form: dict[str, Any], errors: dict[str, str], status: int = 20
 
 @bp.get("/coaches")
 def coaches() -> ResponseReturnValue:
-    return _coaches_page({"level": Level.ACCREDITED.value, "timezone": programme().timezone, "topics": []}, {})
+    return _coaches_page({"level": Level.ACCREDITED, "timezone": current_programme().timezone, "topics": []}, {})
 
 
 @bp.post("/coaches")
@@ -285,7 +281,7 @@ def invite_coach() -> ResponseReturnValue:
     form: dict[str, Any] = {key: request.form.get(key, "") for key in COACH_LABELS if key != "topics"}
     form["topics"] = request.form.getlist("topics")
     try:
-        invitation = staff.invite_coach(db_session(), programme(), form)
+        invitation = staff.invite_coach(db_session(), current_programme(), form)
     except InvalidInput as exc:
         return _coaches_page(form, exc.fields, 422)
     flash(f"{invitation.coach.name} is invited: an e-mail with a link to set a password is on its way.", "success")
@@ -293,7 +289,7 @@ def invite_coach() -> ResponseReturnValue:
 
 
 def _coach_page(coach_id: int, errors: dict[str, str]) -> str:
-    prog = programme()
+    prog = current_programme()
     db = db_session()
     item = staff.get_coach(db, prog, coach_id)
     ledger = supervision.supervision_ledger(db, prog)
@@ -319,7 +315,7 @@ def coach(coach_id: int) -> ResponseReturnValue:
 def coach_level(coach_id: int) -> ResponseReturnValue:
     db = db_session()
     try:
-        item = staff.set_level(db, programme(), coach_id, request.form.get("level"), request.form.get("supervisor_id"))
+        item = staff.set_level(db, current_programme(), coach_id, request.form.get("level"), request.form.get("supervisor_id"))
     except InvalidInput as exc:
         db.rollback()
         return _coach_page(coach_id, exc.fields), 422
@@ -329,7 +325,7 @@ def coach_level(coach_id: int) -> ResponseReturnValue:
 
 @bp.post("/coaches/<int:coach_id>/deactivate")
 def deactivate_coach(coach_id: int) -> ResponseReturnValue:
-    upcoming = staff.deactivate(db_session(), programme(), coach_id)
+    upcoming = staff.deactivate(db_session(), current_programme(), coach_id)
     message = "The coach is deactivated and gets no new requests."
     if upcoming:
         message += f" They still have {len(upcoming)} upcoming session(s): reschedule or cancel them."
@@ -339,14 +335,14 @@ def deactivate_coach(coach_id: int) -> ResponseReturnValue:
 
 @bp.post("/coaches/<int:coach_id>/reactivate")
 def reactivate_coach(coach_id: int) -> ResponseReturnValue:
-    item = staff.reactivate(db_session(), programme(), coach_id)
+    item = staff.reactivate(db_session(), current_programme(), coach_id)
     flash(f"{item.name} is active again.", "success")
     return redirect(url_for("supervisor.coach", coach_id=coach_id), code=303)
 
 
 @bp.post("/coaches/<int:coach_id>/invite")
 def resend_invitation(coach_id: int) -> ResponseReturnValue:
-    invitation = staff.resend_invitation(db_session(), programme(), coach_id)
+    invitation = staff.resend_invitation(db_session(), current_programme(), coach_id)
     flash(f"A new invitation is on its way to {invitation.coach.email}; older links no longer work.", "success")
     return redirect(url_for("supervisor.coach", coach_id=coach_id), code=303)
 
@@ -360,7 +356,7 @@ def _settings_form() -> dict[str, Any]:
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = _settings_form()
@@ -381,33 +377,19 @@ def settings() -> ResponseReturnValue:
         form=form,
         errors=errors,
         labels=SETTINGS_LABELS,
-        timezones=timezone_names(),
     ), (422 if errors else 200)
-
-
-def _me() -> User:
-    user = db_session().get(User, current_user.id)
-    if user is None:
-        raise NotFound("Your account no longer exists.")
-    return user
 
 
 @bp.get("/api-token")
 def api_token() -> ResponseReturnValue:
-    return render_template("supervisor/api_token.html", has_token=_me().api_token_hash is not None, token=None)
+    return api_token_pages.show("supervisor/api_token.html")
 
 
 @bp.post("/api-token")
 def issue_api_token() -> ResponseReturnValue:
-    token = users.issue_api_token(db_session(), _me())
-    # Shown once, on this response only: it is stored hashed.
-    response = current_app.make_response(render_template("supervisor/api_token.html", has_token=True, token=token))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return api_token_pages.issue("supervisor/api_token.html")
 
 
 @bp.post("/api-token/revoke")
 def revoke_api_token() -> ResponseReturnValue:
-    users.revoke_api_token(db_session(), _me())
-    flash("Your API token is revoked.", "success")
-    return redirect(url_for("supervisor.api_token"), code=303)
+    return api_token_pages.revoke("supervisor.api_token")

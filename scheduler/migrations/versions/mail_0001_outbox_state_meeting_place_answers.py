@@ -1,7 +1,7 @@
 """outbox pause state, meeting places, calendar answers
 
 Revision ID: mail_0001
-Revises: solver_contract_0001
+Revises: privacy_0001
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "mail_0001"
-down_revision = "solver_contract_0001"
+down_revision = "privacy_0001"
 branch_labels = None
 depends_on = None
 

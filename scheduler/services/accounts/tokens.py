@@ -14,7 +14,6 @@ from scheduler.services.errors import Forbidden
 
 REQUEST_STATUS = "request-status"
 SET_PASSWORD = "set-password"  # noqa: S105 (a token purpose, not a password)
-ICS_FEED = "ics-feed"
 
 
 def token_hash(token: str) -> str:

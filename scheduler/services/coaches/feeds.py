@@ -65,8 +65,8 @@ def coach_feed(db: Session, coach: Coach, settings: Settings, *, now: dt.datetim
             CoachingSession.coach_id == coach.id,
             CoachingSession.end_utc >= now - KEEP_PAST,
             # Only sessions people were told about: live ones, and cancelled ones once approved.
-            (CoachingSession.status == SessionStatus.SCHEDULED.value)
-            | ((CoachingSession.status == SessionStatus.CANCELLED.value) & Engagement.approved_at.is_not(None)),
+            (CoachingSession.status == SessionStatus.SCHEDULED)
+            | ((CoachingSession.status == SessionStatus.CANCELLED) & Engagement.approved_at.is_not(None)),
         )
         .order_by(CoachingSession.start_utc)
     ).all()
@@ -84,9 +84,9 @@ def coach_feed(db: Session, coach: Coach, settings: Settings, *, now: dt.datetim
             organizer_email=programme.organiser_email if programme else settings.mail_from,
             organizer_name=settings.mail_from_name,
             attendees=[],
+            cancelled=session.status == SessionStatus.CANCELLED,
             url=link,
             rsvp=False,
-            cancelled=session.status == SessionStatus.CANCELLED.value,
         )
         for session in rows
     ]

@@ -42,7 +42,7 @@ def parse_coach_input(db: Session, programme: Programme, data: Mapping[str, Any]
     clean["topics"] = as_list(data.get("topics"))
     if unknown := [t for t in clean["topics"] if t not in programme.topics]:
         errors["topics"] = f"{', '.join(unknown)}: not a topic of this programme"
-    clean["level"] = str(data.get("level") or Level.ACCREDITED.value).strip().lower()
+    clean["level"] = str(data.get("level") or Level.ACCREDITED).strip().lower()
     if clean["level"] not in LEVELS:
         errors["level"] = f"must be one of {', '.join(LEVELS)}"
     supervisor_email = str(data.get("supervisor_email") or "").strip()
@@ -55,7 +55,7 @@ def parse_coach_input(db: Session, programme: Programme, data: Mapping[str, Any]
             errors["supervisor_email"] = f"no supervisor with e-mail {supervisor_email}"
         else:
             clean["supervisor_id"] = supervisor.id
-    elif clean["level"] == Level.TRAINEE.value:
+    elif clean["level"] == Level.TRAINEE:
         errors["supervisor_email"] = "a trainee coach needs a supervisor"
     clean["organisation"] = str(data.get("organisation") or "").strip() or None
     clean["max_active_coachees"] = as_int(data.get("max_active_coachees"), "max_active_coachees", 0, 50, errors, 3)

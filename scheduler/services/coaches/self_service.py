@@ -23,6 +23,7 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
+from scheduler.services import audit
 from scheduler.services.coaches.roster import weekly_rules
 from scheduler.services.errors import InvalidInput, NotFound
 from scheduler.services.fields import as_int, as_list, valid_timezone
@@ -67,8 +68,12 @@ def update_profile(db: Session, coach: Coach, programme: Programme, data: Mappin
         errors["topics"] = f"{', '.join(unknown)}: not a topic of this programme"
     if errors:
         raise InvalidInput("The profile has problems.", errors)
+    before = (coach.name, coach.timezone, coach.languages, coach.topics)
     coach.name, coach.timezone, coach.languages, coach.topics = name, timezone, languages, topics
     db.flush()
+    changed = [f for f, old, new in zip(("name", "timezone", "languages", "topics"), before,
+                                        (name, timezone, languages, topics), strict=True) if old != new]
+    audit.record(db, audit.PROFILE, coach, old=None, new=changed)
 
 
 def weekly_windows(coach: Coach) -> dict[str, list[list[str]]]:
@@ -87,6 +92,7 @@ def set_weekly_availability(db: Session, coach: Coach, windows: Any) -> None:
         raise InvalidInput(f"The weekly availability cannot be read: {exc}", {"weekly": str(exc)}) from exc
     coach.availability = weekly_rules(weekly)
     db.flush()
+    audit.record(db, audit.PROFILE, coach, old=None, new=["availability"])
 
 
 def add_exception(db: Session, coach: Coach, data: Mapping[str, Any]) -> AvailabilityException:
@@ -119,6 +125,7 @@ def add_exception(db: Session, coach: Coach, data: Mapping[str, Any]) -> Availab
     exception = AvailabilityException(date=day, start=start, end=end)
     coach.exceptions.append(exception)
     db.flush()
+    audit.record(db, audit.PROFILE, coach, old=None, new=["availability exception"])
     return exception
 
 
@@ -128,6 +135,7 @@ def remove_exception(db: Session, coach: Coach, exception_id: int) -> None:
         raise NotFound("That date exception is not one of yours.")
     coach.exceptions.remove(exception)
     db.flush()
+    audit.record(db, audit.PROFILE, coach, old=["availability exception"], new=None)
 
 
 CAPACITY_FIELDS = {
@@ -152,9 +160,11 @@ def update_capacity(db: Session, coach: Coach, data: Mapping[str, Any]) -> None:
         errors["max_sessions_per_day"] = "cannot be more than the sessions per week"
     if errors:
         raise InvalidInput("The capacity has problems.", errors)
+    old = {name: getattr(coach, name) for name in values}
     for name, value in values.items():
         setattr(coach, name, value)
     db.flush()
+    audit.record(db, audit.PROFILE, coach, old=old, new=values)
 
 
 def upcoming_sessions(db: Session, coach: Coach, *, now: dt.datetime | None = None) -> list[CoachingSession]:
@@ -165,7 +175,7 @@ def upcoming_sessions(db: Session, coach: Coach, *, now: dt.datetime | None = No
             select(CoachingSession)
             .where(
                 CoachingSession.coach_id == coach.id,
-                CoachingSession.status == SessionStatus.SCHEDULED.value,
+                CoachingSession.status == SessionStatus.SCHEDULED,
                 CoachingSession.end_utc > now,
             )
             .order_by(CoachingSession.start_utc)
@@ -180,7 +190,7 @@ def engagements_to_answer(db: Session, coach: Coach) -> list[Engagement]:
             select(Engagement)
             .where(
                 Engagement.coach_id == coach.id,
-                Engagement.status == EngagementStatus.APPROVED.value,
+                Engagement.status == EngagementStatus.APPROVED,
                 Engagement.coach_response.is_(None),
             )
             .order_by(Engagement.id)
@@ -199,24 +209,28 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
         )
     if accept:
         change_status(
-            db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.APPROVED.value, coach_response=ACCEPTED
+            db, engagement, EngagementStatus.APPROVED, EngagementStatus.APPROVED, coach_response=ACCEPTED
         )
+        audit.record(db, audit.ACCEPT, engagement, old=None, new=ACCEPTED)
+        outbox.enqueue_engagement_notice(db, engagement, outbox.COACH_ACCEPTED)
         return engagement
     change_status(
-        db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.DECLINED.value, coach_response=DECLINED
+        db, engagement, EngagementStatus.APPROVED, EngagementStatus.DECLINED, coach_response=DECLINED
     )
     for session in engagement.sessions:
-        if session.status == SessionStatus.SCHEDULED.value:
+        if session.status == SessionStatus.SCHEDULED:
             change_status(
-                db, session, SessionStatus.SCHEDULED.value, SessionStatus.CANCELLED.value, sequence=session.sequence + 1
+                db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1
             )
             outbox.enqueue_session_messages(db, session, outbox.CANCEL)
     request = engagement.request
     # Back in the queue, and the solver will not propose this coach again.
     request.excluded_coach_ids = sorted({*request.excluded_coach_ids, coach.id})
     change_status(
-        db, request, (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value), RequestStatus.WAITING.value
+        db, request, (RequestStatus.PROPOSED, RequestStatus.CONFIRMED), RequestStatus.WAITING
     )
+    audit.record(db, audit.DECLINE, engagement, old=EngagementStatus.APPROVED.value, new=EngagementStatus.DECLINED.value)
+    outbox.enqueue_engagement_notice(db, engagement, outbox.FINDING_ANOTHER_COACH)
     return engagement
 
 

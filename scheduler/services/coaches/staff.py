@@ -27,11 +27,13 @@ from scheduler.models import (
     Supervisor,
     User,
 )
+from scheduler.queries import of_programme
+from scheduler.services import audit
 from scheduler.services.accounts import users
 from scheduler.services.coaches import roster, self_service
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.messaging import outbox
-from scheduler.services.planning.adjustments import record_id, withdraw_draft
+from scheduler.services.planning.adjustments import withdraw_draft
 
 LEVELS = [level.value for level in Level]
 
@@ -63,9 +65,8 @@ def list_supervisors(db: Session, programme: Programme) -> list[Supervisor]:
 
 
 def get_coach(db: Session, programme: Programme, coach_id: int) -> Coach:
-    number = record_id(coach_id)
-    coach = db.get(Coach, number) if number is not None else None
-    if coach is None or coach.programme_id != programme.id:
+    coach = of_programme(db, Coach, programme, coach_id)
+    if coach is None:
         raise NotFound(f"There is no coach {coach_id} in this programme.")
     return coach
 
@@ -73,9 +74,8 @@ def get_coach(db: Session, programme: Programme, coach_id: int) -> Coach:
 def _supervisor(db: Session, programme: Programme, value: Any, errors: dict[str, str]) -> Supervisor | None:
     if value in (None, ""):
         return None
-    number = record_id(value)
-    supervisor = db.get(Supervisor, number) if number is not None else None
-    if supervisor is None or supervisor.programme_id != programme.id:
+    supervisor = of_programme(db, Supervisor, programme, value)
+    if supervisor is None:
         errors["supervisor_id"] = "is not a supervisor of this programme"
         return None
     return supervisor
@@ -107,11 +107,12 @@ def invite_coach(db: Session, programme: Programme, data: Mapping[str, Any]) -> 
         errors["email"] = "already has an account"
     if errors:
         raise InvalidInput("The coach was not invited: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
-    user = users.create_user(db, clean["email"], Role.COACH.value)
+    user = users.create_user(db, clean["email"], Role.COACH)
     coach = roster.add_coach(db, programme, clean)
     coach.user_id = user.id
     token = users.invite_user(db, user)
     outbox.enqueue_coach_invitation(db, user.id, coach.email, coach.name, token)
+    audit.record(db, audit.INVITE, coach, old=None, new=user.id)
     db.flush()
     return Invitation(coach, user, token)
 
@@ -121,7 +122,7 @@ def resend_invitation(db: Session, programme: Programme, coach_id: int) -> Invit
     coach = get_coach(db, programme, coach_id)
     user = db.get(User, coach.user_id) if coach.user_id else None
     if user is None:
-        user = users.create_user(db, coach.email, Role.COACH.value)
+        user = users.create_user(db, coach.email, Role.COACH)
         coach.user_id = user.id
     elif user.password_hash is not None:
         raise Conflict(f"{coach.name} has set a password already; they can sign in.")
@@ -141,13 +142,15 @@ def set_level(db: Session, programme: Programme, coach_id: int, level: Any, supe
     if level not in LEVELS:
         errors["level"] = f"must be one of {', '.join(LEVELS)}"
     supervisor = _supervisor(db, programme, supervisor_id, errors)
-    if level == Level.TRAINEE.value and supervisor is None and "supervisor_id" not in errors:
+    if level == Level.TRAINEE and supervisor is None and "supervisor_id" not in errors:
         errors["supervisor_id"] = "a trainee coach needs a supervisor"
     if errors:
         raise InvalidInput(f"{coach.name}'s level was not changed.", errors)
+    old = {"level": coach.level, "supervisor_id": coach.supervisor_id}
     coach.level = level
     coach.supervisor_id = supervisor.id if supervisor else None
     db.flush()
+    audit.record(db, audit.LEVEL, coach, old=old, new={"level": coach.level, "supervisor_id": coach.supervisor_id})
     return coach
 
 
@@ -165,11 +168,12 @@ def deactivate(db: Session, programme: Programme, coach_id: int) -> list[Coachin
     drafts = db.scalars(
         select(Engagement)
         .join(CoachingRequest)
-        .where(Engagement.coach_id == coach.id, Engagement.status == EngagementStatus.DRAFT.value)
+        .where(Engagement.coach_id == coach.id, Engagement.status == EngagementStatus.DRAFT)
     )
     for engagement in list(drafts):
         withdraw_draft(db, engagement)
     db.flush()
+    audit.record(db, audit.DEACTIVATE, coach, old="active", new="inactive")
     return self_service.upcoming_sessions(db, coach)
 
 
@@ -180,6 +184,7 @@ def reactivate(db: Session, programme: Programme, coach_id: int) -> Coach:
     if user is not None:
         user.active = True
     db.flush()
+    audit.record(db, audit.REACTIVATE, coach, old="inactive", new="active")
     return coach
 
 

@@ -8,6 +8,7 @@ addresses of the two participants; the coachee's private link travels in the mai
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -23,11 +24,24 @@ from scheduler.invites import letters
 from scheduler.invites.i18n import effective_language, format_span, translations
 from scheduler.invites.mail import Rendered, compose
 from scheduler.invites.places import Place, place_of
-from scheduler.models import Coach, CoachingRequest, CoachingSession, OutboxMessage, Programme, SessionStatus
+from scheduler.models import (
+    Coach,
+    CoachingRequest,
+    CoachingSession,
+    Engagement,
+    OutboxMessage,
+    Programme,
+    SessionStatus,
+)
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.messaging import links, outbox
 
 ALARM_MINUTES = 15
+
+# Payload keys of a message rendered at erasure time (sent as it is), and of one being rendered.
+PRERENDERED = "raw"
+PRERENDERED_TO = "to"
+ERASING = "erasing"
 
 
 @dataclass
@@ -90,7 +104,12 @@ def _recipient(db: Session, row: OutboxMessage, session: CoachingSession) -> tup
 
 
 def _coachee_link(db: Session, settings: Settings, row: OutboxMessage, payload: dict[str, Any]) -> str:
-    """The coachee's status link; a token is issued once per message and kept until it is sent."""
+    """The coachee's status link; a token is issued once per message and kept until it is sent.
+
+    A mail rendered while the request is being erased points to the privacy page instead.
+    """
+    if payload.get(ERASING):
+        return links.privacy_url(settings)
     if "token" not in payload:
         payload["token"] = issue_token(
             db, REQUEST_STATUS, valid_for=dt.timedelta(days=settings.coachee_link_days), request_id=row.request_id
@@ -204,7 +223,9 @@ def _compose_session_message(
         event = session_event(
             session, sequence=row.sequence, summary=_("Coaching session with {name}").format(name=other.name),
             description=description, organizer_email=organiser, organizer_name=settings.mail_from_name,
-            attendees=attendees, url=None if is_coachee else link, rsvp=replies_read(settings),
+            attendees=attendees, rsvp=replies_read(settings),
+            # The coachee's item points to a page that e-mails a fresh private link: no secret in it.
+            url=links.fresh_link_url(settings, request.public_ref) if is_coachee else link,
         )
         calendar = ical.session_calendar(
             event, method, tzid=person.timezone, dtstamp=row.created_at, alarm_minutes=ALARM_MINUTES
@@ -270,8 +291,9 @@ def _compose_answer(db: Session, settings: Settings, row: OutboxMessage, now: dt
         row.recipient, "", "UTC", None, "supervisor")
     who = coach if payload.get("who") == "coach" else coachee
     if row.recipient_role == "coachee":
-        _coachee_link(db, settings, row, payload)
-        link = links.reschedule_url(settings, str(payload["token"]), session.id)
+        link = _coachee_link(db, settings, row, payload)
+        if "token" in payload:
+            link = links.reschedule_url(settings, str(payload["token"]), session.id)
     elif row.recipient_role == "coach":
         link = links.coach_sessions_url(settings)
     else:
@@ -289,6 +311,30 @@ def _compose_answer(db: Session, settings: Settings, row: OutboxMessage, now: dt
     return _letter(settings, letter, reader, payload, now, message_id)
 
 
+def _compose_notice(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime,
+                    message_id: str) -> Composed:
+    """Who accepted, or that another coach is sought, told to the other person (names read now)."""
+    payload = dict(row.payload or {})
+    engagement = db.get(Engagement, payload.get("engagement_id") or 0)
+    if engagement is None:
+        raise Unsendable("the engagement is no longer there")
+    notice = payload.get("notice")
+    if notice not in outbox.NOTICE_RECIPIENT:
+        raise Unsendable(f"unknown notice {notice!r}")
+    request = engagement.request
+    if outbox.NOTICE_RECIPIENT[notice] == "coach":
+        reader = coach_of(engagement.coach)
+        link = links.coach_sessions_url(settings)
+    else:
+        reader = coachee_of(request)
+        link = _coachee_link(db, settings, row, payload)  # the token stays with the row until it is sent
+    letter = letters.render(
+        letters.NOTICE, reader.language, notice=notice, reader={"name": reader.name, "role": reader.role},
+        coach_name=engagement.coach.name, coachee_name=request.coachee_name, manage_url=link,
+    )
+    return _letter(settings, letter, reader, payload, now, message_id)
+
+
 def _supervisor_name(person: Person) -> str:
     return translations(person.language).gettext("supervisor")
 
@@ -296,6 +342,10 @@ def _supervisor_name(person: Person) -> str:
 def compose_row(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime) -> Composed:
     """The e-mail for `row`; `Superseded` or `Unsendable` when it must not be sent."""
     message_id = row.message_id or message_id_for(settings, row.dedupe_key)
+    payload = row.payload or {}
+    if PRERENDERED in payload:
+        return Composed(base64.b64decode(payload[PRERENDERED]), str(payload[PRERENDERED_TO]), dict(payload),
+                        message_id)
     if row.kind in (outbox.STATUS_LINK, outbox.COACH_INVITATION) and (
         now > row.created_at + dt.timedelta(days=settings.coachee_link_days)
     ):
@@ -304,6 +354,8 @@ def compose_row(db: Session, settings: Settings, row: OutboxMessage, now: dt.dat
         return _compose_status_link(db, settings, row, now, message_id)
     if row.kind == outbox.COACH_INVITATION:
         return _compose_coach_invitation(settings, row, now, message_id)
+    if row.kind == outbox.NOTICE:
+        return _compose_notice(db, settings, row, now, message_id)
     if row.kind == outbox.ANSWER:
         return _compose_answer(db, settings, row, now, message_id)
     if row.kind in (outbox.REQUEST, outbox.CANCEL, outbox.REMINDER):

@@ -45,6 +45,7 @@ Logs carry row ids, kinds and sequences only; never an address, a name or a toke
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import enum
 import hashlib
@@ -61,12 +62,19 @@ from scheduler.db import Database
 from scheduler.invites.backends import MailBackend, PermanentSendError, SendError, ServerUnavailable, make_backend
 from scheduler.models import CoachingSession, OutboxMessage, OutboxState, OutboxStatus, SessionStatus, utcnow
 from scheduler.services.messaging import outbox
-from scheduler.services.messaging.compose import Composed, Superseded, Unsendable, compose_row
+from scheduler.services.messaging.compose import (
+    ERASING,
+    PRERENDERED,
+    PRERENDERED_TO,
+    Composed,
+    Superseded,
+    Unsendable,
+    compose_row,
+)
 
 log = logging.getLogger(__name__)
 
 SUPERSEDED = OutboxStatus.SUPERSEDED.value  # overtaken by a later change, deliberately not sent
-DELIVER_TASK = "scheduler.tasks.deliver_message"
 _STATE_ID = 1
 
 SessionFactory = Callable[[], Session]
@@ -273,8 +281,28 @@ class _Claim:
     composed: Composed
 
 
+def prerender(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime) -> None:
+    """Render `row`'s message now and keep only the result in the row (erasure: the data it needs goes next).
+
+    The bytes and the address leave the row when it is settled (sent, failed or superseded).
+    """
+    db.flush()
+    row.payload = {**(row.payload or {}), ERASING: True}
+    composed = compose_row(db, settings, row, now)
+    row.message_id = composed.message_id
+    row.payload = prerendered_payload(composed.raw, composed.recipient)
+
+
+def prerendered_payload(raw: bytes, recipient: str) -> dict[str, Any]:
+    """A payload holding a finished message and its address: delivery sends it as it is."""
+    return {PRERENDERED: base64.b64encode(raw).decode(), PRERENDERED_TO: recipient}
+
+
 def _without_token(payload: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (payload or {}).items() if k not in ("token", "comment")}
+    """The payload once the row is settled: no token or comment, and no rendered mail or address of an
+    erased person."""
+    return {k: v for k, v in (payload or {}).items()
+            if k not in ("token", "comment", PRERENDERED, PRERENDERED_TO, ERASING)}
 
 
 def _due(row: OutboxMessage, now: dt.datetime, policy: DeliveryPolicy) -> float:
@@ -526,14 +554,14 @@ def deliver_message(
 
 
 def retry_failed(db: Session, outbox_id: int) -> OutboxMessage | None:
-    """The supervisor's retry of a failed message: pending again, handed to the worker after commit."""
+    """The supervisor's retry of a failed message: pending again; the unit of work hands it to the worker
+    after commit (as it does every outbox row made pending in its transaction)."""
     row = db.get(OutboxMessage, outbox_id)
     if row is None or row.status != OutboxStatus.FAILED.value:
         return None
     row.status = OutboxStatus.PENDING.value
     row.claimed_at = None
     row.last_error = None
-    outbox.hand_over(db, row)
     log.info("outbox %s: retry asked by the supervisor", row.id)
     return row
 
@@ -584,10 +612,14 @@ def sweep_outbox(
     settings: Settings,
     *,
     now: dt.datetime | None = None,
-    dispatch: Callable[[list[int]], Any] | None = None,
+    dispatch: Callable[[list[int]], Any],
     backend: MailBackend | None = None,
 ) -> list[int]:
-    """Probe a paused outbox; find what was left behind (lost task, dead worker, retry due) and dispatch it."""
+    """Probe a paused outbox; find what was left behind (lost task, dead worker, retry due) and hand it to
+    `dispatch` again.
+
+    `dispatch` is the task layer's (`scheduler.tasks.dispatch_deliveries`): use cases know no Celery.
+    """
     now = now or utcnow()
     if not probe_if_paused(database, settings, backend=backend, now=now):
         return []
@@ -596,7 +628,7 @@ def sweep_outbox(
     if ids:
         log.info("sweeper: re-dispatching %s outbox message(s)", len(ids))
         # One task per batch is enough: each fills its batch with other due messages.
-        (dispatch or (lambda found: dispatch_pending(settings, found)))(ids[:: policy.batch_size])
+        dispatch(ids[:: policy.batch_size])
     return ids
 
 
@@ -647,34 +679,3 @@ def enqueue_due_reminders(db: Session, now: dt.datetime, hours: int) -> list[Out
         if marked.rowcount == 1:  # type: ignore[attr-defined]
             messages.extend(outbox.enqueue_session_messages(db, session, outbox.REMINDER))
     return messages
-
-
-# --------------------------------------------------------------------------- dispatch from the edges
-
-
-def dispatch_pending(settings: Settings, outbox_ids: Iterable[int], *, app: Any = None) -> int:
-    """Queue a delivery task per outbox row; call it after the commit that wrote the rows.
-
-    If the broker cannot be reached the rows stay pending and the sweeper sends them
-    later, so this never fails the caller's request. Returns how many were queued.
-    """
-    ids = [int(i) for i in outbox_ids]
-    if not ids:
-        return 0
-    import scheduler.tasks  # noqa: F401  (registers the tasks on every app)
-    from scheduler.celery_app import app_for
-
-    celery = app or app_for(settings)
-    queued = 0
-    try:
-        task = celery.tasks.get(DELIVER_TASK)
-        for outbox_id in ids:
-            if task is not None:
-                task.apply_async(args=[outbox_id])
-            else:
-                celery.send_task(DELIVER_TASK, args=[outbox_id])
-            queued += 1
-    except Exception as exc:
-        log.warning("could not queue %s delivery task(s) (%s); the sweeper will retry",
-                    len(ids) - queued, type(exc).__name__)
-    return queued

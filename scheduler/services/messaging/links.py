@@ -18,6 +18,21 @@ def status_url(settings: Settings, token: str) -> str:
     return f"{_base(settings)}/r/{token}"
 
 
+def fresh_link_url(settings: Settings, public_ref: str) -> str:
+    """Where a coachee's calendar items point: a page that e-mails a fresh private link (no secret in it)."""
+    return f"{_base(settings)}/request/link/{public_ref}"
+
+
+def privacy_url(settings: Settings) -> str:
+    """The privacy page a mail rendered at erasure points to (the private link is gone by then)."""
+    return f"{_base(settings)}/privacy"
+
+
+def supervisor_queue_url(settings: Settings) -> str:
+    """The supervisor's queue of requests (behind sign-in)."""
+    return f"{_base(settings)}/supervisor/"
+
+
 def reschedule_url(settings: Settings, token: str, session_id: int) -> str:
     """The coachee's page to ask for another time for one session (behind their private link)."""
     return f"{status_url(settings, token)}/sessions/{session_id}/reschedule"

@@ -2,6 +2,8 @@
 
 Delivery (building the calendar and the e-mail, sending it exactly once) is in
 `scheduler.services.messaging.delivery`; here we only record *what* must be said to *whom*.
+The unit of work (`scheduler.unit_of_work`) hands every row added here to delivery once
+the transaction has committed.
 """
 
 from __future__ import annotations
@@ -9,37 +11,30 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler.models import CoachingRequest, CoachingSession, OutboxMessage
+from scheduler.models import CoachingRequest, CoachingSession, Engagement, OutboxMessage
 
 REQUEST = "REQUEST"  # new or changed session: iCalendar METHOD:REQUEST
 CANCEL = "CANCEL"  # cancelled session: iCalendar METHOD:CANCEL
 REMINDER = "REMINDER"  # reminder before a session
 STATUS_LINK = "LINK"  # the coachee's private status link
 COACH_INVITATION = "INVITATION"  # a new coach's link to set a password
+NOTICE = "NOTICE"  # a short note about an engagement: who accepted, or that another coach is sought
+ANSWER = "ANSWER"  # a participant declined (or was tentative) in their calendar: told to the others
+
+# What a NOTICE says (its payload's "notice"), and to whom.
+COACH_ACCEPTED = "coach_accepted"  # to the coachee: the coach confirmed
+COACHEE_ACCEPTED = "coachee_accepted"  # to the coach: the coachee accepted the sessions
+FINDING_ANOTHER_COACH = "finding_another_coach"  # to the coachee: the coach declined, we look again
+NOTICE_RECIPIENT = {COACH_ACCEPTED: "coachee", COACHEE_ACCEPTED: "coach", FINDING_ANOTHER_COACH: "coachee"}
 
 
-_NEW = "outbox_new_messages"
-
-
-def _add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
+def add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
     """Add `message` unless the same change for the same person is already in the outbox."""
     existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == message.dedupe_key))
     if existing is not None:
         return existing
-    db.add(message)
-    db.info.setdefault(_NEW, []).append(message)
+    db.add(message)  # the unit of work hands every new row to delivery after commit
     return message
-
-
-def take_new_message_ids(db: Session) -> list[int]:
-    """Ids of the rows this unit of work added to the outbox (and forget them).
-
-    Call it at the end of the unit of work, then, once it has committed, hand the ids to
-    `scheduler.services.messaging.delivery.dispatch_pending(settings, ids)`.
-    """
-    db.flush()
-    messages = db.info.pop(_NEW, [])
-    return [m.id for m in messages if m.id is not None]
 
 
 def session_recipients(session: CoachingSession) -> list[tuple[str, str]]:
@@ -50,23 +45,36 @@ def session_recipients(session: CoachingSession) -> list[tuple[str, str]]:
 
 def enqueue_session_messages(db: Session, session: CoachingSession, kind: str) -> list[OutboxMessage]:
     """One message per participant for this session at its current sequence."""
-    messages = []
-    for role, email in session_recipients(session):
-        key = f"s{session.id}:{email.lower()}:{kind}:{session.sequence}"
-        messages.append(
-            _add_once(
-                db,
-                OutboxMessage(
-                    session_id=session.id,
-                    request_id=session.engagement.request_id,
-                    recipient=email,
-                    recipient_role=role,
-                    kind=kind,
-                    sequence=session.sequence,
-                    dedupe_key=key,
-                ),
-            )
+    return enqueue_sessions_messages(db, [session], kind)
+
+
+def enqueue_sessions_messages(db: Session, sessions: list[CoachingSession], kind: str) -> list[OutboxMessage]:
+    """`enqueue_session_messages` for many sessions, with one look-up for those already queued."""
+    wanted = [
+        OutboxMessage(
+            session_id=session.id,
+            request_id=session.engagement.request_id,
+            recipient=email,
+            recipient_role=role,
+            kind=kind,
+            sequence=session.sequence,
+            dedupe_key=f"s{session.id}:{email.lower()}:{kind}:{session.sequence}",
         )
+        for session in sessions
+        for role, email in session_recipients(session)
+    ]
+    queued = {
+        m.dedupe_key: m
+        for m in db.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.in_([w.dedupe_key for w in wanted])))
+    }
+    messages = []
+    for message in wanted:
+        if message.dedupe_key in queued:
+            messages.append(queued[message.dedupe_key])
+            continue
+        db.add(message)  # the unit of work hands every new row to delivery after commit
+        queued[message.dedupe_key] = message
+        messages.append(message)
     db.flush()
     return messages
 
@@ -92,7 +100,7 @@ def enqueue_status_link(db: Session, request: CoachingRequest, token: str) -> Ou
         payload={"token": token},
         dedupe_key=f"r{request.id}:{request.coachee_email.lower()}:{STATUS_LINK}:{sequence}",
     )
-    return _add_once(db, message)
+    return add_once(db, message)
 
 
 def enqueue_coach_invitation(db: Session, user_id: int, email: str, name: str, token: str) -> OutboxMessage:
@@ -110,15 +118,26 @@ def enqueue_coach_invitation(db: Session, user_id: int, email: str, name: str, t
         payload={"name": name, "token": token},
         dedupe_key=f"{prefix}{sequence}",
     )
-    return _add_once(db, message)
+    return add_once(db, message)
 
 
-ANSWER = "ANSWER"  # a participant declined (or was tentative) in their calendar: told to the others
+def enqueue_engagement_notice(db: Session, engagement: Engagement, notice: str) -> OutboxMessage:
+    """A NOTICE about `engagement` to the person `notice` is for (once per engagement and notice).
 
-
-def hand_over(db: Session, message: OutboxMessage) -> None:
-    """Hand an existing row (pending again, e.g. the supervisor's retry) to the worker after commit."""
-    db.info.setdefault(_NEW, []).append(message)
+    Only ids travel in the payload; names and times are read when the mail is written.
+    """
+    role = NOTICE_RECIPIENT[notice]
+    email = engagement.request.coachee_email if role == "coachee" else engagement.coach.email
+    message = OutboxMessage(
+        request_id=engagement.request_id,
+        recipient=email,
+        recipient_role=role,
+        kind=NOTICE,
+        sequence=0,
+        payload={"notice": notice, "engagement_id": engagement.id},
+        dedupe_key=f"e{engagement.id}:{email.lower()}:{NOTICE}:{notice}",
+    )
+    return add_once(db, message)
 
 
 def enqueue_answer_notices(
@@ -133,7 +152,7 @@ def enqueue_answer_notices(
     messages = []
     for role, email in recipients:
         key = f"s{session.id}:{email.lower()}:{ANSWER}:{session.sequence}:{who}:{answer}"
-        messages.append(_add_once(db, OutboxMessage(
+        messages.append(add_once(db, OutboxMessage(
             session_id=session.id, request_id=session.engagement.request_id, recipient=email,
             recipient_role=role, kind=ANSWER, sequence=session.sequence, dedupe_key=key,
             payload={"who": who, "answer": answer, "comment": comment},

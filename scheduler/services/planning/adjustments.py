@@ -22,26 +22,16 @@ from scheduler.models import (
     RequestStatus,
     SessionStatus,
 )
+from scheduler.queries import of_programme, record_id
+from scheduler.services import audit
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.transitions import change_status
-
-MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger number names nothing
-
-
-def record_id(value: object) -> int | None:
-    """A whole number that can be a row's id, or None (text, zero, negative or too large)."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 1 <= number <= MAX_ID else None
 
 
 def programme_request(db: Session, programme: Programme, request_id: object) -> CoachingRequest:
     """Request `request_id` of this programme, or NotFound."""
-    number = record_id(request_id)
-    request = db.get(CoachingRequest, number) if number is not None else None
-    if request is None or request.programme_id != programme.id:
+    request = of_programme(db, CoachingRequest, programme, request_id)
+    if request is None:
         raise NotFound(f"There is no request {request_id} in this programme.")
     return request
 
@@ -49,7 +39,7 @@ def programme_request(db: Session, programme: Programme, request_id: object) -> 
 def waiting_request(db: Session, programme: Programme, request_id: int) -> CoachingRequest:
     """Request `request_id` of this programme, still waiting (only waiting requests are solved)."""
     request = programme_request(db, programme, request_id)
-    if request.status != RequestStatus.WAITING.value:
+    if request.status != RequestStatus.WAITING:
         raise Conflict(f"Request {request_id} is {request.status}, no longer waiting: it cannot be re-planned.")
     return request
 
@@ -59,8 +49,8 @@ def programme_coach(db: Session, programme: Programme, coach_id: object, *, fiel
     number = record_id(coach_id)
     if number is None:
         raise InvalidInput("Choose a coach.", {field: "must be a coach's id"})
-    coach = db.get(Coach, number)
-    if coach is None or coach.programme_id != programme.id:
+    coach = of_programme(db, Coach, programme, number)
+    if coach is None:
         raise InvalidInput(
             f"There is no coach {number} in this programme.", {field: "is not a coach of this programme"}
         )
@@ -68,23 +58,30 @@ def programme_coach(db: Session, programme: Programme, coach_id: object, *, fiel
 
 
 def current_draft(request: CoachingRequest) -> Engagement | None:
-    return next((e for e in request.engagements if e.status == EngagementStatus.DRAFT.value), None)
+    return next((e for e in request.engagements if e.status == EngagementStatus.DRAFT), None)
 
 
 def withdraw_draft(db: Session, engagement: Engagement) -> None:
     """Take a draft engagement out of the plan (superseded), with its draft sessions."""
     db.execute(
         delete(CoachingSession).where(
-            CoachingSession.engagement_id == engagement.id, CoachingSession.status == SessionStatus.DRAFT.value
+            CoachingSession.engagement_id == engagement.id, CoachingSession.status == SessionStatus.DRAFT
         )
     )
-    change_status(db, engagement, EngagementStatus.DRAFT.value, EngagementStatus.SUPERSEDED.value)
+    change_status(db, engagement, EngagementStatus.DRAFT, EngagementStatus.SUPERSEDED)
     db.expire(engagement, ["sessions"])
 
 
 def pin(db: Session, programme: Programme, request_id: int, coach_id: object) -> CoachingRequest:
     """The request may only go to this coach (and the coach is no longer forbidden for it)."""
     request = waiting_request(db, programme, request_id)
+    old = request.pinned_coach_id
+    _pin(db, programme, request, coach_id)
+    audit.record(db, audit.PIN, request, old=old, new=request.pinned_coach_id)
+    return request
+
+
+def _pin(db: Session, programme: Programme, request: CoachingRequest, coach_id: object) -> None:
     coach = programme_coach(db, programme, coach_id)
     if not coach.active:
         raise InvalidInput(f"{coach.name} is deactivated.", {"coach_id": "is deactivated; reactivate the coach first"})
@@ -94,19 +91,26 @@ def pin(db: Session, programme: Programme, request_id: int, coach_id: object) ->
     if draft is not None and draft.coach_id != coach.id:
         withdraw_draft(db, draft)
     db.flush()
-    return request
 
 
 def unpin(db: Session, programme: Programme, request_id: int) -> CoachingRequest:
     request = waiting_request(db, programme, request_id)
+    old = request.pinned_coach_id
     request.pinned_coach_id = None
     db.flush()
+    audit.record(db, audit.UNPIN, request, old=old, new=None)
     return request
 
 
 def forbid(db: Session, programme: Programme, request_id: int, coach_id: object) -> CoachingRequest:
     """The request must not go to this coach; a pin to them is lifted and their draft withdrawn."""
     request = waiting_request(db, programme, request_id)
+    coach = _forbid(db, programme, request, coach_id)
+    audit.record(db, audit.FORBID, request, old=None, new=coach.id)
+    return request
+
+
+def _forbid(db: Session, programme: Programme, request: CoachingRequest, coach_id: object) -> Coach:
     coach = programme_coach(db, programme, coach_id)
     if coach.id not in request.excluded_coach_ids:
         request.excluded_coach_ids = [*request.excluded_coach_ids, coach.id]
@@ -116,7 +120,7 @@ def forbid(db: Session, programme: Programme, request_id: int, coach_id: object)
     if draft is not None and draft.coach_id == coach.id:
         withdraw_draft(db, draft)
     db.flush()
-    return request
+    return coach
 
 
 def allow(db: Session, programme: Programme, request_id: int, coach_id: object) -> CoachingRequest:
@@ -125,6 +129,7 @@ def allow(db: Session, programme: Programme, request_id: int, coach_id: object) 
     coach = programme_coach(db, programme, coach_id)
     request.excluded_coach_ids = [c for c in request.excluded_coach_ids if c != coach.id]
     db.flush()
+    audit.record(db, audit.ALLOW, request, old=None, new=coach.id)
     return request
 
 
@@ -132,9 +137,14 @@ def reassign(db: Session, programme: Programme, request_id: int, to_coach_id: ob
     """Move a drafted request away from its coach: pinned to `to_coach_id` when given, else the
     current draft's coach is forbidden and the solver chooses another."""
     request = waiting_request(db, programme, request_id)
-    if to_coach_id not in (None, ""):
-        return pin(db, programme, request_id, to_coach_id)
     draft = current_draft(request)
+    old = draft.coach_id if draft is not None else request.pinned_coach_id
+    if to_coach_id not in (None, ""):
+        _pin(db, programme, request, to_coach_id)
+        audit.record(db, audit.REASSIGN, request, old=old, new=request.pinned_coach_id)
+        return request
     if draft is None:
         raise Conflict(f"Request {request_id} has no coach in the draft to move it from; pin it to a coach instead.")
-    return forbid(db, programme, request_id, draft.coach_id)
+    _forbid(db, programme, request, draft.coach_id)
+    audit.record(db, audit.REASSIGN, request, old=old, new=None)
+    return request

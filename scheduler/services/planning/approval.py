@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import (
     CoachingSession,
@@ -16,10 +17,11 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
+from scheduler.queries import draft_engagements
+from scheduler.services import audit
 from scheduler.services.errors import Conflict, NotFound
 from scheduler.services.messaging import outbox
-from scheduler.services.planning.solving import draft_engagements
-from scheduler.services.transitions import change_status
+from scheduler.services.transitions import change_status, change_statuses
 
 
 def assert_coach_free(db: Session, session: CoachingSession) -> None:
@@ -31,7 +33,7 @@ def assert_coach_free(db: Session, session: CoachingSession) -> None:
     clash = db.scalar(
         select(CoachingSession).where(
             CoachingSession.coach_id == session.coach_id,
-            CoachingSession.status == SessionStatus.SCHEDULED.value,
+            CoachingSession.status == SessionStatus.SCHEDULED,
             CoachingSession.id != session.id,
             CoachingSession.start_utc < session.end_utc,
             CoachingSession.end_utc > session.start_utc,
@@ -47,11 +49,15 @@ def assert_coach_free(db: Session, session: CoachingSession) -> None:
 def schedule_session(db: Session, session: CoachingSession) -> None:
     """Make a draft session live, after checking the coach is free then."""
     assert_coach_free(db, session)
-    change_status(db, session, SessionStatus.DRAFT.value, SessionStatus.SCHEDULED.value)
+    change_status(db, session, SessionStatus.DRAFT, SessionStatus.SCHEDULED)
 
 
 def approve(db: Session, programme: Programme, engagement_ids: Iterable[int] | None = None) -> list[Engagement]:
-    """Approve the given draft engagements (all drafts when None) and queue their invites."""
+    """Approve the given draft engagements (all drafts when None) and queue their invites.
+
+    A few statements for the whole draft, not a few per session, so approving all of a
+    full draft answers at once; the invitations go out from the worker after the commit.
+    """
     drafts = {e.id: e for e in draft_engagements(db, programme)}
     if engagement_ids is None:
         chosen = list(drafts.values())
@@ -61,11 +67,54 @@ def approve(db: Session, programme: Programme, engagement_ids: Iterable[int] | N
             if engagement_id not in drafts:
                 raise NotFound(f"engagement {engagement_id} is not a draft of this programme")
             chosen.append(drafts[engagement_id])
+    if not chosen:
+        return []
+    # Load what approving touches in three queries (identity map: the same objects).
+    db.scalars(
+        select(Engagement)
+        .where(Engagement.id.in_([e.id for e in chosen]))
+        .options(
+            selectinload(Engagement.request),
+            selectinload(Engagement.sessions).selectinload(CoachingSession.coach),
+        )
+    ).all()
+    sessions = [s for e in chosen for s in e.sessions]
+    _assert_coaches_free(db, sessions)
+    change_statuses(db, [e.request for e in chosen], RequestStatus.WAITING, RequestStatus.PROPOSED)
+    change_statuses(db, chosen, EngagementStatus.DRAFT, EngagementStatus.APPROVED, approved_at=utcnow())
     for engagement in chosen:
-        change_status(db, engagement.request, RequestStatus.WAITING.value, RequestStatus.PROPOSED.value)
-        change_status(db, engagement, EngagementStatus.DRAFT.value, EngagementStatus.APPROVED.value, approved_at=utcnow())
-        for session in engagement.sessions:
-            schedule_session(db, session)
-            outbox.enqueue_session_messages(db, session, outbox.REQUEST)
+        audit.record(db, audit.APPROVE, engagement, old=EngagementStatus.DRAFT, new=EngagementStatus.APPROVED)
+    change_statuses(db, sessions, SessionStatus.DRAFT, SessionStatus.SCHEDULED)
+    outbox.enqueue_sessions_messages(db, sessions, outbox.REQUEST)
     db.flush()
     return chosen
+
+
+def _assert_coaches_free(db: Session, sessions: list[CoachingSession]) -> None:
+    """Conflict if any of `sessions` overlaps another of them or a scheduled session of the same coach.
+
+    Safe on SQLite for the reason given in `assert_coach_free`; PostgreSQL's exclusion
+    constraint backs it up.
+    """
+    if not sessions:
+        return
+    lo, hi = min(s.start_utc for s in sessions), max(s.end_utc for s in sessions)
+    scheduled = db.scalars(
+        select(CoachingSession).where(
+            CoachingSession.coach_id.in_({s.coach_id for s in sessions}),
+            CoachingSession.status == SessionStatus.SCHEDULED,
+            CoachingSession.start_utc < hi,
+            CoachingSession.end_utc > lo,
+        )
+    ).all()
+    by_coach: dict[int, list[CoachingSession]] = {}
+    for session in {s.id: s for s in [*scheduled, *sessions]}.values():
+        by_coach.setdefault(session.coach_id, []).append(session)
+    for spans in by_coach.values():
+        spans.sort(key=lambda s: s.start_utc)
+        for before, after in pairwise(spans):
+            if after.start_utc < before.end_utc:
+                raise Conflict(
+                    f"the coach already has a session from {before.start_utc:%Y-%m-%d %H:%M} UTC overlapping "
+                    f"{after.start_utc:%Y-%m-%d %H:%M} UTC; re-solve before approving"
+                )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,12 +17,12 @@ from scheduler.models import (
     EngagementStatus,
     Programme,
     SolveRun,
+    SolveRunStatus,
     utcnow,
 )
+from scheduler.queries import draft_engagements, name_coaches, of_programme, waiting_requests
 from scheduler.services.errors import NotFound
-from scheduler.services.planning.adjustments import record_id
-from scheduler.services.planning.solving import draft_engagements, latest_run
-from scheduler.translator import waiting_requests
+from scheduler.services.planning.solving import latest_run
 
 # The solver's score terms (solver contract, objective tiers 2-5), in words.
 SCORE_LABELS = {
@@ -82,6 +83,8 @@ class DraftAssignment:
 class UnservedRequest:
     request: CoachingRequest
     reasons: list[str]
+    # The same reasons for programs: code, text and parameters (coach refs, dates, caps).
+    details: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -111,7 +114,7 @@ def explain_assignment(engagement: Engagement) -> list[str]:
         (
             e
             for e in reversed(request.engagements)
-            if e.id < engagement.id and e.status == EngagementStatus.SUPERSEDED.value
+            if e.id < engagement.id and e.status == EngagementStatus.SUPERSEDED
         ),
         None,
     )
@@ -127,16 +130,6 @@ def explain_assignment(engagement: Engagement) -> list[str]:
             f"(earliness {score['earliness']:g})."
         )
     return out
-
-
-def name_coaches(text: str, coaches: dict[int, Coach]) -> str:
-    """The solver's reasons name coaches by id (`c12`); a person reads names."""
-
-    def name(match: re.Match[str]) -> str:
-        coach = coaches.get(int(match.group(1)))
-        return coach.name if coach is not None else match.group(0)
-
-    return _COACH_REF.sub(name, text)
 
 
 def draft_review(db: Session, programme: Programme) -> DraftReview:
@@ -155,12 +148,15 @@ def draft_review(db: Session, programme: Programme) -> DraftReview:
     run = latest_run(db, programme)
     drafted = {e.request_id for e in drafts}
     reasons_of: dict[int, list[str]] = {}
+    details_of: dict[int, list[dict[str, Any]]] = {}
+    names = {coach_id: coach.name for coach_id, coach in coaches.items()}
     done = run if run is not None and run.status == "done" else _latest_done(db, programme)
     if done is not None:
         for item in done.unassigned or []:
-            reasons_of[int(item["request_id"])] = [name_coaches(str(r), coaches) for r in item.get("reasons", [])]
+            reasons_of[int(item["request_id"])] = [name_coaches(str(r), names) for r in item.get("reasons", [])]
+            details_of[int(item["request_id"])] = list(item.get("details", []))
     unserved = [
-        UnservedRequest(r, reasons_of.get(r.id, ["not in a solve yet: run the solver"]))
+        UnservedRequest(r, reasons_of.get(r.id, ["not in a solve yet: run the solver"]), details_of.get(r.id, []))
         for r in waiting_requests(db, programme)
         if r.id not in drafted
     ]
@@ -187,14 +183,13 @@ def recent_runs(db: Session, programme: Programme, limit: int = 20) -> list[Solv
 
 def programme_run(db: Session, programme: Programme, run_id: object) -> SolveRun:
     """Solve run `run_id` of this programme, or NotFound."""
-    number = record_id(run_id)
-    run = db.get(SolveRun, number) if number is not None else None
-    if run is None or run.programme_id != programme.id:
+    run = of_programme(db, SolveRun, programme, run_id)
+    if run is None:
         raise NotFound(f"There is no solve run {run_id}.")
     return run
 
 
 def fail_run(db: Session, run: SolveRun, message: str) -> None:
     """Record that a queued run will never execute (e.g. its task could not be sent)."""
-    run.status, run.error, run.finished_at = "failed", message, utcnow()
+    run.status, run.error, run.finished_at = SolveRunStatus.FAILED, message, utcnow()
     db.flush()

@@ -8,18 +8,19 @@ in short ones, and the draft is stored in a last one, for requests still waiting
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import solver
 from config import Settings
 from scheduler.db import Database
 from scheduler.models import (
-    Coach,
     CoachingRequest,
     CoachingSession,
     Engagement,
@@ -28,17 +29,18 @@ from scheduler.models import (
     RequestStatus,
     SessionStatus,
     SolveRun,
+    SolveRunStatus,
     utcnow,
 )
+from scheduler.queries import coach_names, draft_engagements, name_coaches, waiting_requests
+from scheduler.services import audit
 from scheduler.services.errors import Conflict, NotFound
 from scheduler.services.transitions import change_status
 from scheduler.translator import (
     build_instance,
     coach_pk,
-    name_coaches,
     request_pk,
     request_ref,
-    waiting_requests,
 )
 
 PROGRESS_EVERY_SECONDS = 1.0
@@ -46,20 +48,39 @@ STALE_AFTER = dt.timedelta(hours=1)
 
 
 def queue_solve(db: Session, programme: Programme) -> SolveRun:
-    """A new solve run for `programme`, waiting for a worker (or the CLI) to execute it."""
-    running = db.scalar(
-        select(SolveRun).where(SolveRun.programme_id == programme.id, SolveRun.status.in_(("queued", "running")))
-    )
+    """A new solve run for `programme`, waiting for a worker (or the CLI) to execute it.
+
+    One solve per programme at a time: while one is queued or running a second is refused
+    with a `Conflict` naming it (the database's partial unique index settles a race).
+    The caller's unit of work hands the committed run to the solve queue.
+    """
+    running = _active_run(db, programme)
     if running is not None and running.started_at < utcnow() - STALE_AFTER:
         # Its worker died: a run this old will never report back.
-        running.status, running.error = "failed", "abandoned: no result after an hour"
+        running.status, running.error = SolveRunStatus.FAILED, "abandoned: no result after an hour"
+        db.flush()
         running = None
-    if running is not None:
-        raise Conflict(f"solve run {running.id} is already {running.status}; wait for it to finish")
-    run = SolveRun(programme_id=programme.id, status="queued", started_at=utcnow())
-    db.add(run)
-    db.flush()
-    return run
+    if running is None:
+        run = SolveRun(programme_id=programme.id, status=SolveRunStatus.QUEUED, started_at=utcnow())
+        try:
+            with db.begin_nested():
+                db.add(run)
+            audit.record(db, audit.SOLVE, run, old=None, new=SolveRunStatus.QUEUED)
+            return run
+        except IntegrityError:
+            running = _active_run(db, programme)  # another request queued one at the same moment
+            if running is None:
+                raise
+    raise Conflict(f"solve run {running.id} is already {running.status}; wait for it to finish")
+
+
+def _active_run(db: Session, programme: Programme) -> SolveRun | None:
+    return db.scalar(
+        select(SolveRun).where(
+            SolveRun.programme_id == programme.id,
+            SolveRun.status.in_((SolveRunStatus.QUEUED, SolveRunStatus.RUNNING)),
+        )
+    )
 
 
 def _progress_writer(database: Database, run_id: int) -> Callable[[solver.Progress], None]:
@@ -94,7 +115,7 @@ def execute_solve_run(
         run = db.get(SolveRun, run_id)
         if run is None:
             raise NotFound(f"solve run {run_id} does not exist")
-        change_status(db, run, "queued", "running", started_at=now)
+        change_status(db, run, SolveRunStatus.QUEUED, SolveRunStatus.RUNNING, started_at=now)
         programme = db.get_one(Programme, run.programme_id)
         document = build_instance(db, programme, now)
         left_out = _requests_left_out(db, programme, document)
@@ -121,24 +142,35 @@ def execute_solve_run(
     with database.sessions() as db, db.begin():
         run = db.get_one(SolveRun, run_id)
         _store_draft(db, run, solution)
-        run.status = "done"
+        run.status = SolveRunStatus.DONE
         run.finished_at = utcnow()
         run.solver_status = solution.status
         run.served_weight = solution.served_weight
         run.served_weight_bound = solution.served_weight_bound
         run.elapsed_seconds = float(str(solution.stats.get("wall_seconds", 0.0)))
-        names = {coach_id: name for coach_id, name in db.execute(select(Coach.id, Coach.name).where(Coach.programme_id == run.programme_id))}
-        run.unassigned = [
-            {"request_id": request_pk(u.request), "reasons": [name_coaches(r, names) for r in u.reasons]}
-            for u in solution.unassigned
-        ] + left_out
+        names = coach_names(db, run.programme_id)
+        run.unassigned = unserved_reasons(solution, names) + left_out
         return run
+
+
+def unserved_reasons(solution: solver.Solution, names: dict[int, str]) -> list[dict[str, Any]]:
+    """Each unserved request's reasons for people (coaches by name) and, beside them, their codes."""
+    out = []
+    for unserved in solution.unassigned:
+        details = [
+            {"code": d.code, "text": name_coaches(d.text, names), "params": json.loads(json.dumps(d.params, default=str))}
+            for d in unserved.details
+        ] or [{"code": "reason", "text": name_coaches(text, names), "params": {}} for text in unserved.reasons]
+        out.append(
+            {"request_id": request_pk(unserved.request), "reasons": [d["text"] for d in details], "details": details}
+        )
+    return out
 
 
 def _fail(database: Database, run_id: int, message: str) -> SolveRun:
     with database.sessions() as db, db.begin():
         run = db.get_one(SolveRun, run_id)
-        run.status = "failed"
+        run.status = SolveRunStatus.FAILED
         run.error = message
         run.finished_at = utcnow()
         return run
@@ -156,28 +188,21 @@ def _requests_left_out(db: Session, programme: Programme, document: dict[str, An
 
 def _store_draft(db: Session, run: SolveRun, plan: solver.Solution) -> None:
     """Replace earlier drafts by this plan, for requests that are still waiting."""
-    old_drafts = list(
-        db.scalars(
-            select(Engagement)
-            .join(CoachingRequest)
-            .where(CoachingRequest.programme_id == run.programme_id, Engagement.status == EngagementStatus.DRAFT.value)
-        )
-    )
-    for engagement in old_drafts:
+    for engagement in draft_engagements(db, db.get_one(Programme, run.programme_id)):
         db.execute(
             delete(CoachingSession).where(
-                CoachingSession.engagement_id == engagement.id, CoachingSession.status == SessionStatus.DRAFT.value
+                CoachingSession.engagement_id == engagement.id, CoachingSession.status == SessionStatus.DRAFT
             )
         )
-        engagement.status = EngagementStatus.SUPERSEDED.value
+        engagement.status = EngagementStatus.SUPERSEDED
     for assignment in plan.assignments:
         request = db.get_one(CoachingRequest, request_pk(assignment.request))
-        if request.status != RequestStatus.WAITING.value:
+        if request.status != RequestStatus.WAITING:
             continue  # cancelled while the solver ran
         engagement = Engagement(
             request_id=request.id,
             coach_id=coach_pk(assignment.coach),
-            status=EngagementStatus.DRAFT.value,
+            status=EngagementStatus.DRAFT,
             solve_run_id=run.id,
             score=dict(assignment.score),
         )
@@ -190,7 +215,7 @@ def _store_draft(db: Session, run: SolveRun, plan: solver.Solution) -> None:
                     coach_id=engagement.coach_id,
                     start_utc=planned.start,
                     end_utc=planned.end,
-                    status=SessionStatus.DRAFT.value,
+                    status=SessionStatus.DRAFT,
                 )
             )
     db.flush()
@@ -210,13 +235,3 @@ def latest_run(db: Session, programme: Programme) -> SolveRun | None:
     )
 
 
-def draft_engagements(db: Session, programme: Programme) -> list[Engagement]:
-    """The current draft plan, oldest request first."""
-    return list(
-        db.scalars(
-            select(Engagement)
-            .join(CoachingRequest)
-            .where(CoachingRequest.programme_id == programme.id, Engagement.status == EngagementStatus.DRAFT.value)
-            .order_by(CoachingRequest.submitted_at)
-        )
-    )

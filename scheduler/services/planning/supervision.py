@@ -27,19 +27,19 @@ from scheduler.models import (
     Supervisor,
     utcnow,
 )
+from scheduler.queries import live_engagements
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import as_int, valid_timezone
-from scheduler.translator import OPEN_REQUEST_STATES
 
-LIVE_SESSION_STATES = (SessionStatus.SCHEDULED.value, SessionStatus.DRAFT.value)
+LIVE_SESSION_STATES = (SessionStatus.SCHEDULED, SessionStatus.DRAFT)
 
 
 def max_hours_for(programme: Programme, level: str) -> float:
     """Most coaching hours a coach of `level` may give between two supervisions."""
     return {
-        Level.TRAINEE.value: programme.max_hours_trainee,
-        Level.ACCREDITED.value: programme.max_hours_accredited,
-        Level.SENIOR.value: programme.max_hours_senior,
+        Level.TRAINEE: programme.max_hours_trainee,
+        Level.ACCREDITED: programme.max_hours_accredited,
+        Level.SENIOR: programme.max_hours_senior,
     }.get(level, programme.max_hours_accredited)
 
 
@@ -57,25 +57,6 @@ def _coaches(db: Session, programme: Programme, *, include_inactive: bool = True
     if not include_inactive:
         query = query.where(Coach.active.is_(True))
     return list(db.scalars(query))
-
-
-def _open_engagements(db: Session, programme: Programme) -> list[Engagement]:
-    """Approved engagements whose request is still open, and the current draft."""
-    return list(
-        db.scalars(
-            select(Engagement)
-            .join(CoachingRequest)
-            .where(
-                CoachingRequest.programme_id == programme.id,
-                (
-                    (Engagement.status == EngagementStatus.APPROVED.value)
-                    & CoachingRequest.status.in_(OPEN_REQUEST_STATES)
-                )
-                | (Engagement.status == EngagementStatus.DRAFT.value),
-            )
-            .options(selectinload(Engagement.sessions))
-        )
-    )
 
 
 @dataclass
@@ -141,7 +122,7 @@ def supervision_ledger(db: Session, programme: Programme, *, now: dt.datetime | 
     """
     now = now or utcnow()
     coaches = _coaches(db, programme)
-    engagements = _open_engagements(db, programme)
+    engagements = live_engagements(db, programme, with_draft=True)
     by_id = {coach.id: coach for coach in coaches}
     booked: dict[int, float] = defaultdict(float)
     drafted: dict[int, float] = defaultdict(float)
@@ -152,10 +133,10 @@ def supervision_ledger(db: Session, programme: Programme, *, now: dt.datetime | 
         coach = by_id.get(engagement.coach_id)
         if coach is None:
             continue
-        is_draft = engagement.status == EngagementStatus.DRAFT.value
+        is_draft = engagement.status == EngagementStatus.DRAFT
         if not is_draft:
             active[coach.id] += 1
-        if coach.level == Level.TRAINEE.value and coach.supervisor_id is not None:
+        if coach.level == Level.TRAINEE and coach.supervisor_id is not None:
             (trainee_draft if is_draft else trainee_active)[coach.supervisor_id] += 1
         for session in engagement.sessions:
             if session.status not in LIVE_SESSION_STATES or session.start_utc < now:
@@ -170,7 +151,7 @@ def supervision_ledger(db: Session, programme: Programme, *, now: dt.datetime | 
     loads = [
         SupervisorLoad(
             supervisor=s,
-            trainees=[c for c in coaches if c.supervisor_id == s.id and c.level == Level.TRAINEE.value],
+            trainees=[c for c in coaches if c.supervisor_id == s.id and c.level == Level.TRAINEE],
             active_trainee_engagements=trainee_active[s.id],
             draft_trainee_engagements=trainee_draft[s.id],
         )
@@ -205,7 +186,7 @@ def _blocked_reasons(line: CoachSupervision, load_of: dict[int, SupervisorLoad],
             f"supervision ratio: {line.committed_hours:g} of {line.max_hours:g} hours used{when}; "
             "plan a supervision before more sessions"
         )
-    if coach.level == Level.TRAINEE.value:
+    if coach.level == Level.TRAINEE:
         load = load_of.get(coach.supervisor_id) if coach.supervisor_id is not None else None
         if load is None:
             reasons.append("trainee without a supervisor: set one under Coaches")
@@ -310,7 +291,7 @@ def coach_load(db: Session, programme: Programme, *, include_drafts: bool = True
     start to last session end)."""
     weeks = horizon_weeks(programme)
     coaches = _coaches(db, programme, include_inactive=False)
-    states = LIVE_SESSION_STATES if include_drafts else (SessionStatus.SCHEDULED.value,)
+    states = LIVE_SESSION_STATES if include_drafts else (SessionStatus.SCHEDULED,)
     counts: dict[tuple[int, tuple[int, int], str], int] = defaultdict(int)
     zone_of = {c.id: ZoneInfo(c.timezone) for c in coaches}
     sessions = db.scalars(
@@ -319,7 +300,7 @@ def coach_load(db: Session, programme: Programme, *, include_drafts: bool = True
         .where(
             CoachingSession.coach_id.in_(zone_of),
             CoachingSession.status.in_(states),
-            Engagement.status.in_((EngagementStatus.APPROVED.value, EngagementStatus.DRAFT.value)),
+            Engagement.status.in_((EngagementStatus.APPROVED, EngagementStatus.DRAFT)),
         )
     )
     spans: dict[int, tuple[int, dt.datetime, dt.datetime]] = {}  # engagement -> (coach, first start, last end)
@@ -337,8 +318,8 @@ def coach_load(db: Session, programme: Programme, *, include_drafts: bool = True
             weeks=[
                 WeekLoad(
                     week=week,
-                    scheduled=counts[(coach.id, week.key, SessionStatus.SCHEDULED.value)],
-                    draft=counts[(coach.id, week.key, SessionStatus.DRAFT.value)],
+                    scheduled=counts[(coach.id, week.key, SessionStatus.SCHEDULED)],
+                    draft=counts[(coach.id, week.key, SessionStatus.DRAFT)],
                     cap=coach.max_sessions_per_week,
                     coachees=_at_once(running[coach.id], week, zone_of[coach.id]),
                     coachee_cap=coach.max_active_coachees,
@@ -413,7 +394,7 @@ def session_calendar(
     end = start + dt.timedelta(days=days - 1)
     first = dt.datetime.combine(start, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
     last = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=zone).astimezone(dt.UTC)
-    states = LIVE_SESSION_STATES if include_drafts else (SessionStatus.SCHEDULED.value,)
+    states = LIVE_SESSION_STATES if include_drafts else (SessionStatus.SCHEDULED,)
     sessions = db.scalars(
         select(CoachingSession)
         .join(Engagement)
@@ -421,7 +402,7 @@ def session_calendar(
         .where(
             CoachingRequest.programme_id == programme.id,
             CoachingSession.status.in_(states),
-            Engagement.status.in_((EngagementStatus.APPROVED.value, EngagementStatus.DRAFT.value)),
+            Engagement.status.in_((EngagementStatus.APPROVED, EngagementStatus.DRAFT)),
             CoachingSession.start_utc >= first,
             CoachingSession.start_utc < last,
         )
@@ -438,7 +419,7 @@ def session_calendar(
                 request=session.engagement.request,
                 local_start=local_start,
                 local_end=session.end_utc.astimezone(zone),
-                draft=session.status == SessionStatus.DRAFT.value,
+                draft=session.status == SessionStatus.DRAFT,
             )
         )
     return SessionCalendar(timezone, start, end, [CalendarDay(d, by_day[d]) for d in sorted(by_day)])

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import CoachingRequest, Programme, RequestStatus
+from scheduler.services import audit
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import as_bool, as_int, as_list, valid_timezone
 
@@ -161,7 +162,7 @@ def _topics_in_use(db: Session, programme: Programme) -> set[str]:
     used: set[str] = set()
     for topics in db.scalars(
         select(CoachingRequest.topics).where(
-            CoachingRequest.programme_id == programme.id, CoachingRequest.status == RequestStatus.WAITING.value
+            CoachingRequest.programme_id == programme.id, CoachingRequest.status == RequestStatus.WAITING
         )
     ):
         used.update(topics or [])
@@ -171,7 +172,13 @@ def _topics_in_use(db: Session, programme: Programme) -> set[str]:
 def update_settings(db: Session, programme: Programme, data: Mapping[str, Any], *, partial: bool = False) -> Programme:
     """Check and save the programme's settings (all or nothing)."""
     clean = parse_settings(db, programme, data, partial=partial)
+    before = settings_of(programme)
     for name, value in clean.items():
         setattr(programme, name, value)
     db.flush()
+    after = settings_of(programme)
+    changed = sorted(name for name in after if after[name] != before[name])
+    if changed:
+        audit.record(db, audit.SETTINGS, programme, old={n: before[n] for n in changed},
+                     new={n: after[n] for n in changed})
     return programme

@@ -76,14 +76,26 @@ def import_requests(db: Session, programme: Programme, source: TextIO, *, link_d
     rows = _rows(source, "requests")
     today = utcnow().date()
     _check_all(rows, lambda row: parse_request_input(programme, row, today=today))
-    return [submit_request(db, programme, row, link_days=link_days).request for row in rows]
+    return [submit_request(db, programme, row, link_days=link_days, one_per_address=False).request for row in rows]
 
 
-def _write(columns: list[str], records: list[dict[str, Any]]) -> str:
+# A cell starting with one of these is run as a formula by spreadsheets (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """The value as a spreadsheet shows it as text: a leading quote before a formula character."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(columns: list[str], records: list[dict[str, Any]]) -> str:
+    """CSV with a header row; every cell neutralised against formula injection."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(records)
+    writer.writerows({k: neutralise_cell(v) for k, v in record.items()} for record in records)
     return out.getvalue()
 
 
@@ -91,7 +103,7 @@ def export_coaches(db: Session, programme: Programme) -> str:
     """All coaches as CSV, in the columns `import_coaches` reads."""
     supervisors = {s.id: s.email for s in db.scalars(select(Supervisor).where(Supervisor.programme_id == programme.id))}
     coaches = db.scalars(select(Coach).where(Coach.programme_id == programme.id).order_by(Coach.id))
-    return _write(
+    return csv_text(
         COACH_COLUMNS,
         [
             {
@@ -112,7 +124,7 @@ def export_requests(db: Session, programme: Programme) -> str:
     requests = db.scalars(
         select(CoachingRequest).where(CoachingRequest.programme_id == programme.id).order_by(CoachingRequest.id)
     )
-    return _write(
+    return csv_text(
         REQUEST_COLUMNS,
         [
             {

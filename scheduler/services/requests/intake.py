@@ -20,7 +20,8 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token, revoke_tokens
+from scheduler.services import audit
+from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import EMAIL, as_bool, as_int, as_list, valid_timezone
 from scheduler.services.messaging import outbox
@@ -49,7 +50,9 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
 
     timezone = str(data.get("timezone") or "").strip()
     if not valid_timezone(timezone):
-        errors["timezone"] = f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)" if timezone else "is required"
+        errors["timezone"] = (
+            f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)" if timezone else "is required"
+        )
     clean["timezone"] = timezone
 
     languages = [lang.lower() for lang in as_list(data.get("languages"))]
@@ -87,7 +90,9 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
         clean["earliest_start"] = max(today, programme.horizon_start)
     else:
         try:
-            clean["earliest_start"] = earliest if isinstance(earliest, dt.date) else dt.date.fromisoformat(str(earliest))
+            clean["earliest_start"] = (
+                earliest if isinstance(earliest, dt.date) else dt.date.fromisoformat(str(earliest))
+            )
             if clean["earliest_start"] > programme.horizon_end:
                 errors["earliest_start"] = f"is after the programme ends ({programme.horizon_end.isoformat()})"
         except ValueError:
@@ -108,6 +113,10 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
 class SubmittedRequest:
     request: CoachingRequest
     status_token: str  # only ever in the coachee's e-mail; the database keeps its hash
+    # True when the address already had an open request: no second one was stored, and
+    # the link to the first went out again (the page says so whatever happened, so that
+    # nobody learns from it who asked for coaching).
+    already_open: bool = False
 
 
 def status_link_lifetime(days: int) -> dt.timedelta:
@@ -115,11 +124,24 @@ def status_link_lifetime(days: int) -> dt.timedelta:
 
 
 def submit_request(
-    db: Session, programme: Programme, data: Mapping[str, Any], *, link_days: int = 60, now: dt.datetime | None = None
+    db: Session,
+    programme: Programme,
+    data: Mapping[str, Any],
+    *,
+    link_days: int = 60,
+    now: dt.datetime | None = None,
+    one_per_address: bool = True,
 ) -> SubmittedRequest:
-    """Store a coachee's request and queue the confirmation e-mail with their private link."""
+    """Store a coachee's request and queue the confirmation e-mail with their private link.
+
+    A coachee has one open request: asking again from the same address sends the link to
+    the open one instead. A supervisor's import (`one_per_address=False`) stores every row.
+    """
     now = now or utcnow()
     values = parse_request_input(programme, data, today=now.date())
+    existing = open_request_of(db, programme, values["coachee_email"]) if one_per_address else None
+    if existing is not None:
+        return SubmittedRequest(existing, send_new_link(db, existing, link_days=link_days), already_open=True)
     request = CoachingRequest(
         programme_id=programme.id,
         session_minutes=programme.session_minutes,
@@ -135,9 +157,26 @@ def submit_request(
     return SubmittedRequest(request, token)
 
 
+OPEN_STATES = (RequestStatus.WAITING, RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
+
+
+def open_request_of(db: Session, programme: Programme, email: str) -> CoachingRequest | None:
+    """The open request `email` already has in the programme, if any: one open request per person."""
+    return db.scalars(
+        select(CoachingRequest)
+        .where(
+            CoachingRequest.programme_id == programme.id,
+            func.lower(CoachingRequest.coachee_email) == email.strip().lower(),
+            CoachingRequest.status.in_(OPEN_STATES),
+        )
+        .order_by(CoachingRequest.submitted_at)
+        .limit(1)
+    ).first()
+
+
 def send_new_link(db: Session, request: CoachingRequest, *, link_days: int = 60) -> str:
-    """Revoke the coachee's old links and send a fresh one."""
-    revoke_tokens(db, REQUEST_STATUS, request_id=request.id)
+    """Send a fresh link. Links sent before keep working until they expire (docs/privacy.md):
+    the coachee may still rely on one in an earlier e-mail."""
     token = issue_token(db, REQUEST_STATUS, valid_for=status_link_lifetime(link_days), request_id=request.id)
     outbox.enqueue_status_link(db, request, token)
     return token
@@ -150,7 +189,7 @@ def queue_position(db: Session, request: CoachingRequest) -> int:
         .select_from(CoachingRequest)
         .where(
             CoachingRequest.programme_id == request.programme_id,
-            CoachingRequest.status == RequestStatus.WAITING.value,
+            CoachingRequest.status == RequestStatus.WAITING,
             (CoachingRequest.priority > request.priority)
             | ((CoachingRequest.priority == request.priority) & (CoachingRequest.submitted_at < request.submitted_at)),
         )
@@ -161,39 +200,46 @@ def queue_position(db: Session, request: CoachingRequest) -> int:
 def live_engagement(request: CoachingRequest) -> Engagement | None:
     """The approved engagement of a request, if any."""
     for engagement in request.engagements:
-        if engagement.status == EngagementStatus.APPROVED.value:
+        if engagement.status == EngagementStatus.APPROVED:
             return engagement
     return None
 
 
 def accept_proposal(db: Session, request: CoachingRequest) -> None:
-    """The coachee accepts the proposed coach and sessions."""
-    change_status(db, request, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+    """The coachee accepts the proposed coach and sessions; the coach is told."""
+    change_status(db, request, RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
+    audit.record(db, audit.ACCEPT, request, old=RequestStatus.PROPOSED, new=RequestStatus.CONFIRMED)
+    engagement = live_engagement(request)
+    if engagement is not None:
+        outbox.enqueue_engagement_notice(db, engagement, outbox.COACHEE_ACCEPTED)
 
 
 def decline_proposal(db: Session, request: CoachingRequest) -> None:
     """The coachee declines the proposal: sessions are cancelled and calendars told."""
-    change_status(db, request, RequestStatus.PROPOSED.value, RequestStatus.DECLINED.value)
-    _cancel_engagement(db, request, EngagementStatus.DECLINED.value)
+    change_status(db, request, RequestStatus.PROPOSED, RequestStatus.DECLINED)
+    _cancel_engagement(db, request, EngagementStatus.DECLINED)
+    audit.record(db, audit.DECLINE, request, old=RequestStatus.PROPOSED, new=RequestStatus.DECLINED)
 
 
 def cancel_request(db: Session, request: CoachingRequest) -> None:
     """Cancel a request at any stage before it ends; scheduled sessions are cancelled in calendars."""
-    open_states = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
-    change_status(db, request, open_states, RequestStatus.CANCELLED.value)
-    _cancel_engagement(db, request, EngagementStatus.CANCELLED.value)
+    open_states = (RequestStatus.WAITING, RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
+    old = request.status
+    change_status(db, request, open_states, RequestStatus.CANCELLED)
+    _cancel_engagement(db, request, EngagementStatus.CANCELLED)
+    audit.record(db, audit.CANCEL, request, old=old, new=RequestStatus.CANCELLED)
 
 
 def _cancel_engagement(db: Session, request: CoachingRequest, engagement_status: str) -> None:
     for engagement in request.engagements:
-        if engagement.status not in (EngagementStatus.APPROVED.value, EngagementStatus.DRAFT.value):
+        if engagement.status not in (EngagementStatus.APPROVED, EngagementStatus.DRAFT):
             continue
-        was_approved = engagement.status == EngagementStatus.APPROVED.value
+        was_approved = engagement.status == EngagementStatus.APPROVED
         change_status(db, engagement, engagement.status, engagement_status)
         for session in engagement.sessions:
-            if session.status == SessionStatus.CANCELLED.value:
+            if session.status == SessionStatus.CANCELLED:
                 continue
-            live = session.status == SessionStatus.SCHEDULED.value
-            change_status(db, session, session.status, SessionStatus.CANCELLED.value, sequence=session.sequence + 1)
+            live = session.status == SessionStatus.SCHEDULED
+            change_status(db, session, session.status, SessionStatus.CANCELLED, sequence=session.sequence + 1)
             if was_approved and live:
                 outbox.enqueue_session_messages(db, session, outbox.CANCEL)

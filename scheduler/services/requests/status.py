@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import solver
 from scheduler.models import (
     Coach,
     CoachingRequest,
@@ -22,10 +25,11 @@ from scheduler.models import (
 )
 from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token
 from scheduler.services.errors import InvalidInput, NotFound
-from scheduler.services.requests.intake import live_engagement, queue_position, send_new_link
+from scheduler.services.requests.intake import OPEN_STATES, live_engagement, queue_position, send_new_link
+from scheduler.translator import build_match_question, request_ref
+from solver.alternatives import coaches_meeting
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-OPEN_STATES = (RequestStatus.WAITING.value, RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class RequestOverview:
     engagement: Engagement | None  # the approved one, if any
     coach: Coach | None
     sessions: list[CoachingSession]  # scheduled sessions, in time order
+    # While waiting: True when no coach of the programme is ever free at the coachee's times.
+    no_coach_at_these_times: bool = False
     # While waiting: the first session of the draft plan's engagement, when the plan places
     # the request (possibly weeks ahead, as another engagement of the coach ends).
     expected_start: dt.datetime | None = None
@@ -49,11 +55,11 @@ class RequestOverview:
 
     @property
     def can_respond(self) -> bool:
-        return self.request.status == RequestStatus.PROPOSED.value
+        return self.request.status == RequestStatus.PROPOSED
 
     @property
     def can_reschedule(self) -> bool:
-        return self.request.status in (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value)
+        return self.request.status in (RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
 
     @property
     def can_cancel(self) -> bool:
@@ -71,9 +77,9 @@ def request_for_token(db: Session, token: str) -> CoachingRequest:
 
 def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None = None) -> RequestOverview:
     now = now or utcnow()
-    waiting = request.status == RequestStatus.WAITING.value
+    waiting = request.status == RequestStatus.WAITING
     engagement = live_engagement(request)
-    sessions = [s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED.value] if engagement else []
+    sessions = [s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED] if engagement else []
     total = None
     if waiting:
         total = db.scalar(
@@ -81,7 +87,7 @@ def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None =
             .select_from(CoachingRequest)
             .where(
                 CoachingRequest.programme_id == request.programme_id,
-                CoachingRequest.status == RequestStatus.WAITING.value,
+                CoachingRequest.status == RequestStatus.WAITING,
             )
         )
     return RequestOverview(
@@ -93,7 +99,28 @@ def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None =
         coach=engagement.coach if engagement else None,
         sessions=sorted(sessions, key=lambda s: s.start_utc),
         expected_start=expected_start(request) if waiting else None,
+        no_coach_at_these_times=waiting and not _coaches_free_then(db, request, now),
     )
+
+
+# The answer changes only when the coachee's times or the coaches' hours do; a coachee who
+# reloads the page gets it from here (per process, for a few minutes) instead of a new look.
+_FREE_THEN: dict[tuple[int, str, str], tuple[float, bool]] = {}
+_FREE_THEN_SECONDS = 300.0
+
+
+def _coaches_free_then(db: Session, request: CoachingRequest, now: dt.datetime) -> bool:
+    """Whether any coach's weekly hours meet the coachee's windows (the solver's calendar says)."""
+    key = (request.id, request.timezone, json.dumps(request.windows, sort_keys=True))
+    seen = _FREE_THEN.get(key)
+    if seen is not None and time.monotonic() - seen[0] < _FREE_THEN_SECONDS:
+        return seen[1]
+    instance = solver.parse_instance(build_match_question(db, request, now))
+    answer = bool(coaches_meeting(instance, request_ref(request.id)))
+    if len(_FREE_THEN) > 10_000:
+        _FREE_THEN.clear()
+    _FREE_THEN[key] = (time.monotonic(), answer)
+    return answer
 
 
 def expected_start(request: CoachingRequest) -> dt.datetime | None:
@@ -101,9 +128,9 @@ def expected_start(request: CoachingRequest) -> dt.datetime | None:
     starts = [
         s.start_utc
         for e in request.engagements
-        if e.status == EngagementStatus.DRAFT.value
+        if e.status == EngagementStatus.DRAFT
         for s in e.sessions
-        if s.status != SessionStatus.CANCELLED.value
+        if s.status != SessionStatus.CANCELLED
     ]
     return min(starts, default=None)
 
@@ -112,7 +139,7 @@ def session_of_request(request: CoachingRequest, session_id: int) -> CoachingSes
     """A scheduled session of the request's approved engagement, or NotFound."""
     engagement = live_engagement(request)
     for session in engagement.sessions if engagement else []:
-        if session.id == session_id and session.status == SessionStatus.SCHEDULED.value:
+        if session.id == session_id and session.status == SessionStatus.SCHEDULED:
             return session
     raise NotFound("This session is not one of your scheduled sessions.")
 

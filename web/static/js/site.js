@@ -9,28 +9,43 @@
     }
   }
 
-  // The request form asks in which timezone the coachee's times are. The server
-  // preselects the programme's; the browser knows better, unless the person chose.
+  // Timezone pickers: the request form asks in which timezone the coachee's times are.
+  // The server fills in the programme's; the browser knows better, unless the person chose.
+  // An empty picker gets the browser's zone too.
   function detectTimezone() {
-    var select = document.querySelector("select[data-detect-timezone]");
-    if (!select || !window.Intl || !Intl.DateTimeFormat) {
+    if (!window.Intl || !Intl.DateTimeFormat) {
       return;
     }
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (!zone) {
       return;
     }
-    var known = Array.prototype.some.call(select.options, function (option) {
-      return option.value === zone;
+    document.querySelectorAll("input.timezone-picker").forEach(function (input) {
+      if (!input.hasAttribute("data-detect-timezone") && input.value) {
+        return;
+      }
+      var known = input.list && Array.prototype.some.call(input.list.options, function (option) {
+        return option.value === zone;
+      });
+      if (!known) {
+        return;
+      }
+      input.value = zone;
+      var note = document.getElementById(input.id + "-detected");
+      if (note) {
+        note.textContent = "We set this from your browser (" + zone + "). Change it if it is not where you will be.";
+      }
     });
-    if (!known) {
-      return;
-    }
-    select.value = zone;
-    var note = document.getElementById("timezone-detected");
-    if (note) {
-      note.textContent = "We set this from your browser (" + zone + "). Change it if it is not where you will be.";
-    }
+  }
+
+  // A datalist only offers what matches the text already in the box: select it on focus,
+  // so typing replaces it and the whole list is searched.
+  function searchableTimezones() {
+    document.querySelectorAll("input.timezone-picker").forEach(function (input) {
+      input.addEventListener("focus", function () {
+        input.select();
+      });
+    });
   }
 
   // Confirm before destructive actions marked with data-confirm.
@@ -47,6 +62,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     focusErrorSummary();
     detectTimezone();
+    searchableTimezones();
     confirmActions();
   });
 })();

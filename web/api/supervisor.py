@@ -1,4 +1,6 @@
-"""The JSON API, `/api/v1`: the supervisor's operations for programs, with bearer-token auth.
+"""The JSON API, `/api/v1`: the supervisor's operations, and what every endpoint shares
+(the blueprint, the bearer-token check, reading the body, the JSON shapes). The coach's and
+the coachee's endpoints are in `web.api.coach_and_coachee`.
 
 JSON in and out; every error is `{"error": {"code", "message", "fields"}}` (web.errors).
 Tokens are issued on the supervisor's API-token page and stored hashed. There are no
@@ -9,24 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
-from scheduler.models import Coach, CoachingRequest, CoachingSession, Engagement, Programme
+from scheduler.models import Coach, CoachingRequest, CoachingSession, Engagement, utc_text
 from scheduler.services.accounts import users
-from scheduler.services.coaches import staff
-from scheduler.services.errors import InvalidInput, ServiceError
-from scheduler.services.planning import adjustments, approval, review, supervision
+from scheduler.services.coaches import self_service, staff
+from scheduler.services.errors import Conflict, InvalidInput, ServiceError
+from scheduler.services.planning import adjustments, approval, review, solving, supervision
 from scheduler.services.programmes import settings as programme_settings
-from scheduler.services.programmes.current import current_programme
 from web.api.openapi import openapi_document
 from web.errors import error_response
 from web.extensions import csrf
-from web.supervisor.jobs import run_json, start_solve
-from web.unit_of_work import db_session
+from web.helpers import current_programme
+from web.security import role_required
+from web.supervisor.solve_runs import run_json
+from web.unit_of_work import db_session, keep_changes
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -62,17 +64,8 @@ def _authenticate() -> Response | None:
     if account is None:
         return _unauthorized("The API token is not valid (unknown, revoked or its account is deactivated).")
     g.api_account = account
+    g.coach = account.coach  # a coach's own record, for the coach endpoints (None for the supervisor)
     return None
-
-
-def supervisor_only(view: F) -> F:
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if g.api_account.user.role != "supervisor":
-            return error_response(403, "forbidden", "Only the supervisor may do this.")
-        return view(*args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
 
 
 class BadBody(ServiceError):
@@ -89,15 +82,11 @@ def body() -> dict[str, Any]:
     return data
 
 
-def programme() -> Programme:
-    return current_programme(db_session(), current_app.config.get("PROGRAMME_ID"))
-
-
 # --- representations ---------------------------------------------------------------------
 
 
 def _instant(value: dt.datetime | None) -> str | None:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    return utc_text(value) if value else None
 
 
 def session_json(session: CoachingSession) -> dict[str, Any]:
@@ -105,8 +94,13 @@ def session_json(session: CoachingSession) -> dict[str, Any]:
             "status": session.status}  # fmt: skip
 
 
+COACH_FORMAT = "coach/2"  # coach/1 had two shapes: the supervisor's (flat caps) and the coach's own (no supervisor)
+
+
 def coach_json(coach: Coach) -> dict[str, Any]:
+    """A coach, the one shape the supervisor's and the coach's own endpoints answer with."""
     return {
+        "format": COACH_FORMAT,
         "id": coach.id,
         "name": coach.name,
         "email": coach.email,
@@ -117,9 +111,7 @@ def coach_json(coach: Coach) -> dict[str, Any]:
         "supervisor_id": coach.supervisor_id,
         "organisation": coach.organisation,
         "active": coach.active,
-        "max_active_coachees": coach.max_active_coachees,
-        "max_sessions_per_week": coach.max_sessions_per_week,
-        "max_sessions_per_day": coach.max_sessions_per_day,
+        "capacity": {name: getattr(coach, name) for name in self_service.CAPACITY_FIELDS},
     }
 
 
@@ -157,8 +149,11 @@ def _adjusted(item: CoachingRequest, data: dict[str, Any]) -> ResponseReturnValu
     """The adjusted request; with `resolve`, the re-solve too (the change stays if one is running: 409)."""
     payload: dict[str, Any] = {"request": request_json(item), "solve_run": None}
     if data.get("resolve"):
-        db_session().commit()
-        payload["solve_run"] = run_json(start_solve(programme()))
+        try:
+            payload["solve_run"] = run_json(solving.queue_solve(db_session(), current_programme()))
+        except Conflict as exc:
+            keep_changes()  # the adjustment stands; only the re-solve is refused
+            return error_response(409, exc.code, exc.message, exc.fields)
     return jsonify(payload)
 
 
@@ -186,23 +181,23 @@ def me() -> ResponseReturnValue:
 
 
 @bp.get("/programme")
-@supervisor_only
+@role_required("supervisor")
 def get_programme() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     return jsonify({"id": prog.id, **programme_settings.settings_of(prog)})
 
 
 @bp.patch("/programme")
-@supervisor_only
+@role_required("supervisor")
 def patch_programme() -> ResponseReturnValue:
-    prog = programme_settings.update_settings(db_session(), programme(), body(), partial=True)
+    prog = programme_settings.update_settings(db_session(), current_programme(), body(), partial=True)
     return jsonify({"id": prog.id, **programme_settings.settings_of(prog)})
 
 
 @bp.get("/requests")
-@supervisor_only
+@role_required("supervisor")
 def list_requests() -> ResponseReturnValue:
-    queue = review.request_queue(db_session(), programme())
+    queue = review.request_queue(db_session(), current_programme())
     return jsonify(
         {
             "requests": [
@@ -219,53 +214,53 @@ def list_requests() -> ResponseReturnValue:
 
 
 def _request(request_id: int) -> CoachingRequest:
-    return adjustments.programme_request(db_session(), programme(), request_id)
+    return adjustments.programme_request(db_session(), current_programme(), request_id)
 
 
 @bp.get("/requests/<int:request_id>")
-@supervisor_only
+@role_required("supervisor")
 def get_request(request_id: int) -> ResponseReturnValue:
     item = _request(request_id)
     return jsonify({**request_json(item), "engagements": [engagement_json(e) for e in item.engagements]})
 
 
 @bp.put("/requests/<int:request_id>/pin")
-@supervisor_only
+@role_required("supervisor")
 def pin_request(request_id: int) -> ResponseReturnValue:
     data = body()
-    return _adjusted(adjustments.pin(db_session(), programme(), request_id, data.get("coach_id")), data)
+    return _adjusted(adjustments.pin(db_session(), current_programme(), request_id, data.get("coach_id")), data)
 
 
 @bp.delete("/requests/<int:request_id>/pin")
-@supervisor_only
+@role_required("supervisor")
 def unpin_request(request_id: int) -> ResponseReturnValue:
-    return _adjusted(adjustments.unpin(db_session(), programme(), request_id), {})
+    return _adjusted(adjustments.unpin(db_session(), current_programme(), request_id), {})
 
 
 @bp.post("/requests/<int:request_id>/forbidden-coaches")
-@supervisor_only
+@role_required("supervisor")
 def forbid_coach(request_id: int) -> ResponseReturnValue:
     data = body()
-    return _adjusted(adjustments.forbid(db_session(), programme(), request_id, data.get("coach_id")), data)
+    return _adjusted(adjustments.forbid(db_session(), current_programme(), request_id, data.get("coach_id")), data)
 
 
 @bp.delete("/requests/<int:request_id>/forbidden-coaches/<int:coach_id>")
-@supervisor_only
+@role_required("supervisor")
 def allow_coach(request_id: int, coach_id: int) -> ResponseReturnValue:
-    return _adjusted(adjustments.allow(db_session(), programme(), request_id, coach_id), {})
+    return _adjusted(adjustments.allow(db_session(), current_programme(), request_id, coach_id), {})
 
 
 @bp.post("/requests/<int:request_id>/reassign")
-@supervisor_only
+@role_required("supervisor")
 def reassign_request(request_id: int) -> ResponseReturnValue:
     data = body()
-    return _adjusted(adjustments.reassign(db_session(), programme(), request_id, data.get("coach_id")), data)
+    return _adjusted(adjustments.reassign(db_session(), current_programme(), request_id, data.get("coach_id")), data)
 
 
 @bp.post("/solve-runs")
-@supervisor_only
+@role_required("supervisor")
 def create_solve_run() -> ResponseReturnValue:
-    run = start_solve(programme())
+    run = solving.queue_solve(db_session(), current_programme())
     response = jsonify(run_json(run))
     response.status_code = 202
     response.headers["Location"] = url_for("api.get_solve_run", run_id=run.id)
@@ -273,33 +268,35 @@ def create_solve_run() -> ResponseReturnValue:
 
 
 @bp.get("/solve-runs")
-@supervisor_only
+@role_required("supervisor")
 def list_solve_runs() -> ResponseReturnValue:
-    return jsonify({"solve_runs": [run_json(r) for r in review.recent_runs(db_session(), programme())]})
+    return jsonify({"solve_runs": [run_json(r) for r in review.recent_runs(db_session(), current_programme())]})
 
 
 @bp.get("/solve-runs/<int:run_id>")
-@supervisor_only
+@role_required("supervisor")
 def get_solve_run(run_id: int) -> ResponseReturnValue:
-    run = review.programme_run(db_session(), programme(), run_id)
+    run = review.programme_run(db_session(), current_programme(), run_id)
     return jsonify({**(run_json(run) or {}), "unassigned": run.unassigned or []})
 
 
 @bp.get("/draft")
-@supervisor_only
+@role_required("supervisor")
 def get_draft() -> ResponseReturnValue:
-    draft = review.draft_review(db_session(), programme())
+    draft = review.draft_review(db_session(), current_programme())
     return jsonify(
         {
             "solve_run": run_json(draft.run),
             "assignments": [engagement_json(a.engagement, a.explanation) for a in draft.assignments],
-            "unserved": [{"request_id": u.request.id, "reasons": u.reasons} for u in draft.unserved],
+            "unserved": [
+                {"request_id": u.request.id, "reasons": u.reasons, "details": u.details} for u in draft.unserved
+            ],
         }
     )
 
 
 @bp.post("/draft/approve")
-@supervisor_only
+@role_required("supervisor")
 def approve_draft() -> ResponseReturnValue:
     data = body()
     ids = data.get("engagement_ids")
@@ -312,20 +309,20 @@ def approve_draft() -> ResponseReturnValue:
             "Say which engagements to approve.",
             {"engagement_ids": "give a non-empty list of engagement ids, or set all to true"},
         )
-    approved = approval.approve(db_session(), programme(), chosen)
+    approved = approval.approve(db_session(), current_programme(), chosen)
     return jsonify({"approved": [engagement_json(e) for e in approved]})
 
 
 @bp.get("/coaches")
-@supervisor_only
+@role_required("supervisor")
 def list_coaches() -> ResponseReturnValue:
-    return jsonify({"coaches": [coach_json(c) for c in staff.list_coaches(db_session(), programme())]})
+    return jsonify({"coaches": [coach_json(c) for c in staff.list_coaches(db_session(), current_programme())]})
 
 
 @bp.post("/coaches")
-@supervisor_only
+@role_required("supervisor")
 def invite_coach() -> ResponseReturnValue:
-    invitation = staff.invite_coach(db_session(), programme(), body())
+    invitation = staff.invite_coach(db_session(), current_programme(), body())
     response = jsonify({**coach_json(invitation.coach), "invited": True})
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_coach", coach_id=invitation.coach.id)
@@ -333,16 +330,16 @@ def invite_coach() -> ResponseReturnValue:
 
 
 @bp.get("/coaches/<int:coach_id>")
-@supervisor_only
+@role_required("supervisor")
 def get_coach(coach_id: int) -> ResponseReturnValue:
-    return jsonify(coach_json(staff.get_coach(db_session(), programme(), coach_id)))
+    return jsonify(coach_json(staff.get_coach(db_session(), current_programme(), coach_id)))
 
 
 @bp.patch("/coaches/<int:coach_id>")
-@supervisor_only
+@role_required("supervisor")
 def patch_coach(coach_id: int) -> ResponseReturnValue:
     data = body()
-    db, prog = db_session(), programme()
+    db, prog = db_session(), current_programme()
     coach = staff.get_coach(db, prog, coach_id)
     if unknown := sorted(set(data) - {"level", "supervisor_id", "active"}):
         raise InvalidInput(
@@ -362,9 +359,9 @@ def patch_coach(coach_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/load")
-@supervisor_only
+@role_required("supervisor")
 def get_load() -> ResponseReturnValue:
-    chart = supervision.coach_load(db_session(), programme(), include_drafts=request.args.get("drafts", "1") != "0")
+    chart = supervision.coach_load(db_session(), current_programme(), include_drafts=request.args.get("drafts", "1") != "0")
     return jsonify(
         {
             "weeks": [{"week": w.label, "monday": w.monday.isoformat()} for w in chart.weeks],
@@ -385,9 +382,9 @@ def get_load() -> ResponseReturnValue:
 
 
 @bp.get("/calendar")
-@supervisor_only
+@role_required("supervisor")
 def get_calendar() -> ResponseReturnValue:
-    prog = programme()
+    prog = current_programme()
     calendar = supervision.session_calendar(
         db_session(),
         prog,
@@ -419,9 +416,9 @@ def get_calendar() -> ResponseReturnValue:
 
 
 @bp.get("/supervision")
-@supervisor_only
+@role_required("supervisor")
 def get_supervision() -> ResponseReturnValue:
-    ledger = supervision.supervision_ledger(db_session(), programme())
+    ledger = supervision.supervision_ledger(db_session(), current_programme())
     return jsonify(
         {
             "coaches": [

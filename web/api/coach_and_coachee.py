@@ -6,69 +6,39 @@ A coachee's private status token, the one in their e-mailed link, goes in the
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from scheduler.models import AvailabilityException, Coach, CoachingSession, Engagement
+from scheduler.models import AvailabilityException, Coach, CoachingSession, Engagement, utc_text
+from scheduler.queries import record_id
 from scheduler.services.coaches import self_service
 from scheduler.services.errors import NotFound
-from scheduler.services.planning.adjustments import record_id
 from scheduler.services.requests import status as request_status
 from scheduler.services.requests.intake import accept_proposal, cancel_request, decline_proposal, submit_request
-from web.api.views import body, bp, engagement_json, programme, public
+from web.api.supervisor import body, bp, coach_json, engagement_json, public
 from web.errors import error_response
+from web.helpers import current_programme, local
+from web.security import role_required
 from web.unit_of_work import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def coach_only(view: F) -> F:
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        account = g.api_account
-        if account.user.role != "coach" or account.coach is None:
-            return error_response(403, "forbidden", "Only a coach may do this, with their own token.")
-        g.coach = account.coach
-        return view(*args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
-
-
-def _local(value: dt.datetime, timezone: str) -> str:
-    return value.astimezone(ZoneInfo(timezone)).isoformat()
 
 
 def coach_session_json(session: CoachingSession, timezone: str) -> dict[str, Any]:
     item = session.engagement.request
     return {
         "id": session.id,
-        "start": session.start_utc.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "end": session.end_utc.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "local_start": _local(session.start_utc, timezone),
-        "local_end": _local(session.end_utc, timezone),
+        "start": utc_text(session.start_utc),
+        "end": utc_text(session.end_utc),
+        "local_start": local(session.start_utc, timezone).isoformat(),
+        "local_end": local(session.end_utc, timezone).isoformat(),
         "timezone": timezone,
         "engagement_id": session.engagement_id,
         "coachee_name": item.coachee_name,
         "topics": item.topics,
-    }
-
-
-def profile_json(coach: Coach) -> dict[str, Any]:
-    return {
-        "id": coach.id,
-        "name": coach.name,
-        "email": coach.email,
-        "timezone": coach.timezone,
-        "languages": coach.languages,
-        "topics": coach.topics,
-        "level": coach.level,
-        "capacity": {name: getattr(coach, name) for name in self_service.CAPACITY_FIELDS},
     }
 
 
@@ -92,7 +62,7 @@ def availability_json(coach: Coach) -> dict[str, Any]:
 
 
 @bp.get("/me/sessions")
-@coach_only
+@role_required("coach")
 def my_sessions() -> ResponseReturnValue:
     coach: Coach = g.coach
     upcoming = self_service.upcoming_sessions(db_session(), coach)
@@ -100,7 +70,7 @@ def my_sessions() -> ResponseReturnValue:
 
 
 @bp.get("/me/engagements")
-@coach_only
+@role_required("coach")
 def my_engagements() -> ResponseReturnValue:
     waiting = self_service.engagements_to_answer(db_session(), g.coach)
     return jsonify({"engagements": [engagement_json(e, []) for e in waiting]})
@@ -108,7 +78,7 @@ def my_engagements() -> ResponseReturnValue:
 
 @bp.post("/me/engagements/<int:engagement_id>/accept", defaults={"answer": "accept"})
 @bp.post("/me/engagements/<int:engagement_id>/decline", defaults={"answer": "decline"})
-@coach_only
+@role_required("coach")
 def answer_engagement(engagement_id: int, answer: str) -> ResponseReturnValue:
     if record_id(engagement_id) is None:
         raise NotFound("That engagement is not one of yours.")
@@ -119,40 +89,40 @@ def answer_engagement(engagement_id: int, answer: str) -> ResponseReturnValue:
 
 
 @bp.get("/me/profile")
-@coach_only
+@role_required("coach")
 def my_profile() -> ResponseReturnValue:
-    return jsonify(profile_json(g.coach))
+    return jsonify(coach_json(g.coach))
 
 
 @bp.put("/me/profile")
-@coach_only
+@role_required("coach")
 def put_profile() -> ResponseReturnValue:
-    self_service.update_profile(db_session(), g.coach, programme(), body())
-    return jsonify(profile_json(g.coach))
+    self_service.update_profile(db_session(), g.coach, current_programme(), body())
+    return jsonify(coach_json(g.coach))
 
 
 @bp.put("/me/capacity")
-@coach_only
+@role_required("coach")
 def put_capacity() -> ResponseReturnValue:
     self_service.update_capacity(db_session(), g.coach, body())
-    return jsonify(profile_json(g.coach))
+    return jsonify(coach_json(g.coach))
 
 
 @bp.get("/me/availability")
-@coach_only
+@role_required("coach")
 def my_availability() -> ResponseReturnValue:
     return jsonify(availability_json(g.coach))
 
 
 @bp.put("/me/availability")
-@coach_only
+@role_required("coach")
 def put_availability() -> ResponseReturnValue:
     self_service.set_weekly_availability(db_session(), g.coach, body().get("weekly"))
     return jsonify(availability_json(g.coach))
 
 
 @bp.post("/me/availability/exceptions")
-@coach_only
+@role_required("coach")
 def add_exception() -> ResponseReturnValue:
     data = body()
     if "available" in data and isinstance(data["available"], bool):
@@ -164,7 +134,7 @@ def add_exception() -> ResponseReturnValue:
 
 
 @bp.delete("/me/availability/exceptions/<int:exception_id>")
-@coach_only
+@role_required("coach")
 def remove_exception(exception_id: int) -> ResponseReturnValue:
     self_service.remove_exception(db_session(), g.coach, exception_id)
     return jsonify(availability_json(g.coach))
@@ -177,7 +147,7 @@ def remove_exception(exception_id: int) -> ResponseReturnValue:
 @public
 def submit_coaching_request() -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
-    submitted = submit_request(db_session(), programme(), body(), link_days=settings.coachee_link_days)
+    submitted = submit_request(db_session(), current_programme(), body(), link_days=settings.coachee_link_days)
     # The status token goes to the coachee's e-mail only: whoever calls this may not be them.
     response = jsonify(
         {
@@ -213,7 +183,7 @@ def _status_json() -> ResponseReturnValue:
             "waiting_total": view.waiting_total,
             "coach_name": view.coach.name if view.coach else None,
             "sessions": [
-                {"id": s.id, "local_start": _local(s.start_utc, tz), "local_end": _local(s.end_utc, tz)}
+                {"id": s.id, "local_start": local(s.start_utc, tz).isoformat(), "local_end": local(s.end_utc, tz).isoformat()}
                 for s in view.sessions
             ],
             "can_respond": view.can_respond,

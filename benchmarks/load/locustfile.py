@@ -1,0 +1,134 @@
+"""Load scenario: coachees asking and following, coaches and the supervisor reading their pages.
+
+Run by `benchmarks/load/run.py` (or `make load`), which starts the production shape
+(gunicorn, PostgreSQL, a Celery worker on Redis) on 127.0.0.1 and hands this file the
+people to act as in LOAD_FIXTURES (a JSON file). Every request is named after its page,
+so the report gives one line (errors, 95th percentile) per page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import uuid
+from typing import Any
+from urllib.parse import urlparse
+
+from locust import HttpUser, between, events, task
+
+FIXTURES: dict[str, Any] = json.loads(open(os.environ["LOAD_FIXTURES"], encoding="utf-8").read())  # noqa: SIM115
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+TOPIC = re.compile(r'name="topics" value="([^"]+)"')
+
+
+@events.test_start.add_listener
+def _only_local(environment: Any, **_: Any) -> None:
+    host = urlparse(environment.host or "").hostname
+    if host != "127.0.0.1":
+        raise SystemExit(f"this scenario runs against 127.0.0.1 only, not {host!r}")
+
+
+def _csrf(html: str) -> str:
+    found = CSRF.search(html)
+    if found is None:
+        raise RuntimeError("no CSRF token on the page")
+    return found.group(1)
+
+
+class _SignedIn(HttpUser):
+    abstract = True
+    role = ""
+
+    def on_start(self) -> None:
+        email = random.choice(FIXTURES[self.role + "s"])
+        page = self.client.get("/login", name="sign-in: GET /login")
+        self.client.post(
+            "/login",
+            {"csrf_token": _csrf(page.text), "email": email, "password": FIXTURES["password"]},
+            name="sign-in: POST /login",
+        )
+
+
+class Coachee(HttpUser):
+    """Most people: a coachee following their request, now and then a new one asking."""
+
+    wait_time = between(1, 3)
+    weight = 16
+
+    @task(4)
+    def read_status(self) -> None:
+        self.client.get(f"/r/{random.choice(FIXTURES['status_tokens'])}", name="coachee: GET /r/<token>")
+
+    @task(1)
+    def ask_for_coaching(self) -> None:
+        form = self.client.get("/request", name="coachee: GET /request")
+        topics = TOPIC.findall(form.text)
+        self.client.post(
+            "/request",
+            {
+                "csrf_token": _csrf(form.text),
+                "coachee_name": "Load Coachee",
+                "coachee_email": f"load-{uuid.uuid4().hex[:12]}@coachees.example",
+                "organisation": "",
+                "topics": random.sample(topics, min(2, len(topics))),
+                "language_1": "en",
+                "language_2": "",
+                "language_3": "",
+                "sessions_wanted": "3",
+                "timezone": random.choice(["Europe/Brussels", "Asia/Tokyo", "America/New_York"]),
+                "windows_mon": "17:00-20:00",
+                "windows_thu": "09:00-12:00",
+                "consent": "yes",
+            },
+            name="coachee: POST /request",
+        )
+
+
+class Coach(_SignedIn):
+    wait_time = between(1, 3)
+    weight = 3
+    role = "coach"
+
+    @task(3)
+    def sessions(self) -> None:
+        self.client.get("/coach/", name="coach: GET /coach/")
+
+    @task(1)
+    def availability(self) -> None:
+        self.client.get("/coach/availability", name="coach: GET /coach/availability")
+
+    @task(1)
+    def profile(self) -> None:
+        self.client.get("/coach/profile", name="coach: GET /coach/profile")
+
+
+class Supervisor(_SignedIn):
+    wait_time = between(1, 3)
+    weight = 1
+    role = "supervisor"
+
+    @task(2)
+    def queue(self) -> None:
+        self.client.get("/supervisor/", name="supervisor: GET /supervisor/")
+
+    @task(2)
+    def draft(self) -> None:
+        self.client.get("/supervisor/draft", name="supervisor: GET /supervisor/draft")
+
+    @task(1)
+    def load(self) -> None:
+        self.client.get("/supervisor/load", name="supervisor: GET /supervisor/load")
+
+    @task(1)
+    def calendar(self) -> None:
+        self.client.get("/supervisor/calendar", name="supervisor: GET /supervisor/calendar")
+
+    @task(1)
+    def supervision(self) -> None:
+        self.client.get("/supervisor/supervision", name="supervisor: GET /supervisor/supervision")
+
+    @task(1)
+    def coaches(self) -> None:
+        self.client.get("/supervisor/coaches", name="supervisor: GET /supervisor/coaches")

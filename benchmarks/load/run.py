@@ -1,0 +1,240 @@
+"""Run the load scenario in the production shape and report errors and p95 per page.
+
+    python benchmarks/load/run.py [--users 200] [--seconds 60] [--baseline main]
+
+For each code tree (the baseline ref first, checked out in a temporary git worktree,
+then this tree) it creates a fresh PostgreSQL database on 127.0.0.1, loads the demo
+programme and solves it, starts a Celery worker on Redis (127.0.0.1:6379) and gunicorn
+on 127.0.0.1, runs `locustfile.py` headless with a bounded number of users for a bounded
+time, then times "Approve all" of the demo draft as the supervisor. Both trees run in
+the same session on the same machine, so their figures can be set side by side; the
+report goes to standard output and to artifacts/load/. Nothing here is run by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import requests
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+PYTHON = sys.executable
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"nothing answered on 127.0.0.1:{port}")
+
+
+@contextmanager
+def _database(name: str) -> Iterator[str]:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def _process(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            yield proc
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def _coaching(env: dict[str, str], cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        [PYTHON, "-m", "scheduler.cli", *args], env=env, cwd=cwd, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise SystemExit(f"coaching {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def _approve_all(base: str, email: str, password: str) -> dict[str, Any]:
+    """Sign in as the supervisor and time one 'Approve all' of the draft."""
+    web = requests.Session()
+    page = web.get(f"{base}/login", timeout=30)
+    web.post(
+        f"{base}/login", {"csrf_token": CSRF.findall(page.text)[0], "email": email, "password": password}, timeout=30
+    )
+    draft = web.get(f"{base}/supervisor/draft", timeout=60)
+    token = CSRF.findall(draft.text)[0]
+    drafts = draft.text.count('name="engagement_ids"')
+    started = time.perf_counter()
+    answer = web.post(
+        f"{base}/supervisor/draft/approve", {"csrf_token": token, "all": "1"}, timeout=120, allow_redirects=False
+    )
+    seconds = time.perf_counter() - started
+    return {"status": answer.status_code, "seconds": round(seconds, 3), "engagements_in_draft": drafts}
+
+
+def _milliseconds(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:  # "N/A" where a page got no answer
+        return float("nan")
+
+
+def _stats(prefix: Path) -> list[dict[str, Any]]:
+    rows = []
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            rows.append(
+                {
+                    "name": row["Name"],
+                    "requests": int(row["Request Count"]),
+                    "failures": int(row["Failure Count"]),
+                    "p50_ms": _milliseconds(row["50%"]),
+                    "p95_ms": _milliseconds(row["95%"]),
+                }
+            )
+    return rows
+
+
+def run_tree(label: str, code: Path, users: int, seconds: int, out: Path) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(12)
+    port = _free_port()
+    with (
+        tempfile.TemporaryDirectory(prefix=f"load-{label}-") as scratch,
+        _database(f"load_{label}_{os.getpid()}") as url,
+    ):
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(code),
+            "APP_ENV": "development",  # production marks cookies Secure, which plain http on 127.0.0.1 never returns
+            "DATABASE_URL": url,
+            "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13",
+            "MAIL_BACKEND": "file",
+            "MAIL_DIR": f"{scratch}/mail",
+            "VAR_DIR": scratch,
+            "SECRET_KEY": secrets.token_hex(32),
+            "BASE_URL": f"http://127.0.0.1:{port}",
+        }
+        _coaching(env, code, "init-db")
+        _coaching(env, code, "demo", "--password", password)
+        print(f"[{label}] {_coaching(env, code, 'solve', '--time-limit', '10').splitlines()[0]}", flush=True)
+        fixtures = Path(scratch) / "fixtures.json"
+        subprocess.run([PYTHON, str(HERE / "prepare.py"), url, password, str(fixtures)], env=env, cwd=code, check=True)
+        worker = [PYTHON, "-m", "scheduler.cli", "worker", "--no-beat"]
+        server = [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "--preload",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "web.wsgi:app",
+        ]
+        with (
+            _process(worker, env, code, out / f"{label}-worker.log"),
+            _process(server, env, code, out / f"{label}-gunicorn.log"),
+        ):
+            _wait_for(port)
+            # Each worker's first answer compiles templates: not what a person waits for in use.
+            for _ in range(12):
+                for page in ("/request", "/login"):
+                    requests.get(f"http://127.0.0.1:{port}{page}", timeout=60)
+            prefix = out / label
+            locust = [
+                PYTHON, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
+                "-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{seconds}s",
+                "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary",
+            ]  # fmt: skip
+            subprocess.run(locust, env={**env, "LOAD_FIXTURES": str(fixtures)}, cwd=code, check=False,
+                           stdout=(out / f"{label}-locust.log").open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
+            supervisor = json.loads(fixtures.read_text())["supervisors"][0]
+            approve = _approve_all(f"http://127.0.0.1:{port}", supervisor, password)
+    result = {"label": label, "users": users, "seconds": seconds, "pages": _stats(prefix), "approve_all": approve}
+    (out / f"{label}.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+def report(results: list[dict[str, Any]]) -> str:
+    labels = [r["label"] for r in results]
+    names = [p["name"] for p in results[-1]["pages"]]
+    by = [{p["name"]: p for p in r["pages"]} for r in results]
+    head = "| page | " + " | ".join(f"{label}: requests / errors / p95 ms" for label in labels) + " |"
+    lines = [head, "|---|" + "---|" * len(labels)]
+    for name in names:
+        cells = []
+        for table in by:
+            page = table.get(name)
+            cells.append("—" if page is None else f"{page['requests']} / {page['failures']} / {page['p95_ms']:.0f}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    approve = " | ".join(
+        f"{r['approve_all']['seconds']:.2f} s (HTTP {r['approve_all']['status']}, {r['approve_all']['engagements_in_draft']} in the draft)"
+        for r in results
+    )
+    lines.append(f"| supervisor: Approve all (one request, after the load) | {approve} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=200, choices=range(1, 301), metavar="1..300")
+    parser.add_argument("--seconds", type=int, default=60, choices=range(5, 301), metavar="5..300")
+    parser.add_argument("--baseline", help="a git ref to measure first, beside this tree (e.g. main)")
+    args = parser.parse_args()
+    out = ROOT / "artifacts" / "load"
+    results = []
+    if args.baseline:
+        with tempfile.TemporaryDirectory(prefix="load-baseline-") as tree:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", tree, args.baseline], check=True)
+            try:
+                results.append(run_tree("baseline", Path(tree), args.users, args.seconds, out))
+            finally:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", tree], check=False)
+    results.append(run_tree("this", ROOT, args.users, args.seconds, out))
+    table = report(results)
+    (out / "report.md").write_text(table + "\n")
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

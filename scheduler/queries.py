@@ -1,0 +1,98 @@
+"""Reads that several use cases share: the queue, the draft, live engagements, coach names, ids.
+
+One place for each, so the solver's queue, the supervisor's page and the API can never
+disagree about who waits or what the draft is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from scheduler.models import (
+    Coach,
+    CoachingRequest,
+    Engagement,
+    EngagementStatus,
+    Programme,
+    RequestStatus,
+    SolveRun,
+    Supervisor,
+)
+
+# A request whose engagement is live: proposed to the coachee or confirmed by them.
+OPEN_REQUEST_STATES = (RequestStatus.PROPOSED, RequestStatus.CONFIRMED)
+MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger number names nothing
+_COACH_REF = re.compile(r"\bc(\d+)\b")
+
+
+def record_id(value: object) -> int | None:
+    """A whole number that can be a row's id, or None (text, zero, negative or too large)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
+OfProgramme = TypeVar("OfProgramme", Coach, CoachingRequest, SolveRun, Supervisor)
+
+
+def of_programme(db: Session, model: type[OfProgramme], programme: Programme, value: object) -> OfProgramme | None:
+    """The `model` row whose id is `value` if it belongs to `programme`, else None (the caller says what is wrong)."""
+    number = record_id(value)
+    row = db.get(model, number) if number is not None else None
+    return row if row is not None and row.programme_id == programme.id else None
+
+
+def waiting_requests(db: Session, programme: Programme) -> list[CoachingRequest]:
+    """The queue: waiting requests, highest priority and longest waiting first."""
+    return list(
+        db.scalars(
+            select(CoachingRequest)
+            .where(CoachingRequest.programme_id == programme.id, CoachingRequest.status == RequestStatus.WAITING)
+            .order_by(CoachingRequest.priority.desc(), CoachingRequest.submitted_at)
+        )
+    )
+
+
+def draft_engagements(db: Session, programme: Programme) -> list[Engagement]:
+    """The current draft plan, oldest request first."""
+    return list(
+        db.scalars(
+            select(Engagement)
+            .join(CoachingRequest)
+            .where(CoachingRequest.programme_id == programme.id, Engagement.status == EngagementStatus.DRAFT)
+            .order_by(CoachingRequest.submitted_at)
+        )
+    )
+
+
+def live_engagements(db: Session, programme: Programme, *, with_draft: bool = False) -> list[Engagement]:
+    """Approved engagements whose request is still open; with `with_draft`, the current draft too."""
+    live = (Engagement.status == EngagementStatus.APPROVED) & CoachingRequest.status.in_(OPEN_REQUEST_STATES)
+    return list(
+        db.scalars(
+            select(Engagement)
+            .join(CoachingRequest)
+            .where(
+                CoachingRequest.programme_id == programme.id,
+                (live | (Engagement.status == EngagementStatus.DRAFT)) if with_draft else live,
+            )
+            .options(selectinload(Engagement.sessions), selectinload(Engagement.coach))
+        )
+    )
+
+
+def coach_names(db: Session, programme_id: int) -> dict[int, str]:
+    """Each coach's name by id, for the programme."""
+    rows = db.execute(select(Coach.id, Coach.name).where(Coach.programme_id == programme_id))
+    return {coach_id: name for coach_id, name in rows}
+
+
+def name_coaches(text: str, names: dict[int, str]) -> str:
+    """The solver's text with coach ids (`c12`) replaced by the coaches' names: a person reads names."""
+    return _COACH_REF.sub(lambda m: names.get(int(m.group(1)), m.group(0)), text)

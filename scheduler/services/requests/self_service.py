@@ -1,0 +1,102 @@
+"""What a coachee changes themselves behind their private link.
+
+While waiting they may change their times, topics, languages and number of sessions;
+the request keeps its place in the queue (its submission time is unchanged) and any
+draft for it is dropped, since the supervisor's next solve must see the new wishes.
+Once a coach is proposed they may cancel one session (the others stand) or ask for a
+different coach (the engagement ends, the coach is left out from then on and the
+request waits again in its old place).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from scheduler.models import (
+    CoachingRequest,
+    CoachingSession,
+    EngagementStatus,
+    Programme,
+    RequestStatus,
+    SessionStatus,
+    utcnow,
+)
+from scheduler.services.errors import Conflict
+from scheduler.services.messaging import outbox
+from scheduler.services.requests.intake import live_engagement, parse_request_input
+from scheduler.services.transitions import change_status
+
+# What a coachee may change while waiting; the rest (name, address, consent) stays as sent.
+EDITABLE = ("windows", "topics", "languages", "sessions_wanted", "timezone")
+
+
+def edit_waiting_request(
+    db: Session, request: CoachingRequest, data: Mapping[str, Any], *, now: dt.datetime | None = None
+) -> CoachingRequest:
+    """Change a waiting request's times, topics, languages or sessions; InvalidInput names each bad field."""
+    if request.status != RequestStatus.WAITING:
+        raise Conflict("Only a request still waiting for a coach can be changed here.")
+    programme = db.get_one(Programme, request.programme_id)
+    # The same checks as a new request, on the stored values with the edited ones on top.
+    sent = {
+        "coachee_name": request.coachee_name,
+        "coachee_email": request.coachee_email,
+        "organisation": request.organisation,
+        "earliest_start": request.earliest_start,
+        "priority": request.priority,
+        "consent": request.consent,
+        "message": request.message,
+    }
+    values = parse_request_input(
+        programme, {**sent, **{k: data.get(k) for k in EDITABLE}}, today=(now or utcnow()).date()
+    )
+    for name in EDITABLE:
+        setattr(request, name, values[name])
+    request.sensitive = request.sensitive or values["sensitive"]
+    for engagement in request.engagements:
+        if engagement.status == EngagementStatus.DRAFT:
+            change_status(db, engagement, EngagementStatus.DRAFT, EngagementStatus.SUPERSEDED)
+            for session in engagement.sessions:
+                if session.status == SessionStatus.DRAFT:
+                    change_status(db, session, SessionStatus.DRAFT, SessionStatus.CANCELLED)
+    db.flush()
+    return request
+
+
+def cancel_one_session(db: Session, request: CoachingRequest, session: CoachingSession) -> None:
+    """Cancel one scheduled session; the engagement and its other sessions stand."""
+    engagement = live_engagement(request)
+    if engagement is None or session.engagement_id != engagement.id or session.status != SessionStatus.SCHEDULED:
+        raise Conflict("This session is not one of your scheduled sessions.")
+    others = [s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED and s.id != session.id]
+    if not others:
+        raise Conflict(
+            "This is your last scheduled session. To stop the coaching, cancel the whole request instead.",
+            {"session": "is the last one; cancel the request instead"},
+        )
+    change_status(
+        db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1
+    )
+    outbox.enqueue_session_messages(db, session, outbox.CANCEL)
+
+
+def ask_for_another_coach(db: Session, request: CoachingRequest) -> None:
+    """End the proposed or confirmed engagement and wait again, in the old place, for a different coach."""
+    engagement = live_engagement(request)
+    if engagement is None or request.status not in (RequestStatus.PROPOSED, RequestStatus.CONFIRMED):
+        raise Conflict("Only a request with a coach can ask for a different coach.")
+    change_status(db, request, request.status, RequestStatus.WAITING)
+    change_status(db, engagement, EngagementStatus.APPROVED, EngagementStatus.DECLINED)
+    for session in engagement.sessions:
+        if session.status == SessionStatus.SCHEDULED:
+            change_status(
+                db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1
+            )
+            outbox.enqueue_session_messages(db, session, outbox.CANCEL)
+    if engagement.coach_id not in request.excluded_coach_ids:
+        request.excluded_coach_ids = [*request.excluded_coach_ids, engagement.coach_id]
+    db.flush()
