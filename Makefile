@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup lock browser lint bench load clean
+.PHONY: run test setup lock browser mailserver lint bench load clean
 
 # The whole dependency tree is pinned with hashes in the lock files; `make lock` rewrites them
 # from pyproject.toml (`make lock UPGRADE=1` also moves every pin to its newest release).
@@ -38,6 +38,12 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "chromium missing: sudo apt-get install chromium chromium-driver (browser tests will be skipped)"; fi; }
 
+# Debian's Dovecot for the IMAP tests of calendar replies (each test starts its own, on a free port).
+mailserver:
+	@command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+	  else echo "dovecot missing: sudo apt-get install dovecot-imapd (IMAP tests will be skipped)"; fi; }
+
 run: setup
 	mkdir -p $(VAR_DIR)
 	$(BIN)/coaching init-db
@@ -53,7 +59,7 @@ lint: setup
 	$(BIN)/mypy solver
 
 # pytest exits 5 when it collected no test: that is a failure here, never a pass.
-test: setup browser lint
+test: setup browser mailserver lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 

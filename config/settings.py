@@ -68,14 +68,30 @@ class Settings:
     celery_queue: str = "celery"
     # Solves run on their own queue, so a long solve never delays an invitation.
     solve_queue: str = "solve"
-    # Outbox delivery: a claim's lease (0: four SMTP timeouts, at least 5 minutes), retries
-    # with exponential backoff, and how long the sweeper leaves a never-tried row alone.
+    # Outbox delivery (see docs/mail-delivery.md): a worker claims up to `outbox_batch_size`
+    # messages and sends them over one connection; its claim lasts `outbox_lease_seconds`
+    # (0: two SMTP timeouts) and is renewed before each message. A transient failure backs
+    # off (exponential, capped, with jitter) and never fails a message; while the server
+    # cannot be reached the outbox pauses and one probe per `outbox_probe_seconds` asks.
+    outbox_batch_size: int = 25
     outbox_lease_seconds: float = 0.0
-    outbox_max_attempts: int = 8
     outbox_retry_base_seconds: float = 30.0
-    outbox_retry_max_seconds: float = 3600.0
-    outbox_sweep_grace_seconds: float = 300.0
-    outbox_sweep_seconds: float = 60.0
+    outbox_retry_max_seconds: float = 900.0
+    outbox_probe_seconds: float = 30.0
+    outbox_sweep_grace_seconds: float = 60.0
+    outbox_sweep_seconds: float = 15.0
+    # Calendar replies (iTIP REPLY): "none" (invitations say RSVP=FALSE and point to the
+    # private link), "smtp" (`coaching inbound` listens) or "imap" (beat polls a mailbox).
+    inbound_replies: str = "none"
+    inbound_host: str = "127.0.0.1"
+    inbound_port: int = 8025
+    imap_host: str = "127.0.0.1"
+    imap_port: int = 993
+    imap_security: str = "tls"  # none | starttls | tls
+    imap_user: str | None = None
+    imap_password: str | None = None
+    imap_folder: str = "INBOX"
+    imap_poll_seconds: float = 60.0
     reminder_scan_seconds: float = 300.0
     # Hostile input and abuse: the largest body read (forms and JSON are small; 413 above),
     # the deepest JSON nesting (400 above), and how long a signed-in session may sit idle.
@@ -140,9 +156,10 @@ _ENV_VARS: dict[str, str] = {
     "SOLVER_WORKERS": "solver_workers",
     "CELERY_TASK_ALWAYS_EAGER": "celery_task_always_eager",
     "CELERY_QUEUE": "celery_queue",
+    "OUTBOX_BATCH_SIZE": "outbox_batch_size",
     "SOLVE_QUEUE": "solve_queue",
     "OUTBOX_LEASE_SECONDS": "outbox_lease_seconds",
-    "OUTBOX_MAX_ATTEMPTS": "outbox_max_attempts",
+    "OUTBOX_PROBE_SECONDS": "outbox_probe_seconds",
     "OUTBOX_RETRY_BASE_SECONDS": "outbox_retry_base_seconds",
     "OUTBOX_RETRY_MAX_SECONDS": "outbox_retry_max_seconds",
     "OUTBOX_SWEEP_GRACE_SECONDS": "outbox_sweep_grace_seconds",
@@ -154,6 +171,16 @@ _ENV_VARS: dict[str, str] = {
     "RATE_LIMIT_STORAGE_URL": "rate_limit_storage_url",
     "RATE_LIMITS_ENABLED": "rate_limits_enabled",
     "PROXY_HOPS": "proxy_hops",
+    "INBOUND_REPLIES": "inbound_replies",
+    "INBOUND_HOST": "inbound_host",
+    "INBOUND_PORT": "inbound_port",
+    "IMAP_HOST": "imap_host",
+    "IMAP_PORT": "imap_port",
+    "IMAP_SECURITY": "imap_security",
+    "IMAP_USER": "imap_user",
+    "IMAP_PASSWORD": "imap_password",
+    "IMAP_FOLDER": "imap_folder",
+    "IMAP_POLL_SECONDS": "imap_poll_seconds",
     "RETENTION_MONTHS": "retention_months",
     "RETENTION_UNSERVED_DAYS": "retention_unserved_days",
     "WAITING_EXPIRY_DAYS": "waiting_expiry_days",
@@ -209,4 +236,10 @@ def load_config(environment: str | None = None, **overrides: Any) -> Settings:
         raise ConfigError(f"MAIL_BACKEND: must be 'file' or 'smtp', not {settings.mail_backend!r}")
     if settings.smtp_security not in {"none", "starttls", "tls"}:
         raise ConfigError(f"SMTP_SECURITY: must be 'none', 'starttls' or 'tls', not {settings.smtp_security!r}")
+    if settings.imap_security not in {"none", "starttls", "tls"}:
+        raise ConfigError(f"IMAP_SECURITY: must be 'none', 'starttls' or 'tls', not {settings.imap_security!r}")
+    if settings.inbound_replies not in {"none", "smtp", "imap"}:
+        raise ConfigError(f"INBOUND_REPLIES: must be 'none', 'smtp' or 'imap', not {settings.inbound_replies!r}")
+    if settings.outbox_batch_size < 1:
+        raise ConfigError("OUTBOX_BATCH_SIZE: must be at least 1")
     return settings

@@ -87,6 +87,12 @@ def make_celery(settings: Settings, *, name: str = "scheduler") -> Celery:
         },
         beat_schedule_filename=str(_var_dir() / "celerybeat-schedule"),
     )
+    if settings.inbound_replies == "imap":
+        # Calendar answers from a mailbox (the other door, `coaching inbound`, is its own process).
+        app.conf.beat_schedule["poll-calendar-replies"] = {
+            "task": "scheduler.tasks.poll_calendar_replies",
+            "schedule": settings.imap_poll_seconds,
+        }
     if settings.celery_broker_url.startswith(("amqp://", "amqps://", "pyamqp://")):
         # With AMQP heartbeats on, a solo-pool worker here took up to 10 s to fetch the next
         # message after each late ack (measured: 6 invites in 11-40 s, 2 s without). Dead

@@ -196,6 +196,28 @@ def worker(ctx: Context, concurrency: int, beat: bool, queues: str | None) -> No
     make_celery(ctx.settings).worker_main(argv)
 
 
+@main.command()
+@click.option("--host", help="Address to listen on (default INBOUND_HOST).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default INBOUND_PORT).")
+@pass_context
+def inbound(ctx: Context, host: str | None, port: int | None) -> None:
+    """Listen for calendar answers (iTIP REPLY) forwarded by the mail server to the organizer address."""
+    import signal
+    import threading
+
+    from scheduler.inbound import reply_listener
+
+    listener = reply_listener(ctx.database, ctx.settings, host=host, port=port)
+    listener.start()
+    click.echo(f"taking calendar replies over SMTP on {listener.hostname}:{listener.port}")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.wait(1.0):
+        pass
+    listener.stop()
+
+
 KINDS = click.Choice(["coaches", "requests"])
 
 

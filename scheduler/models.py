@@ -189,6 +189,10 @@ class Coach(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Where this coach meets coachees: an https video room or an address (one of them), and a note.
+    meeting_url: Mapped[str | None] = mapped_column(String(500))
+    meeting_address: Mapped[str | None] = mapped_column(String(500))
+    meeting_note: Mapped[str | None] = mapped_column(String(500))
     # Set when the coach's account was closed and their personal fields erased.
     erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -308,6 +312,10 @@ class Engagement(Base):
     score: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The supervisor's choice of place for this engagement; when unset, the coach's own.
+    meeting_url: Mapped[str | None] = mapped_column(String(500))
+    meeting_address: Mapped[str | None] = mapped_column(String(500))
+    meeting_note: Mapped[str | None] = mapped_column(String(500))
 
     request: Mapped[CoachingRequest] = relationship(back_populates="engagements")
     coach: Mapped[Coach] = relationship()
@@ -332,6 +340,9 @@ class CoachingSession(Base):
     calendar_uid: Mapped[str] = mapped_column(String(80), unique=True, default=new_calendar_uid)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Answers from the participants' calendars (iTIP REPLY): accepted | declined | tentative.
+    coach_answer: Mapped[str | None] = mapped_column(String(20))
+    coachee_answer: Mapped[str | None] = mapped_column(String(20))
 
     engagement: Mapped[Engagement] = relationship(back_populates="sessions")
     coach: Mapped[Coach] = relationship()
@@ -370,6 +381,18 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
 
     __table_args__ = (Index("ix_outbox_status", "status"),)
+
+
+class OutboxState(Base):
+    """The outbox as a whole (one row): paused while the mail server cannot be reached."""
+
+    __tablename__ = "outbox_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paused_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The one probe of a paused outbox: whoever moves this forward (compare-and-set) probes.
+    next_probe_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class AccessToken(Base):

@@ -55,9 +55,13 @@ def _unit_of_work(task: Task) -> UnitOfWork:
     max_retries=8,
 )
 def deliver_message(self: Task, message_id: int) -> str:
-    """Deliver one outbox message; a transient failure is retried with backoff."""
+    """Deliver one outbox message, and other due ones with it over one connection (a batch).
+
+    A 4xx is retried with backoff; while the outbox is paused nothing is retried here:
+    the sweeper hands the messages over again once the mail server answers.
+    """
     settings, database = _context(self)
-    result = delivery.deliver_message(database, settings, message_id)
+    result = delivery.deliver_message(database, settings, message_id, fill=True)
     if result.outcome in (delivery.Outcome.RETRY, delivery.Outcome.NOT_DUE) and result.retry_in is not None:
         raise self.retry(countdown=max(result.retry_in, 1.0), max_retries=None)
     return result.outcome.value
@@ -107,6 +111,15 @@ def send_status_links(self: Task, programme_id: int, email: str) -> int:
         programme = db.get_one(Programme, programme_id)
         count = send_links_for_email(db, programme, email, link_days=unit.settings.coachee_link_days)
     return count
+
+
+@shared_task(bind=True, name="scheduler.tasks.poll_calendar_replies", ignore_result=True)  # type: ignore[misc]
+def poll_calendar_replies(self: Task) -> int:
+    """Read calendar answers (iTIP REPLY) from the IMAP mailbox; notices go to the worker after commit."""
+    from scheduler.inbound import poll_mailbox
+
+    settings, database = _context(self)
+    return poll_mailbox(database, settings, dispatch=partial(dispatch_deliveries, settings, app=self.app))
 
 
 @shared_task(bind=True, name="scheduler.tasks.run_solve", ignore_result=True)  # type: ignore[misc]

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from scheduler.db import Database
-from scheduler.models import OutboxMessage, SolveRun
+from scheduler.models import OutboxMessage, OutboxStatus, SolveRun
 
 _AFTER_COMMIT = "after_commit_work"
 ACTOR = "actor"
@@ -63,7 +63,8 @@ def _collected(db: Session) -> dict[str, list[int]]:
 
 
 def track(db: Session) -> Session:
-    """Note every outbox row and solve run this session inserts, to hand them over after commit."""
+    """Note every outbox row and solve run this session inserts (or outbox row it makes pending again),
+    to hand them over after commit."""
     if db.info.get(_AFTER_COMMIT) is not None:
         return db
     _collected(db)
@@ -76,6 +77,11 @@ def track(db: Session) -> Session:
                 found["outbox"].append(row.id)
             elif isinstance(row, SolveRun):
                 found["solve"].append(row.id)
+        # A row made pending again (the supervisor's retry of a failed message) goes to the worker too.
+        for row in session.dirty:
+            if (isinstance(row, OutboxMessage) and row.status == OutboxStatus.PENDING.value
+                    and inspect(row).attrs.status.history.has_changes()):
+                found["outbox"].append(row.id)
 
     @event.listens_for(db, "after_rollback")
     def _forget(session: Session) -> None:

@@ -14,7 +14,7 @@ from config.settings import Settings, load_config
 from scheduler.celery_app import app_for
 from scheduler.db import Database
 from scheduler.unit_of_work import set_after_commit_handler
-from web import api, attendance, auth, feedback, intervision, report, supervision_sessions
+from web import api, attendance, auth, feedback, health, intervision, report, supervision_sessions
 from web import coach as coach_pages
 from web import requests as coachee_pages
 from web import supervisor as supervisor_pages
@@ -28,7 +28,7 @@ from web.unit_of_work import init_unit_of_work
 # Every blueprint, by audience: a new one is added here, by hand.
 BLUEPRINTS: tuple[Blueprint, ...] = (auth.bp, coachee_pages.bp, coach_pages.bp, coach_pages.feeds_bp,
                                      supervisor_pages.bp, api.bp, attendance.bp, supervision_sessions.bp,
-                                     report.bp, feedback.bp, intervision.bp)
+                                     report.bp, feedback.bp, intervision.bp, health.bp)
 
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:

@@ -1,9 +1,11 @@
 """Where composed messages go: `file` (an .eml per message under MAIL_DIR) or `smtp`.
 
-Backends raise `TransientSendError` for what may work later (connection refused or
-dropped, timeouts, SMTP 4xx) and `PermanentSendError` for what will not (SMTP 5xx);
-the delivery service retries the first and marks the message failed on the second.
-Error texts name the SMTP code and class, never an address.
+Backends raise `TransientSendError` for what may work later (SMTP 4xx), its subclass
+`ServerUnavailable` when the server cannot be reached at all (connection refused or
+dropped, timeouts: the outbox pauses as a whole), and `PermanentSendError` for what will
+not work (SMTP 5xx for that message); the delivery service retries the first two and
+marks the message failed on the third. Error texts name the SMTP code and class, never
+an address.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import smtplib
 import socket
 import ssl
 import tempfile
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
 from config.settings import Settings
+
+IDLE_CHECK_SECONDS = 2.0
 
 
 class SendError(Exception):
@@ -28,12 +33,18 @@ class TransientSendError(SendError):
     """Worth trying again later."""
 
 
+class ServerUnavailable(TransientSendError):
+    """The server cannot be reached or dropped the connection: nothing will go until it answers."""
+
+
 class PermanentSendError(SendError):
     """Will not work by trying again (the address or the message is refused)."""
 
 
 class MailBackend(Protocol):
     def send(self, message: bytes, *, sender: str, recipients: list[str], message_id: str) -> None: ...
+
+    def probe(self) -> None: ...
 
     def close(self) -> None: ...
 
@@ -60,7 +71,14 @@ class FileBackend:
             os.replace(tmp, self.mail_dir / name)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
-            raise TransientSendError(f"could not write the message file: {exc.strerror}") from exc
+            raise ServerUnavailable(f"could not write the message file: {exc.strerror}") from exc
+
+    def probe(self) -> None:
+        """Whether messages could be written now (raises `ServerUnavailable` if not)."""
+        try:
+            self.mail_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ServerUnavailable(f"could not create the mail folder: {exc.strerror}") from exc
 
     def close(self) -> None:
         pass
@@ -84,14 +102,17 @@ def _smtp_error(exc: Exception) -> SendError:
         text = f"{type(exc).__name__} (SMTP {exc.smtp_code})"
         return PermanentSendError(text) if 500 <= exc.smtp_code < 600 else TransientSendError(text)
     if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | socket.timeout | TimeoutError):
-        return TransientSendError(f"SMTP connection lost: {type(exc).__name__}")
+        return ServerUnavailable(f"SMTP connection lost: {type(exc).__name__}")
     if isinstance(exc, OSError | smtplib.SMTPException):
-        return TransientSendError(f"SMTP unavailable: {type(exc).__name__}")
+        return ServerUnavailable(f"SMTP unavailable: {type(exc).__name__}")
     return PermanentSendError(type(exc).__name__)
 
 
 class SmtpBackend:
-    """Sends over SMTP (plain, STARTTLS or implicit TLS), reusing one connection per batch."""
+    """Sends over SMTP (plain, STARTTLS or implicit TLS), reusing one connection per batch.
+
+    `connections` counts the connections opened (for the tests and the benchmark).
+    """
 
     def __init__(
         self,
@@ -108,6 +129,8 @@ class SmtpBackend:
         self.user, self.password, self.timeout = user, password, timeout
         self.ssl_context = ssl_context or ssl.create_default_context()
         self._client: smtplib.SMTP | None = None
+        self._last_used = 0.0
+        self.connections = 0
 
     def _connect(self) -> smtplib.SMTP:
         client: smtplib.SMTP
@@ -115,6 +138,7 @@ class SmtpBackend:
             client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.ssl_context)
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        self.connections += 1
         try:
             client.ehlo()
             if self.security == "starttls":
@@ -127,23 +151,45 @@ class SmtpBackend:
             raise
         return client
 
-    def send(self, message: bytes, *, sender: str, recipients: list[str], message_id: str) -> None:
+    def _ready(self) -> smtplib.SMTP:
+        """The open connection (checked with NOOP) or a new one; `ServerUnavailable` if none can be had.
+
+        Whatever goes wrong before a transaction starts (refused, greeting 4xx/5xx, TLS,
+        sign-in) concerns the server, not a message: the outbox pauses until it answers.
+        """
+        if self._client is not None:
+            # Within a batch messages follow each other: check a connection only after a pause
+            # (a server may close an idle one), not with a round trip before every message.
+            if time.monotonic() - self._last_used < IDLE_CHECK_SECONDS:
+                return self._client
+            try:
+                self._client.noop()
+                self._last_used = time.monotonic()
+                return self._client
+            except (smtplib.SMTPException, OSError):
+                self._drop()
         try:
-            if self._client is None:
-                self._client = self._connect()
-            else:
-                try:
-                    self._client.noop()
-                except (smtplib.SMTPException, OSError):
-                    self._drop()
-                    self._client = self._connect()
-            self._client.sendmail(sender, recipients, message)
+            self._client = self._connect()
+        except Exception as exc:
+            raise ServerUnavailable(str(_smtp_error(exc))) from exc
+        self._last_used = time.monotonic()
+        return self._client
+
+    def send(self, message: bytes, *, sender: str, recipients: list[str], message_id: str) -> None:
+        client = self._ready()
+        try:
+            client.sendmail(sender, recipients, message)
+            self._last_used = time.monotonic()
         except Exception as exc:
             if not isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused):
                 self._drop()
             else:
                 self._reset()
             raise _smtp_error(exc) from exc
+
+    def probe(self) -> None:
+        """Connect (greet, sign in) or check the open connection; raise `ServerUnavailable` if not."""
+        self._ready()
 
     def _reset(self) -> None:
         try:

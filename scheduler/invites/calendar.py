@@ -2,7 +2,7 @@
 
 One VCALENDAR per session and recipient, with one VEVENT (RFC 5546: one UID per
 message). The UID is the session's random `calendar_uid`; SEQUENCE goes up with every
-change of time or coach, so clients update the event they already have instead of adding
+change of time, coach or place, so clients update the event they already have instead of adding
 a second one. Times are written in the recipient's zone with a VTIMEZONE made of yearly
 RRULEs (see `timezones`), or in UTC when the zone cannot be written that way.
 `icalendar` writes CRLF line ends and folds lines at 75 octets.
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
+from scheduler.invites.places import Place
 from scheduler.invites.timezones import vtimezone
 
 PRODID = "-//Coaching Scheduler//Invites 1.0//EN"
@@ -49,6 +50,9 @@ class SessionEvent:
     attendees: Sequence[Attendee] = field(default_factory=tuple)
     cancelled: bool = False
     url: str | None = None
+    place: Place | None = None
+    # Whether attendees are asked to answer (RSVP=TRUE): only where a programme reads replies.
+    rsvp: bool = True
 
 
 def _mailto(email: str, **params: str) -> vCalAddress:
@@ -102,10 +106,16 @@ def _event(
     event.add("DESCRIPTION", source.description)
     if source.url:
         event.add("URL", source.url)
+    if source.place is not None:
+        event.add("LOCATION", source.place.location)
+        if source.place.url:
+            # RFC 7986 section 5.11: clients show a "join" button for a video room.
+            event.add("CONFERENCE", source.place.url,
+                      parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Video room"})
     event.add("STATUS", "CANCELLED" if source.cancelled else "CONFIRMED")
     event.add("TRANSP", "TRANSPARENT" if source.cancelled else "OPAQUE")
     event.add("ORGANIZER", _mailto(source.organizer_email, CN=source.organizer_name))
-    rsvp = "TRUE" if method == REQUEST and not source.cancelled else "FALSE"
+    rsvp = "TRUE" if method == REQUEST and source.rsvp and not source.cancelled else "FALSE"
     for person in source.attendees:
         event.add(
             "ATTENDEE",

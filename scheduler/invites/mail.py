@@ -4,77 +4,65 @@ This is the shape Outlook, Gmail and Apple Mail show as an invitation. The calen
 `text/calendar; method=REQUEST; charset=UTF-8` (or CANCEL), base64-encoded from the exact
 bytes `icalendar` wrote, so CRLF line ends and 75-octet folding survive transport byte for
 byte. Message-IDs are given by the caller (derived from the outbox row, nothing personal).
+
+Messages are built as `email.message.EmailMessage` under the SMTP policy with addresses as
+`email.headerregistry.Address`: a name or subject holding a line break (already stored, say,
+before input was checked) is written as words of that header, never as a header of its own.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import html
+import re
 from dataclasses import dataclass
 from email import policy
-from email.charset import QP, Charset
-from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.nonmultipart import MIMENonMultipart
-from email.mime.text import MIMEText
-from email.utils import format_datetime, formataddr
+from email.headerregistry import Address
+from email.message import EmailMessage, MIMEPart
+from email.utils import format_datetime
+
+# Every control character (C0, DEL, C1) and the Unicode line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 @dataclass(frozen=True)
-class Letter:
-    """What one e-mail says, already translated."""
+class Rendered:
+    """One letter in its two renderings (from one wording; see `scheduler.invites.letters`)."""
 
     subject: str
-    paragraphs: list[str]
-    link: str | None = None
-    link_label: str | None = None
+    text: str
+    html: str
 
 
-def _text_body(letter: Letter) -> str:
-    parts = list(letter.paragraphs)
-    if letter.link:
-        parts.append(f"{letter.link_label or ''}\n{letter.link}".strip())
-    return "\n\n".join(parts) + "\n"
+def header_words(value: str | None) -> str:
+    """`value` as a single header line: control characters (CR, LF, NUL, tab...) become spaces."""
+    return " ".join(_CONTROL.sub(" ", value or "").split())
 
 
-def _html_body(letter: Letter) -> str:
-    body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in letter.paragraphs)
-    if letter.link:
-        label = html.escape(letter.link_label or letter.link)
-        body += f'<p><a href="{html.escape(letter.link, quote=True)}">{label}</a></p>'
-    return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8">'
-        f"<title>{html.escape(letter.subject)}</title></head><body>{body}</body></html>\n"
-    )
+def address(email: str, name: str | None) -> Address:
+    """An Address whose display name cannot break out of its header.
+
+    The address itself comes from checked input; if it still holds a control character or
+    is not one mailbox, `Address` raises rather than writing it.
+    """
+    if _CONTROL.search(email):
+        raise ValueError("an e-mail address holds a control character")
+    return Address(display_name=header_words(name), addr_spec=email)
 
 
-def _address(email: str, name: str | None) -> str:
-    return formataddr((name or "", email), charset="utf-8")
-
-
-def _text_part(text: str, subtype: str) -> MIMEText:
-    charset = Charset("utf-8")
-    charset.body_encoding = QP
-    part = MIMEText(text, subtype, charset)  # type: ignore[arg-type]  # typeshed: str only; a Charset works
-    del part["MIME-Version"]
-    return part
-
-
-def _calendar_part(calendar: bytes, method: str) -> MIMENonMultipart:
-    part = MIMENonMultipart("text", "calendar")
-    del part["MIME-Version"]
-    # Written out rather than built with parameters: the email package would quote the
-    # values, and some clients match this header literally.
-    part.replace_header("Content-Type", f"text/calendar; method={method}; charset=UTF-8")
-    part["Content-Transfer-Encoding"] = "base64"
+def _calendar_part(calendar: bytes, method: str) -> MIMEPart:
+    part = MIMEPart(policy=policy.SMTP)
     # base64 of the exact bytes: CRLF and folding reach the client unchanged.
-    part.set_payload(base64.encodebytes(calendar).decode("ascii"))
+    part.set_content(calendar, maintype="text", subtype="calendar", cte="base64")
+    # Written out raw rather than built with parameters: the email package would quote
+    # the values, and some clients match this header literally. `method` is ours (REQUEST
+    # or CANCEL), never a person's value.
+    del part["Content-Type"]
+    part.set_raw("Content-Type", f"text/calendar; method={method}; charset=UTF-8")
     return part
 
 
 def compose(
-    letter: Letter,
+    letter: Rendered,
     *,
     sender: str,
     sender_name: str | None,
@@ -87,19 +75,21 @@ def compose(
     language: str | None = None,
 ) -> bytes:
     """The whole message as bytes with CRLF line ends, ready for SMTP or an .eml file."""
-    message = MIMEMultipart("alternative")
-    message["From"] = _address(sender, sender_name)
-    message["To"] = _address(recipient, recipient_name)
-    message["Subject"] = Header(letter.subject, "utf-8").encode()
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = address(sender, sender_name)
+    message["To"] = address(recipient, recipient_name)
+    message["Subject"] = header_words(letter.subject)
     message["Date"] = format_datetime(date.astimezone(dt.UTC))
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
-    if language:
-        message["Content-Language"] = language
-    message.attach(_text_part(_text_body(letter), "plain"))
-    message.attach(_text_part(_html_body(letter), "html"))
+    message.set_content(letter.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(letter.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if language:  # after the content: setting it clears the Content-* headers
+        message["Content-Language"] = header_words(language)
     if calendar is not None:
-        if method is None:
+        if method not in ("REQUEST", "CANCEL"):
             raise ValueError("a calendar part needs its iTIP method")
         message.attach(_calendar_part(calendar, method))
-    return message.as_bytes(policy=policy.SMTP)
+    for part in message.iter_parts():
+        del part["MIME-Version"]  # once, on the message itself
+    return message.as_bytes()

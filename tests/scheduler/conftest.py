@@ -57,9 +57,18 @@ class RecordingHandler:
     lock: threading.Lock = field(default_factory=threading.Lock)
     on_rcpt: Callable[[str], str | None] | None = None
     on_data: Callable[[bytes], str | None] | None = None
+    on_quit: Callable[[], None] | None = None
     arrived: threading.Condition = field(default_factory=threading.Condition)
+    peers: set[tuple[str, int]] = field(default_factory=set)  # one per connection that sent a message
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.on_quit is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.on_quit)
+        return "221 Bye"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        with self.lock:
+            self.peers.add(session.peer)
         if self.on_rcpt is not None:
             answer = await asyncio.get_running_loop().run_in_executor(None, self.on_rcpt, address)
             if answer:

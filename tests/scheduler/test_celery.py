@@ -232,8 +232,10 @@ def test_worker_killed_mid_batch_delivers_every_invite_exactly_once_after_restar
     assert killed.wait(timeout=60), f"worker never reached message {kill_at}:\n{log.read_text()[-3000:]}"
     assert workers[0].returncode == -signal.SIGKILL
     before = _statuses(sqlite_db)
+    batch = 25  # OUTBOX_BATCH_SIZE: the first task claimed this many, sent and recorded 11 of them
     assert before["sent"] == kill_at - 1 == len(smtp_server.received)
-    assert before["sending"] == 1, before  # the claim of the killed worker
+    assert before["sending"] == batch - (kill_at - 1), before  # the rest of the killed worker's batch
+    assert before["pending"] == total - batch, before
 
     smtp_server.handler.on_rcpt = None
     restarted = time.monotonic()
@@ -258,7 +260,51 @@ def test_worker_killed_mid_batch_delivers_every_invite_exactly_once_after_restar
     with sqlite_db.sessions() as db:
         rows = db.scalars(select(OutboxMessage)).all()
         assert all(r.status == "sent" for r in rows)
-        assert sorted(r.attempts for r in rows).count(2) == 1  # only the interrupted one was tried twice
+        # Only the claims of the killed worker were taken over (a second attempt each).
+        assert sorted(r.attempts for r in rows).count(2) == batch - (kill_at - 1)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_worker_killed_between_the_last_250_and_quit_repeats_nothing(
+    sqlite_db: Database, tmp_path: Path, smtp_server: SmtpServer, sessions: Sessions,
+    workers: list[subprocess.Popen[bytes]],
+) -> None:
+    """Each message is recorded right after the server's 250, before QUIT: a worker killed while
+    the server holds its QUIT (a slow goodbye) has nothing left to send twice. The only repeat
+    window left is between one 250 and that message's record (docs/mail-delivery.md)."""
+    queue = f"coaching-quit-{uuid.uuid4().hex[:8]}"
+    settings = smtp_settings_for(tmp_path, sqlite_db.url, smtp_server, celery_broker_url=_broker_url("sqlite", tmp_path),
+                                 celery_queue=queue)
+    ids = _queue_sessions(sqlite_db, sessions, 5)
+    total = len(ids)
+    app = _test_app(settings)
+    assert tasks.dispatch_deliveries(settings, ids, app=app) == total
+    env = _worker_env(settings, tmp_path)
+    log = tmp_path / "worker.log"
+    at_quit = threading.Event()
+    release = threading.Event()
+
+    def stall_quit() -> None:
+        at_quit.set()
+        release.wait(timeout=60)
+
+    smtp_server.handler.on_quit = stall_quit
+    workers.append(_start_worker(env, log, beat=False))
+    assert at_quit.wait(timeout=60), f"the worker never said goodbye:\n{log.read_text()[-3000:]}"
+    # The whole batch was accepted and recorded before QUIT: kill the worker in its goodbye.
+    assert _statuses(sqlite_db) == Counter({"sent": total})
+    os.kill(workers[0].pid, signal.SIGKILL)
+    workers[0].wait(timeout=10)
+    smtp_server.handler.on_quit = None
+    release.set()
+
+    workers.append(_start_worker(env, log, beat=True))
+    time.sleep(4)  # two leases and several sweeps: anything left would be sent again by now
+    received = smtp_server.received
+    assert len(received) == total
+    assert len({r.message["Message-ID"] for r in received}) == total, "no repeat"
+    assert _statuses(sqlite_db) == Counter({"sent": total})
 
 
 def test_run_solve_task_calls_the_solving_service(sqlite_db: Database, tmp_path: Path, sessions: Sessions) -> None:

@@ -14,9 +14,9 @@ from config.settings import Settings
 from scheduler.db import Database
 from scheduler.invites import calendar as ical
 from scheduler.invites.i18n import format_span, translations
-from scheduler.invites.mail import Letter, compose
+from scheduler.invites.mail import Rendered, compose
 from scheduler.services.messaging import delivery, outbox
-from tests.scheduler.conftest import Sessions
+from tests.scheduler.conftest import Sessions, SmtpServer
 from tests.scheduler.invite_checks import assert_invitation_shape, calendar_bytes, only_event
 
 START = dt.datetime(2027, 3, 29, 8, 0, tzinfo=dt.UTC)  # Monday after Europe's change, before none in America
@@ -36,7 +36,8 @@ def test_compose_keeps_the_calendar_bytes_exactly_and_uses_crlf() -> None:
     )
     calendar = ical.session_calendar(event, ical.REQUEST, tzid="Europe/Brussels", dtstamp=START)
     raw = compose(
-        Letter("Invitation: Zoë", ["Hello Zoë,", "line one\nline two"], "https://coaching.example/r/t", "Link:"),
+        Rendered("Invitation: Zoë", "Hello Zoë,\n\nline one\nline two\n",
+                 '<p>Hello Zoë,</p><p><a href="https://coaching.example/r/t">Your page</a></p>'),
         sender="coaching@programme.example", sender_name="Coaching Programme", recipient="zoe@members.example",
         recipient_name="Zoë Ærø", message_id="<abc@programme.example>", date=START, calendar=calendar,
         method="REQUEST", language="en",
@@ -54,7 +55,7 @@ def test_compose_keeps_the_calendar_bytes_exactly_and_uses_crlf() -> None:
 
 
 def test_compose_without_calendar_is_text_and_html_only() -> None:
-    raw = compose(Letter("Reminder", ["Hi"]), sender="a@programme.example", sender_name=None,
+    raw = compose(Rendered("Reminder", "Hi\n", "<p>Hi</p>"), sender="a@programme.example", sender_name=None,
                   recipient="b@members.example", recipient_name=None, message_id="<x@programme.example>", date=START)
     message = _parse(raw)
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
@@ -146,3 +147,54 @@ def test_a_catalogue_translates_the_mail(tmp_path: Path, monkeypatch: pytest.Mon
         )
     finally:
         i18n.translations.cache_clear()
+
+
+# --------------------------------------------------------------------------- header injection (issue 11)
+
+HOSTILE = "Eve\r\nBcc: victim@elsewhere.example\r\nReply-To: attacker@elsewhere.example\r\n\r\nbody"
+
+
+def _header_names(raw: bytes) -> list[bytes]:
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    return [line.split(b":", 1)[0].lower() for line in head.split(b"\r\n") if line[:1] not in (b" ", b"\t")]
+
+
+def test_a_line_break_in_a_stored_name_never_becomes_a_header(
+    sqlite_db: Database, smtp_settings: Settings, smtp_server: SmtpServer, sessions: Sessions
+) -> None:
+    from scheduler.models import CoachingRequest
+
+    with sqlite_db.sessions() as db, db.begin():
+        session = sessions.add(db, START)
+        session.coach.name = HOSTILE  # stored before input was checked, say
+        db.get_one(CoachingRequest, session.engagement.request_id).coachee_name = "Zoë\nSubject: free money"
+        outbox.enqueue_session_messages(db, session, outbox.REQUEST)
+    assert delivery.deliver_all_pending(sqlite_db, smtp_settings) == (2, 0)
+    received = smtp_server.received
+    assert len(received) == 2
+    for item in received:
+        assert len(item.recipients) == 1, "no recipient was added"
+        names = _header_names(item.raw)
+        assert b"bcc" not in names and b"reply-to" not in names
+        assert names.count(b"subject") == 1 and names.count(b"to") == 1
+        message = item.message
+        assert "\n" not in str(message["Subject"]) and "\n" not in message["To"].addresses[0].display_name
+        # The words are still there, as words of their own header (and in the body).
+        assert "Bcc" in str(message["Subject"]) or "Bcc" in str(message["To"])
+
+
+def test_a_clean_name_is_kept_as_written() -> None:
+    raw = compose(Rendered("Invitation: Zoë Ærø", "Hi\n", "<p>Hi</p>"), sender="a@programme.example",
+                  sender_name="Coaching Programme", recipient="zoe@members.example", recipient_name="Zoë Ærø-Ünal",
+                  message_id="<x@programme.example>", date=START)
+    message = _parse(raw)
+    assert message["To"].addresses[0].display_name == "Zoë Ærø-Ünal"
+    assert message["Subject"] == "Invitation: Zoë Ærø"
+    assert _header_names(raw).count(b"to") == 1
+
+
+def test_an_address_with_a_line_break_is_refused_not_written() -> None:
+    with pytest.raises(ValueError):
+        compose(Rendered("s", "t\n", "<p>t</p>"), sender="a@programme.example", sender_name=None,
+                recipient="zoe@members.example\r\nBcc: victim@elsewhere.example", recipient_name=None,
+                message_id="<x@programme.example>", date=START)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from scheduler.invites.mail import Letter
+from scheduler.invites.letters import Letter
 from scheduler.models import CoachingSession, OutboxMessage
 from scheduler.services.attendance.operations import AUTO_HELD, FOLLOW_UP, GRACE_DAYS
 

@@ -22,7 +22,8 @@ from scheduler.invites.i18n import translations
 from scheduler.models import Coach, CoachingSession, Engagement, Programme, SessionStatus, utcnow
 from scheduler.services.accounts.tokens import token_hash
 from scheduler.services.errors import Forbidden
-from scheduler.services.messaging.delivery import coach_sessions_url
+from scheduler.services.messaging.compose import session_event
+from scheduler.services.messaging.links import coach_sessions_url
 
 # Cancelled sessions stay this long after their start, so calendars see the cancellation.
 KEEP_PAST = dt.timedelta(days=1)
@@ -73,18 +74,19 @@ def coach_feed(db: Session, coach: Coach, settings: Settings, *, now: dt.datetim
     language = coach.languages[0] if coach.languages else None
     _ = translations(language).gettext
     link = coach_sessions_url(settings)
+    # Built like the e-mailed invitations (same UID, SEQUENCE, place), without attendees.
     events = [
-        ical.SessionEvent(
-            uid=session.calendar_uid,
+        session_event(
+            session,
             sequence=session.sequence,
-            start_utc=session.start_utc,
-            end_utc=session.end_utc,
             summary=_("Coaching session"),
             description=_("Details of your sessions:") + f"\n{link}",
             organizer_email=programme.organiser_email if programme else settings.mail_from,
             organizer_name=settings.mail_from_name,
+            attendees=[],
             cancelled=session.status == SessionStatus.CANCELLED,
             url=link,
+            rsvp=False,
         )
         for session in rows
     ]

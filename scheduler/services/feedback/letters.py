@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from scheduler.invites.mail import Letter
+from scheduler.invites.letters import Letter
 from scheduler.models import CoachingRequest, OutboxMessage
 from scheduler.services.feedback.operations import FEEDBACK
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from scheduler.invites import calendar as ical
 from scheduler.invites.i18n import format_span
-from scheduler.invites.mail import Letter
+from scheduler.invites.letters import Letter
 from scheduler.models import OutboxMessage, Programme
 from scheduler.services.intervision.models import IntervisionGroup
 from scheduler.services.supervision_sessions.letters import CalendarInvitation

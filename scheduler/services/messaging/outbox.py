@@ -19,6 +19,7 @@ REMINDER = "REMINDER"  # reminder before a session
 STATUS_LINK = "LINK"  # the coachee's private status link
 COACH_INVITATION = "INVITATION"  # a new coach's link to set a password
 NOTICE = "NOTICE"  # a short note about an engagement: who accepted, or that another coach is sought
+ANSWER = "ANSWER"  # a participant declined (or was tentative) in their calendar: told to the others
 
 # What a NOTICE says (its payload's "notice"), and to whom.
 COACH_ACCEPTED = "coach_accepted"  # to the coachee: the coach confirmed
@@ -137,3 +138,24 @@ def enqueue_engagement_notice(db: Session, engagement: Engagement, notice: str) 
         dedupe_key=f"e{engagement.id}:{email.lower()}:{NOTICE}:{notice}",
     )
     return add_once(db, message)
+
+
+def enqueue_answer_notices(
+    db: Session, session: CoachingSession, who: str, answer: str, comment: str, supervisors: list[str]
+) -> list[OutboxMessage]:
+    """Tell the other participant and the supervisors of `who`'s answer; the coachee always hears,
+    with a link to ask for another time. One row per session, sequence, recipient and answer."""
+    request = session.engagement.request
+    recipients = [("coach", session.coach.email), ("coachee", request.coachee_email)]
+    recipients = [(role, email) for role, email in recipients if role != who or role == "coachee"]
+    recipients += [("supervisor", email) for email in supervisors]
+    messages = []
+    for role, email in recipients:
+        key = f"s{session.id}:{email.lower()}:{ANSWER}:{session.sequence}:{who}:{answer}"
+        messages.append(add_once(db, OutboxMessage(
+            session_id=session.id, request_id=session.engagement.request_id, recipient=email,
+            recipient_role=role, kind=ANSWER, sequence=session.sequence, dedupe_key=key,
+            payload={"who": who, "answer": answer, "comment": comment},
+        )))
+    db.flush()
+    return messages

@@ -29,7 +29,8 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
-from scheduler.invites.mail import Letter, compose
+from scheduler.invites import letters
+from scheduler.invites.mail import compose
 from scheduler.models import (
     AccessToken,
     AvailabilityException,
@@ -50,7 +51,8 @@ from scheduler.models import (
 )
 from scheduler.services import audit
 from scheduler.services.errors import Conflict
-from scheduler.services.messaging import delivery, outbox
+from scheduler.services.messaging import delivery, links, outbox
+from scheduler.services.messaging.compose import message_id_for
 from scheduler.services.transitions import change_status
 
 ERASED = "(erased)"
@@ -164,18 +166,12 @@ def _note_to_supervisors(db: Session, settings: Settings, coach: Coach, returned
                          report: ErasureReport) -> None:
     """A short mail to each supervisor: which requests are back in the queue (no names in it)."""
     supervisors = db.scalars(select(User).where(User.role == "supervisor", User.active.is_(True))).all()
-    paragraphs = [
-        f"Coach #{coach.id} has closed their account. Their upcoming sessions are cancelled and the "
-        "coachees have been told.",
-        ("These requests are back in the queue: " + ", ".join(f"#{r}" for r in returned) + ".")
-        if returned else "No request had to return to the queue.",
-        "Run the solver to find them another coach.",
-    ]
-    letter = Letter(subject="A coach's account was closed", paragraphs=paragraphs,
-                    link=f"{settings.base_url.rstrip('/')}/supervisor/", link_label="The queue")
+    letter = letters.render(letters.COACH_CLOSED, None, coach_id=coach.id, returned=bool(returned),
+                            returned_refs=", ".join(f"#{r}" for r in returned),
+                            manage_url=links.supervisor_queue_url(settings))
     for supervisor in supervisors:
         key = f"note:close-coach:{coach.id}:u{supervisor.id}"
-        message_id = delivery.message_id_for(settings, key)
+        message_id = message_id_for(settings, key)
         raw = compose(letter, sender=settings.mail_from, sender_name=settings.mail_from_name,
                       recipient=supervisor.email, recipient_name=None, message_id=message_id, date=now)
         row = OutboxMessage(recipient=supervisor.email, recipient_role="supervisor", kind=NOTE, sequence=0,

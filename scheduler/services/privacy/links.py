@@ -2,7 +2,7 @@
 
 A calendar item (an invitation's .ics, a coach's feed) is copied, synced and shared, so it
 carries no secret: the coachee's items point to `/request/link/<public_ref>`
-(`delivery.fresh_link_url`), a page that e-mails them a fresh private link. `public_ref` opens nothing; it can only make us send a
+(`messaging.links.fresh_link_url`), a page that e-mails them a fresh private link. `public_ref` opens nothing; it can only make us send a
 link to the address the request already has.
 
 The rule for links (docs/privacy.md): asking for a new link does not revoke the ones

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from scheduler.invites import calendar as ical
 from scheduler.invites.i18n import format_span
-from scheduler.invites.mail import Letter
+from scheduler.invites.letters import Letter
 from scheduler.models import Coach, OutboxMessage, Programme, Supervisor
 from scheduler.services.supervision_sessions.models import SupervisionSession, SupervisionStatus
 
