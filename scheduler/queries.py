@@ -17,6 +17,8 @@ from scheduler.models import (
     CoachingRequest,
     Engagement,
     EngagementStatus,
+    Level,
+    OutboxMessage,
     Programme,
     RequestStatus,
     SolveRun,
@@ -96,3 +98,24 @@ def coach_names(db: Session, programme_id: int) -> dict[int, str]:
 def name_coaches(text: str, names: dict[int, str]) -> str:
     """The solver's text with coach ids (`c12`) replaced by the coaches' names: a person reads names."""
     return _COACH_REF.sub(lambda m: names.get(int(m.group(1)), m.group(0)), text)
+
+
+def add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
+    """Add `message` unless the same change for the same person is already in the outbox.
+
+    Here, beside the reads, so every feature that queues a message (and messaging, which
+    writes the letters of those features) depends on this one place, not on each other."""
+    existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == message.dedupe_key))
+    if existing is not None:
+        return existing
+    db.add(message)  # the unit of work hands every new row to delivery after commit
+    return message
+
+
+def max_hours_for(programme: Programme, level: str) -> float:
+    """Most coaching hours a coach of `level` may give between two supervisions."""
+    return {
+        Level.TRAINEE: programme.max_hours_trainee,
+        Level.ACCREDITED: programme.max_hours_accredited,
+        Level.SENIOR: programme.max_hours_senior,
+    }.get(level, programme.max_hours_accredited)

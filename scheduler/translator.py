@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,8 +29,6 @@ from scheduler.models import (
     utc_text,
 )
 from scheduler.queries import live_engagements, waiting_requests
-from scheduler.services.attendance.operations import hours_since_supervision
-from scheduler.services.supervision_sessions.queries import next_supervisions
 from scheduler.weekly import WEEKDAYS, from_time
 
 INSTANCE_FORMAT = "coaching-instance/1"
@@ -149,7 +148,14 @@ def _coach_json(
     }
 
 
-def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[str, Any]:
+def build_instance(
+    db: Session,
+    programme: Programme,
+    now: dt.datetime,
+    *,
+    hours_since_supervision: Mapping[int, float] | None = None,
+    planned_supervisions: Mapping[int, dt.datetime] | None = None,
+) -> dict[str, Any]:
     """The solver instance for every waiting request of `programme` at the moment `now`."""
     coaches = list(
         db.scalars(
@@ -185,11 +191,11 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
         )
     )
     busy: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    # Hours since supervision are those held since the coach's last attended supervision, and
-    # the next supervision is the earlier of the one recorded on the coach and the next approved
-    # group session they are in.
-    held = hours_since_supervision(db, coaches, now)
-    planned = next_supervisions(db, coach_ids, now)
+    # Hours since supervision and the next group supervision come from the attendance and
+    # supervision features (the solve service reads them; the translator imports no service).
+    # Without them, the hours and next supervision recorded on each coach stand.
+    hours = {c.id: (hours_since_supervision or {}).get(c.id, c.coaching_hours_since_supervision) for c in coaches}
+    planned = planned_supervisions or {}
     next_supervision = {
         coach.id: min((t for t in (coach.next_supervision, planned.get(coach.id)) if t is not None), default=None)
         for coach in coaches
@@ -239,7 +245,7 @@ def build_instance(db: Session, programme: Programme, now: dt.datetime) -> dict[
                 coach,
                 active_coachees[coach.id],
                 busy[coach.id],
-                held[coach.id].total + booked_hours[coach.id],
+                hours[coach.id] + booked_hours[coach.id],
                 next_supervision[coach.id],
             )
             | ({"active_engagements_end": sorted(running_ends[coach.id])} if over_time else {})

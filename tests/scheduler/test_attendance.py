@@ -15,12 +15,13 @@ from scheduler.models import Coach, CoachingSession, OutboxMessage, Programme
 from scheduler.services.attendance import operations as attendance
 from scheduler.services.attendance.models import Outcome, SessionAttendance
 from scheduler.services.errors import Forbidden, InvalidInput, NotFound
+from scheduler.services.planning.solving import instance_document
+from scheduler.services.supervision_sessions import queries as supervision_queries
 from scheduler.services.supervision_sessions.models import (
     SupervisionParticipant,
     SupervisionSession,
     SupervisionStatus,
 )
-from scheduler.translator import build_instance
 from tests.web.conftest import make_programme, make_request, propose
 from tests.web.supervisor_builders import add_supervisor, quick_coach
 
@@ -101,7 +102,7 @@ def test_held_hours_since_the_last_attended_supervision_drive_the_solver_instanc
     coach, sessions = _setup(db, [-20, -12, -5, -3])
     coach.coaching_hours_since_supervision = 4.0
     attendance.record_outcome(db, sessions[2].id, "no_show", coach_id=coach.id, now=NOW)
-    hours = attendance.hours_since_supervision(db, [coach], NOW)[coach.id]
+    hours = supervision_queries.hours_since_supervision(db, [coach], NOW)[coach.id]
     assert (hours.carried, hours.held, hours.total) == (4.0, 3.0, 7.0)  # the no-show does not count
 
     # A supervision the coach attended, between the second and third sessions, resets the count.
@@ -115,9 +116,9 @@ def test_held_hours_since_the_last_attended_supervision_drive_the_solver_instanc
     db.add(supervision)
     coach.coaching_hours_since_supervision = 0.0  # as recording attendance does
     db.flush()
-    hours = attendance.hours_since_supervision(db, [coach], NOW)[coach.id]
+    hours = supervision_queries.hours_since_supervision(db, [coach], NOW)[coach.id]
     assert hours.total == 1.0 and hours.since == supervision.end_utc
-    instance = build_instance(db, db.get_one(Programme, coach.programme_id), NOW)
+    instance = instance_document(db, db.get_one(Programme, coach.programme_id), NOW)
     assert instance["coaches"][0]["coaching_hours_since_supervision"] == 1.0
 
 
@@ -132,7 +133,7 @@ def test_a_supervision_missed_does_not_reset(db: Session) -> None:
     supervision.participants.append(SupervisionParticipant(coach_id=coach.id, attended=False))
     db.add(supervision)
     db.flush()
-    assert attendance.hours_since_supervision(db, [coach], NOW)[coach.id].total == 2.0
+    assert supervision_queries.hours_since_supervision(db, [coach], NOW)[coach.id].total == 2.0
 
 
 def _a_supervisor(db: Session, coach: Coach) -> int:

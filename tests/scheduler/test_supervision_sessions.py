@@ -23,6 +23,7 @@ from scheduler.services.messaging import delivery
 from scheduler.services.planning.approval import approve as approve_coaching
 from scheduler.services.planning.solving import solve_now
 from scheduler.services.supervision_sessions import operations as supervision
+from scheduler.services.supervision_sessions import queries as supervision_queries
 from scheduler.services.supervision_sessions.models import SupervisionStatus
 from solver.supervision.codec import parse_instance
 from solver.supervision.validate import validate
@@ -69,7 +70,7 @@ def test_demo_programme_over_12_weeks_no_coach_passes_the_limit_counting_held_ho
         assert past
         attendance.record_outcome(db, past[0].id, "no_show", coach_id=past[0].coach_id, now=now)
         coaches = supervision.supervised_coaches(db, programme, supervisor)
-        held = attendance.hours_since_supervision(db, coaches, now)
+        held = supervision_queries.hours_since_supervision(db, coaches, now)
         assert sum(h.held for h in held.values()) > 0
         horizon_end = (now + dt.timedelta(weeks=12)).date()
         before = parse_instance(supervision.build_supervision_instance(db, programme, supervisor, now, horizon_end=horizon_end))
@@ -139,8 +140,8 @@ def test_attendance_recorded_by_the_supervisor_resets_hours_and_absence_does_not
             supervision.record_attendance(db, supervisor, session_id, [coach.id], now=now)  # not started yet
         later = now + dt.timedelta(days=30)
         supervision.record_attendance(db, supervisor, session_id, [], now=later)
-        assert attendance.hours_since_supervision(db, [coach], later)[coach.id].total == 60.0
+        assert supervision_queries.hours_since_supervision(db, [coach], later)[coach.id].total == 60.0
         supervision.record_attendance(db, supervisor, session_id, [coach.id], now=later)
-        hours = attendance.hours_since_supervision(db, [coach], later)[coach.id]
+        hours = supervision_queries.hours_since_supervision(db, [coach], later)[coach.id]
         assert hours.carried == 0.0 and hours.since is not None
         assert supervision.sessions_of(db, supervisor, SupervisionStatus.APPROVED)[0].participants

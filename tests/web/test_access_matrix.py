@@ -24,6 +24,7 @@ from scheduler.db import Database
 from scheduler.models import Coach, SolveRun, User
 from scheduler.services.accounts import users as accounts
 from scheduler.services.coaches import feeds
+from scheduler.services.intervision import operations as intervision
 from tests.web.conftest import (
     app_for_test,
     csrf_token,
@@ -47,7 +48,11 @@ LET_IN = {
 }  # a page, a redirect that is not to sign in, or input judged (a search without terms)
 REFUSED = {401, 403, 404}
 # Capability links: the token in the path is the key itself (tested in their own modules).
-CAPABILITY_ENDPOINTS = {"auth.set_password", "feeds.coach_feed", "static", "supervisor.static"}
+# Private-link pages: the token in the address is the key (their own tests cover them).
+CAPABILITY_ENDPOINTS = {
+    "auth.set_password", "feeds.coach_feed", "static", "supervisor.static",
+    "attendance.by_link", "attendance.mark_by_link", "feedback.give",
+}  # fmt: skip
 
 
 @dataclass
@@ -78,6 +83,13 @@ def _world(app: Flask, db: Session) -> tuple[dict[str, Caller], dict[str, str]]:
     run = SolveRun(programme_id=programme.id, status="done")
     db.add(run)
     feeds.issue_feed_token(db, db.get_one(Coach, coach_a.coach_id))
+    today = dt.date.today()
+    round_ = intervision.open_round(
+        db,
+        programme,
+        {"title": "Spring round", "starts_on": (today + dt.timedelta(days=14)).isoformat(),
+         "ends_on": (today + dt.timedelta(days=42)).isoformat(), "weekly": "tue 18:00-20:00"},
+    )
     api = {
         "supervisor": accounts.issue_api_token(db, sup),
         "coach_a": accounts.issue_api_token(db, db.get_one(User, coach_a.user_id)),
@@ -102,7 +114,10 @@ def _world(app: Flask, db: Session) -> tuple[dict[str, Caller], dict[str, str]]:
         "run_id": str(run.id),
         "exception_id": "999",
         "answer": "accept",
-        "ref": "no-such-ref",
+        "ref": round_.public_ref,
+        "message_id": "999",
+        "round_id": str(round_.id),
+        "slug": "requests-per-month",
     }
     return callers, ids
 

@@ -14,6 +14,7 @@ from flask_login import current_user
 from scheduler.services.attendance import operations as attendance
 from scheduler.services.coaches import self_service as coaches
 from scheduler.services.errors import InvalidInput
+from scheduler.services.supervision_sessions import queries as supervision_queries
 from web.security import role_required
 from web.unit_of_work import db_session
 
@@ -25,7 +26,7 @@ bp = Blueprint("attendance", __name__)
 def ended() -> ResponseReturnValue:
     db = db_session()
     coach = coaches.coach_for_user(db, current_user.id)
-    hours = attendance.hours_since_supervision(db, [coach])[coach.id]
+    hours = supervision_queries.hours_since_supervision(db, [coach])[coach.id]
     return render_template(
         "attendance/ended.html",
         coach=coach,

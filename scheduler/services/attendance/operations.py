@@ -5,22 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler.models import Coach, CoachingSession, Engagement, OutboxMessage, SessionStatus, utcnow
+from scheduler import queries
+from scheduler.models import CoachingSession, Engagement, OutboxMessage, SessionStatus, utcnow
 from scheduler.services.attendance.models import AttendanceLink, Outcome, RecordedBy, SessionAttendance
 from scheduler.services.errors import Forbidden, InvalidInput, NotFound
-from scheduler.services.messaging import outbox
-from scheduler.services.supervision_sessions.models import (
-    SupervisionParticipant,
-    SupervisionSession,
-    SupervisionStatus,
-)
 
 FOLLOW_UP = "ATTENDANCE"  # outbox kind: "how did it go?" with the one-click link
 AUTO_HELD = "ATTENDANCE_AUTO"  # outbox kind: "we counted it as held; correct it if not"
@@ -63,11 +56,12 @@ def record_outcome(
 ) -> SessionAttendance:
     """The coach records what happened at one of their sessions, once it has ended (and may correct it)."""
     now = now or utcnow()
-    outcome = parse_outcome(outcome.value if isinstance(outcome, Outcome) else outcome)
     session = db.get(CoachingSession, session_id)
-    # Another coach's session is "not found", so the answer does not reveal that it exists.
+    # Another coach's session is "not found", so the answer does not reveal that it exists;
+    # checked before the answer itself, so nobody learns more from a bad answer.
     if session is None or session.coach_id != coach_id or session.status != SessionStatus.SCHEDULED.value:
         raise NotFound("No such session of yours.")
+    outcome = parse_outcome(outcome.value if isinstance(outcome, Outcome) else outcome)
     if session.end_utc > now:
         raise InvalidInput("A session can be marked once it is over.", {"outcome": "the session has not ended yet"})
     record = db.get(SessionAttendance, session_id)
@@ -126,7 +120,7 @@ def _enqueue(db: Session, session: CoachingSession, kind: str, token: str) -> Ou
         payload={"token": token},
         dedupe_key=f"s{session.id}:{session.coach.email.lower()}:{kind}:0",
     )
-    return outbox._add_once(db, message)  # dedupe by key, handed to delivery after commit
+    return queries.add_once(db, message)  # dedupe by key, handed to delivery after commit
 
 
 def send_follow_ups(db: Session, now: dt.datetime | None = None, *, grace_days: int = GRACE_DAYS) -> int:
@@ -165,72 +159,6 @@ def send_follow_ups(db: Session, now: dt.datetime | None = None, *, grace_days: 
 
 
 # --- hours since supervision -------------------------------------------------------------
-
-
-def last_supervised(db: Session, coach_ids: Iterable[int]) -> dict[int, dt.datetime]:
-    """End of each coach's last approved supervision session they attended (as the supervisor recorded)."""
-    rows = db.execute(
-        select(SupervisionParticipant.coach_id, func.max(SupervisionSession.end_utc))
-        .join(SupervisionSession, SupervisionSession.id == SupervisionParticipant.supervision_session_id)
-        .where(
-            SupervisionParticipant.coach_id.in_(list(coach_ids)),
-            SupervisionParticipant.attended.is_(True),
-            SupervisionSession.status == SupervisionStatus.APPROVED.value,
-        )
-        .group_by(SupervisionParticipant.coach_id)
-    )
-    out: dict[int, dt.datetime] = {}
-    for coach_id, moment in rows:
-        if moment is not None:
-            # MAX() over a UTCDateTime column comes back as the database's raw value.
-            out[coach_id] = moment if isinstance(moment, dt.datetime) and moment.tzinfo else _as_utc(moment)
-    return out
-
-
-def _as_utc(value: object) -> dt.datetime:
-    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
-@dataclass(frozen=True)
-class CoachHours:
-    """A coach's coaching hours since their last attended supervision."""
-
-    carried: float  # recorded on the coach before attendance was tracked (reset by supervision)
-    held: float  # sessions held (or unmarked, which count as held) since the last supervision
-    since: dt.datetime | None  # end of the last attended supervision
-
-    @property
-    def total(self) -> float:
-        return round(self.carried + self.held, 2)
-
-
-def hours_since_supervision(db: Session, coaches: Iterable[Coach], now: dt.datetime | None = None) -> dict[int, CoachHours]:
-    """Per coach: held hours since their last attended supervision, plus the hours carried on the coach.
-
-    Sessions that started before `now` count unless marked no-show or cancelled late (an
-    unmarked session counts as held, as it will once the grace period ends)."""
-    now = now or utcnow()
-    coaches = list(coaches)
-    since = last_supervised(db, (c.id for c in coaches))
-    held: dict[int, float] = defaultdict(float)
-    rows = db.execute(
-        select(CoachingSession, SessionAttendance.outcome)
-        .join(Engagement, Engagement.id == CoachingSession.engagement_id)
-        .outerjoin(SessionAttendance, SessionAttendance.session_id == CoachingSession.id)
-        .where(
-            CoachingSession.coach_id.in_([c.id for c in coaches]),
-            CoachingSession.status == SessionStatus.SCHEDULED.value,
-            CoachingSession.start_utc < now,
-        )
-    )
-    for session, outcome in rows:
-        cut = since.get(session.coach_id)
-        if outcome in (None, Outcome.HELD.value) and (cut is None or session.start_utc >= cut):
-            held[session.coach_id] += _hours(session)
-    return {
-        c.id: CoachHours(c.coaching_hours_since_supervision, round(held[c.id], 2), since.get(c.id)) for c in coaches
-    }
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from scheduler import queries
 from scheduler.models import (
     CoachingRequest,
     CoachingSession,
@@ -22,7 +23,6 @@ from scheduler.models import (
 )
 from scheduler.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from scheduler.services.feedback.models import Feedback, SessionNote
-from scheduler.services.messaging import outbox
 
 FEEDBACK = "FEEDBACK"  # outbox kind: the coachee's private feedback link
 LINK_DAYS = 60
@@ -61,7 +61,7 @@ def send_due_feedback_forms(db: Session, now: dt.datetime | None = None) -> int:
             )
         )
         request = engagement.request
-        outbox._add_once(  # dedupe by key, handed to delivery after commit
+        queries.add_once(  # dedupe by key, handed to delivery after commit
             db,
             OutboxMessage(
                 request_id=request.id,
@@ -105,7 +105,7 @@ def send_due_intervision_feedback(db: Session, now: dt.datetime | None = None) -
                     expires_at=now + dt.timedelta(days=LINK_DAYS),
                 )
             )
-            outbox._add_once(  # dedupe by key, handed to delivery after commit
+            queries.add_once(  # dedupe by key, handed to delivery after commit
                 db,
                 OutboxMessage(
                     recipient=person.email,

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler import queries
 from scheduler.models import OutboxMessage, Programme, utcnow
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.fields import EMAIL, as_bool, as_int, as_list
 from scheduler.services.intervision.letters import INVITATION
 from scheduler.services.intervision.models import IntervisionGroup, IntervisionRound, IntervisionSignUp
-from scheduler.services.messaging import outbox
 from scheduler.services.supervision_sessions.operations import weekly_field
 from scheduler.weekly import WEEKDAYS
 from solver.intervision.codec import parse_instance
@@ -246,7 +246,7 @@ def schedule_round(db: Session, round_: IntervisionRound, *, now: dt.datetime | 
     for group in round_.groups:
         for member_id in group.member_ids:
             person = people[member_id]
-            outbox._add_once(  # dedupe by key, handed to delivery after commit
+            queries.add_once(  # dedupe by key, handed to delivery after commit
                 db,
                 OutboxMessage(
                     recipient=person.email,

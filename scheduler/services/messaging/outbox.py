@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler.models import CoachingRequest, CoachingSession, Engagement, OutboxMessage
+from scheduler.queries import add_once
 
 REQUEST = "REQUEST"  # new or changed session: iCalendar METHOD:REQUEST
 CANCEL = "CANCEL"  # cancelled session: iCalendar METHOD:CANCEL
@@ -26,15 +27,6 @@ COACH_ACCEPTED = "coach_accepted"  # to the coachee: the coach confirmed
 COACHEE_ACCEPTED = "coachee_accepted"  # to the coach: the coachee accepted the sessions
 FINDING_ANOTHER_COACH = "finding_another_coach"  # to the coachee: the coach declined, we look again
 NOTICE_RECIPIENT = {COACH_ACCEPTED: "coachee", COACHEE_ACCEPTED: "coach", FINDING_ANOTHER_COACH: "coachee"}
-
-
-def add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
-    """Add `message` unless the same change for the same person is already in the outbox."""
-    existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == message.dedupe_key))
-    if existing is not None:
-        return existing
-    db.add(message)  # the unit of work hands every new row to delivery after commit
-    return message
 
 
 def session_recipients(session: CoachingSession) -> list[tuple[str, str]]:

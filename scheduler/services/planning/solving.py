@@ -21,6 +21,7 @@ import solver
 from config import Settings
 from scheduler.db import Database
 from scheduler.models import (
+    Coach,
     CoachingRequest,
     CoachingSession,
     Engagement,
@@ -35,6 +36,7 @@ from scheduler.models import (
 from scheduler.queries import coach_names, draft_engagements, name_coaches, waiting_requests
 from scheduler.services import audit
 from scheduler.services.errors import Conflict, NotFound
+from scheduler.services.supervision_sessions.queries import hours_since_supervision, next_supervisions
 from scheduler.services.transitions import change_status
 from scheduler.translator import (
     build_instance,
@@ -101,6 +103,20 @@ def _progress_writer(database: Database, run_id: int) -> Callable[[solver.Progre
     return write
 
 
+def instance_document(db: Session, programme: Programme, now: dt.datetime) -> dict[str, Any]:
+    """The solver instance for the programme's queue, with each coach's held hours since their
+    last attended supervision and their next approved group supervision."""
+    coaches = list(db.scalars(select(Coach).where(Coach.programme_id == programme.id)))
+    held = hours_since_supervision(db, coaches, now)
+    return build_instance(
+        db,
+        programme,
+        now,
+        hours_since_supervision={coach_id: hours.total for coach_id, hours in held.items()},
+        planned_supervisions=next_supervisions(db, [c.id for c in coaches], now),
+    )
+
+
 def execute_solve_run(
     database: Database,
     run_id: int,
@@ -117,7 +133,7 @@ def execute_solve_run(
             raise NotFound(f"solve run {run_id} does not exist")
         change_status(db, run, SolveRunStatus.QUEUED, SolveRunStatus.RUNNING, started_at=now)
         programme = db.get_one(Programme, run.programme_id)
-        document = build_instance(db, programme, now)
+        document = instance_document(db, programme, now)
         left_out = _requests_left_out(db, programme, document)
 
     write_progress = _progress_writer(database, run_id)

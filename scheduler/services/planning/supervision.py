@@ -27,22 +27,12 @@ from scheduler.models import (
     Supervisor,
     utcnow,
 )
-from scheduler.queries import live_engagements
-from scheduler.services.attendance.operations import hours_since_supervision
+from scheduler.queries import live_engagements, max_hours_for
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import as_int, valid_timezone
-from scheduler.services.supervision_sessions.queries import next_supervisions
+from scheduler.services.supervision_sessions.queries import hours_since_supervision, next_supervisions
 
 LIVE_SESSION_STATES = (SessionStatus.SCHEDULED, SessionStatus.DRAFT)
-
-
-def max_hours_for(programme: Programme, level: str) -> float:
-    """Most coaching hours a coach of `level` may give between two supervisions."""
-    return {
-        Level.TRAINEE: programme.max_hours_trainee,
-        Level.ACCREDITED: programme.max_hours_accredited,
-        Level.SENIOR: programme.max_hours_senior,
-    }.get(level, programme.max_hours_accredited)
 
 
 def _hours(session: CoachingSession) -> float:

@@ -29,6 +29,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
+from scheduler import queries
 from scheduler.invites import letters
 from scheduler.invites.mail import compose
 from scheduler.models import (
@@ -177,7 +178,7 @@ def _note_to_supervisors(db: Session, settings: Settings, coach: Coach, returned
         row = OutboxMessage(recipient=supervisor.email, recipient_role="supervisor", kind=NOTE, sequence=0,
                             payload=delivery.prerendered_payload(raw, supervisor.email), message_id=message_id,
                             dedupe_key=key)
-        added = outbox.add_once(db, row)
+        added = queries.add_once(db, row)
         db.flush()
         report.messages.append(added.id)
 

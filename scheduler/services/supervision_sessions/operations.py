@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from scheduler import queries
 from scheduler.models import (
     BusyTime,
     Coach,
@@ -25,11 +26,8 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.models import utc_text as _instant
-from scheduler.services.attendance.operations import hours_since_supervision
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.fields import as_int, valid_timezone
-from scheduler.services.messaging import outbox
-from scheduler.services.planning.supervision import max_hours_for
 from scheduler.services.supervision_sessions.letters import INVITATION
 from scheduler.services.supervision_sessions.models import (
     SupervisionParticipant,
@@ -37,6 +35,7 @@ from scheduler.services.supervision_sessions.models import (
     SupervisionSettings,
     SupervisionStatus,
 )
+from scheduler.services.supervision_sessions.queries import hours_since_supervision
 from scheduler.translator import _overrides, _weekly
 from scheduler.weekly import WindowError, format_weekly, parse_weekly
 from solver.supervision.codec import parse_instance
@@ -180,7 +179,7 @@ def build_supervision_instance(
                 "overrides": _overrides(coach),
                 "busy": [_span(b.start_utc, b.end_utc) for b in coach.busy if isinstance(b, BusyTime)]
                 + busy_by_coach[coach.id],
-                "max_hours": max_hours_for(programme, coach.level),
+                "max_hours": queries.max_hours_for(programme, coach.level),
                 "held_hours": held[coach.id].total,
                 "sessions": [_span(s.start_utc, s.end_utc) for s in coaching[coach.id]],
             }
@@ -269,7 +268,7 @@ def approve(db: Session, supervisor: Supervisor, session_ids: Iterable[int] | No
         session.status, session.approved_at = SupervisionStatus.APPROVED.value, now
         for participant in session.participants:
             coach = db.get_one(Coach, participant.coach_id)
-            outbox._add_once(  # dedupe by key, handed to delivery after commit
+            queries.add_once(  # dedupe by key, handed to delivery after commit
                 db,
                 OutboxMessage(
                     recipient=coach.email,
