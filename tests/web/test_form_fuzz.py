@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from scheduler.db import Database
 from scheduler.services.accounts import users as accounts
 from scheduler.services.accounts.tokens import SET_PASSWORD, issue_token
+from scheduler.services.intervision import operations as intervision
 from tests.web.conftest import (
     Person,
     app_for_test,
@@ -89,6 +90,13 @@ def _world(db: Session) -> tuple[dict[str, str], Person, Person]:
     engagement = propose(db, request, coach.coach_id, [start + dt.timedelta(weeks=w) for w in range(3)])
     waiting, _ = make_request(db, programme, coachee_email="wait@coachees.example")
     invited = accounts.create_user(db, "new@coaches.example", "coach")
+    today = dt.date.today()
+    round_ = intervision.open_round(
+        db,
+        programme,
+        {"title": "Spring round", "starts_on": (today + dt.timedelta(days=14)).isoformat(),
+         "ends_on": (today + dt.timedelta(days=42)).isoformat(), "weekly": "tue 18:00-20:00"},
+    )
     values = {
         "token": status_token,
         "request_id": str(waiting.id),
@@ -97,7 +105,10 @@ def _world(db: Session) -> tuple[dict[str, str], Person, Person]:
         "session_id": str(engagement.sessions[0].id),
         "exception_id": "1",
         "answer": "accept",
-        "ref": "no-such-ref",
+        "ref": round_.public_ref,
+        "round_id": str(round_.id),
+        "message_id": "999",
+        "slug": "requests-per-month",
         "set_password_token": issue_token(db, SET_PASSWORD, valid_for=dt.timedelta(days=1), user_id=invited.id),
     }
     db.commit()

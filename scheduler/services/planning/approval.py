@@ -101,30 +101,37 @@ def approve(db: Session, programme: Programme, engagement_ids: Iterable[int] | N
 
 
 def _assert_coaches_free(db: Session, sessions: list[CoachingSession]) -> None:
-    """Conflict if any of `sessions` overlaps another of them or a scheduled session of the same coach.
+    """Conflict if any of `sessions` overlaps, or comes within the coach's buffer of, another of
+    them or a scheduled session of the same coach.
 
-    Safe on SQLite for the reason given in `assert_coach_free`; PostgreSQL's exclusion
-    constraint backs it up.
+    The coaches' rows are locked first (in id order, so two approvals cannot deadlock), as in
+    `assert_coach_free`: concurrent bookings for one coach take turns and the later one sees
+    the earlier. PostgreSQL's exclusion constraint backs up the overlap rule.
     """
     if not sessions:
         return
+    coaches = db.scalars(
+        select(Coach).where(Coach.id.in_({s.coach_id for s in sessions})).order_by(Coach.id).with_for_update()
+    ).all()
+    buffer = {coach.id: dt.timedelta(minutes=coach.buffer_minutes) for coach in coaches}
+    widest = max(buffer.values(), default=dt.timedelta(0))
     lo, hi = min(s.start_utc for s in sessions), max(s.end_utc for s in sessions)
     scheduled = db.scalars(
         select(CoachingSession).where(
-            CoachingSession.coach_id.in_({s.coach_id for s in sessions}),
+            CoachingSession.coach_id.in_(buffer),
             CoachingSession.status == SessionStatus.SCHEDULED,
-            CoachingSession.start_utc < hi,
-            CoachingSession.end_utc > lo,
+            CoachingSession.start_utc < hi + widest,
+            CoachingSession.end_utc > lo - widest,
         )
     ).all()
     by_coach: dict[int, list[CoachingSession]] = {}
     for session in {s.id: s for s in [*scheduled, *sessions]}.values():
         by_coach.setdefault(session.coach_id, []).append(session)
-    for spans in by_coach.values():
+    for coach_id, spans in by_coach.items():
         spans.sort(key=lambda s: s.start_utc)
         for before, after in pairwise(spans):
-            if after.start_utc < before.end_utc:
+            if after.start_utc < before.end_utc + buffer.get(coach_id, dt.timedelta(0)):
                 raise Conflict(
                     f"the coach already has a session from {before.start_utc:%Y-%m-%d %H:%M} UTC overlapping "
-                    f"{after.start_utc:%Y-%m-%d %H:%M} UTC; re-solve before approving"
+                    f"{after.start_utc:%Y-%m-%d %H:%M} UTC or within their buffer; re-solve before approving"
                 )
