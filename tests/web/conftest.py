@@ -31,6 +31,8 @@ from scheduler.models import (
 )
 from scheduler.services.accounts import users
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
+from scheduler.services.intervision import operations as intervision
+from scheduler.services.intervision.models import IntervisionRound
 from tests.web.openapi_contract import check_api_responses
 from web import create_app
 
@@ -249,3 +251,14 @@ def next_weekday_utc(weekday: int, hour: int, *, weeks_ahead: int = 1, tz: str =
     day = today + dt.timedelta(days=7 * weeks_ahead)
     day += dt.timedelta(days=(weekday - day.weekday()) % 7)
     return dt.datetime.combine(day, dt.time(hour), tzinfo=zone).astimezone(dt.UTC)
+
+
+def make_intervision_round(db: Session, programme: Programme) -> IntervisionRound:
+    """An open intervision round two to six weeks ahead (Tuesday evenings)."""
+    today = dt.date.today()
+    return intervision.open_round(
+        db,
+        programme,
+        {"title": "Spring round", "starts_on": (today + dt.timedelta(days=14)).isoformat(),
+         "ends_on": (today + dt.timedelta(days=42)).isoformat(), "weekly": "tue 18:00-20:00"},
+    )

@@ -24,11 +24,11 @@ from scheduler.db import Database
 from scheduler.models import Coach, SolveRun, User
 from scheduler.services.accounts import users as accounts
 from scheduler.services.coaches import feeds
-from scheduler.services.intervision import operations as intervision
 from tests.web.conftest import (
     app_for_test,
     csrf_token,
     make_coach,
+    make_intervision_round,
     make_programme,
     make_request,
     make_supervisor,
@@ -83,13 +83,7 @@ def _world(app: Flask, db: Session) -> tuple[dict[str, Caller], dict[str, str]]:
     run = SolveRun(programme_id=programme.id, status="done")
     db.add(run)
     feeds.issue_feed_token(db, db.get_one(Coach, coach_a.coach_id))
-    today = dt.date.today()
-    round_ = intervision.open_round(
-        db,
-        programme,
-        {"title": "Spring round", "starts_on": (today + dt.timedelta(days=14)).isoformat(),
-         "ends_on": (today + dt.timedelta(days=42)).isoformat(), "weekly": "tue 18:00-20:00"},
-    )
+    round_ = make_intervision_round(db, programme)
     api = {
         "supervisor": accounts.issue_api_token(db, sup),
         "coach_a": accounts.issue_api_token(db, db.get_one(User, coach_a.user_id)),

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 from scheduler.db import Database
 from scheduler.services.accounts import users as accounts
 from scheduler.services.accounts.tokens import SET_PASSWORD, issue_token
-from scheduler.services.intervision import operations as intervision
 from tests.web.conftest import (
     Person,
     app_for_test,
     csrf_token,
     make_coach,
+    make_intervision_round,
     make_programme,
     make_request,
     make_supervisor,
@@ -90,13 +90,7 @@ def _world(db: Session) -> tuple[dict[str, str], Person, Person]:
     engagement = propose(db, request, coach.coach_id, [start + dt.timedelta(weeks=w) for w in range(3)])
     waiting, _ = make_request(db, programme, coachee_email="wait@coachees.example")
     invited = accounts.create_user(db, "new@coaches.example", "coach")
-    today = dt.date.today()
-    round_ = intervision.open_round(
-        db,
-        programme,
-        {"title": "Spring round", "starts_on": (today + dt.timedelta(days=14)).isoformat(),
-         "ends_on": (today + dt.timedelta(days=42)).isoformat(), "weekly": "tue 18:00-20:00"},
-    )
+    round_ = make_intervision_round(db, programme)
     values = {
         "token": status_token,
         "request_id": str(waiting.id),
