@@ -149,6 +149,17 @@ class _Reader:
         self.problem(path, f"expected a date YYYY-MM-DD, got {_show(value)}")
         return None
 
+    def horizon(self, top: Mapping[str, Any]) -> tuple[date | None, date | None]:
+        """The instance's `horizon` dates (start, end), end not before start."""
+        start = end = None
+        horizon = self.field(top, "horizon", "")
+        if horizon is not None and (h := self.obj(horizon, "horizon")) is not None:
+            start = self.day(self.field(h, "start", "horizon"), "horizon.start")
+            end = self.day(self.field(h, "end", "horizon"), "horizon.end")
+            if start and end and end < start:
+                self.problem("horizon", f"end {end} is before start {start}")
+        return start, end
+
     def instant(self, value: Any, path: str) -> datetime | None:
         if value is _MISSING:
             return None
@@ -286,13 +297,7 @@ def parse_instance(data: Any) -> Instance:
         raise InstanceError([f'format: unknown format {_show(fmt)} (expected "{INSTANCE_FORMAT}")'])
 
     now = rd.instant(rd.field(top, "now", ""), "now")
-    horizon_start = horizon_end = None
-    horizon = rd.field(top, "horizon", "")
-    if horizon is not None and (hobj := rd.obj(horizon, "horizon")) is not None:
-        horizon_start = rd.day(rd.field(hobj, "start", "horizon"), "horizon.start")
-        horizon_end = rd.day(rd.field(hobj, "end", "horizon"), "horizon.end")
-        if horizon_start and horizon_end and horizon_end < horizon_start:
-            rd.problem("horizon", f"end {horizon_end} is before start {horizon_start}")
+    horizon_start, horizon_end = rd.horizon(top)
     timezone = rd.timezone(rd.field(top, "timezone", ""), "timezone")
     slot_minutes = rd.integer(rd.field(top, "slot_minutes", ""), "slot_minutes", 1, 1440)
     min_notice = rd.number(rd.field(top, "min_notice_hours", "", 0), "min_notice_hours", 0)

@@ -83,13 +83,7 @@ def parse_instance(data: Any) -> SupervisionInstance:
         raise InstanceError(rd.problems)
     _format(top, INSTANCE_FORMAT, InstanceError)
     now = rd.instant(rd.field(top, "now", ""), "now")
-    start = end = None
-    horizon = rd.field(top, "horizon", "")
-    if horizon is not None and (h := rd.obj(horizon, "horizon")) is not None:
-        start = rd.day(rd.field(h, "start", "horizon"), "horizon.start")
-        end = rd.day(rd.field(h, "end", "horizon"), "horizon.end")
-        if start and end and end < start:
-            rd.problem("horizon", f"end {end} is before start {start}")
+    start, end = rd.horizon(top)
     timezone = rd.timezone(rd.field(top, "timezone", ""), "timezone")
     slot = rd.integer(rd.field(top, "slot_minutes", "", 30), "slot_minutes", 1, 1440)
     notice = rd.number(rd.field(top, "min_notice_hours", "", 0), "min_notice_hours", 0)
