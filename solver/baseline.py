@@ -11,11 +11,12 @@ from __future__ import annotations
 import bisect
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
-from solver.calendar import Calendar, to_minutes
+from solver.calendar import Calendar, PairTimes, Slot, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Solution
 from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks, supervision_minutes_left, survey
 from solver.scoring import MatchOrder, chain_to_assignment, match_rank
@@ -78,6 +79,39 @@ class CoachBook:
         self.running = RunningEngagements(coach.max_active_coachees, map(to_minutes, coach.active_engagements_end))
         self.minutes_left = max(0, supervision_minutes_left(instance, coach))
         self.supervision_until = to_minutes(coach.next_supervision) if coach.next_supervision else None
+        self._booked_arrays: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+
+    def counts_all(self, calendar: Calendar) -> bool:
+        """True when every session the calendar allows counts toward supervision (rule 10)."""
+        return self.supervision_until is None or self.supervision_until >= calendar.horizon_hi
+
+    def usable(self, times: PairTimes) -> npt.NDArray[np.bool_] | None:
+        """Which slots keep the day and week caps and are free of what is booked, as a mask
+        (`is_free` and the counts, slot by slot); None when every slot is."""
+        c = self.coach
+        if c.max_sessions_per_day <= 0 or c.max_sessions_per_week <= 0:
+            return np.zeros(len(times), dtype=bool)
+        full_days = [d for d, n in self.day_count.items() if n >= c.max_sessions_per_day]
+        full_weeks = [w for w, n in self.week_count.items() if n >= c.max_sessions_per_week]
+        if not full_days and not full_weeks and not self.booked:
+            return None
+        ok = np.ones(len(times), dtype=bool)
+        if full_days:
+            ok &= ~np.isin(times.coach_day, full_days)
+        if full_weeks:
+            ok &= ~np.isin(times.coach_week, full_weeks)
+        if self.booked:
+            if self._booked_arrays is None:
+                starts = np.array([b[0] for b in self.booked], dtype=np.int64)
+                latest_end = np.maximum.accumulate(np.array([b[1] for b in self.booked], dtype=np.int64))
+                self._booked_arrays = (starts, latest_end)
+            starts, latest_end = self._booked_arrays
+            buf = c.buffer_minutes
+            # As `is_free`: the sessions starting before end + buffer are a prefix (booked is
+            # sorted); the latest end among them decides.
+            i = np.searchsorted(starts, times.end + buf, "left")
+            ok &= ~((i > 0) & (latest_end[np.maximum(i - 1, 0)] + buf > times.start))
+        return ok
 
     def count_busy(self, calendar: Calendar) -> None:
         """Busy sessions count toward the day and week caps (rule 5) on their local start date."""
@@ -117,6 +151,7 @@ class CoachBook:
         return all(self.is_free(s.start, s.end) for s in chain)
 
     def take(self, chain: Chain, minutes: int) -> None:
+        self._booked_arrays = None
         for s in chain:
             bisect.insort(self.booked, (s.start, s.end))
             self.day_count[s.coach_day] += 1
@@ -152,6 +187,12 @@ class Booking:
         # Coaches that can take no engagement any more (`coach_can_engage` stays False once
         # False, as bookings only add): `place` passes them by without a look.
         self.closed: set[str] = {c.id for c in instance.coaches if not self.coach_can_engage(c)}
+        # The same by coach position, and what rule 10 leaves each coach whose every session
+        # counts toward supervision: `CoachOrder` drops the coaches `find` would turn down at once.
+        self.position = {c.id: i for i, c in enumerate(instance.coaches)}
+        self.open_mask = np.array([c.id not in self.closed for c in instance.coaches], dtype=bool)
+        self.counts_all = np.array([self.books[c.id].counts_all(calendar) for c in instance.coaches], dtype=bool)
+        self.minutes_left = np.array([self.books[c.id].minutes_left for c in instance.coaches], dtype=np.int64)
 
     def coach_can_engage(self, coach: Coach) -> bool:
         """False once the coach can take no new engagement at any time."""
@@ -166,9 +207,10 @@ class Booking:
 
     def fits_over_time(self, coach: Coach, chain: Chain) -> bool:
         """Rules 5' and 9' for one more engagement over the chain's running interval."""
-        if not self.over_time:
-            return True
-        start, end = chain[0].start, chain[-1].end
+        return not self.over_time or self.fits_over_time_span(coach, chain[0].start, chain[-1].end)
+
+    def fits_over_time_span(self, coach: Coach, start: int, end: int) -> bool:
+        """Rules 5' and 9' for one more engagement running over [start, end)."""
         if not self.books[coach.id].running.fits(start, end):
             return False
         if coach.level == "trainee" and coach.supervisor:
@@ -188,63 +230,94 @@ class Booking:
         """The earliest chain of the pair that still fits the coach's book.
 
         `checked`: the pair is known to keep the static rules.
+
+        A depth-first search over the pair's usable slots (first slot earliest, then each
+        next one earliest), with a budget of `_SEARCH_NODES` nodes; a partial chain is
+        extended only while it keeps the caps and the supervision hours.
         """
         if not self.coach_can_engage(coach) or (not checked and static_blocks(self.instance, request, coach)):
             return None
         book = self.books[coach.id]
+        k = request.sessions
+        minutes = request.session_minutes
+        if book.counts_all(self.calendar) and book.minutes_left < k * minutes:
+            return None  # rule 10: no whole chain fits the supervision hours left
+        if not self.calendar.may_meet(request, coach):
+            return None  # no common slot
         times = self.calendar.pair_times(request, coach)
         if not len(times):
             return None
-        usable = [
-            book.day_count[d] < coach.max_sessions_per_day
-            and book.week_count[w] < coach.max_sessions_per_week
-            and book.is_free(start, end)
-            for start, end, d, w in zip(
-                times.start.tolist(),
-                times.end.tolist(),
-                times.coach_day.tolist(),
-                times.coach_week.tolist(),
-                strict=True,
-            )
-        ]
-        finder = ChainFinder(request, coach, times.subset(np.array(usable, dtype=bool)))
-        slots = finder.slots
+        usable = book.usable(times)
+        if usable is not None:
+            times = times.subset(usable)
+            if not len(times):
+                return None
+        finder = ChainFinder(request, coach, times)
+        if not finder.starts or not finder.has_chain():
+            return None
+        start, end = times.start.tolist(), times.end.tolist()
+        day, week = times.coach_day.tolist(), times.coach_week.tolist()
         can = finder.completable()
-        k = request.sessions
-        budget = [_SEARCH_NODES]
+        successors: list[Sequence[int]] | None = None
+        if finder.monotone:
+            lo, hi = finder.lo.tolist(), finder.hi.tolist()
+        else:
+            lo = hi = []
+            successors = finder.successors
+        c = coach
+        day_count, week_count = book.day_count, book.week_count
+        until, minutes_left = book.supervision_until, book.minutes_left
+        over_time = self.over_time
         path: list[int] = []
+        path_days: dict[int, int] = {}
+        path_weeks: dict[int, int] = {}
+        budget = _SEARCH_NODES
+        used = 0
 
         def dfs(i: int) -> Chain | bool:
             """The chain found from `path` + slot i; False when it already runs too long for
             rules 5'/9' (then so does every later successor, which ends later); True when
-            nothing was found otherwise."""
-            budget[0] -= 1
-            if budget[0] < 0:
+            nothing was found otherwise. The caps are checked for slot i alone: `path` keeps
+            them, and every usable slot is free of the coach's bookings."""
+            nonlocal budget, used
+            budget -= 1
+            if budget < 0:
                 return True
-            path.append(i)
-            chain = tuple(slots[p] for p in path)
             # A longer chain only runs longer: a part that breaks rules 5' or 9' cannot be completed.
-            if not self.fits_over_time(coach, chain):
-                path.pop()
+            if over_time and not self.fits_over_time_span(c, start[path[0] if path else i], end[i]):
                 return False
-            if book.fits(chain, request.session_minutes):
+            d, w = day[i], week[i]
+            on_day, in_week = path_days.get(d, 0) + 1, path_weeks.get(w, 0) + 1
+            cost = minutes if until is None or start[i] < until else 0
+            if (
+                day_count[d] + on_day <= c.max_sessions_per_day
+                and week_count[w] + in_week <= c.max_sessions_per_week
+                and used + cost <= minutes_left
+            ):
+                path.append(i)
                 if len(path) == k:
-                    return chain
-                left = k - len(path)
-                for j in finder.successors[i]:
-                    if can[left][j]:
+                    return tuple(Slot(start[p], end[p], day[p], week[p], coachee_day[p]) for p in path)
+                path_days[d], path_weeks[w] = on_day, in_week
+                used += cost
+                row = can[k - len(path)]
+                for j in range(lo[i], hi[i]) if successors is None else successors[i]:
+                    if row[j]:
                         found = dfs(j)
                         if found is False:
                             break
                         if found is not True:
                             return found
-            path.pop()
+                path_days[d], path_weeks[w] = on_day - 1, in_week - 1
+                used -= cost
+                path.pop()
             return True
 
+        coachee_day = times.coachee_day.tolist()
+        first = can[k]
         for i in finder.starts:
-            if can[k][i] and isinstance(found := dfs(i), tuple):
+            if first[i] and isinstance(found := dfs(i), tuple):
                 return found
-            if budget[0] < 0:
+            if budget < 0:
                 break
         return None
 
@@ -255,10 +328,17 @@ class Booking:
         if coach.level == "trainee" and coach.supervisor:
             self.supervisor_used[coach.supervisor] += 1
             self.supervisor_running[coach.supervisor].booked.append(interval)
-            self.closed.update(c.id for c in self.trainees[coach.supervisor] if not self.coach_can_engage(c))
+            for c in self.trainees[coach.supervisor]:
+                if not self.coach_can_engage(c):
+                    self.close(c)
         if not self.coach_can_engage(coach):
-            self.closed.add(coach.id)
+            self.close(coach)
+        self.minutes_left[self.position[coach.id]] = self.books[coach.id].minutes_left
         self.placed[request.id] = (coach, chain)
+
+    def close(self, coach: Coach) -> None:
+        self.closed.add(coach.id)
+        self.open_mask[self.position[coach.id]] = False
 
     def place(self, request: CoachingRequest, coaches: Iterable[Coach], checked: bool = False) -> bool:
         closed = self.closed
@@ -281,6 +361,37 @@ class Booking:
         return True
 
 
+class CoachOrder:
+    """The coaches `Booking.place` tries for a request, best match first, less those `find`
+    would turn down at once: a static block (`StaticRules`), closed for good, weekly hours
+    that never meet the coachee's (`Calendar.may_meet`), or too few supervision hours left
+    for the whole engagement. Dropping coaches that cannot fit changes no plan; it spares
+    building the full list of every coach without a static block for every request."""
+
+    def __init__(self, instance: Instance, calendar: Calendar, rules: StaticRules | None = None) -> None:
+        self.instance = instance
+        self.calendar = calendar
+        self.rules = rules or StaticRules(instance)
+        self.ranking = MatchOrder(instance.coaches)
+        self._allowed: dict[str, npt.NDArray[np.bool_]] = {}
+
+    def allowed_mask(self, request: CoachingRequest) -> npt.NDArray[np.bool_]:
+        """Coaches with no static block for `request` (cached: both greedy plans ask)."""
+        mask = self._allowed.get(request.id)
+        if mask is None:
+            mask = self._allowed[request.id] = self.rules.allowed_mask(request)
+        return mask
+
+    def for_booking(self, request: CoachingRequest, booking: Booking) -> list[Coach]:
+        need = request.sessions * request.session_minutes
+        mask = self.allowed_mask(request) & booking.open_mask
+        mask &= ~booking.counts_all | (booking.minutes_left >= need)
+        mask &= self.calendar.meet_mask(request)
+        idx = self.ranking.sort_positions(request, np.flatnonzero(mask))
+        coaches = self.instance.coaches
+        return [coaches[i] for i in idx.tolist()]
+
+
 def coaches_by_match(instance: Instance, request: CoachingRequest) -> list[Coach]:
     """Coaches in the order a person matching by hand would try them."""
     return sorted(instance.coaches, key=lambda c: (match_rank(request, c), c.id))
@@ -291,14 +402,14 @@ def fill(
     calendar: Calendar,
     order: Iterable[CoachingRequest],
     keep: Mapping[str, tuple[Coach, Chain]] | None = None,
-    candidates: Mapping[str, list[Coach]] | None = None,
+    candidates: Mapping[str, list[Coach]] | CoachOrder | None = None,
     deadline: float | None = None,
 ) -> Booking:
     """Book `keep` first where it still holds, then each request of `order` in turn.
 
-    `candidates` (request id -> all coaches with at least one chain, best match first) only
-    spares trying coaches that could never fit; it does not change the result. Requests
-    missing from it try every coach. Past `deadline` (a `time.perf_counter()` value) the
+    `candidates` (request id -> all coaches with at least one chain, best match first, or a
+    `CoachOrder`) only spares trying coaches that could never fit; it does not change the
+    result. Requests missing from a mapping try every coach. Past `deadline` (a `time.perf_counter()` value) the
     remaining requests are left out.
     """
     booking = Booking(instance, calendar)
@@ -311,7 +422,7 @@ def fill(
 def resume(
     booking: Booking,
     order: list[CoachingRequest],
-    candidates: Mapping[str, list[Coach]] | None = None,
+    candidates: Mapping[str, list[Coach]] | CoachOrder | None = None,
     deadline: float | None = None,
 ) -> bool:
     """Go on with `fill`: place the requests of `order` from `booking.done` on; True once all are."""
@@ -322,7 +433,9 @@ def resume(
         request = order[booking.done]
         booking.done += 1
         if request.id not in booking.placed:
-            if candidates is not None and request.id in candidates:
+            if isinstance(candidates, CoachOrder):
+                booking.place(request, candidates.for_booking(request, booking), checked=True)
+            elif candidates is not None and request.id in candidates:
                 booking.place(request, candidates[request.id], checked=True)
             else:
                 booking.place(request, coaches_by_match(instance, request))
@@ -357,9 +470,7 @@ def greedy(instance: Instance) -> Solution:
     # Every coach without a static block, best match first: the same coaches in the same
     # order as `coaches_by_match` less those `find` would turn down at once, so the same plan.
     rules = StaticRules(instance)
-    ranking = MatchOrder(instance.coaches)
-    candidates = {r.id: ranking.sort(r, rules.allowed(r)) for r in instance.requests}
-    booking = fill(instance, calendar, order, None, candidates)
+    booking = fill(instance, calendar, order, None, CoachOrder(instance, calendar, rules))
     assignments = booking_assignments(instance, calendar, booking)
     served = sum(instance.weight(instance.request_by_id[a.request]) for a in assignments)
     # The calendar facts behind the reasons, for all coaches of a request at once (`survey`

@@ -139,6 +139,9 @@ class Calendar:
         self._masks: dict[str, int] = {}
         self.shared: dict[tuple[str, int], tuple[npt.NDArray[np.int64], ...]] = {}  # for survey()
         self._pieces: dict[str, list[tuple[int, int, int]]] = {}
+        self._day_intervals: dict[tuple[str, int, int], npt.NDArray[np.int64]] = {}
+        self._zones: dict[str, tuple[list[npt.NDArray[np.int64]], list[tuple[int, int, int]]]] = {}
+        self._coach_words: npt.NDArray[np.uint64] | None = None  # hour masks as 64-bit words (meet_mask)
 
     def clock(self, name: str) -> Clock:
         if name not in self._clocks:
@@ -152,33 +155,86 @@ class Calendar:
             return coach.override_by_date[day]
         return coach.weekly.get(WEEKDAYS[weekday_of(day_num)], ())
 
+    def _coach_day_intervals(self, coach: Coach, first_day: int, last_day: int) -> npt.NDArray[np.int64]:
+        """Rows (local date, start, end) of the coach's availability from `first_day` to `last_day`."""
+        key = (coach.id, first_day, last_day)
+        cached = self._day_intervals.get(key)
+        if cached is None:
+            rows: list[tuple[int, int, int]] = []
+            overrides = coach.override_by_date
+            weekly = [coach.weekly.get(d, ()) for d in WEEKDAYS]
+            for day_num in range(first_day, last_day + 1):
+                intervals = overrides.get(day_of(day_num)) if overrides else None
+                if intervals is None:
+                    intervals = weekly[weekday_of(day_num)]
+                rows.extend((day_num, lo, hi) for lo, hi in intervals)
+            cached = np.array(rows, dtype=np.int64).reshape(-1, 3)
+            self._day_intervals[key] = cached
+        return cached
+
     def coach_slots(self, coach: Coach, minutes: int) -> list[Slot]:
         """Starts on the coach's grid, inside availability, horizon and notice, clear of busy time."""
         key = (coach.id, minutes)
-        if key in self._coach_slots:
-            return self._coach_slots[key]
+        if key not in self._coach_slots:
+            self._coach_slots[key] = self.coach_times(coach, minutes).slots()
+        return self._coach_slots[key]
+
+    def _coach_start_arrays(self, coach: Coach, minutes: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """UTC starts (ascending) and coach-local dates of `coach_slots`, in a few array operations.
+
+        Every grid minute of every availability interval, to UTC at each of the clock's
+        offsets that reads it (none in a skipped hour, two in a repeated one); then the
+        horizon, notice, offset-change and busy-time filters, as in the rules.
+        """
         clock = self.clock(coach.timezone)
         grid = self.instance.slot_minutes
-        busy = sorted((to_minutes(b.start), to_minutes(b.end)) for b in coach.busy)
-        buffer = coach.buffer_minutes
         first_day = (self.earliest + min(clock.distinct_offsets)) // MINUTES_PER_DAY - 1
         last_day = (self.horizon_hi + max(clock.distinct_offsets)) // MINUTES_PER_DAY + 1
-        out: list[Slot] = []
-        for day_num in range(first_day, last_day + 1):
-            for lo, hi in self.coach_intervals(coach, day_num):
-                first = -(-lo // grid) * grid
-                for local_minute in range(first, hi - minutes + 1, grid):
-                    for start in clock.to_utc(day_num * MINUTES_PER_DAY + local_minute):
-                        end = start + minutes
-                        if start < self.earliest or end > self.horizon_hi or not clock.steady(start, end):
-                            continue
-                        if _hits_busy(busy, start, end, buffer):
-                            continue
-                        out.append(Slot(start, end, day_num, iso_week_key(day_num), 0))
-        # Overlapping availability intervals must not double a slot.
-        unique = sorted({s.start: s for s in out}.values(), key=lambda s: s.start)
-        self._coach_slots[key] = unique
-        return unique
+        rows = self._coach_day_intervals(coach, first_day, last_day)
+        empty = np.zeros(0, dtype=np.int64)
+        if not len(rows):
+            return empty, empty
+        day, lo, hi = rows[:, 0], rows[:, 1], rows[:, 2]
+        first = -(-lo // grid) * grid
+        counts = np.maximum(0, (hi - minutes - first) // grid + 1)
+        total = int(counts.sum())
+        if not total:
+            return empty, empty
+        offsets = np.cumsum(counts) - counts
+        step = np.arange(total, dtype=np.int64) - np.repeat(offsets, counts)
+        local = np.repeat(day * MINUTES_PER_DAY + first, counts) + step * grid
+        local_day = np.repeat(day, counts)
+        starts_table = np.array(clock.starts, dtype=np.int64)
+        offsets_table = np.array(clock.offsets, dtype=np.int64)
+
+        def offset_of(minute: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+            # Only called on minutes inside the clock's tabulated span (the horizon and then some).
+            found: npt.NDArray[np.int64] = offsets_table[np.searchsorted(starts_table, minute, "right") - 1]
+            return found
+
+        parts_start, parts_day = [], []
+        for o in clock.distinct_offsets:
+            start = local - o
+            inside = (start >= self.earliest) & (start + minutes <= self.horizon_hi)
+            start, at_day = start[inside], local_day[inside]
+            keep = (offset_of(start) == o) & (offset_of(start + minutes - 1) == o)
+            parts_start.append(start[keep])
+            parts_day.append(at_day[keep])
+        start = np.concatenate(parts_start)
+        at_day = np.concatenate(parts_day)
+        busy = sorted((to_minutes(b.start), to_minutes(b.end)) for b in coach.busy)
+        if busy and len(start):
+            # Clear of every busy entry by the buffer: the entries starting before end + buffer
+            # are a prefix of the sorted list, and the latest end among them decides.
+            buffer = coach.buffer_minutes
+            busy_start = np.array([b[0] for b in busy], dtype=np.int64)
+            latest_end = np.maximum.accumulate(np.array([b[1] for b in busy], dtype=np.int64))
+            i = np.searchsorted(busy_start, start + minutes + buffer, "left")
+            hits = (i > 0) & (latest_end[np.maximum(i - 1, 0)] + buffer > start)
+            start, at_day = start[~hits], at_day[~hits]
+        # Overlapping availability intervals must not double a slot (a start has one local date).
+        start, index = np.unique(start, return_index=True)
+        return start, at_day[index]
 
     def coachee_pieces(self, request: CoachingRequest) -> list[tuple[int, int, int]]:
         """UTC stretches [lo, hi) inside one coachee window at one UTC offset, with their local date.
@@ -186,45 +242,70 @@ class Calendar:
         A session fits the coachee's windows without spanning an offset change (rule 2)
         exactly when it lies inside one piece.
         """
-        if request.id in self._pieces:
-            return self._pieces[request.id]
-        clock = self.clock(request.timezone)
+        if request.id not in self._pieces:
+            lo, hi, day = self.piece_arrays(request)
+            self._pieces[request.id] = list(zip(lo.tolist(), hi.tolist(), day.tolist(), strict=True))
+        return self._pieces[request.id]
+
+    def _piece_arrays(self, request: CoachingRequest) -> tuple[npt.NDArray[np.int64], ...]:
+        """`coachee_pieces` as three arrays, sorted as the tuples (lo, hi, date) sort."""
+        days_by_weekday, bounds = self._zone_days(request.timezone)
         windows = _windows_by_weekday(request)
-        bounds = list(zip(clock.starts, [*clock.starts[1:], self._span[1]], clock.offsets, strict=True))
-        first_day = (self.earliest + min(clock.distinct_offsets)) // MINUTES_PER_DAY - 1
-        last_day = (self.horizon_hi + max(clock.distinct_offsets)) // MINUTES_PER_DAY + 1
-        pieces: list[tuple[int, int, int]] = []
-        for day_num in range(first_day, last_day + 1):
-            for lo, hi in windows[weekday_of(day_num)]:
-                base = day_num * MINUTES_PER_DAY
-                for seg_lo, seg_hi, off in bounds:
-                    a = max(base + lo - off, seg_lo, self.earliest)
-                    b = min(base + hi - off, seg_hi, self.horizon_hi)
-                    if a < b:
-                        pieces.append((a, b, day_num))
-        pieces.sort()
-        self._pieces[request.id] = pieces
-        return pieces
+        on_parts, lo_parts, hi_parts = [], [], []
+        for w, intervals in enumerate(windows):
+            for lo, hi in intervals:
+                on = days_by_weekday[w]
+                on_parts.append(on)
+                lo_parts.append(np.full(len(on), lo, dtype=np.int64))
+                hi_parts.append(np.full(len(on), hi, dtype=np.int64))
+        if not on_parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        on = np.concatenate(on_parts)
+        base = on * MINUTES_PER_DAY
+        start = base + np.concatenate(lo_parts)
+        stop = base + np.concatenate(hi_parts)
+        parts: list[tuple[npt.NDArray[np.int64], ...]] = []
+        for seg_lo, seg_hi, off in bounds:
+            a = np.maximum(np.maximum(start - off, seg_lo), self.earliest)
+            b = np.minimum(np.minimum(stop - off, seg_hi), self.horizon_hi)
+            keep = a < b
+            parts.append((a[keep], b[keep], on[keep]))
+        a = np.concatenate([p[0] for p in parts])
+        b = np.concatenate([p[1] for p in parts])
+        d = np.concatenate([p[2] for p in parts])
+        order = np.lexsort((d, b, a))
+        return a[order], b[order], d[order]
+
+    def _zone_days(self, zone: str) -> tuple[list[npt.NDArray[np.int64]], list[tuple[int, int, int]]]:
+        """For a coachee's timezone: the local dates around the horizon by weekday (0 = Monday),
+        and the clock's stretches of one UTC offset as (first minute, end, offset)."""
+        if zone not in self._zones:
+            clock = self.clock(zone)
+            bounds = list(zip(clock.starts, [*clock.starts[1:], self._span[1]], clock.offsets, strict=True))
+            first_day = (self.earliest + min(clock.distinct_offsets)) // MINUTES_PER_DAY - 1
+            last_day = (self.horizon_hi + max(clock.distinct_offsets)) // MINUTES_PER_DAY + 1
+            days = np.arange(first_day, last_day + 1, dtype=np.int64)
+            weekday = (days + 3) % 7
+            self._zones[zone] = ([days[weekday == w] for w in range(7)], bounds)
+        return self._zones[zone]
 
     def coach_times(self, coach: Coach, minutes: int) -> PairTimes:
         key = (coach.id, minutes)
         if key not in self._coach_arrays_cache:
-            slots = self.coach_slots(coach, minutes)
+            start, day = self._coach_start_arrays(coach, minutes)
             self._coach_arrays_cache[key] = PairTimes(
-                np.array([s.start for s in slots], dtype=np.int64),
-                np.array([s.end for s in slots], dtype=np.int64),
-                np.array([s.coach_day for s in slots], dtype=np.int64),
-                np.array([s.coach_week for s in slots], dtype=np.int64),
-                np.zeros(len(slots), dtype=np.int64),
+                start,
+                start + minutes,
+                day,
+                day - (day + 3) % 7,
+                np.zeros(len(start), dtype=np.int64),
             )
         return self._coach_arrays_cache[key]
 
     def piece_arrays(self, request: CoachingRequest) -> tuple[npt.NDArray[np.int64], ...]:
         if request.id not in self._piece_arrays_cache:
-            pieces = self.coachee_pieces(request)
-            self._piece_arrays_cache[request.id] = tuple(
-                np.array([p[k] for p in pieces], dtype=np.int64) for k in range(3)
-            )
+            self._piece_arrays_cache[request.id] = self._piece_arrays(request)
         return self._piece_arrays_cache[request.id]
 
     def _hour_mask(self, key: str, zone: str, patterns: list[tuple[int, tuple[tuple[int, int], ...]]]) -> int:
@@ -243,16 +324,31 @@ class Calendar:
 
     def may_meet(self, request: CoachingRequest, coach: Coach) -> bool:
         """Cheap test: False when the two weekly calendars share no UTC hour at any offset."""
+        return bool(self._coach_hour_mask(coach) & self._request_hour_mask(request))
+
+    def _coach_hour_mask(self, coach: Coach) -> int:
         coach_mask = self._masks.get("c:" + coach.id)
         if coach_mask is None:
             coach_patterns = [(WEEKDAYS.index(d), ivs) for d, ivs in coach.weekly.items()]
             coach_patterns += [(o.date.weekday(), o.intervals) for o in coach.overrides]
             coach_mask = self._hour_mask("c:" + coach.id, coach.timezone, coach_patterns)
+        return coach_mask
+
+    def _request_hour_mask(self, request: CoachingRequest) -> int:
         request_mask = self._masks.get("r:" + request.id)
         if request_mask is None:
             request_patterns = [(WEEKDAYS.index(d), ivs) for d, ivs in request.windows.items()]
             request_mask = self._hour_mask("r:" + request.id, request.timezone, request_patterns)
-        return bool(coach_mask & request_mask)
+        return request_mask
+
+    def meet_mask(self, request: CoachingRequest) -> npt.NDArray[np.bool_]:
+        """`may_meet(request, coach)` for every coach of the instance, in instance order."""
+        if self._coach_words is None:
+            masks = [self._coach_hour_mask(c) for c in self.instance.coaches]
+            self._coach_words = np.array([_words(m) for m in masks], dtype=np.uint64).reshape(-1, _WORDS)
+        wanted = np.array(_words(self._request_hour_mask(request)), dtype=np.uint64)
+        found: npt.NDArray[np.bool_] = np.any((self._coach_words & wanted) != 0, axis=1)
+        return found
 
     def pair_times(self, request: CoachingRequest, coach: Coach) -> PairTimes:
         """Coach slots that also fit the coachee's windows (coachee's clock), as arrays."""
@@ -318,6 +414,13 @@ def _windows_tuple(
 
 def _windows_by_weekday(request: CoachingRequest) -> tuple[tuple[tuple[int, int], ...], ...]:
     return _windows_tuple(tuple(sorted(request.windows.items())))
+
+
+_WORDS = 3  # 168 hours of the week in 64-bit words
+
+
+def _words(mask: int) -> list[int]:
+    return [(mask >> (64 * k)) & 0xFFFFFFFFFFFFFFFF for k in range(_WORDS)]
 
 
 def _hits_busy(busy: list[tuple[int, int]], start: int, end: int, buffer: int) -> bool:

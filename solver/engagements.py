@@ -100,10 +100,15 @@ class StaticRules:
     def allowed(self, request: CoachingRequest) -> list[Coach]:
         """Coaches with no static block for `request`, in instance order."""
         coaches = self.instance.coaches
+        return [coaches[i] for i in np.flatnonzero(self.allowed_mask(request)).tolist()]
+
+    def allowed_mask(self, request: CoachingRequest) -> npt.NDArray[np.bool_]:
+        """`allowed` as a mask over the instance's coaches."""
+        coaches = self.instance.coaches
         if self.wide:
-            return [c for c in coaches if not static_blocks(self.instance, request, c)]
+            return np.array([not static_blocks(self.instance, request, c) for c in coaches], dtype=bool)
         wanted = sum(self.language_bit.get(lang, 0) for lang in set(request.languages))
-        ok = (self.coach_languages & wanted) != 0
+        ok: npt.NDArray[np.bool_] = (self.coach_languages & wanted) != 0
         ok &= self.is_open
         if request.organisation and request.organisation in self.organisation_id:
             ok &= self.coach_organisation != self.organisation_id[request.organisation]
@@ -118,7 +123,7 @@ class StaticRules:
             keep = bool(ok[pinned])
             ok[:] = False
             ok[pinned] = keep
-        return [coaches[i] for i in np.nonzero(ok)[0].tolist()]
+        return ok
 
     def blocked_by(self, request: CoachingRequest) -> dict[str, list[str]]:
         """Each `static_blocks` rule code for `request` with the coaches it rules out, in instance order.
@@ -197,6 +202,7 @@ class ChainFinder:
         self._successors: list[Sequence[int]] | None = None
         self.starts: list[int] = np.nonzero(days >= self.first_day)[0].tolist()
         self._can: list[list[bool]] | None = None
+        self._level_arrays: list[npt.NDArray[np.bool_]] | None = None
 
     @property
     def slots(self) -> list[Slot]:
@@ -249,18 +255,35 @@ class ChainFinder:
         for i in self.starts:
             yield from extend(i)
 
+    def _levels(self) -> list[npt.NDArray[np.bool_]]:
+        """Monotone pairs: `completable` as Boolean arrays, level by level."""
+        if self._level_arrays is None:
+            n = len(self.times)
+            levels = [np.zeros(n, dtype=bool), np.ones(n, dtype=bool)]
+            prev = np.ones(n, dtype=np.int64)
+            for _ in range(self.request.sessions - 1):
+                prefix = np.concatenate(([0], np.cumsum(prev)))
+                level = prefix[self.hi] > prefix[self.lo]
+                levels.append(level)
+                prev = level.astype(np.int64)
+            self._level_arrays = levels
+        return self._level_arrays
+
+    def has_chain(self) -> bool:
+        """True when at least one chain starts at one of `starts`."""
+        if self.monotone:
+            return bool(np.any(self._levels()[self.request.sessions][self.starts]))
+        can = self.completable()[self.request.sessions]
+        return any(can[i] for i in self.starts)
+
     def completable(self) -> list[list[bool]]:
         """`table[left][i]`: a chain of `left` more sessions can start at slot i."""
         if self._can is None:
             n = len(self.times)
-            table = [[False] * n, [True] * n]
             if self.monotone:
-                prev = np.ones(n, dtype=np.int64)
-                for _ in range(self.request.sessions - 1):
-                    prefix = np.concatenate(([0], np.cumsum(prev)))
-                    prev = (prefix[self.hi] > prefix[self.lo]).astype(np.int64)
-                    table.append(prev.astype(bool).tolist())
+                table = [level.tolist() for level in self._levels()]
             else:
+                table = [[False] * n, [True] * n]
                 for _ in range(self.request.sessions - 1):
                     last = table[-1]
                     table.append([any(last[j] for j in succ) for succ in self.successors])

@@ -153,3 +153,11 @@ class MatchOrder:
         neg_points = -self.points(request)[idx]
         order = np.lexsort((self.id_rank[idx], self.neg_spare[idx], neg_points))
         return [coaches[i] for i in order.tolist()]
+
+    def sort_positions(self, request: CoachingRequest, idx: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Coach positions `idx` in the order of `sort`."""
+        if len(idx) < 2:
+            return idx
+        order = np.lexsort((self.id_rank[idx], self.neg_spare[idx], -self.points(request)[idx]))
+        result: npt.NDArray[np.int64] = idx[order]
+        return result
