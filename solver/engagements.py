@@ -365,41 +365,82 @@ class PairSurvey:
 _KEY = 1 << 32  # separates coaches in the combined sort keys (minutes and day numbers fit below)
 
 
+@dataclass(frozen=True)
+class SurveyArrays:
+    """`PairSurvey` of a request with many coaches, as arrays in the order of `positions`
+    (coach positions in the instance); `slots` 0 means no common slot (the other fields
+    are then 0)."""
+
+    positions: npt.NDArray[np.int64]
+    slots: npt.NDArray[np.int64]
+    chains: npt.NDArray[np.int64]
+    first_day: npt.NDArray[np.int64]
+    last_day: npt.NDArray[np.int64]
+    last_start: npt.NDArray[np.int64]
+
+    def pair(self, k: int) -> PairSurvey | None:
+        if not self.slots[k]:
+            return None
+        return PairSurvey(
+            int(self.slots[k]),
+            int(self.chains[k]),
+            int(self.first_day[k]),
+            int(self.last_day[k]),
+            int(self.last_start[k]),
+        )
+
+
 def survey(calendar: Calendar, request: CoachingRequest, coaches: list[Coach], cap: int) -> list[PairSurvey | None]:
-    """`PairSurvey` per coach (None: no common slot), all coaches in a few array operations.
+    """`PairSurvey` per coach (None: no common slot); see `survey_arrays`."""
+    if not coaches:
+        return []
+    position = _coach_positions(calendar)
+    found = survey_arrays(calendar, request, np.array([position[c.id] for c in coaches], dtype=np.int64), cap)
+    return [found.pair(k) for k in range(len(coaches))]
+
+
+def survey_arrays(
+    calendar: Calendar, request: CoachingRequest, positions: npt.NDArray[np.int64], cap: int
+) -> SurveyArrays:
+    """What the calendar allows the request with each coach at `positions` (ascending), in a
+    few array operations.
 
     Equivalent to `ChainFinder(request, coach, calendar.pair_times(request, coach))` per
     coach, but with the slots of all coaches side by side, each coach's keyed apart, so
     that one `searchsorted` serves them all. Falls back to the pair-by-pair path where a
     DST change at local midnight breaks the order of coachee dates.
     """
-    if not coaches:
-        return []
+    n = len(positions)
+    out = SurveyArrays(positions, *(np.zeros(n, dtype=np.int64) for _ in range(5)))
     # Coaches whose weekly hours never meet the coachee's (`Calendar.may_meet`) have no
     # common slot: leave them out of the array work.
-    meets = [calendar.may_meet(request, c) for c in coaches]
-    if not all(meets):
-        inner = iter(survey(calendar, request, [c for c, m in zip(coaches, meets, strict=True) if m], cap))
-        return [next(inner) if m else None for m in meets]
+    meets = np.flatnonzero(calendar.meet_mask(request)[positions])
+    lo, hi, day = calendar.piece_arrays(request)
+    if not len(meets) or not len(lo):
+        return out
+    coach_index = positions[meets]
     minutes = request.session_minutes
     key, start, end = _all_coach_slots(calendar, minutes)
-    position = _coach_positions(calendar)
-    coach_index = np.array([position[c.id] for c in coaches], dtype=np.int64)
-    lo, hi, day = calendar.piece_arrays(request)
-    if not len(lo):
-        return [None] * len(coaches)
     base = (coach_index * _KEY)[:, None]
     first = np.searchsorted(key, (base + lo[None, :]).ravel(), "left")
     last = np.searchsorted(key, (base + (hi - minutes)[None, :]).ravel(), "right")
     lengths = np.maximum(last - first, 0)
     total = int(lengths.sum())
+    if total == 0:
+        return out
     offsets = np.cumsum(lengths) - lengths
     idx = np.arange(total, dtype=np.int64) - np.repeat(offsets, lengths) + np.repeat(first, lengths)
-    days = np.repeat(np.tile(day, len(coaches)), lengths)
+    days = np.repeat(np.tile(day, len(coach_index)), lengths)
     group = key[idx] // _KEY
     day_key = group * _KEY + days
     if total > 1 and (bool(np.any(idx[1:] <= idx[:-1])) or bool(np.any(day_key[1:] < day_key[:-1]))):
-        return [_survey_one(calendar, request, c, cap) for c in coaches]
+        coaches = calendar.instance.coaches
+        for k in meets.tolist():
+            one = _survey_one(calendar, request, coaches[int(positions[k])], cap)
+            if one is not None:
+                out.slots[k], out.chains[k] = one.slots, one.chains
+                out.first_day[k], out.last_day[k], out.last_start[k] = one.first_day, one.last_day, one.last_start
+        return out
     starts, ends = start[idx], end[idx]
     buffers = _coach_buffers(calendar)[group]
     start_key = group * _KEY + starts
@@ -411,24 +452,15 @@ def survey(calendar: Calendar, request: CoachingRequest, coaches: list[Coach], c
         prefix = np.concatenate(([0], np.cumsum(ways)))
         ways = np.minimum(cap + 1, prefix[hi_j] - prefix[lo_j])
     ways = np.where(days >= day_number(request.earliest_start), ways, 0)
-    per_coach = lengths.reshape(len(coaches), -1).sum(axis=1)
+    per_coach = lengths.reshape(len(coach_index), -1).sum(axis=1)
     nonempty = per_coach > 0
-    if total == 0:
-        return [None] * len(coaches)
     group_starts = (np.cumsum(per_coach) - per_coach)[nonempty]
-    chains = np.minimum(cap + 1, np.add.reduceat(ways, group_starts)).tolist()
-    first_days = np.minimum.reduceat(days, group_starts).tolist()
-    last_days = np.maximum.reduceat(days, group_starts).tolist()
-    last_starts = np.maximum.reduceat(starts, group_starts).tolist()
-    slot_counts = per_coach[nonempty].tolist()
-    found = iter(range(len(slot_counts)))
-    out: list[PairSurvey | None] = []
-    for has_slots in nonempty.tolist():
-        if not has_slots:
-            out.append(None)
-            continue
-        k = next(found)
-        out.append(PairSurvey(slot_counts[k], chains[k], first_days[k], last_days[k], last_starts[k]))
+    at = meets[nonempty]
+    out.slots[at] = per_coach[nonempty]
+    out.chains[at] = np.minimum(cap + 1, np.add.reduceat(ways, group_starts))
+    out.first_day[at] = np.minimum.reduceat(days, group_starts)
+    out.last_day[at] = np.maximum.reduceat(days, group_starts)
+    out.last_start[at] = np.maximum.reduceat(starts, group_starts)
     return out
 
 

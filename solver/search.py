@@ -44,15 +44,15 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.baseline import Booking, booking_assignments, fill, first_come_order, required_placed, resume
+from solver.baseline import Booking, CoachOrder, booking_assignments, fill, first_come_order, required_placed
 from solver.bound import Pair, relaxation_bound
 from solver.calendar import Calendar, to_minutes
 from solver.chain_bound import ChainLP, ChainRelaxation
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Progress, Solution
-from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks, survey
+from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks, survey_arrays
 from solver.explanations import RequestFacts, unassigned_reasons
 from solver.model import Column, PackingModel, run
-from solver.scoring import MatchOrder, chain_to_assignment, match_rank, secondary_points
+from solver.scoring import chain_to_assignment, match_rank, secondary_points
 
 ALL_CHAINS_LIMIT = 20_000  # with at most this many chains in all, every one is a column
 CHAINS_PER_PAIR = 12  # otherwise a spread sample of this many per request-coach pair kept
@@ -149,25 +149,23 @@ def solve(
 
     calendar = Calendar(instance)
     rules = StaticRules(instance)
-    order = MatchOrder(instance.coaches)
 
-    # Both greedy plans first, over the coaches without a static block, best match first:
-    # the same plans as over the pairs with a chain only (`fill`), and the baseline the
-    # plan must never fall below is in hand before the scan, so the time limit can hold.
-    # The plan by weight stops where the time runs out (a partial plan is still a plan).
-    static_candidates = {r.id: order.sort(r, rules.allowed(r)) for r in instance.requests}
+    # Both greedy plans first, over the coaches without a static block, best match first, less
+    # those that cannot fit (`CoachOrder`): the same plans as over every coach, and the
+    # baseline the plan must never fall below is in hand before the scan, so the time limit
+    # can hold. First come first served first, to the end; then the plan by weight, which
+    # stops where the time runs out (a partial plan is still a plan).
+    coach_order = CoachOrder(instance, calendar, rules)
+    fcfs = fill(instance, calendar, first_come_order(instance), None, coach_order)
     keep = current_chains(instance, calendar)
     by_weight = sorted(instance.requests, key=lambda r: (not r.required, -instance.weight(r), r.submitted_at, r.id))
-    # By weight first, for at most about a third of the time left, so that the baseline fits
-    # in the rest; then the baseline to the end; then the plan by weight goes on if it can.
-    hinted = fill(instance, calendar, by_weight, keep, static_candidates, deadline=time.perf_counter() + 0.35 * left())
-    fcfs = fill(instance, calendar, first_come_order(instance), None, static_candidates)
-    resume(hinted, by_weight, static_candidates, deadline=began + time_limit)
+    hinted = fill(instance, calendar, by_weight, keep, coach_order, deadline=began + time_limit)
     hint = hinted if _tiers(instance, hinted) >= _tiers(instance, fcfs) else fcfs
+    may_take = {r.id: bool(coach_order.allowed_mask(r).any()) for r in instance.requests}
     if on_progress is not None:
         # The greedy plan is the first answer: report it, with the weight of every request
         # some coach may take as the bound.
-        static_bound = sum(instance.weight(r) for r in instance.requests if static_candidates[r.id])
+        static_bound = sum(instance.weight(r) for r in instance.requests if may_take[r.id])
         on_progress(
             Progress(
                 elapsed_seconds=round(time.perf_counter() - began, 3),
@@ -189,7 +187,7 @@ def solve(
         weight of every request with a chain (scanned) or without a static block (not yet)."""
 
         def may_serve(r: CoachingRequest) -> bool:
-            return r.id in servable if r.id in pair_facts else bool(static_candidates[r.id])
+            return r.id in servable if r.id in pair_facts else may_take[r.id]
 
         bound = sum(instance.weight(r) for r in instance.requests if may_serve(r))
         if relaxed is not None:  # the LP bound, once every pair is scanned
@@ -209,27 +207,42 @@ def solve(
             began=began,
         )
 
+    coaches = instance.coaches
+    coach_ids = np.array([c.id for c in coaches], dtype=object)
+    # Rule 10: a pair's sessions all count toward supervision when the coach has no planned
+    # supervision, or when the pair's last slot starts before it.
+    until = np.array(
+        [to_minutes(c.next_supervision) if c.next_supervision else np.iinfo(np.int64).max for c in coaches],
+        dtype=np.int64,
+    )
     for request in instance.requests:
         if left() <= 0:
             return early_plan()
-        facts = RequestFacts()
-        allowed = rules.allowed(request)  # in instance order
-        for coach, seen_pair in zip(allowed, survey(calendar, request, allowed, ALL_CHAINS_LIMIT), strict=True):
-            if seen_pair is None:
-                facts.add(coach.id, "no_time")
-            elif not seen_pair.chains:
-                facts.add(coach.id, "no_chain")
-            else:
-                facts.add(coach.id, (seen_pair.first_day, seen_pair.last_day))
-                until = to_minutes(coach.next_supervision) if coach.next_supervision else None
-                unavoidable = until is None or seen_pair.last_start < until
-                forced = request.sessions * request.session_minutes if unavoidable else 0
-                pairs.append(Pair(request, coach, forced, seen_pair.chains))
-                servable.add(request.id)
-                scan_slots += seen_pair.slots
-                if request.required:
-                    calendar_slots[(request.id, coach.id)] = seen_pair.slots
+        positions = np.flatnonzero(coach_order.allowed_mask(request))  # in instance order
+        surveyed = survey_arrays(calendar, request, positions, ALL_CHAINS_LIMIT)
+        has_chain = surveyed.chains > 0
+        eligible = positions[has_chain]
+        facts = RequestFacts(
+            no_time=coach_ids[positions[surveyed.slots == 0]].tolist(),
+            no_chain=coach_ids[positions[(surveyed.slots > 0) & ~has_chain]].tolist(),
+            eligible=coach_ids[eligible].tolist(),
+        )
         pair_facts[request.id] = facts
+        if not len(eligible):
+            continue
+        facts.first_day = int(surveyed.first_day[has_chain].min())
+        facts.last_day = int(surveyed.last_day[has_chain].max())
+        servable.add(request.id)
+        slots = surveyed.slots[has_chain]
+        scan_slots += int(slots.sum())
+        forced = np.where(
+            surveyed.last_start[has_chain] < until[eligible], request.sessions * request.session_minutes, 0
+        )
+        for c, f, n in zip(eligible.tolist(), forced.tolist(), surveyed.chains[has_chain].tolist(), strict=True):
+            pairs.append(Pair(request, coaches[c], f, n))
+        if request.required:
+            for c, n in zip(eligible.tolist(), slots.tolist(), strict=True):
+                calendar_slots[(request.id, coaches[c].id)] = n
     if left() <= 0:
         return early_plan()
     complete = sum(p.chain_count for p in pairs) <= ALL_CHAINS_LIMIT
