@@ -420,7 +420,7 @@ def survey_arrays(
         return out
     coach_index = positions[meets]
     minutes = request.session_minutes
-    key, start, end = _all_coach_slots(calendar, minutes)
+    key, start, _ = _all_coach_slots(calendar, minutes)
     base = (coach_index * _KEY)[:, None]
     first = np.searchsorted(key, (base + lo[None, :]).ravel(), "left")
     last = np.searchsorted(key, (base + (hi - minutes)[None, :]).ravel(), "right")
@@ -431,28 +431,46 @@ def survey_arrays(
     offsets = np.cumsum(lengths) - lengths
     idx = np.arange(total, dtype=np.int64) - np.repeat(offsets, lengths) + np.repeat(first, lengths)
     days = np.repeat(np.tile(day, len(coach_index)), lengths)
-    group = key[idx] // _KEY
-    day_key = group * _KEY + days
-    if total > 1 and (bool(np.any(idx[1:] <= idx[:-1])) or bool(np.any(day_key[1:] < day_key[:-1]))):
-        coaches = calendar.instance.coaches
-        for k in meets.tolist():
-            one = _survey_one(calendar, request, coaches[int(positions[k])], cap)
-            if one is not None:
-                out.slots[k], out.chains[k] = one.slots, one.chains
-                out.first_day[k], out.last_day[k], out.last_start[k] = one.first_day, one.last_day, one.last_start
-        return out
-    starts, ends = start[idx], end[idx]
-    buffers = _coach_buffers(calendar)[group]
-    start_key = group * _KEY + starts
-    after = np.searchsorted(start_key, start_key - starts + ends + buffers, "left")
-    lo_j = np.maximum(after, np.searchsorted(day_key, day_key + request.min_gap_days, "left"))
-    hi_j = np.maximum(lo_j, np.searchsorted(day_key, day_key + request.max_gap_days, "right"))
+    per_coach = lengths.reshape(len(coach_index), -1).sum(axis=1)
+    local = np.repeat(np.arange(len(coach_index), dtype=np.int64), per_coach)  # 0.. among `coach_index`
+    # Slots in time order and coachee dates in order, coach by coach: certain when the pieces'
+    # start ranges are apart and their dates rise; else look at the slots themselves.
+    ordered = len(lo) < 2 or bool(np.all(lo[1:] > hi[:-1] - minutes) and np.all(day[1:] >= day[:-1]))
+    if not ordered and total > 1:
+        day_key = local * _KEY + days
+        if bool(np.any(idx[1:] <= idx[:-1])) or bool(np.any(day_key[1:] < day_key[:-1])):
+            coaches = calendar.instance.coaches
+            for k in meets.tolist():
+                one = _survey_one(calendar, request, coaches[int(positions[k])], cap)
+                if one is not None:
+                    out.slots[k], out.chains[k] = one.slots, one.chains
+                    out.first_day[k], out.last_day[k], out.last_start[k] = one.first_day, one.last_day, one.last_start
+            return out
+    starts = start[idx]
+    # Successors of slot i by date: the slots of its coach from date + min_gap to date + max_gap,
+    # found in a table of slot counts per (coach, date) instead of a search.
+    d0 = int(day.min())
+    width = int(day.max()) - d0 + 2  # dates 0 .. width - 2, and an empty last column
+    cell = local * width + (days - d0)
+    before = np.zeros(len(coach_index) * width + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cell, minlength=len(coach_index) * width), out=before[1:])
+    row = cell - (days - d0)
+    lo_j = before[row + np.minimum(days - d0 + request.min_gap_days, width - 1)]
+    hi_j = before[row + np.minimum(days - d0 + request.max_gap_days + 1, width - 1)]
+    # ... and not before the coach's buffer after its end: only where the first slot by date
+    # starts too early (next-day slots around midnight, or a gap of 0 days) is it searched.
+    ready = starts + minutes + _coach_buffers(calendar)[coach_index][local]
+    start_key = local * _KEY + starts
+    padded = np.append(start_key, np.iinfo(np.int64).max)
+    early = np.flatnonzero(padded[lo_j] < local * _KEY + ready)
+    if len(early):
+        lo_j[early] = np.searchsorted(start_key, (local * _KEY + ready)[early], "left")
+    hi_j = np.maximum(lo_j, hi_j)
     ways = np.ones(total, dtype=np.int64)
     for _ in range(request.sessions - 1):
         prefix = np.concatenate(([0], np.cumsum(ways)))
         ways = np.minimum(cap + 1, prefix[hi_j] - prefix[lo_j])
     ways = np.where(days >= day_number(request.earliest_start), ways, 0)
-    per_coach = lengths.reshape(len(coach_index), -1).sum(axis=1)
     nonempty = per_coach > 0
     group_starts = (np.cumsum(per_coach) - per_coach)[nonempty]
     at = meets[nonempty]

@@ -89,3 +89,25 @@ def test_survey_matches_pair_by_pair_counting() -> None:
                 assert seen.chains == finder.count(10_000)
                 if seen.chains <= 500:  # and the count is the number of chains listed
                     assert seen.chains == sum(1 for _ in finder.all_chains())
+
+
+def test_survey_arrays_match_pair_by_pair_on_varied_programmes() -> None:
+    """Half-hour zones, 15-minute grids, busy time, overrides, gaps of 0 days, clock changes:
+    the array survey (with its shortcuts: date table, buffer search only where needed) gives
+    each pair's slots, chain count, first and last date and last start as pair by pair."""
+    from tests.solver.test_greedy_reference import random_programme
+
+    for seed in range(40):
+        instance = parse_instance(random_programme(seed))
+        calendar = Calendar(instance)
+        for request in instance.requests:
+            found = survey(calendar, request, list(instance.coaches), 50)
+            for coach, seen in zip(instance.coaches, found, strict=True):
+                times = calendar.pair_times(request, coach)
+                if not len(times):
+                    assert seen is None
+                    continue
+                assert seen is not None and seen.slots == len(times)
+                assert seen.chains == ChainFinder(request, coach, times).count(50)
+                assert (seen.first_day, seen.last_day) == (int(times.coachee_day.min()), int(times.coachee_day.max()))
+                assert seen.last_start == int(times.start.max())
