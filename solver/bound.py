@@ -29,7 +29,7 @@ from solver.engagements import supervision_minutes_left
 from solver.model import busy_session_counts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: millions of pairs on the largest programmes
 class Pair:
     """A request-coach pair with at least one chain, and what any of its chains costs."""
 
@@ -37,6 +37,26 @@ class Pair:
     coach: Coach
     forced_supervision_minutes: int  # rule-10 minutes every chain of the pair uses
     chain_count: int  # chains of the pair, capped at the enumeration limit + 1
+
+
+@dataclass(frozen=True)
+class PairArrays:
+    """The same pairs as arrays, in the same order: request and coach positions in the
+    instance, and the rule-10 minutes every chain of the pair uses (`Pair` fields)."""
+
+    request: npt.NDArray[np.int64]
+    coach: npt.NDArray[np.int64]
+    forced: npt.NDArray[np.int64]
+
+    @staticmethod
+    def of(instance: Instance, pairs: list[Pair]) -> PairArrays:
+        request_pos = {r.id: i for i, r in enumerate(instance.requests)}
+        coach_pos = {c.id: i for i, c in enumerate(instance.coaches)}
+        return PairArrays(
+            np.array([request_pos[p.request.id] for p in pairs], dtype=np.int64),
+            np.array([coach_pos[p.coach.id] for p in pairs], dtype=np.int64),
+            np.array([p.forced_supervision_minutes for p in pairs], dtype=np.int64),
+        )
 
 
 @dataclass(frozen=True)
@@ -48,14 +68,24 @@ class Relaxation:
 RowKey = tuple[str, str]  # ("engaged" | "sessions" | "supervision", coach id) or ("supervisor", id)
 
 LP_PAIRS = 300_000  # above this many pairs the LP keeps a few per request (see relaxation_bound)
-KEPT_PER_REQUEST = 6
+KEPT_PER_REQUEST = 2  # pairs per request the column generation starts with (besides the coaches' heaviest)
+PRICED_PER_REQUEST = 1  # pairs per request added in one round of column generation
+COACH_SIDE = 5  # it starts with each coach's heaviest requests too, this many times its room (+ as many)
 
 
-def _coupling_rhs(instance: Instance, calendar: Calendar, pairs: list[Pair]) -> dict[RowKey, int]:
+def _coupling_rhs(
+    instance: Instance, calendar: Calendar, pairs: list[Pair], arrays: PairArrays | None = None
+) -> dict[RowKey, int]:
     """Right-hand sides of the rows that tie requests together, valid for every plan on `pairs`."""
     durations: dict[str, set[int]] = defaultdict(set)
-    for p in pairs:
-        durations[p.coach.id].add(p.request.session_minutes)
+    if arrays is None:
+        for p in pairs:
+            durations[p.coach.id].add(p.request.session_minutes)
+    else:
+        minutes = np.array([r.session_minutes for r in instance.requests], dtype=np.int64)[arrays.request]
+        combos = np.unique(arrays.coach * 10_000 + minutes)  # (coach, session length), lengths < one day
+        for c, m in zip((combos // 10_000).tolist(), (combos % 10_000).tolist(), strict=True):
+            durations[instance.coaches[c].id].add(m)
     rhs: dict[RowKey, int] = {}
     over_time = instance.capacity_over_time  # rules 5' and 9': the caps hold at each instant,
     # not over the horizon, so a count row is only valid with room for every pair
@@ -128,44 +158,110 @@ class _PairLP:
 
 
 class _Pricing:
-    """All pairs as arrays, to price them against dual prices in a few vector operations."""
+    """All pairs as arrays, to price them against dual prices in a few vector operations.
 
-    def __init__(self, instance: Instance, pairs: list[Pair]) -> None:
+    A pair's cost at duals y is y[engaged, coach] + sessions * y[sessions, coach] + forced
+    minutes * y[supervision, coach] + y[supervisor of a trainee coach] (`_coefficients`).
+    """
+
+    def __init__(self, instance: Instance, pairs: list[Pair], arrays: PairArrays | None = None) -> None:
         self.pairs = pairs
-        request_pos = {r.id: i for i, r in enumerate(instance.requests)}
+        arrays = arrays or PairArrays.of(instance, pairs)
         self.n_requests = len(instance.requests)
-        self.request = np.array([request_pos[p.request.id] for p in pairs], dtype=np.int64)
-        self.weight = np.array([instance.weight(p.request) for p in pairs], dtype=np.float64)
-        keys: dict[RowKey, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        for i, p in enumerate(pairs):
-            for key, coef in _coefficients(p):
-                rows.append(keys.setdefault(key, len(keys)))
-                cols.append(i)
-                vals.append(float(coef))
-        self.keys = keys
-        self.entry_row = np.array(rows, dtype=np.int64)
-        self.entry_col = np.array(cols, dtype=np.int64)
-        self.entry_val = np.array(vals, dtype=np.float64)
+        self._request_ids = [r.id for r in instance.requests]
+        self.coach_pos = {c.id: i for i, c in enumerate(instance.coaches)}
+        self.supervisor_pos = {s.id: i for i, s in enumerate(instance.supervisors)}
+        self.request = arrays.request
+        self.coach = arrays.coach
+        self.forced = arrays.forced.astype(np.float64)
+        sessions = np.array([r.sessions for r in instance.requests], dtype=np.float64)
+        weights = np.array([instance.weight(r) for r in instance.requests], dtype=np.float64)
+        self.request_weight = weights
+        self.sessions = sessions[self.request]
+        self.weight = weights[self.request]
+        supervisor_of = np.array(
+            [
+                self.supervisor_pos.get(c.supervisor or "", -1) if c.level == "trainee" and c.supervisor else -1
+                for c in instance.coaches
+            ],
+            dtype=np.int64,
+        )
+        self.supervisor = supervisor_of[self.coach]
+        # Pairs grouped by request, for the best reduced cost of each request.
+        self.order: npt.NDArray[np.int64] | None = None
+        if len(self.request) > 1 and bool(np.any(self.request[1:] < self.request[:-1])):
+            self.order = np.argsort(self.request, kind="stable")
+        grouped = self.request if self.order is None else self.request[self.order]
+        self.group_starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
+        self.group_request = grouped[self.group_starts]
+
+    def _dual_arrays(self, duals: dict[RowKey, float]) -> tuple[npt.NDArray[np.float64], ...]:
+        n = len(self.coach_pos)
+        rows = {"engaged": np.zeros(n), "sessions": np.zeros(n), "supervision": np.zeros(n)}
+        sup = np.zeros(len(self.supervisor_pos) + 1)  # the last: no supervisor
+        for (kind, ident), value in duals.items():
+            if kind == "supervisor":
+                sup[self.supervisor_pos[ident]] = value
+            else:
+                rows[kind][self.coach_pos[ident]] = value
+        return rows["engaged"], rows["sessions"], rows["supervision"], sup
 
     def reduced(self, duals: dict[RowKey, float]) -> npt.NDArray[np.float64]:
         """w - a.y for every pair."""
-        y = np.zeros(len(self.keys), dtype=np.float64)
-        for key, value in duals.items():
-            if key in self.keys:
-                y[self.keys[key]] = value
-        cost = np.zeros(len(self.pairs), dtype=np.float64)
-        np.add.at(cost, self.entry_col, self.entry_val * y[self.entry_row])
+        engaged, sessions, supervision, sup = self._dual_arrays(duals)
+        c = self.coach
+        cost = engaged[c] + self.sessions * sessions[c] + self.forced * supervision[c] + sup[self.supervisor]
         result: npt.NDArray[np.float64] = self.weight - cost
         return result
 
-    def lagrangian(self, duals: dict[RowKey, float], rhs: dict[RowKey, int]) -> float:
-        """sum(rhs * y) + sum over requests of max(0, best w - a.y): an upper bound for any y >= 0."""
+    def best_by_request(self, reduced: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The best reduced cost of each request (0 for requests without pairs, or all below 0)."""
         best = np.zeros(self.n_requests, dtype=np.float64)
-        np.maximum.at(best, self.request, self.reduced(duals))
-        return sum(rhs[k] * y for k, y in duals.items()) + float(best.sum())
+        if len(reduced):
+            grouped = reduced if self.order is None else reduced[self.order]
+            best[self.group_request] = np.maximum(0.0, np.maximum.reduceat(grouped, self.group_starts))
+        return best
+
+    def lagrangian(
+        self, duals: dict[RowKey, float], rhs: dict[RowKey, int], reduced: npt.NDArray[np.float64] | None = None
+    ) -> float:
+        """sum(rhs * y) + sum over requests of max(0, best w - a.y): an upper bound for any y >= 0."""
+        if reduced is None:
+            reduced = self.reduced(duals)
+        return sum(rhs[k] * y for k, y in duals.items()) + float(self.best_by_request(reduced).sum())
+
+    def first_columns(self, rhs: dict[RowKey, int], preferred: dict[str, set[str]], per_request: int) -> list[int]:
+        """Pairs to start the column generation with: those of the `preferred` coaches (the
+        greedy plans': close to the LP's optimum where capacity binds); each coach's heaviest
+        requests, `COACH_SIDE` times its room (so that the duals of the coaches that fill up
+        are right from the first round: on W4 three rounds instead of twenty); and per
+        request its first `per_request` pairs (any start is valid; pricing adds what is missing)."""
+        n_coaches = len(self.coach_pos)
+        keys = self.request * n_coaches + self.coach
+        wanted = [
+            rpos * n_coaches + self.coach_pos[cid]
+            for rpos, rid in enumerate(self._request_ids)
+            for cid in preferred.get(rid, ())
+            if cid in self.coach_pos
+        ]
+        chosen = np.isin(keys, np.array(wanted, dtype=np.int64)) if wanted else np.zeros(len(keys), dtype=bool)
+        if COACH_SIDE:  # without them the duals of full coaches stay 0 for rounds on end
+            room = np.zeros(n_coaches, dtype=np.int64)
+            for (kind, ident), value in rhs.items():
+                if kind == "engaged":
+                    room[self.coach_pos[ident]] = value
+            by_coach = np.lexsort((-self.weight, self.coach))
+            grouped = self.coach[by_coach]
+            starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
+            rank = np.arange(len(grouped)) - np.repeat(starts, np.diff(np.append(starts, len(grouped))))
+            chosen[by_coach[rank < COACH_SIDE * room[grouped] + COACH_SIDE]] = True
+        if per_request:
+            grouped_r = self.request if self.order is None else self.request[self.order]
+            first = self.group_starts
+            rank_r = np.arange(len(grouped_r)) - np.repeat(first, np.diff(np.append(first, len(grouped_r))))
+            index = np.arange(len(grouped_r)) if self.order is None else self.order
+            chosen[index[rank_r < per_request]] = True
+        return np.flatnonzero(chosen).tolist()
 
 
 def relaxation_bound(
@@ -174,21 +270,29 @@ def relaxation_bound(
     pairs: list[Pair],
     time_limit: float = 60.0,
     preferred: dict[str, set[str]] | None = None,
+    arrays: PairArrays | None = None,
 ) -> Relaxation:
     """Upper bound on tier 1 over all plans that use only `pairs` (pairs with any chain).
 
     The LP relaxation (GLOP) gives the bound; its support tells the search which coaches
     are worth chains for each request (LP-guided columns). On very many pairs the LP starts
-    from the `preferred` coaches and the best-matched few per request and adds the pairs
-    that price out (column generation); its bound is then the Lagrangian one from the dual
-    prices y >= 0 of the coupling rows, valid for all pairs:
+    from the `preferred` coaches, each coach's heaviest requests and a few pairs per request,
+    and adds the pairs that price out (column generation); its bound is then the Lagrangian
+    one from the dual prices y >= 0 of the coupling rows, valid for all pairs:
     sum(rhs * y) + sum over requests of max(0, max over its pairs of w - a.y).
+    `arrays` (optional) are the pairs as arrays, which spares reading them pair by pair.
     """
     began = time.perf_counter()
-    trivial = sum(instance.weight(r) for r in {p.request.id: p.request for p in pairs}.values())
     if not pairs:
         return Relaxation(0, {})
-    rhs = _coupling_rhs(instance, calendar, pairs)
+    if arrays is None and len(pairs) > LP_PAIRS:
+        arrays = PairArrays.of(instance, pairs)
+    if arrays is not None:
+        weights = np.array([instance.weight(r) for r in instance.requests], dtype=np.int64)
+        trivial = int(weights[np.unique(arrays.request)].sum())
+    else:
+        trivial = sum(instance.weight(r) for r in {p.request.id: p.request for p in pairs}.values())
+    rhs = _coupling_rhs(instance, calendar, pairs, arrays)
     lp = _PairLP(instance, rhs, time_limit)
     if len(pairs) <= LP_PAIRS:
         # Building the LP takes time too: past the time limit, the plain bound.
@@ -198,29 +302,31 @@ def relaxation_bound(
         # the small slack absorbs the simplex's feasibility tolerance.
         bound = min(trivial, math.floor(lp.objective.Value() + 1e-3))
     else:
-        pricing = _Pricing(instance, pairs)
+        pricing = _Pricing(instance, pairs, arrays)
         in_lp = np.zeros(len(pairs), dtype=bool)
-        kept = _kept(pairs, preferred or {})
-        position = {id(p): i for i, p in enumerate(pairs)}
-        in_lp[[position[id(p)] for p in kept]] = True
-        lp.add(kept)
+        start = pricing.first_columns(rhs, preferred or {}, KEPT_PER_REQUEST)
+        in_lp[start] = True
+        lp.add(pairs[i] for i in start)
         bound = trivial
         while lp.solve():
             duals = lp.duals()
-            bound = min(bound, math.floor(pricing.lagrangian(duals, rhs) + 1e-3))
+            reduced = pricing.reduced(duals)
+            bound = min(bound, math.floor(pricing.lagrangian(duals, rhs, reduced) + 1e-3))
             if bound <= math.floor(lp.objective.Value() + 1e-3) or time.perf_counter() - began > time_limit:
                 break
-            # Add, per request, the best pair outside the LP that prices out against its row's dual.
+            # Add, per request, the best few pairs outside the LP that price out against its row's dual.
             u = lp.request_duals()
             request_dual = np.array([u.get(r.id, 0.0) for r in instance.requests], dtype=np.float64)
-            gain = pricing.reduced(duals) - request_dual[pricing.request]
+            gain = reduced - request_dual[pricing.request]
             gain[in_lp] = -np.inf
-            order = np.lexsort((gain, pricing.request))  # by request, then gain ascending
-            grouped = pricing.request[order]
-            last_of_request = np.append(grouped[1:] != grouped[:-1], True)
-            chosen = [int(i) for i in order[last_of_request].tolist() if gain[i] > 1e-6]
-            if not chosen:
+            candidates = np.flatnonzero(gain > 1e-6)
+            if not len(candidates):
                 break
+            order = candidates[np.lexsort((-gain[candidates], pricing.request[candidates]))]
+            grouped = pricing.request[order]
+            firsts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
+            rank = np.arange(len(order)) - np.repeat(firsts, np.diff(np.append(firsts, len(order))))
+            chosen = order[rank < PRICED_PER_REQUEST].tolist()
             in_lp[chosen] = True
             lp.add(pairs[i] for i in chosen)
     support: dict[str, list[tuple[float, str]]] = defaultdict(list)
@@ -230,21 +336,3 @@ def relaxation_bound(
             if value > 1e-6:
                 support[p.request.id].append((-value, p.coach.id))
     return Relaxation(bound, {rid: [cid for _, cid in sorted(items)] for rid, items in support.items()})
-
-
-def _kept(pairs: list[Pair], preferred: dict[str, set[str]]) -> list[Pair]:
-    """Per request, the preferred coaches' pairs and the best-matched others, up to a few."""
-    from solver.scoring import match_rank
-
-    by_request: dict[str, list[Pair]] = defaultdict(list)
-    for p in pairs:
-        by_request[p.request.id].append(p)
-    kept: list[Pair] = []
-    for rid, options in by_request.items():
-        wanted = preferred.get(rid, set())
-        first = [p for p in options if p.coach.id in wanted]
-        rest = sorted(
-            (p for p in options if p.coach.id not in wanted), key=lambda p: (match_rank(p.request, p.coach), p.coach.id)
-        )
-        kept.extend(first + rest[: max(0, KEPT_PER_REQUEST - len(first))])
-    return kept

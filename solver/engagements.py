@@ -421,9 +421,20 @@ def survey_arrays(
     coach_index = positions[meets]
     minutes = request.session_minutes
     key, start, _ = _all_coach_slots(calendar, minutes)
-    base = (coach_index * _KEY)[:, None]
-    first = np.searchsorted(key, (base + lo[None, :]).ravel(), "left")
-    last = np.searchsorted(key, (base + (hi - minutes)[None, :]).ravel(), "right")
+    ranks = _slot_ranks(calendar, minutes)
+    if ranks is not None:
+        # Each coach's slots from lo to hi - minutes, read off the table of slot counts by grid cell.
+        origin, grid, table = ranks
+        cells = table.shape[1] - 1
+        from_cell = np.clip(-((origin - lo) // grid), 0, cells)
+        to_cell = np.clip((hi - minutes - origin) // grid + 1, 0, cells)
+        rows = coach_index[:, None]
+        first = table[rows, from_cell[None, :]].ravel()
+        last = table[rows, to_cell[None, :]].ravel()
+    else:
+        base = (coach_index * _KEY)[:, None]
+        first = np.searchsorted(key, (base + lo[None, :]).ravel(), "left")
+        last = np.searchsorted(key, (base + (hi - minutes)[None, :]).ravel(), "right")
     lengths = np.maximum(last - first, 0)
     total = int(lengths.sum())
     if total == 0:
@@ -510,6 +521,34 @@ def _all_coach_slots(calendar: Calendar, minutes: int) -> tuple[npt.NDArray[np.i
         cached = (group * _KEY + start, start, end)
         calendar.shared[("all_coach_slots", minutes)] = cached
     return cached
+
+
+_RANK_CELLS = 40_000_000  # largest table of slot counts by (coach, grid cell) kept per duration
+
+
+def _slot_ranks(calendar: Calendar, minutes: int) -> tuple[int, int, npt.NDArray[np.int64]] | None:
+    """(origin, grid, table): every coach slot of this length starts at origin + a multiple of
+    grid minutes, and table[c, t] is the position in `_all_coach_slots` of coach c's first slot
+    starting at cell t or later (t up to the last cell + 1). None when the table would be too big."""
+    cache_key = ("slot_ranks", minutes)
+    if cache_key in calendar.shared:
+        found = calendar.shared[cache_key]
+        return None if not len(found) else (int(found[0][0]), int(found[0][1]), found[1])
+    key, start, _ = _all_coach_slots(calendar, minutes)
+    n = len(calendar.instance.coaches)
+    result: tuple[int, int, npt.NDArray[np.int64]] | None = None
+    if len(start):
+        origin = int(start.min())
+        grid = int(np.gcd.reduce(start - origin)) or 1
+        cells = int(start.max() - origin) // grid + 1
+        if n * (cells + 1) <= _RANK_CELLS:
+            group = key // _KEY
+            counts = np.bincount(group * (cells + 1) + (start - origin) // grid, minlength=n * (cells + 1))
+            table = np.zeros(n * (cells + 1) + 1, dtype=np.int64)
+            np.cumsum(counts, out=table[1:])
+            result = (origin, grid, table[:-1].reshape(n, cells + 1))
+    calendar.shared[cache_key] = () if result is None else (np.array(result[:2], dtype=np.int64), result[2])
+    return result
 
 
 def _survey_one(calendar: Calendar, request: CoachingRequest, coach: Coach, cap: int) -> PairSurvey | None:

@@ -42,10 +42,11 @@ import time
 from collections.abc import Callable, Iterable
 
 import numpy as np
+import numpy.typing as npt
 from ortools.sat.python import cp_model
 
 from solver.baseline import Booking, CoachOrder, booking_assignments, fill, first_come_order, required_placed
-from solver.bound import Pair, relaxation_bound
+from solver.bound import Pair, PairArrays, relaxation_bound
 from solver.calendar import Calendar, to_minutes
 from solver.chain_bound import ChainLP, ChainRelaxation
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Progress, Solution
@@ -215,6 +216,10 @@ def solve(
         [to_minutes(c.next_supervision) if c.next_supervision else np.iinfo(np.int64).max for c in coaches],
         dtype=np.int64,
     )
+    request_position = {r.id: i for i, r in enumerate(instance.requests)}
+    pair_request: list[npt.NDArray[np.int64]] = []  # the pairs as arrays too, for the pair LP
+    pair_coach: list[npt.NDArray[np.int64]] = []
+    pair_forced: list[npt.NDArray[np.int64]] = []
     for request in instance.requests:
         if left() <= 0:
             return early_plan()
@@ -240,6 +245,9 @@ def solve(
         )
         for c, f, n in zip(eligible.tolist(), forced.tolist(), surveyed.chains[has_chain].tolist(), strict=True):
             pairs.append(Pair(request, coaches[c], f, n))
+        pair_request.append(np.full(len(eligible), request_position[request.id], dtype=np.int64))
+        pair_coach.append(eligible)
+        pair_forced.append(forced)
         if request.required:
             for c, n in zip(eligible.tolist(), slots.tolist(), strict=True):
                 calendar_slots[(request.id, coaches[c].id)] = n
@@ -256,7 +264,13 @@ def solve(
     for plan in (fcfs.placed, hinted.placed):
         for rid, (coach, _) in plan.items():
             preferred.setdefault(rid, set()).add(coach.id)
-    relaxation = relaxation_bound(instance, calendar, pairs, max(0.1, 0.5 * left()), preferred)
+    empty = np.zeros(0, dtype=np.int64)
+    arrays = PairArrays(
+        np.concatenate(pair_request) if pair_request else empty,
+        np.concatenate(pair_coach) if pair_coach else empty,
+        np.concatenate(pair_forced).astype(np.int64) if pair_forced else empty,
+    )
+    relaxation = relaxation_bound(instance, calendar, pairs, max(0.1, 0.5 * left()), preferred, arrays)
     relaxed_bound = relaxation.bound  # never above the sum of weights of servable requests
     timings["relaxation"] = time.perf_counter() - began - timings["prepare"]
     if left() - wrap_up <= 0.3:  # no time for columns and a model: the better greedy plan
