@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from solver.calendar import Calendar, PairTimes, Slot, to_minutes
+from solver.calendar import Calendar, PairTimes, Slot, day_number, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Solution
 from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks, supervision_minutes_left, survey
 from solver.scoring import MatchOrder, chain_to_assignment, match_rank
@@ -179,6 +179,7 @@ class Booking:
             for sup in instance.supervisors
         }
         self.placed: dict[str, tuple[Coach, Chain]] = {}
+        self.first_days: dict[str, int] = {}  # earliest_start as a day number, by request
         self.done = 0  # requests of the order `fill` has dealt with
         self.trainees: dict[str, list[Coach]] = {}
         for coach in instance.coaches:
@@ -247,6 +248,13 @@ class Booking:
         times = self.calendar.pair_times(request, coach)
         if not len(times):
             return None
+        if k > 1:
+            # Sessions k - 1 gaps of at least min_gap_days apart, from earliest_start on, between
+            # the pair's first and last dates: else no chain (most pairs with no chain fail this).
+            days = times.coachee_day
+            first_day = max(int(days.min()), self.first_days.setdefault(request.id, day_number(request.earliest_start)))
+            if int(days.max()) - first_day < (k - 1) * request.min_gap_days:
+                return None
         usable = book.usable(times)
         if usable is not None:
             times = times.subset(usable)
@@ -386,8 +394,8 @@ class CoachOrder:
         need = request.sessions * request.session_minutes
         mask = self.allowed_mask(request) & booking.open_mask
         mask &= ~booking.counts_all | (booking.minutes_left >= need)
-        mask &= self.calendar.meet_mask(request)
-        idx = self.ranking.sort_positions(request, np.flatnonzero(mask))
+        idx = np.flatnonzero(mask)
+        idx = self.ranking.sort_positions(request, idx[self.calendar.meet_mask(request, idx)])
         coaches = self.instance.coaches
         return [coaches[i] for i in idx.tolist()]
 

@@ -341,13 +341,21 @@ class Calendar:
             request_mask = self._hour_mask("r:" + request.id, request.timezone, request_patterns)
         return request_mask
 
-    def meet_mask(self, request: CoachingRequest) -> npt.NDArray[np.bool_]:
-        """`may_meet(request, coach)` for every coach of the instance, in instance order."""
+    def meet_mask(
+        self, request: CoachingRequest, positions: npt.NDArray[np.int64] | None = None
+    ) -> npt.NDArray[np.bool_]:
+        """`may_meet(request, coach)` for every coach of the instance in instance order, or for
+        the coaches at `positions`."""
         if self._coach_words is None:
             masks = [self._coach_hour_mask(c) for c in self.instance.coaches]
-            self._coach_words = np.array([_words(m) for m in masks], dtype=np.uint64).reshape(-1, _WORDS)
-        wanted = np.array(_words(self._request_hour_mask(request)), dtype=np.uint64)
-        found: npt.NDArray[np.bool_] = np.any((self._coach_words & wanted) != 0, axis=1)
+            words = np.array([_words(m) for m in masks], dtype=np.uint64).reshape(-1, _WORDS)
+            self._coach_words = np.ascontiguousarray(words.T)  # one row per word
+        rows = self._coach_words if positions is None else self._coach_words[:, positions]
+        shared = np.zeros(rows.shape[1], dtype=np.uint64)
+        for k, word in enumerate(_words(self._request_hour_mask(request))):
+            if word:
+                shared |= rows[k] & np.uint64(word)
+        found: npt.NDArray[np.bool_] = shared != 0
         return found
 
     def pair_times(self, request: CoachingRequest, coach: Coach) -> PairTimes:
