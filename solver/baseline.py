@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from solver.calendar import Calendar, PairTimes, Slot, day_number, to_minutes
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Solution
-from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks, supervision_minutes_left, survey
+from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks, supervision_minutes_left, survey_arrays
 from solver.scoring import MatchOrder, chain_to_assignment, match_rank
 
 _SEARCH_NODES = 20_000  # DFS budget per request-coach pair
@@ -477,25 +477,28 @@ def greedy(instance: Instance) -> Solution:
     order = first_come_order(instance)
     # Every coach without a static block, best match first: the same coaches in the same
     # order as `coaches_by_match` less those `find` would turn down at once, so the same plan.
-    rules = StaticRules(instance)
-    booking = fill(instance, calendar, order, None, CoachOrder(instance, calendar, rules))
+    coach_order = CoachOrder(instance, calendar)
+    booking = fill(instance, calendar, order, None, coach_order)
     assignments = booking_assignments(instance, calendar, booking)
     served = sum(instance.weight(instance.request_by_id[a.request]) for a in assignments)
     # The calendar facts behind the reasons, for all coaches of a request at once (`survey`
     # gives the same facts as `pair_fact` pair by pair).
     facts: dict[str, RequestFacts] = {}
+    coach_ids = np.array([c.id for c in instance.coaches], dtype=object)
     for r in instance.requests:
         if r.id in booking.placed:
             continue
-        found = facts[r.id] = RequestFacts()
-        allowed = rules.allowed(r)
-        for coach, seen_pair in zip(allowed, survey(calendar, r, allowed, 1), strict=True):
-            if seen_pair is None:
-                found.add(coach.id, "no_time")
-            elif not seen_pair.chains:
-                found.add(coach.id, "no_chain")
-            else:
-                found.add(coach.id, (seen_pair.first_day, seen_pair.last_day))
+        positions = np.flatnonzero(coach_order.allowed_mask(r))
+        seen = survey_arrays(calendar, r, positions, 1)
+        has_chain = seen.chains > 0
+        found = facts[r.id] = RequestFacts(
+            no_time=coach_ids[positions[seen.slots == 0]].tolist(),
+            no_chain=coach_ids[positions[(seen.slots > 0) & ~has_chain]].tolist(),
+            eligible=coach_ids[positions[has_chain]].tolist(),
+        )
+        if found.eligible:
+            found.first_day = int(seen.first_day[has_chain].min())
+            found.last_day = int(seen.last_day[has_chain].max())
     return Solution(
         status="FEASIBLE",
         served_weight=served,
