@@ -439,8 +439,7 @@ def survey_arrays(
     total = int(lengths.sum())
     if total == 0:
         return out
-    offsets = np.cumsum(lengths) - lengths
-    idx = np.arange(total, dtype=np.int64) - np.repeat(offsets, lengths) + np.repeat(first, lengths)
+    idx = np.repeat(first - (np.cumsum(lengths) - lengths), lengths) + np.arange(total, dtype=np.int64)
     days = np.repeat(np.tile(day, len(coach_index)), lengths)
     per_coach = lengths.reshape(len(coach_index), -1).sum(axis=1)
     local = np.repeat(np.arange(len(coach_index), dtype=np.int64), per_coach)  # 0.. among `coach_index`
@@ -470,11 +469,13 @@ def survey_arrays(
     hi_j = before[row + np.minimum(days - d0 + request.max_gap_days + 1, width - 1)]
     # ... and not before the coach's buffer after its end: only where the first slot by date
     # starts too early (next-day slots around midnight, or a gap of 0 days) is it searched.
-    ready = starts + minutes + _coach_buffers(calendar)[coach_index][local]
-    start_key = local * _KEY + starts
-    padded = np.append(start_key, np.iinfo(np.int64).max)
-    early = np.flatnonzero(padded[lo_j] < local * _KEY + ready)
+    ready = starts + (minutes + _coach_buffers(calendar)[coach_index])[local]
+    # lo_j is this coach's next slot by date or the next coach's first (or the end): early
+    # when it is the coach's own and starts before `ready`.
+    inside = lo_j < np.repeat(np.cumsum(per_coach), per_coach)
+    early = np.flatnonzero(inside & (starts[np.minimum(lo_j, total - 1)] < ready))
     if len(early):
+        start_key = local * _KEY + starts
         lo_j[early] = np.searchsorted(start_key, (local * _KEY + ready)[early], "left")
     hi_j = np.maximum(lo_j, hi_j)
     ways = np.ones(total, dtype=np.int64)
