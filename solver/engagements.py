@@ -440,14 +440,14 @@ def survey_arrays(
     if total == 0:
         return out
     idx = np.repeat(first - (np.cumsum(lengths) - lengths), lengths) + np.arange(total, dtype=np.int64)
-    days = np.repeat(np.tile(day, len(coach_index)), lengths)
+    d0 = int(day.min())
+    rel = np.repeat(np.tile(day - d0, len(coach_index)), lengths)  # coachee date - d0
     per_coach = lengths.reshape(len(coach_index), -1).sum(axis=1)
-    local = np.repeat(np.arange(len(coach_index), dtype=np.int64), per_coach)  # 0.. among `coach_index`
     # Slots in time order and coachee dates in order, coach by coach: certain when the pieces'
     # start ranges are apart and their dates rise; else look at the slots themselves.
     ordered = len(lo) < 2 or bool(np.all(lo[1:] > hi[:-1] - minutes) and np.all(day[1:] >= day[:-1]))
     if not ordered and total > 1:
-        day_key = local * _KEY + days
+        day_key = np.repeat(np.arange(len(coach_index), dtype=np.int64), per_coach) * _KEY + rel
         if bool(np.any(idx[1:] <= idx[:-1])) or bool(np.any(day_key[1:] < day_key[:-1])):
             coaches = calendar.instance.coaches
             for k in meets.tolist():
@@ -459,30 +459,31 @@ def survey_arrays(
     starts = start[idx]
     # Successors of slot i by date: the slots of its coach from date + min_gap to date + max_gap,
     # found in a table of slot counts per (coach, date) instead of a search.
-    d0 = int(day.min())
     width = int(day.max()) - d0 + 2  # dates 0 .. width - 2, and an empty last column
-    cell = local * width + (days - d0)
+    row = np.repeat(np.arange(0, len(coach_index) * width, width, dtype=np.int64), per_coach)
     before = np.zeros(len(coach_index) * width + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cell, minlength=len(coach_index) * width), out=before[1:])
-    row = cell - (days - d0)
-    lo_j = before[row + np.minimum(days - d0 + request.min_gap_days, width - 1)]
-    hi_j = before[row + np.minimum(days - d0 + request.max_gap_days + 1, width - 1)]
+    np.cumsum(np.bincount(row + rel, minlength=len(coach_index) * width), out=before[1:])
+    lo_j = before[row + np.minimum(rel + request.min_gap_days, width - 1)]
+    hi_j = before[row + np.minimum(rel + request.max_gap_days + 1, width - 1)]
     # ... and not before the coach's buffer after its end: only where the first slot by date
     # starts too early (next-day slots around midnight, or a gap of 0 days) is it searched.
-    ready = starts + (minutes + _coach_buffers(calendar)[coach_index])[local]
+    ready = starts + np.repeat(minutes + _coach_buffers(calendar)[coach_index], per_coach)
     # lo_j is this coach's next slot by date or the next coach's first (or the end): early
     # when it is the coach's own and starts before `ready`.
     inside = lo_j < np.repeat(np.cumsum(per_coach), per_coach)
     early = np.flatnonzero(inside & (starts[np.minimum(lo_j, total - 1)] < ready))
     if len(early):
+        local = np.repeat(np.arange(len(coach_index), dtype=np.int64), per_coach)
         start_key = local * _KEY + starts
         lo_j[early] = np.searchsorted(start_key, (local * _KEY + ready)[early], "left")
-    hi_j = np.maximum(lo_j, hi_j)
+    np.maximum(lo_j, hi_j, out=hi_j)
     ways = np.ones(total, dtype=np.int64)
+    prefix = np.zeros(total + 1, dtype=np.int64)
     for _ in range(request.sessions - 1):
-        prefix = np.concatenate(([0], np.cumsum(ways)))
+        np.cumsum(ways, out=prefix[1:])
         ways = np.minimum(cap + 1, prefix[hi_j] - prefix[lo_j])
-    ways = np.where(days >= day_number(request.earliest_start), ways, 0)
+    ways[rel < day_number(request.earliest_start) - d0] = 0
+    days = rel + d0
     nonempty = per_coach > 0
     group_starts = (np.cumsum(per_coach) - per_coach)[nonempty]
     at = meets[nonempty]
