@@ -165,23 +165,31 @@ def solve(
     # stops where the time runs out (a partial plan is still a plan).
     coach_order = CoachOrder(instance, calendar, rules)
     fcfs = fill(instance, calendar, first_come_order(instance), None, coach_order)
+    may_take = {r.id: bool(coach_order.allowed_mask(r).any()) for r in instance.requests}
+    # Until the pair scan, the bound is the weight of every request some coach may take; while
+    # it scans, the requests found without any chain come off it.
+    static_bound = sum(instance.weight(r) for r in instance.requests if may_take[r.id])
+    reported = [0.0]
+
+    def report_greedy(plan: Booking, bound: int) -> None:
+        """Progress with a greedy plan: the first answers come before any optimisation."""
+        if on_progress is not None:
+            reported[0] = time.perf_counter()
+            on_progress(
+                Progress(
+                    elapsed_seconds=round(reported[0] - began, 3),
+                    served_weight=_served(instance, plan),
+                    served_weight_bound=bound,
+                    gap=_gap(_served(instance, plan), bound),
+                )
+            )
+
+    report_greedy(fcfs, static_bound)
     keep = current_chains(instance, calendar)
     by_weight = sorted(instance.requests, key=lambda r: (not r.required, -instance.weight(r), r.submitted_at, r.id))
     hinted = fill(instance, calendar, by_weight, keep, coach_order, deadline=began + time_limit - _writing(0))
     hint = hinted if _tiers(instance, hinted) >= _tiers(instance, fcfs) else fcfs
-    may_take = {r.id: bool(coach_order.allowed_mask(r).any()) for r in instance.requests}
-    if on_progress is not None:
-        # The greedy plan is the first answer: report it, with the weight of every request
-        # some coach may take as the bound.
-        static_bound = sum(instance.weight(r) for r in instance.requests if may_take[r.id])
-        on_progress(
-            Progress(
-                elapsed_seconds=round(time.perf_counter() - began, 3),
-                served_weight=_served(instance, hint),
-                served_weight_bound=static_bound,
-                gap=_gap(_served(instance, hint), static_bound),
-            )
-        )
+    report_greedy(hint, static_bound)
 
     # Scan the pairs that keep the static rules and have at least one chain, while time is left.
     pairs: list[Pair] = []
@@ -227,9 +235,12 @@ def solve(
     pair_request: list[npt.NDArray[np.int64]] = []  # the pairs as arrays too, for the pair LP
     pair_coach: list[npt.NDArray[np.int64]] = []
     pair_forced: list[npt.NDArray[np.int64]] = []
+    unservable = 0  # weight of the scanned requests without any chain
     for request in instance.requests:
         if left() <= _writing(len(pair_facts)):
             return early_plan()
+        if time.perf_counter() - reported[0] > 2.0:  # a long scan (W4: tens of seconds) reports too
+            report_greedy(hint, static_bound - unservable)
         positions = np.flatnonzero(coach_order.allowed_mask(request))  # in instance order
         surveyed = survey_arrays(calendar, request, positions, ALL_CHAINS_LIMIT)
         has_chain = surveyed.chains > 0
@@ -241,6 +252,7 @@ def solve(
         )
         pair_facts[request.id] = facts
         if not len(eligible):
+            unservable += instance.weight(request) if len(positions) else 0
             continue
         facts.first_day = int(surveyed.first_day[has_chain].min())
         facts.last_day = int(surveyed.last_day[has_chain].max())
