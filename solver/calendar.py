@@ -160,15 +160,20 @@ class Calendar:
         key = (coach.id, first_day, last_day)
         cached = self._day_intervals.get(key)
         if cached is None:
-            rows: list[tuple[int, int, int]] = []
-            overrides = coach.override_by_date
-            weekly = [coach.weekly.get(d, ()) for d in WEEKDAYS]
-            for day_num in range(first_day, last_day + 1):
-                intervals = overrides.get(day_of(day_num)) if overrides else None
-                if intervals is None:
-                    intervals = weekly[weekday_of(day_num)]
-                rows.extend((day_num, lo, hi) for lo, hi in intervals)
-            cached = np.array(rows, dtype=np.int64).reshape(-1, 3)
+            days = np.arange(first_day, last_day + 1, dtype=np.int64)
+            overrides = {day_number(d): intervals for d, intervals in coach.override_by_date.items()}
+            overridden = np.isin(days, np.array(list(overrides), dtype=np.int64))
+            weekday = (days + 3) % 7
+            parts: list[npt.NDArray[np.int64]] = []
+            for w, name in enumerate(WEEKDAYS):
+                on = days[(weekday == w) & ~overridden]
+                for lo, hi in coach.weekly.get(name, ()):
+                    parts.append(np.stack([on, np.full(len(on), lo), np.full(len(on), hi)], axis=1))
+            for day_num, intervals in overrides.items():
+                if first_day <= day_num <= last_day:
+                    parts.extend(np.array([[day_num, lo, hi]], dtype=np.int64) for lo, hi in intervals)
+            # In any order: the slots are sorted by start afterwards.
+            cached = np.concatenate(parts).astype(np.int64) if parts else np.zeros((0, 3), dtype=np.int64)
             self._day_intervals[key] = cached
         return cached
 
