@@ -69,7 +69,7 @@ RowKey = tuple[str, str]  # ("engaged" | "sessions" | "supervision", coach id) o
 
 LP_PAIRS = 300_000  # above this many pairs the LP keeps a few per request (see relaxation_bound)
 KEPT_PER_REQUEST = 2  # pairs per request the column generation starts with (besides the coaches' heaviest)
-PRICED_PER_REQUEST = 1  # pairs per request added in one round of column generation
+PAIRS_PER_ROUND = 3  # pairs added per request and round of column generation (W4: two rounds)
 COACH_SIDE = 5  # it starts with each coach's heaviest requests too, this many times its room (+ as many)
 
 
@@ -222,13 +222,17 @@ class _Pricing:
             best[self.group_request] = np.maximum(0.0, np.maximum.reduceat(grouped, self.group_starts))
         return best
 
+    def best(self, duals: dict[RowKey, float]) -> npt.NDArray[np.float64]:
+        """Per request (instance order), max(0, max over its pairs of w - a.y)."""
+        return self.best_by_request(self.reduced(duals))
+
     def lagrangian(
         self, duals: dict[RowKey, float], rhs: dict[RowKey, int], reduced: npt.NDArray[np.float64] | None = None
     ) -> float:
         """sum(rhs * y) + sum over requests of max(0, best w - a.y): an upper bound for any y >= 0."""
         if reduced is None:
             reduced = self.reduced(duals)
-        return sum(rhs[k] * y for k, y in duals.items()) + float(self.best_by_request(reduced).sum())
+        return sum(rhs.get(k, 0) * y for k, y in duals.items()) + float(self.best_by_request(reduced).sum())
 
     def first_columns(self, rhs: dict[RowKey, int], preferred: dict[str, set[str]], per_request: int) -> list[int]:
         """Pairs to start the column generation with: those of the `preferred` coaches (the
@@ -326,7 +330,7 @@ def relaxation_bound(
             grouped = pricing.request[order]
             firsts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
             rank = np.arange(len(order)) - np.repeat(firsts, np.diff(np.append(firsts, len(order))))
-            chosen = order[rank < PRICED_PER_REQUEST].tolist()
+            chosen = order[rank < PAIRS_PER_ROUND].tolist()
             in_lp[chosen] = True
             lp.add(pairs[i] for i in chosen)
     support: dict[str, list[tuple[float, str]]] = defaultdict(list)
