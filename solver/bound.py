@@ -192,7 +192,7 @@ class _Pricing:
         if len(self.request) > 1 and bool(np.any(self.request[1:] < self.request[:-1])):
             self.order = np.argsort(self.request, kind="stable")
         grouped = self.request if self.order is None else self.request[self.order]
-        self.group_starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
+        self.group_starts = np.flatnonzero(np.concatenate(([len(grouped) > 0], grouped[1:] != grouped[:-1])))
         self.group_request = grouped[self.group_starts]
 
     def _dual_arrays(self, duals: dict[RowKey, float]) -> tuple[npt.NDArray[np.float64], ...]:
