@@ -17,7 +17,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -39,13 +39,60 @@ class Pair:
     chain_count: int  # chains of the pair, capped at the enumeration limit + 1
 
 
+RowKey = tuple[str, str]  # ("engaged" | "sessions" | "supervision", coach id) or ("supervisor", id)
+
+
 @dataclass(frozen=True)
 class Relaxation:
     bound: int
     support: dict[str, list[str]]  # request id -> coaches it uses in the LP optimum, most first
+    duals: dict[RowKey, float] = field(default_factory=dict)  # y >= 0 of the coupling rows at the end
+    rhs: dict[RowKey, int] = field(default_factory=dict)
 
 
-RowKey = tuple[str, str]  # ("engaged" | "sessions" | "supervision", coach id) or ("supervisor", id)
+@dataclass(frozen=True)
+class Pricing:
+    """What the Lagrangian at the relaxation's duals y says about any plan over the pairs.
+
+    For a plan x: served weight <= L - sum over its pairs of `loss[p]` - sum over the requests
+    it leaves out of `value[r]` - sum over rows of y * slack, where L = sum(rhs * y) + sum(value)
+    and value[r] = max(0, max over r's pairs of w - a.y), loss[p] = value[r] - (w - a.y) >= 0.
+    So a plan worth at least T uses no pair whose loss exceeds L - T, serves every request whose
+    value exceeds L - T, and leaves at most (L - T) / y of room in a row priced y (reduced-cost
+    fixing, valid for every plan whatever y >= 0 is).
+    """
+
+    lagrangian: float
+    loss: npt.NDArray[np.float64]  # per pair, in the order given
+    value: dict[str, float]  # per request with a pair
+    duals: dict[RowKey, float]
+    rhs: dict[RowKey, int]
+
+
+def price_pairs(instance: Instance, pairs: list[Pair], duals: dict[RowKey, float], rhs: dict[RowKey, int]) -> Pricing:
+    """`Pricing` of every pair at the duals `duals` (row keys as in `_coefficients`), in bulk."""
+
+    def dual(kind: str, owners: list[str]) -> npt.NDArray[np.float64]:
+        return np.array([duals.get((kind, o), 0.0) for o in owners], dtype=np.float64)
+
+    coach_ids = [p.coach.id for p in pairs]
+    cost = dual("engaged", coach_ids)
+    cost += dual("sessions", coach_ids) * np.array([p.request.sessions for p in pairs], dtype=np.float64)
+    forced = np.array([p.forced_supervision_minutes for p in pairs], dtype=np.float64)
+    cost += dual("supervision", coach_ids) * forced
+    sups = [p.coach.supervisor or "" if p.coach.level == "trainee" else "" for p in pairs]
+    cost += dual("supervisor", sups)
+    weight = np.array([instance.weight(p.request) for p in pairs], dtype=np.float64)
+    reduced = weight - cost
+    request_ids = list(dict.fromkeys(p.request.id for p in pairs))
+    position = {rid: i for i, rid in enumerate(request_ids)}
+    of_request = np.array([position[p.request.id] for p in pairs], dtype=np.int64)
+    best = np.zeros(len(request_ids), dtype=np.float64)
+    np.maximum.at(best, of_request, reduced)
+    lagrangian = sum(rhs.get(k, 0) * y for k, y in duals.items()) + float(best.sum())
+    loss: npt.NDArray[np.float64] = best[of_request] - reduced
+    return Pricing(lagrangian, loss, dict(zip(request_ids, best.tolist(), strict=True)), duals, rhs)
+
 
 LP_PAIRS = 300_000  # above this many pairs the LP keeps a few per request (see relaxation_bound)
 KEPT_PER_REQUEST = 6
@@ -229,7 +276,8 @@ def relaxation_bound(
             value = v.solution_value()
             if value > 1e-6:
                 support[p.request.id].append((-value, p.coach.id))
-    return Relaxation(bound, {rid: [cid for _, cid in sorted(items)] for rid, items in support.items()})
+    duals = lp.duals() if lp.lp.NumVariables() and lp.pairs else {}
+    return Relaxation(bound, {rid: [cid for _, cid in sorted(items)] for rid, items in support.items()}, duals, rhs)
 
 
 def _kept(pairs: list[Pair], preferred: dict[str, set[str]]) -> list[Pair]:
