@@ -71,31 +71,27 @@ class Pricing:
 
 def price_pairs(instance: Instance, pairs: list[Pair], duals: dict[RowKey, float], rhs: dict[RowKey, int]) -> Pricing:
     """`Pricing` of every pair at the duals `duals` (row keys as in `_coefficients`), in bulk."""
-
-    def dual(kind: str, owners: list[str]) -> npt.NDArray[np.float64]:
-        return np.array([duals.get((kind, o), 0.0) for o in owners], dtype=np.float64)
-
-    coach_ids = [p.coach.id for p in pairs]
-    cost = dual("engaged", coach_ids)
-    cost += dual("sessions", coach_ids) * np.array([p.request.sessions for p in pairs], dtype=np.float64)
-    forced = np.array([p.forced_supervision_minutes for p in pairs], dtype=np.float64)
-    cost += dual("supervision", coach_ids) * forced
-    sups = [p.coach.supervisor or "" if p.coach.level == "trainee" else "" for p in pairs]
-    cost += dual("supervisor", sups)
-    weight = np.array([instance.weight(p.request) for p in pairs], dtype=np.float64)
-    reduced = weight - cost
-    request_ids = list(dict.fromkeys(p.request.id for p in pairs))
-    position = {rid: i for i, rid in enumerate(request_ids)}
-    of_request = np.array([position[p.request.id] for p in pairs], dtype=np.int64)
-    best = np.zeros(len(request_ids), dtype=np.float64)
-    np.maximum.at(best, of_request, reduced)
+    arrays = _Pricing(instance, pairs)
+    reduced = arrays.reduced(duals)
+    best = arrays.best(duals)
     lagrangian = sum(rhs.get(k, 0) * y for k, y in duals.items()) + float(best.sum())
-    loss: npt.NDArray[np.float64] = best[of_request] - reduced
-    return Pricing(lagrangian, loss, dict(zip(request_ids, best.tolist(), strict=True)), duals, rhs)
+    loss: npt.NDArray[np.float64] = best[arrays.request] - reduced
+    value = {
+        r.id: v
+        for r, v, has in zip(
+            instance.requests,
+            best.tolist(),
+            np.bincount(arrays.request, minlength=len(instance.requests)).tolist(),
+            strict=True,
+        )
+        if has
+    }
+    return Pricing(lagrangian, loss, value, duals, rhs)
 
 
-LP_PAIRS = 300_000  # above this many pairs the LP keeps a few per request (see relaxation_bound)
+LP_PAIRS = 300_000  # above this many pairs the LP starts from a few per request (see relaxation_bound)
 KEPT_PER_REQUEST = 6
+PAIRS_PER_ROUND = 3  # pairs added per request and round of column generation
 
 
 def _coupling_rhs(instance: Instance, calendar: Calendar, pairs: list[Pair]) -> dict[RowKey, int]:
@@ -182,37 +178,45 @@ class _Pricing:
         request_pos = {r.id: i for i, r in enumerate(instance.requests)}
         self.n_requests = len(instance.requests)
         self.request = np.array([request_pos[p.request.id] for p in pairs], dtype=np.int64)
-        self.weight = np.array([instance.weight(p.request) for p in pairs], dtype=np.float64)
-        keys: dict[RowKey, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        for i, p in enumerate(pairs):
-            for key, coef in _coefficients(p):
-                rows.append(keys.setdefault(key, len(keys)))
-                cols.append(i)
-                vals.append(float(coef))
-        self.keys = keys
-        self.entry_row = np.array(rows, dtype=np.int64)
-        self.entry_col = np.array(cols, dtype=np.int64)
-        self.entry_val = np.array(vals, dtype=np.float64)
+        weights = np.array([instance.weight(r) for r in instance.requests], dtype=np.float64)
+        self.weight: npt.NDArray[np.float64] = weights[self.request]
+        sessions = np.array([r.sessions for r in instance.requests], dtype=np.float64)
+        self.sessions: npt.NDArray[np.float64] = sessions[self.request]
+        self.forced = np.array([p.forced_supervision_minutes for p in pairs], dtype=np.float64)
+        coach_pos = {c.id: i for i, c in enumerate(instance.coaches)}
+        self.coach_ids = [c.id for c in instance.coaches]
+        self.coach = np.array([coach_pos[p.coach.id] for p in pairs], dtype=np.int64)
+        # The supervisor whose row a trainee's pair sits in (-1: none).
+        sup_pos = {s.id: i for i, s in enumerate(instance.supervisors)}
+        self.supervisor_ids = [s.id for s in instance.supervisors]
+        coach_sup = np.array(
+            [sup_pos.get(c.supervisor or "", -1) if c.level == "trainee" else -1 for c in instance.coaches],
+            dtype=np.int64,
+        )
+        self.supervisor = coach_sup[self.coach] if len(pairs) else np.zeros(0, dtype=np.int64)
 
     def reduced(self, duals: dict[RowKey, float]) -> npt.NDArray[np.float64]:
-        """w - a.y for every pair."""
-        y = np.zeros(len(self.keys), dtype=np.float64)
-        for key, value in duals.items():
-            if key in self.keys:
-                y[self.keys[key]] = value
-        cost = np.zeros(len(self.pairs), dtype=np.float64)
-        np.add.at(cost, self.entry_col, self.entry_val * y[self.entry_row])
+        """w - a.y for every pair (the rows of `_coefficients`)."""
+
+        def of(kind: str, owners: list[str]) -> npt.NDArray[np.float64]:
+            return np.array([duals.get((kind, o), 0.0) for o in owners] + [0.0], dtype=np.float64)
+
+        cost = of("engaged", self.coach_ids)[self.coach]
+        cost += of("sessions", self.coach_ids)[self.coach] * self.sessions
+        cost += of("supervision", self.coach_ids)[self.coach] * self.forced
+        cost += of("supervisor", self.supervisor_ids)[self.supervisor]  # -1 reads the trailing 0
         result: npt.NDArray[np.float64] = self.weight - cost
         return result
 
-    def lagrangian(self, duals: dict[RowKey, float], rhs: dict[RowKey, int]) -> float:
-        """sum(rhs * y) + sum over requests of max(0, best w - a.y): an upper bound for any y >= 0."""
+    def best(self, duals: dict[RowKey, float]) -> npt.NDArray[np.float64]:
+        """Per request (instance order), max(0, max over its pairs of w - a.y)."""
         best = np.zeros(self.n_requests, dtype=np.float64)
         np.maximum.at(best, self.request, self.reduced(duals))
-        return sum(rhs[k] * y for k, y in duals.items()) + float(best.sum())
+        return best
+
+    def lagrangian(self, duals: dict[RowKey, float], rhs: dict[RowKey, int]) -> float:
+        """sum(rhs * y) + sum over requests of max(0, best w - a.y): an upper bound for any y >= 0."""
+        return sum(rhs.get(k, 0) * y for k, y in duals.items()) + float(self.best(duals).sum())
 
 
 def relaxation_bound(
@@ -257,15 +261,18 @@ def relaxation_bound(
             bound = min(bound, math.floor(pricing.lagrangian(duals, rhs) + 1e-3))
             if bound <= math.floor(lp.objective.Value() + 1e-3) or time.perf_counter() - began > time_limit:
                 break
-            # Add, per request, the best pair outside the LP that prices out against its row's dual.
+            # Add, per request, the PAIRS_PER_ROUND best pairs outside the LP that price out
+            # against its row's dual (fewer rounds than one at a time; each round re-solves).
             u = lp.request_duals()
             request_dual = np.array([u.get(r.id, 0.0) for r in instance.requests], dtype=np.float64)
             gain = pricing.reduced(duals) - request_dual[pricing.request]
             gain[in_lp] = -np.inf
-            order = np.lexsort((gain, pricing.request))  # by request, then gain ascending
+            order = np.lexsort((-gain, pricing.request))  # by request, then gain descending
             grouped = pricing.request[order]
-            last_of_request = np.append(grouped[1:] != grouped[:-1], True)
-            chosen = [int(i) for i in order[last_of_request].tolist() if gain[i] > 1e-6]
+            first = np.flatnonzero(np.append(True, grouped[1:] != grouped[:-1]))
+            rank = np.arange(len(order)) - np.repeat(first, np.diff(np.append(first, len(order))))
+            picked = order[rank < PAIRS_PER_ROUND]
+            chosen = [int(i) for i in picked.tolist() if gain[i] > 1e-6]
             if not chosen:
                 break
             in_lp[chosen] = True
