@@ -59,6 +59,7 @@ from solver.scoring import MatchOrder, chain_to_assignment, match_rank, secondar
 ALL_CHAINS_LIMIT = 20_000  # with at most this many chains in all, every one is a column
 CHAINS_PER_PAIR = 12  # otherwise a spread sample of this many per request-coach pair kept
 CHAIN_LP_SLOTS = 150_000  # the time-aware relaxation runs when all pairs have at most this many slots
+TARGET_PAIRS = 300_000  # the target round runs up to this many pairs (W3: 174 000)
 TARGET_SHARE = 0.5  # of the time left, for the round that looks for a plan worth the pair bound
 INF = float("inf")
 EXTRA_COACHES = 0  # best-matched coaches kept per request beyond those the plans suggest
@@ -134,34 +135,28 @@ def _plan(
 def _guided_plan(
     instance: Instance,
     calendar: Calendar,
-    pairs: list[Pair],
+    candidates: dict[str, list[Coach]],
     support: dict[str, list[str]],
     keep: dict[str, tuple[Coach, Chain]],
     deadline: float,
 ) -> Booking | None:
     """The greedy booking the pair LP suggests: first every request the LP serves, by weight
     (required ones first: tier 0), each with the LP's coaches only; then, by weight, every
-    request still out with all its coaches, best match first. The first pass keeps a request
-    that misses its LP coach from taking another request's LP coach as a fallback (a cascade
-    that cost 100-300 points on W3). None when the deadline passes on the way."""
-    candidates: dict[str, list[Coach]] = {}
-    for p in pairs:
-        candidates.setdefault(p.request.id, []).append(p.coach)
-    lp_coaches: dict[str, list[Coach]] = {}
-    for rid, coaches in candidates.items():
-        request = instance.request_by_id[rid]
-        coaches.sort(key=lambda c: (match_rank(request, c), c.id))
-        by_id = {c.id: c for c in coaches}
-        lp_coaches[rid] = [by_id[cid] for cid in support.get(rid, ()) if cid in by_id]
+    request still out with all its `candidates` (best match first, as the other greedy plans).
+    The first pass keeps a request that misses its LP coach from taking another request's LP
+    coach as a fallback (a cascade that cost 100-300 points on W3). None when the deadline
+    passes on the way."""
+    by_id = instance.coach_by_id
+    lp_coaches = {rid: [by_id[cid] for cid in cids] for rid, cids in support.items() if cids}
 
     def by_weight(r: CoachingRequest) -> tuple[bool, int, datetime, str]:
         return (not r.required, -instance.weight(r), r.submitted_at, r.id)
 
-    first = sorted((instance.request_by_id[rid] for rid, cs in lp_coaches.items() if cs), key=by_weight)
+    first = sorted((instance.request_by_id[rid] for rid in lp_coaches), key=by_weight)
     booking = fill(instance, calendar, first, keep, lp_coaches, deadline=deadline)
     if booking.done < len(first):
         return None
-    rest = sorted((instance.request_by_id[rid] for rid in candidates if rid not in booking.placed), key=by_weight)
+    rest = sorted((r for r in instance.requests if r.id not in booking.placed), key=by_weight)
     booking.done = 0
     return booking if resume(booking, rest, candidates, deadline=deadline) else None
 
@@ -306,7 +301,7 @@ def solve(
     # the bound in about a second, a far better hint than the plans by arrival or by weight,
     # from which CP-SAT took 20-40 s to climb the last 0.1%.
     guided = _guided_plan(
-        instance, calendar, pairs, relaxation.support, keep, deadline=time.perf_counter() + 0.25 * left()
+        instance, calendar, static_candidates, relaxation.support, keep, deadline=time.perf_counter() + 0.25 * left()
     )
     if guided is not None and _tiers(instance, guided) > _tiers(instance, hint):
         hint = guided
@@ -459,7 +454,7 @@ def solve(
         requests it must serve and the rows it must nearly fill as constraints. A far
         smaller search than the whole model when the pair bound is tight (W2, W3). True
         when found: `served` and `chosen` are then that plan."""
-        nonlocal served, chosen, target_model
+        nonlocal served, chosen, target_model, cp_status
         if pricing is None:
             return False
         slack = pricing.lagrangian - target + 1e-6
@@ -499,10 +494,15 @@ def solve(
             served = round(solver_t.objective_value)
             chosen = {keep_cols[j] for j, var in enumerate(sub.take) if solver_t.boolean_value(var)}
             target_model = (sub, keep_cols)
+            cp_status = _STATUS_NAMES.get(status_t, "UNKNOWN")
             return True
         return False
 
-    pricing = price_pairs(instance, pairs, relaxation.duals, relaxation.rhs) if relaxation.duals else None
+    # Reduced-cost fixing for the target round: mid-size programmes (pricing is linear in the
+    # pairs, but the target round's model is only small where the pairs are few).
+    pricing = None
+    if relaxation.duals and len(pairs) <= TARGET_PAIRS:
+        pricing = price_pairs(instance, pairs, relaxation.duals, relaxation.rhs)
     pair_loss: dict[tuple[str, str], float] = {}
     if pricing is not None:
         pair_loss = {(p.request.id, p.coach.id): x for p, x in zip(pairs, pricing.loss.tolist(), strict=True)}
