@@ -5,10 +5,17 @@
 2. Scan every request-coach pair that keeps the static rules (rules 5-9) for
    slots and chains (`survey`).
 3. The LP relaxation of the pair problem (`solver.bound`) gives an upper bound
-   valid for the whole instance, and its support picks the coaches worth chains.
+   valid for the whole instance, and its support picks the coaches worth chains;
+   a third greedy plan books the requests the LP serves with the LP's coaches first
+   (`_guided_plan`), often within a few points of the bound.
 4. Columns: every chain if there are few in all; else a spread of chains for the
    LP-support and greedy coaches, plus the chains the greedy and current plans use.
-5. Rounds of CP-SAT on the columns; when the first round (a short slice) does not
+5. The target round: CP-SAT looks for a plan worth the pair bound over the columns
+   that such a plan may use at all (reduced-cost fixing at the pair LP's duals,
+   `solver.bound.Pricing`), with the requests it must serve and the rows it must
+   fill as constraints. Where the pair bound is tight (W2, W3) this small model
+   finds the optimum in about a second, and so proves it.
+6. Rounds of CP-SAT on the columns; when the first round (a short slice) does not
    reach the pair bound and the programme is small enough, the bound that knows
    time (`solver.chain_bound`: whole-engagement columns against each coach's
    hours, days and weeks) tightens it and adds the chains its LP uses; while a
