@@ -513,7 +513,9 @@ def solve(
     pair_loss: dict[tuple[str, str], float] = {}
     if pricing is not None:
         pair_loss = {(p.request.id, p.coach.id): x for p, x in zip(pairs, pricing.loss.tolist(), strict=True)}
-    if served < bound and pricing is not None and left() - wrap_up > 0.5:
+    if served >= bound:
+        proven_at = time.perf_counter() - began  # a greedy plan (the guided one, on W1) meets the bound
+    elif pricing is not None and left() - wrap_up > 0.5:
         timings["target_start"] = time.perf_counter() - began
         if target_round(bound, TARGET_SHARE * (left() - wrap_up)):
             proven_at = time.perf_counter() - began
@@ -569,9 +571,11 @@ def solve(
 
     if proven_at is not None and left() > 0.1:
         # Phase 2: tier 1 fixed at its proven optimum, tiers 2-5 maximised, for at most half
-        # as long again as tier 1 took (a quarter second at least) After the target round,
+        # as long again as tier 1 took (a quarter second at least). After the target round,
         # over its columns: every plan worth the optimum is among them (reduced-cost fixing),
         # and the whole model found none in a second on W3.
+        if target_model is None and pm is None:  # proven by a greedy plan: no model yet
+            pm = PackingModel(instance, calendar, columns)
         final, index = (pm, list(range(len(columns)))) if target_model is None else target_model
         assert final is not None
         final.model.add(final.served_weight == served)
