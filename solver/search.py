@@ -498,8 +498,14 @@ def solve(
             sub.model.add(sub.required_served >= required_target)
         sub.model.maximize(sub.served_weight)
         sub.hint({j for j, i in enumerate(keep_cols) if i in chosen})
+        # This model's own bound speaks only of plans worth the target: progress reports the LP's.
         solver_t, status_t = run(
-            sub, time_limit=time_limit, workers=workers, seed=seed, on_improvement=report, stop_at=bound
+            sub,
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            on_improvement=lambda objective, _: report(objective, float(relaxed_bound)),
+            stop_at=bound,
         )
         target_status = status_t
         if status_t not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

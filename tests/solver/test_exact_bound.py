@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 
 import solver.search as search
 from solver import parse_instance, solve
+from solver.domain import Progress
 from solver.validate import validate
 from tests.solver.test_benchmark_generator import generate
 from tests.solver.test_properties import programmes
@@ -58,8 +59,11 @@ def check_against_exact(data: dict[str, Any], sampled: bool, monkeypatch: pytest
         if sampled:
             patch.setattr(search, "ALL_CHAINS_LIMIT", 0)
             patch.setattr(search, "CHAINS_PER_PAIR", 2)
-        result = solve(instance, time_limit=5.0, workers=1)
+        seen: list[Progress] = []
+        result = solve(instance, time_limit=5.0, workers=1, on_progress=seen.append)
     assert validate(instance, result) == []
+    # every bound reported on the way is valid too (a model's own bound only when it holds every chain)
+    assert all(p.served_weight_bound is None or p.served_weight_bound >= optimum for p in seen)
     assert result.served_weight <= optimum
     assert result.served_weight_bound is not None and result.served_weight_bound >= optimum
     if result.status == "OPTIMAL":
