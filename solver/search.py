@@ -67,6 +67,7 @@ ALL_CHAINS_LIMIT = 20_000  # with at most this many chains in all, every one is 
 CHAINS_PER_PAIR = 12  # otherwise a spread sample of this many per request-coach pair kept
 CHAIN_LP_SLOTS = 150_000  # the time-aware relaxation runs when all pairs have at most this many slots
 TARGET_PAIRS = 300_000  # the target round runs up to this many pairs (W3: 174 000)
+TARGET_GAP = 0.02  # the target round runs when the best plan so far is this close to the pair bound
 TARGET_STEPS = (0.0, 0.0002, 0.0005, 0.001)  # targets below the pair bound, as shares of it
 TARGET_SHARE = 0.5  # of the time left, for the round that looks for a plan worth the pair bound
 INF = float("inf")
@@ -531,7 +532,7 @@ def solve(
         pair_loss = {(p.request.id, p.coach.id): x for p, x in zip(pairs, pricing.loss.tolist(), strict=True)}
     if served >= bound:
         proven_at = time.perf_counter() - began  # a greedy plan (the guided one, on W1) meets the bound
-    elif pricing is not None and left() - wrap_up > 0.5:
+    elif pricing is not None and served >= (1 - TARGET_GAP) * bound and left() - wrap_up > 0.5:
         timings["target_start"] = time.perf_counter() - began
         # The pair bound first; when the columns hold no plan worth it (CP-SAT proves that in a
         # fraction of a second), targets a little lower: the fixing then keeps a few more pairs
