@@ -103,6 +103,7 @@ def demo(ctx: Context, password: str | None, if_empty: bool) -> None:
 @pass_context
 def solve(ctx: Context, time_limit: float | None, workers: int | None) -> None:
     """Solve the queue and store the plan as a draft for approval."""
+    from scheduler.services.planning.review import run_unserved
     from scheduler.services.planning.solving import solve_now
 
     settings = ctx.settings
@@ -122,7 +123,9 @@ def solve(ctx: Context, time_limit: float | None, workers: int | None) -> None:
         f"solve run {run.id}: {run.solver_status}, served weight {run.served_weight} "
         f"(bound {run.served_weight_bound}), {len(run.unassigned)} request(s) unassigned"
     )
-    for item in run.unassigned:
+    with ctx.unit_of_work() as db:
+        unserved = run_unserved(db, run)
+    for item in unserved:
         click.echo(f"  request {item['request_id']}: {'; '.join(item['reasons'])}")
 
 

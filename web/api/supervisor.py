@@ -295,8 +295,9 @@ def list_solve_runs() -> ResponseReturnValue:
 @bp.get("/solve-runs/<int:run_id>")
 @role_required("supervisor")
 def get_solve_run(run_id: int) -> ResponseReturnValue:
-    run = review.programme_run(db_session(), current_programme(), run_id)
-    return jsonify({**(run_json(run) or {}), "unassigned": run.unassigned or []})
+    db = db_session()
+    run = review.programme_run(db, current_programme(), run_id)
+    return jsonify({**(run_json(run) or {}), "unassigned": review.run_unserved(db, run)})
 
 
 @bp.get("/draft")
