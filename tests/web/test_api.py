@@ -464,6 +464,59 @@ def test_coachee_follows_and_answers_with_the_status_token(
     assert_error(api.post("/api/v1/coaching-requests/status/cancel"), 401)
 
 
+def test_coachee_changes_a_waiting_request_and_keeps_their_place(
+    api: FlaskClient, db: Session, programme: Programme
+) -> None:
+    first, token = make_request(db, programme, coachee_email="w@x.example")
+    make_request(db, programme, coachee_email="later@x.example")
+    db.commit()
+    sent_at, headers = first.submitted_at, {"X-Status-Token": token}
+    url = "/api/v1/coaching-requests/status"
+    before = api.get(url, headers=headers).get_json()
+    assert before["can_change"] and before["topics"] == list(first.topics) and before["windows"] == first.windows
+
+    changed = api.patch(url, headers=headers, json={"sessions_wanted": 2, "windows": "tue 08:00-10:00"}).get_json()
+    assert changed["sessions_wanted"] == 2 and changed["windows"] == {"tue": [["08:00", "10:00"]]}
+    assert changed["topics"] == before["topics"] and changed["queue_position"] == 1  # the rest and the place kept
+    db.expire_all()
+    assert first.submitted_at == sent_at and first.sessions_wanted == 2
+
+    # Each bad field is named; unknown or unchangeable fields are refused; nothing is stored.
+    error = assert_error(
+        api.patch(url, headers=headers, json={"sessions_wanted": 9, "timezone": "Mars/Base", "topics": ["nope"]}), 422
+    )
+    assert {"sessions_wanted", "timezone"} <= set(error["fields"])
+    assert "topics" in assert_error(api.patch(url, headers=headers, json={"topics": ["nope"]}), 422)["fields"]
+    assert "coachee_email" in assert_error(api.patch(url, headers=headers, json={"coachee_email": "x@y.z"}), 422)["fields"]
+    assert "windows" in assert_error(api.patch(url, headers=headers, json={"windows": "tue\u0000 08:00-10:00"}), 422)["fields"]
+    assert_error(api.patch(url, headers=headers, json={}), 422)
+    assert_error(api.patch(url, headers=headers, data="x"), 400)
+    assert_error(api.patch(url, json={"sessions_wanted": 2}), 401)
+    db.expire_all()
+    assert first.sessions_wanted == 2 and first.windows == {"tue": [["08:00", "10:00"]]} and first.topics == before["topics"]
+
+
+def test_coachee_cancels_one_session_or_asks_for_another_coach(
+    api: FlaskClient, db: Session, programme: Programme, coach: Person
+) -> None:
+    proposed, token = make_request(db, programme, coachee_email="p@x.example")
+    engagement = propose(db, proposed, coach.coach_id or 0, [days_ahead(8, hour=14), days_ahead(15, hour=14)])
+    first, second = sorted(engagement.sessions, key=lambda s: s.start_utc)
+    db.commit()
+    headers = {"X-Status-Token": token}
+    assert_error(api.patch("/api/v1/coaching-requests/status", headers=headers, json={"sessions_wanted": 1}), 409)
+    cancel = f"/api/v1/coaching-requests/status/sessions/{first.id}/cancel"
+    status = api.post(cancel, headers=headers).get_json()
+    assert [s["id"] for s in status["sessions"]] == [second.id] and status["status"] == "proposed"
+    assert_error(api.post(cancel, headers=headers), 404)  # no longer scheduled
+    assert_error(api.post(f"/api/v1/coaching-requests/status/sessions/{second.id}/cancel", headers=headers), 409)
+    again = api.post("/api/v1/coaching-requests/status/another-coach", headers=headers).get_json()
+    assert again["status"] == "waiting" and again["sessions"] == [] and again["can_change"]
+    db.expire_all()
+    assert coach.coach_id in proposed.excluded_coach_ids
+    assert_error(api.post("/api/v1/coaching-requests/status/another-coach", headers=headers), 409)
+
+
 def test_coach_records_attendance_of_their_ended_session_only(
     api: FlaskClient, db: Session, programme: Programme, coach: Person, supervisor: Person
 ) -> None:

@@ -77,6 +77,7 @@ RESOLVE = {"type": "boolean", "description": "Queue a re-solve at once (the rest
 # The declarations that are bodies of requests, under their names in components/schemas.
 DECLARED_BODIES: dict[str, type[boundary.Declaration]] = {
     "NewCoachingRequest": boundary.NewCoachingRequest,
+    "RequestChange": boundary.RequestChange,
     "CoachInvitation": boundary.CoachInvitation,
     "ProgrammeChange": boundary.ProgrammeChange,
     "CoachChange": boundary.CoachChange,
@@ -335,8 +336,18 @@ def _schemas() -> dict[str, Any]:
                         },
                     },
                 },
+                "topics": STR_LIST,
+                "languages": STR_LIST,
+                "sessions_wanted": {"type": "integer"},
+                "windows": {
+                    "type": "object",
+                    "description": "Weekly times they can meet, in their timezone: weekday -> [[HH:MM, HH:MM]]",
+                    "additionalProperties": {"type": "array", "items": STR_LIST},
+                },
+                "no_coach_at_these_times": {"type": "boolean"},
                 "can_respond": {"type": "boolean"},
                 "can_cancel": {"type": "boolean"},
+                "can_change": {"type": "boolean"},
             },
         },
     }
@@ -838,11 +849,20 @@ def _people_paths() -> dict[str, Any]:
         },
         "/coaching-requests/status": {
             "get": _coachee_op(
-                "The coachee's request: waiting (with queue position), proposed or confirmed, sessions in their timezone",
+                "The coachee's request: what they sent, waiting (with queue position), proposed or confirmed, "
+                "sessions in their timezone",
                 "getCoachingRequestStatus",
                 status_ok,
                 (401, 403),
-            )
+            ),
+            "patch": _coachee_op(
+                "While waiting: change times, topics, languages, timezone or number of sessions (the place in the "
+                "queue is kept; each field sent replaces the one stored)",
+                "changeCoachingRequest",
+                status_ok,
+                (400, 401, 403, 409, 422),
+                body=_body(_ref("RequestChange")),
+            ),
         },
         "/coaching-requests/status/accept": {
             "post": _coachee_op("Accept the proposed coach and sessions", "acceptProposal", status_ok, (401, 403, 409))
@@ -854,6 +874,23 @@ def _people_paths() -> dict[str, Any]:
         },
         "/coaching-requests/status/cancel": {
             "post": _coachee_op("Cancel the request", "cancelCoachingRequest", status_ok, (401, 403, 409))
+        },
+        "/coaching-requests/status/sessions/{session_id}/cancel": {
+            "post": _coachee_op(
+                "Cancel one scheduled session; the others stand",
+                "cancelCoachingSession",
+                status_ok,
+                (401, 403, 404, 409),
+                params=[_path_id("session_id", "The session's id (from the status)")],
+            )
+        },
+        "/coaching-requests/status/another-coach": {
+            "post": _coachee_op(
+                "Ask for a different coach: the engagement ends and the request waits again in its old place",
+                "askForAnotherCoach",
+                status_ok,
+                (401, 403, 409),
+            )
         },
     }
 
