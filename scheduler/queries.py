@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import (
@@ -61,16 +61,33 @@ def waiting_requests(db: Session, programme: Programme) -> list[CoachingRequest]
     )
 
 
-def draft_engagements(db: Session, programme: Programme) -> list[Engagement]:
-    """The current draft plan, oldest request first."""
+def draft_engagements(db: Session, programme: Programme, *, with_history: bool = False) -> list[Engagement]:
+    """The current draft plan, oldest request first, each engagement with its request, coach
+    and sessions loaded in one query each rather than a few per engagement; `with_history`
+    also loads each request's earlier engagements (what the draft page explains)."""
+    request = selectinload(Engagement.request)
     return list(
         db.scalars(
             select(Engagement)
             .join(CoachingRequest)
             .where(CoachingRequest.programme_id == programme.id, Engagement.status == EngagementStatus.DRAFT)
             .order_by(CoachingRequest.submitted_at)
+            .options(
+                request.selectinload(CoachingRequest.engagements) if with_history else request,
+                selectinload(Engagement.coach),
+                selectinload(Engagement.sessions),
+            )
         )
     )
+
+
+def draft_count(db: Session, programme: Programme) -> int:
+    """How many engagements the current draft holds."""
+    return db.scalar(
+        select(func.count(Engagement.id))
+        .join(CoachingRequest)
+        .where(CoachingRequest.programme_id == programme.id, Engagement.status == EngagementStatus.DRAFT)
+    ) or 0
 
 
 def live_engagements(db: Session, programme: Programme, *, with_draft: bool = False) -> list[Engagement]:

@@ -153,6 +153,8 @@ def run_tree(label: str, code: Path, users: int, seconds: int, out: Path) -> dic
             "VAR_DIR": scratch,
             "SECRET_KEY": secrets.token_hex(32),
             "BASE_URL": f"http://127.0.0.1:{port}",
+            # As in production behind one reverse proxy: the client is named in X-Forwarded-For.
+            "PROXY_HOPS": "1",
         }
         _coaching(env, code, "init-db")
         _coaching(env, code, "demo", "--password", password)

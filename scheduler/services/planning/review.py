@@ -165,7 +165,7 @@ def draft_review(db: Session, programme: Programme, timezone: str | None = None)
     request without one, with the latest run's reasons worded for a reader in `timezone` (by
     default the programme's)."""
     coaches = _coach_names(db, programme)
-    drafts = draft_engagements(db, programme)
+    drafts = draft_engagements(db, programme, with_history=True)
     assignments = [
         DraftAssignment(
             engagement=e,
