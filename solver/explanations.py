@@ -80,14 +80,24 @@ def _hhmm(minutes: int) -> str:
 
 
 def pattern_text(pattern: Mapping[str, tuple[tuple[int, int], ...]]) -> str:
-    """`Mondays 18:00-20:00, Wednesdays 09:00-12:00 and 14:00-17:00` (or `no times at all`)."""
-    parts = []
+    """`Mondays to Fridays 09:00-17:00, Saturdays 10:00-12:00 and 14:00-16:00` (or `no times at all`):
+    consecutive days with the same hours are told once."""
+    runs: list[tuple[list[str], tuple[tuple[int, int], ...]]] = []
     for day in WEEKDAYS:
-        intervals = pattern.get(day, ())
-        if intervals:
-            spans = [f"{_hhmm(a)}-{_hhmm(b)}" for a, b in intervals]
-            joined = spans[0] if len(spans) == 1 else ", ".join(spans[:-1]) + f" and {spans[-1]}"
-            parts.append(f"{DAY_NAMES[day]}s {joined}")
+        intervals = tuple(pattern.get(day, ()))
+        if not intervals:
+            continue
+        if runs and runs[-1][1] == intervals and WEEKDAYS.index(runs[-1][0][-1]) == WEEKDAYS.index(day) - 1:
+            runs[-1][0].append(day)
+        else:
+            runs.append(([day], intervals))
+    parts = []
+    for days, intervals in runs:
+        spans = [f"{_hhmm(a)}-{_hhmm(b)}" for a, b in intervals]
+        joined = spans[0] if len(spans) == 1 else ", ".join(spans[:-1]) + f" and {spans[-1]}"
+        first, last = f"{DAY_NAMES[days[0]]}s", f"{DAY_NAMES[days[-1]]}s"
+        when = first if len(days) == 1 else f"{first} and {last}" if len(days) == 2 else f"{first} to {last}"
+        parts.append(f"{when} {joined}")
     return ", ".join(parts) if parts else "no times at all"
 
 

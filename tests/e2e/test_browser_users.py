@@ -133,7 +133,7 @@ def test_a_pin_places_the_request_the_plain_solve_left_out(browser: Any, axe: Pa
     # Sunday 06:00 is Saturday 22:00 there, New York's 09:00-17:00 is 15:00-23:00.
     tokyo = re.sub(r"\s+", " ", page.locator(f"#request-{town['tokyo']}").inner_text())
     assert "the coachee can meet Saturdays 22:00-23:00 (both in Europe/Brussels time)" in tokyo, tokyo
-    assert "Ada Coach is available Mondays 15:00-23:00" in tokyo and "Asia/Tokyo" not in tokyo.split("Why not")[1]
+    assert "Ada Coach is available Mondays to Fridays 15:00-23:00" in tokyo and "Asia/Tokyo" not in tokyo.split("Why not")[1]
     _check(page, axe, "pin-draft")
 
     # A pin that cannot place: Pia's language is spoken by nobody; the page says why in words.
