@@ -223,6 +223,8 @@ def test_solve_runs_and_the_draft_and_approval(
 ) -> None:
     served, _ = make_request(db, programme, sessions_wanted=1)
     unserved, _ = make_request(db, programme, coachee_email="pt@x.example", languages=["pt"])
+    # Tokyo early on Sundays: Saturday afternoon in New York, when the coach does not work.
+    early, _ = make_request(db, programme, coachee_email="early@x.example", windows={"sun": [["06:00", "07:00"]]})
     db.commit()
     response = api.post("/api/v1/solve-runs", headers=auth)
     run = response.get_json()
@@ -230,7 +232,7 @@ def test_solve_runs_and_the_draft_and_approval(
     assert run["status"] == "queued"  # handed to the solve queue once the request has committed
     detail = api.get(f"/api/v1/solve-runs/{run['id']}", headers=auth).get_json()
     assert detail["status"] == "done" and detail["served_weight"] == detail["served_weight_bound"]
-    assert [u["request_id"] for u in detail["unassigned"]] == [unserved.id]
+    assert sorted(u["request_id"] for u in detail["unassigned"]) == [unserved.id, early.id]
     assert [r["id"] for r in api.get("/api/v1/solve-runs", headers=auth).get_json()["solve_runs"]] == [run["id"]]
     assert_error(api.get("/api/v1/solve-runs/4242", headers=auth), 404)
 
@@ -239,6 +241,22 @@ def test_solve_runs_and_the_draft_and_approval(
     assert assignment["request_id"] == served.id and assignment["explanation"]
     assert draft["unserved"][0]["request_id"] == unserved.id
     assert any("Ada Coach" in reason for reason in draft["unserved"][0]["reasons"])
+
+    # Reasons tell times in the programme's zone, or in the one the caller asks for; codes stay.
+    def early_reason(url: str) -> dict:  # type: ignore[type-arg]
+        items = api.get(url, headers=auth).get_json()
+        listed = items["unserved"] if "unserved" in items else items["unassigned"]
+        (item,) = [u for u in listed if u["request_id"] == early.id]
+        (detail,) = [d for d in item["details"] if d["code"] == "no_common_time"]
+        return detail
+    home = early_reason("/api/v1/draft")
+    assert "the coachee can meet Saturdays 22:00-23:00 (both in Europe/Brussels time)" in home["text"]
+    new_york = early_reason("/api/v1/draft?timezone=America/New_York")
+    assert "Saturdays 16:00-17:00 (both in America/New_York time)" in new_york["text"]
+    assert new_york["params"] == home["params"] and home["params"]["coachee_timezone"] == "Asia/Tokyo"
+    assert "Asia/Tokyo time" in early_reason(f"/api/v1/solve-runs/{run['id']}?timezone=Asia/Tokyo")["text"]
+    for url in ("/api/v1/draft?timezone=Mars/Olympus", f"/api/v1/solve-runs/{run['id']}?timezone=x"):
+        assert "timezone" in assert_error(api.get(url, headers=auth), 422)["fields"]
 
     error = assert_error(api.post("/api/v1/draft/approve", headers=auth, json={}), 422)
     assert "engagement_ids" in error["fields"]

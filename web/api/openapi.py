@@ -69,6 +69,13 @@ def _op(
 
 
 REQUEST_ID = _path_id("request_id", "The coaching request's id")
+READER_ZONE = {
+    "name": "timezone",
+    "in": "query",
+    "required": False,
+    "description": "The IANA zone the reasons' times are told in (default: the programme's)",
+    "schema": {"type": "string"},
+}
 COACH_ID = _path_id("coach_id", "The coach's id")
 RUN_ID = _path_id("run_id", "The solve run's id")
 RESOLVE = {"type": "boolean", "description": "Queue a re-solve at once (the rest of the draft is kept)"}
@@ -487,8 +494,8 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
                     },
                     "The run",
                 ),
-                (*AUTH, 404),
-                params=[RUN_ID],
+                (*AUTH, 404, 422),
+                params=[RUN_ID, READER_ZONE],
             )
         },
         "/draft": {
@@ -507,7 +514,8 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
                     },
                     "The draft",
                 ),
-                AUTH,
+                (*AUTH, 422),
+                params=[READER_ZONE],
             )
         },
         "/draft/approve": {
