@@ -15,19 +15,12 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy.orm import Session
 
 from config.settings import Settings, load_config
 from scheduler.db import Database
-from scheduler.models import (
-    Coach,
-    CoachingRequest,
-    CoachingSession,
-    Engagement,
-    EngagementStatus,
-    Programme,
-    RequestStatus,
-    SessionStatus,
-)
+from scheduler.models import Coach, CoachingRequest, CoachingSession, Programme, RequestStatus, SessionStatus
+from tests.builders import add_engagement
 
 
 def free_port() -> int:
@@ -141,6 +134,20 @@ def sqlite_db(sqlite_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
+def db(sqlite_db: Database) -> Iterator[Session]:
+    """A session on the test's own migrated SQLite file."""
+    with sqlite_db.sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def any_db(database: Database) -> Iterator[Session]:
+    """The same test on SQLite and PostgreSQL."""
+    with database.sessions() as session:
+        yield session
+
+
+@pytest.fixture
 def file_settings(tmp_path: Path, sqlite_db: Database) -> Settings:
     return make_settings(tmp_path, sqlite_db.url)
 
@@ -203,17 +210,9 @@ class Sessions:
         )
         db.add(request)
         db.flush()
-        engagement = Engagement(request_id=request.id, coach_id=coach.id, status=EngagementStatus.APPROVED.value,
-                                approved_at=start_utc - dt.timedelta(days=7))
-        db.add(engagement)
-        db.flush()
-        session = CoachingSession(
-            engagement_id=engagement.id, coach_id=coach.id, start_utc=start_utc,
-            end_utc=start_utc + dt.timedelta(minutes=minutes), status=status,
-        )
-        db.add(session)
-        db.flush()
-        return session
+        engagement = add_engagement(db, request, coach.id, [start_utc], minutes=minutes,
+                                    approved_at=start_utc - dt.timedelta(days=7), session_status=status)
+        return engagement.sessions[0]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -20,12 +21,10 @@ from scheduler.models import (
     AvailabilityRule,
     Coach,
     CoachingRequest,
-    CoachingSession,
     Engagement,
     EngagementStatus,
     Programme,
     RequestStatus,
-    SessionStatus,
     Supervisor,
     utcnow,
 )
@@ -33,6 +32,7 @@ from scheduler.services.accounts import users
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.intervision import operations as intervision
 from scheduler.services.intervision.models import IntervisionRound
+from tests.builders import add_engagement
 from tests.web.openapi_contract import check_api_responses
 from web import create_app
 
@@ -209,36 +209,12 @@ def make_request(db: Session, programme: Programme, **values: object) -> tuple[C
     return request, token
 
 
-def propose(
-    db: Session,
-    request: CoachingRequest,
-    coach_id: int,
-    starts: list[dt.datetime],
-    *,
-    minutes: int = 60,
-    engagement_status: str = EngagementStatus.APPROVED.value,
-) -> Engagement:
-    """An engagement with scheduled sessions, as approval leaves it (request proposed)."""
-    engagement = Engagement(request_id=request.id, coach_id=coach_id, status=engagement_status)
-    db.add(engagement)
-    db.flush()
-    approved = engagement_status == EngagementStatus.APPROVED.value
-    session_status = SessionStatus.SCHEDULED.value if approved else SessionStatus.DRAFT.value
-    for start in starts:
-        db.add(
-            CoachingSession(
-                engagement_id=engagement.id,
-                coach_id=coach_id,
-                start_utc=start,
-                end_utc=start + dt.timedelta(minutes=minutes),
-                status=session_status,
-            )
-        )
-    if engagement_status == EngagementStatus.APPROVED.value:
+def propose(db: Session, request: CoachingRequest, coach_id: int, starts: list[dt.datetime], **options: Any) -> Engagement:
+    """`add_engagement` as approval leaves it: an approved one leaves its request proposed."""
+    engagement = add_engagement(db, request, coach_id, starts, **options)
+    if engagement.status == EngagementStatus.APPROVED.value:
         request.status = RequestStatus.PROPOSED.value
-        engagement.approved_at = utcnow()
-    db.flush()
-    db.refresh(engagement)
+        db.flush()
     return engagement
 
 
