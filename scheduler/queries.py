@@ -7,7 +7,7 @@ disagree about who waits or what the draft is.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -110,6 +110,19 @@ def add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
         return existing
     db.add(message)  # the unit of work hands every new row to delivery after commit
     return message
+
+
+def queue_once(
+    db: Session, about: str, recipient: str, role: str, kind: str, payload: dict[str, Any], *, sequence: int = 0,
+    **columns: Any,
+) -> OutboxMessage:
+    """`add_once` a message to `recipient`. `about` names the subject and the person (`i12:ann@x.org`);
+    the dedupe key adds the kind and the sequence, so one change reaches one person once."""
+    return add_once(
+        db,
+        OutboxMessage(recipient=recipient, recipient_role=role, kind=kind, sequence=sequence, payload=payload,
+                      dedupe_key=f"{about}:{kind}:{sequence}", **columns),
+    )
 
 
 def max_hours_for(programme: Programme, level: str) -> float:

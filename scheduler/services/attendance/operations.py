@@ -111,16 +111,9 @@ def _ended_unmarked(db: Session, now: dt.datetime) -> list[CoachingSession]:
 
 
 def _enqueue(db: Session, session: CoachingSession, kind: str, token: str) -> OutboxMessage:
-    message = OutboxMessage(
-        session_id=session.id,
-        recipient=session.coach.email,
-        recipient_role="coach",
-        kind=kind,
-        sequence=0,
-        payload={"token": token},
-        dedupe_key=f"s{session.id}:{session.coach.email.lower()}:{kind}:0",
-    )
-    return queries.add_once(db, message)  # dedupe by key, handed to delivery after commit
+    email = session.coach.email
+    return queries.queue_once(db, f"s{session.id}:{email.lower()}", email, "coach", kind, {"token": token},
+                              session_id=session.id)
 
 
 def send_follow_ups(db: Session, now: dt.datetime | None = None, *, grace_days: int = GRACE_DAYS) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler import queries
-from scheduler.models import OutboxMessage, Programme, utcnow
+from scheduler.models import Programme, utcnow
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.fields import EMAIL, as_bool, as_int, as_list
 from scheduler.services.intervision.letters import INVITATION
@@ -246,18 +246,8 @@ def schedule_round(db: Session, round_: IntervisionRound, *, now: dt.datetime | 
     for group in round_.groups:
         for member_id in group.member_ids:
             person = people[member_id]
-            queries.add_once(  # dedupe by key, handed to delivery after commit
-                db,
-                OutboxMessage(
-                    recipient=person.email,
-                    recipient_role="participant",
-                    kind=INVITATION,
-                    sequence=0,
-                    payload={"group_id": group.id},
-                    dedupe_key=f"i{group.id}:{person.email}:{INVITATION}:0",
-                    created_at=now or utcnow(),
-                ),
-            )
+            queries.queue_once(db, f"i{group.id}:{person.email}", person.email, "participant", INVITATION,
+                               {"group_id": group.id}, created_at=now or utcnow())
             invited += 1
     round_.status = "scheduled"
     db.flush()

@@ -19,7 +19,6 @@ from scheduler.models import (
     BusyTime,
     Coach,
     CoachingSession,
-    OutboxMessage,
     Programme,
     SessionStatus,
     Supervisor,
@@ -268,17 +267,8 @@ def approve(db: Session, supervisor: Supervisor, session_ids: Iterable[int] | No
         session.status, session.approved_at = SupervisionStatus.APPROVED.value, now
         for participant in session.participants:
             coach = db.get_one(Coach, participant.coach_id)
-            queries.add_once(  # dedupe by key, handed to delivery after commit
-                db,
-                OutboxMessage(
-                    recipient=coach.email,
-                    recipient_role="coach",
-                    kind=INVITATION,
-                    sequence=session.sequence,
-                    payload={"supervision_session_id": session.id},
-                    dedupe_key=f"v{session.id}:{coach.email.lower()}:{INVITATION}:{session.sequence}",
-                ),
-            )
+            queries.queue_once(db, f"v{session.id}:{coach.email.lower()}", coach.email, "coach", INVITATION,
+                               {"supervision_session_id": session.id}, sequence=session.sequence)
     db.flush()
     return chosen
 
