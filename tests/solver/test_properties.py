@@ -31,6 +31,7 @@ import solver
 from solver import parse_instance, parse_solution, solve
 from solver.domain import Assignment, CoachingRequest, Instance, Session, Solution
 from solver.validate import validate
+from tests.solver import builders as b
 
 Json = dict[str, Any]
 
@@ -57,21 +58,7 @@ WORKDAYS = WEEKDAYS[:5]
 
 def _solver_ready() -> bool:
     """True once the optimiser behind `solver.solve` exists (it is written alongside)."""
-    probe = parse_instance(
-        {
-            "format": "coaching-instance/1",
-            "now": "2026-12-01T08:00:00Z",
-            "horizon": {"start": "2026-12-07", "end": "2026-12-13"},
-            "timezone": "Europe/Brussels",
-            "slot_minutes": 30,
-            "min_notice_hours": 48,
-            "supervision": {"max_hours_between": {"trainee": 15, "accredited": 35, "senior": 50}},
-            "supervisors": [],
-            "coaches": [],
-            "requests": [],
-            "current": [],
-        }
-    )
+    probe = parse_instance(b.instance([], [], now="2026-12-01T08:00:00Z", slot_minutes=30, supervisors=[]))
     try:
         solve(probe, time_limit=1.0, workers=1)
         solver.greedy(probe)
@@ -81,6 +68,11 @@ def _solver_ready() -> bool:
 
 
 needs_solver = pytest.mark.skipif(not _solver_ready(), reason="solver.solve is not implemented yet")
+
+
+def exhaustive(examples: int) -> settings:
+    """Solving takes its time (no deadline) and the examples are the same on every run."""
+    return settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 
 @st.composite
@@ -317,12 +309,7 @@ def _tiers(solution: Solution) -> tuple[int, int]:
 
 
 @needs_solver
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    derandomize=True,
-)
+@exhaustive(150)
 @given(programmes(max_coaches=4, max_requests=8, tiny=False))
 def test_solve_is_valid_and_not_worse_than_greedy(data: Json) -> None:
     check_valid_and_not_worse_than_greedy(data)
@@ -340,12 +327,7 @@ def check_valid_and_not_worse_than_greedy(data: Json) -> None:
 
 
 @needs_solver
-@settings(
-    max_examples=100,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    derandomize=True,
-)
+@exhaustive(100)
 @given(programmes(max_coaches=3, max_requests=4, tiny=True))
 def test_solve_equals_brute_force_on_tiny_programmes(data: Json) -> None:
     check_equals_brute_force(data)
@@ -364,14 +346,14 @@ def check_equals_brute_force(data: Json) -> None:
 
 
 @needs_solver
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@exhaustive(40)
 @given(programmes(max_coaches=4, max_requests=8, tiny=False, over_time=True))
 def test_capacity_over_time_is_valid_and_not_worse_than_greedy(data: Json) -> None:
     check_valid_and_not_worse_than_greedy(data)
 
 
 @needs_solver
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@exhaustive(40)
 @given(programmes(max_coaches=3, max_requests=4, tiny=True, over_time=True))
 def test_capacity_over_time_equals_brute_force_on_tiny_programmes(data: Json) -> None:
     check_equals_brute_force(data)
