@@ -25,7 +25,7 @@ from scheduler.models import (
 )
 from scheduler.services import audit, boundary
 from scheduler.services.coaches.roster import weekly_rules
-from scheduler.services.errors import InvalidInput, NotFound
+from scheduler.services.errors import InvalidInput, NotFound, found
 from scheduler.services.fields import as_int, as_list, valid_timezone
 from scheduler.services.messaging import outbox
 from scheduler.services.transitions import change_status
@@ -37,10 +37,10 @@ DECLINED = "declined"
 
 def coach_for_user(db: Session, user_id: int) -> Coach:
     """The coach record of a signed-in user, or NotFound."""
-    coach = db.scalar(select(Coach).where(Coach.user_id == user_id))
-    if coach is None:
-        raise NotFound("Your account is not linked to a coach. Ask the supervisor.")
-    return coach
+    return found(
+        db.scalar(select(Coach).where(Coach.user_id == user_id)),
+        "Your account is not linked to a coach. Ask the supervisor.",
+    )
 
 
 def update_profile(db: Session, coach: Coach, programme: Programme, data: Mapping[str, Any]) -> None:

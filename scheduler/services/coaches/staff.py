@@ -31,7 +31,7 @@ from scheduler.queries import of_programme
 from scheduler.services import audit
 from scheduler.services.accounts import users
 from scheduler.services.coaches import roster, self_service
-from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.errors import Conflict, InvalidInput, found
 from scheduler.services.messaging import outbox
 from scheduler.services.planning.adjustments import withdraw_draft
 
@@ -65,10 +65,7 @@ def list_supervisors(db: Session, programme: Programme) -> list[Supervisor]:
 
 
 def get_coach(db: Session, programme: Programme, coach_id: int) -> Coach:
-    coach = of_programme(db, Coach, programme, coach_id)
-    if coach is None:
-        raise NotFound(f"There is no coach {coach_id} in this programme.")
-    return coach
+    return found(of_programme(db, Coach, programme, coach_id), f"There is no coach {coach_id} in this programme.")
 
 
 def _supervisor(db: Session, programme: Programme, value: Any, errors: dict[str, str]) -> Supervisor | None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +18,7 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
+from scheduler.services.accounts.tokens import new_secret, token_hash
 from scheduler.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from scheduler.services.feedback.models import Feedback, SessionNote
 
@@ -29,14 +28,10 @@ COMMENT_MAX = 2000
 NOTE_MAX = 10000
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _new_form(db: Session, now: dt.datetime, **about: Any) -> str:
     """A feedback form open for LINK_DAYS; the private link's token (only its hash is kept)."""
-    token = secrets.token_urlsafe(32)
-    db.add(Feedback(token_hash=_hash(token), created_at=now, expires_at=now + dt.timedelta(days=LINK_DAYS), **about))
+    token, digest = new_secret()
+    db.add(Feedback(token_hash=digest, created_at=now, expires_at=now + dt.timedelta(days=LINK_DAYS), **about))
     return token
 
 
@@ -93,7 +88,7 @@ def send_due_intervision_feedback(db: Session, now: dt.datetime | None = None) -
 def feedback_for_link(db: Session, token: str, now: dt.datetime | None = None) -> Feedback:
     """The form a private link opens, or Forbidden (unknown or expired)."""
     now = now or utcnow()
-    form = db.scalar(select(Feedback).where(Feedback.token_hash == _hash(token)))
+    form = db.scalar(select(Feedback).where(Feedback.token_hash == token_hash(token)))
     if form is None:
         raise Forbidden("This feedback link is not valid.")
     if form.expires_at <= now and form.submitted_at is None:

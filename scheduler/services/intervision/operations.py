@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import queries
 from scheduler.models import Programme, utcnow
-from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.errors import Conflict, InvalidInput, NotFound, found
 from scheduler.services.fields import EMAIL, as_bool, as_int, as_list
 from scheduler.services.intervision.letters import INVITATION
 from scheduler.services.intervision.models import IntervisionGroup, IntervisionRound, IntervisionSignUp
@@ -131,10 +131,10 @@ def round_by_id(db: Session, programme: Programme, round_id: int) -> Intervision
 
 
 def round_by_ref(db: Session, ref: str) -> IntervisionRound:
-    found = db.scalar(select(IntervisionRound).where(IntervisionRound.public_ref == ref))
-    if found is None:
-        raise NotFound("No such intervision round.")
-    return found
+    return found(
+        db.scalar(select(IntervisionRound).where(IntervisionRound.public_ref == ref)),
+        "No such intervision round.",
+    )
 
 
 def sign_up(db: Session, round_: IntervisionRound, programme: Programme, data: Mapping[str, Any]) -> IntervisionSignUp:

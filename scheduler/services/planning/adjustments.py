@@ -24,16 +24,16 @@ from scheduler.models import (
 )
 from scheduler.queries import of_programme, record_id
 from scheduler.services import audit
-from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.errors import Conflict, InvalidInput, found
 from scheduler.services.transitions import change_status
 
 
 def programme_request(db: Session, programme: Programme, request_id: object) -> CoachingRequest:
     """Request `request_id` of this programme, or NotFound."""
-    request = of_programme(db, CoachingRequest, programme, request_id)
-    if request is None:
-        raise NotFound(f"There is no request {request_id} in this programme.")
-    return request
+    return found(
+        of_programme(db, CoachingRequest, programme, request_id),
+        f"There is no request {request_id} in this programme.",
+    )
 
 
 def waiting_request(db: Session, programme: Programme, request_id: int) -> CoachingRequest:

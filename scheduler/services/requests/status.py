@@ -27,7 +27,7 @@ from scheduler.models import (
 )
 from scheduler.services import boundary
 from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token
-from scheduler.services.errors import NotFound
+from scheduler.services.errors import NotFound, found
 from scheduler.services.requests.intake import OPEN_STATES, live_engagement, queue_position, send_new_link
 from scheduler.translator import build_match_question, request_ref
 from solver.alternatives import coaches_meeting
@@ -72,10 +72,10 @@ class RequestOverview:
 def request_for_token(db: Session, token: str) -> CoachingRequest:
     """The request a live status link belongs to, or Forbidden."""
     record = resolve_token(db, token, REQUEST_STATUS)
-    request = db.get(CoachingRequest, record.request_id) if record.request_id is not None else None
-    if request is None:
-        raise NotFound("This link belongs to no request.")
-    return request
+    return found(
+        db.get(CoachingRequest, record.request_id) if record.request_id is not None else None,
+        "This link belongs to no request.",
+    )
 
 
 def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None = None) -> RequestOverview:

@@ -25,7 +25,7 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.models import utc_text as _instant
-from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.errors import Conflict, InvalidInput, NotFound, found
 from scheduler.services.fields import as_int, valid_timezone
 from scheduler.services.supervision_sessions.letters import INVITATION
 from scheduler.services.supervision_sessions.models import (
@@ -325,10 +325,10 @@ def coach_supervisions(db: Session, coach_id: int, now: dt.datetime | None = Non
 
 
 def supervisor_for_user(db: Session, user_id: int) -> Supervisor:
-    supervisor = db.scalar(select(Supervisor).where(Supervisor.user_id == user_id))
-    if supervisor is None:
-        raise NotFound("Your account is not linked to a supervisor.")
-    return supervisor
+    return found(
+        db.scalar(select(Supervisor).where(Supervisor.user_id == user_id)),
+        "Your account is not linked to a supervisor.",
+    )
 
 
 def coach_names(db: Session, sessions: Iterable[SupervisionSession]) -> dict[int, str]:
