@@ -25,12 +25,14 @@ def benchmark_generator() -> ModuleType:
     return module
 
 
+def _party(pid: str) -> dict[str, Any]:
+    """What a coach and a coachee both state: who, on which clock, speaking and asking about what."""
+    return {"id": pid, "timezone": "Europe/Brussels", "languages": ["en"], "topics": ["leadership"]}
+
+
 def coach(cid: str = "c1", **fields: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "id": cid,
-        "timezone": "Europe/Brussels",
-        "languages": ["en"],
-        "topics": ["leadership"],
+        **_party(cid),
         "level": "accredited",
         "supervisor": None,
         "organisation": None,
@@ -52,10 +54,7 @@ def coach(cid: str = "c1", **fields: Any) -> dict[str, Any]:
 
 def request(rid: str = "r1", **fields: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "id": rid,
-        "timezone": "Europe/Brussels",
-        "languages": ["en"],
-        "topics": ["leadership"],
+        **_party(rid),
         "organisation": None,
         "sessions": 1,
         "session_minutes": 60,

@@ -218,19 +218,15 @@ def programmes(draw: st.DrawFn, max_coaches: int, max_requests: int, tiny: bool,
                 instant(draw(st.integers(0, days)), draw(st.integers(7, 20))) for _ in range(running)
             ]
 
-    return extra | {
-        "format": "coaching-instance/1",
-        "now": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "horizon": {"start": horizon_start.isoformat(), "end": horizon_end.isoformat()},
-        "timezone": "Europe/Brussels",
-        "slot_minutes": slot,
-        "min_notice_hours": 48,
-        "supervision": {"max_hours_between": {"trainee": 15, "accredited": 35, "senior": 50}},
-        "supervisors": supervisors,
-        "coaches": coaches,
-        "requests": requests,
-        "current": [],
-    }
+    return b.instance(
+        coaches,
+        requests,
+        now=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        horizon={"start": horizon_start.isoformat(), "end": horizon_end.isoformat()},
+        slot_minutes=slot,
+        supervisors=supervisors,
+        **extra,
+    )
 
 
 # The brute force.
@@ -361,16 +357,8 @@ def test_capacity_over_time_equals_brute_force_on_tiny_programmes(data: Json) ->
 
 def test_brute_force_finds_the_only_plan_that_serves_both() -> None:
     """A hand-checked case for the brute force itself: one slot each, both servable."""
-    data: Json = {
-        "format": "coaching-instance/1",
-        "now": "2026-12-01T08:00:00Z",
-        "horizon": {"start": "2026-12-07", "end": "2026-12-13"},
-        "timezone": "Europe/Brussels",
-        "slot_minutes": 60,
-        "min_notice_hours": 48,
-        "supervision": {"max_hours_between": {"trainee": 15, "accredited": 35, "senior": 50}},
-        "supervisors": [],
-        "coaches": [
+    data = b.instance(
+        [
             {
                 "id": f"c{i}",
                 "timezone": "Europe/Brussels",
@@ -387,7 +375,7 @@ def test_brute_force_finds_the_only_plan_that_serves_both() -> None:
             }
             for i, langs in ((1, ["en", "nl"]), (2, ["en"]))
         ],
-        "requests": [
+        [
             {
                 "id": f"r{i}",
                 "timezone": "Europe/Brussels",
@@ -401,8 +389,9 @@ def test_brute_force_finds_the_only_plan_that_serves_both() -> None:
             }
             for i, langs, prio in ((1, ["nl"], 1), (2, ["en"], 2))
         ],
-        "current": [],
-    }
+        now="2026-12-01T08:00:00Z",
+        supervisors=[],
+    )
     instance = parse_instance(data)
     # r2 (200) alone could take c1 and block r1 (100); the optimum gives it c2.
     assert brute_force_optimum(instance) == (0, 300)
