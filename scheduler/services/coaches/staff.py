@@ -33,7 +33,7 @@ from scheduler.services.accounts import users
 from scheduler.services.coaches import roster, self_service
 from scheduler.services.errors import Conflict, InvalidInput, found
 from scheduler.services.messaging import outbox
-from scheduler.services.planning.adjustments import withdraw_draft
+from scheduler.services.planning.drafts import withdraw_draft
 
 LEVELS = [level.value for level in Level]
 

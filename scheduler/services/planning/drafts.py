@@ -1,0 +1,35 @@
+"""A request's draft: the engagement the last solve proposes, and taking it out of the plan.
+
+Steering the solver, deactivating a coach and erasing a person each withdraw drafts the
+same way: the draft sessions go, the engagement stays as superseded (the audit trail).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from scheduler.models import CoachingRequest, CoachingSession, Engagement, EngagementStatus, SessionStatus
+from scheduler.services.transitions import change_status
+
+
+def current_draft(request: CoachingRequest) -> Engagement | None:
+    return next((e for e in request.engagements if e.status == EngagementStatus.DRAFT), None)
+
+
+def withdraw_draft(db: Session, engagement: Engagement) -> None:
+    """Take a draft engagement out of the plan (superseded), with its draft sessions."""
+    db.execute(
+        delete(CoachingSession).where(
+            CoachingSession.engagement_id == engagement.id, CoachingSession.status == SessionStatus.DRAFT
+        )
+    )
+    change_status(db, engagement, EngagementStatus.DRAFT, EngagementStatus.SUPERSEDED)
+    db.expire(engagement, ["sessions"])
+
+
+def withdraw_drafts(db: Session, engagements: list[Engagement]) -> None:
+    """`withdraw_draft` for those of `engagements` that are drafts."""
+    for engagement in engagements:
+        if engagement.status == EngagementStatus.DRAFT:
+            withdraw_draft(db, engagement)
