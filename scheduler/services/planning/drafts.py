@@ -6,7 +6,7 @@ same way: the draft sessions go, the engagement stays as superseded (the audit t
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from scheduler.models import CoachingRequest, CoachingSession, Engagement, EngagementStatus, SessionStatus
@@ -33,3 +33,11 @@ def withdraw_drafts(db: Session, engagements: list[Engagement]) -> None:
     for engagement in engagements:
         if engagement.status == EngagementStatus.DRAFT:
             withdraw_draft(db, engagement)
+
+
+def withdraw_coach_drafts(db: Session, coach_id: int) -> None:
+    """Withdraw every draft that proposes this coach (a coach who stops coaching)."""
+    drafts = db.scalars(
+        select(Engagement).where(Engagement.coach_id == coach_id, Engagement.status == EngagementStatus.DRAFT)
+    )
+    withdraw_drafts(db, list(drafts))
