@@ -89,6 +89,14 @@ def live_engagements(db: Session, programme: Programme, *, with_draft: bool = Fa
     )
 
 
+def live_engagement(request: CoachingRequest) -> Engagement | None:
+    """The approved engagement of a request, if any (`live_engagements` for one request)."""
+    for engagement in request.engagements:
+        if engagement.status == EngagementStatus.APPROVED:
+            return engagement
+    return None
+
+
 def coach_names(db: Session, programme_id: int) -> dict[int, str]:
     """Each coach's name by id, for the programme."""
     rows = db.execute(select(Coach.id, Coach.name).where(Coach.programme_id == programme_id))

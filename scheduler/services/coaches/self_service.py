@@ -19,7 +19,6 @@ from scheduler.models import (
     Engagement,
     EngagementStatus,
     Programme,
-    RequestStatus,
     SessionStatus,
     utcnow,
 )
@@ -28,6 +27,7 @@ from scheduler.services.coaches.roster import weekly_rules
 from scheduler.services.errors import InvalidInput, NotFound, found
 from scheduler.services.fields import as_int, as_list, valid_timezone
 from scheduler.services.messaging import outbox
+from scheduler.services.planning import approval
 from scheduler.services.transitions import change_status
 from scheduler.weekly import WEEKDAYS, WindowError, format_weekly, from_time, parse_time, parse_weekly, to_time
 
@@ -225,12 +225,7 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
                 db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1
             )
             outbox.enqueue_session_messages(db, session, outbox.CANCEL)
-    request = engagement.request
-    # Back in the queue, and the solver will not propose this coach again.
-    request.excluded_coach_ids = sorted({*request.excluded_coach_ids, coach.id})
-    change_status(
-        db, request, (RequestStatus.PROPOSED, RequestStatus.CONFIRMED), RequestStatus.WAITING
-    )
+    approval.return_to_queue(db, engagement.request, exclude_coach=coach.id)
     audit.record(db, audit.DECLINE, engagement, old=EngagementStatus.APPROVED.value, new=EngagementStatus.DECLINED.value)
     outbox.enqueue_engagement_notice(db, engagement, outbox.FINDING_ANOTHER_COACH)
     return engagement

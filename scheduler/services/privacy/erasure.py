@@ -53,6 +53,7 @@ from scheduler.services import audit
 from scheduler.services.errors import Conflict
 from scheduler.services.messaging import delivery, links, outbox
 from scheduler.services.messaging.compose import message_id_for
+from scheduler.services.planning.approval import return_to_queue
 from scheduler.services.planning.drafts import withdraw_drafts
 from scheduler.services.transitions import change_status
 
@@ -200,7 +201,7 @@ def close_coach_account(db: Session, coach: Coach, settings: Settings, *, now: d
         request = engagement.request
         if request.status in (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value):
             old = request.status
-            change_status(db, request, old, RequestStatus.WAITING.value)
+            return_to_queue(db, request)
             audit.record(db, audit.RETURN_TO_QUEUE, request, old=old, new=RequestStatus.WAITING.value, at=now)
             report.returned_requests.append(request.id)
     withdraw_drafts(db, list(engagements))

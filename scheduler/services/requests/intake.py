@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from scheduler.models import (
     CoachingRequest,
-    Engagement,
     EngagementStatus,
     Programme,
     RequestStatus,
     SessionStatus,
     utcnow,
 )
+from scheduler.queries import live_engagement
 from scheduler.services import audit, boundary
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.errors import InvalidInput
@@ -198,14 +198,6 @@ def queue_position(db: Session, request: CoachingRequest) -> int:
         )
     )
     return int(ahead or 0) + 1
-
-
-def live_engagement(request: CoachingRequest) -> Engagement | None:
-    """The approved engagement of a request, if any."""
-    for engagement in request.engagements:
-        if engagement.status == EngagementStatus.APPROVED:
-            return engagement
-    return None
 
 
 def accept_proposal(db: Session, request: CoachingRequest) -> None:

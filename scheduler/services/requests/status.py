@@ -25,10 +25,11 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
+from scheduler.queries import live_engagement
 from scheduler.services import boundary
 from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token
 from scheduler.services.errors import NotFound, found
-from scheduler.services.requests.intake import OPEN_STATES, live_engagement, queue_position, send_new_link
+from scheduler.services.requests.intake import OPEN_STATES, queue_position, send_new_link
 from scheduler.translator import build_match_question, request_ref
 from solver.alternatives import coaches_meeting
 
