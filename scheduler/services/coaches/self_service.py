@@ -25,9 +25,9 @@ from scheduler.models import (
 from scheduler.services import audit, boundary
 from scheduler.services.coaches.roster import weekly_rules
 from scheduler.services.errors import InvalidInput, NotFound, found
-from scheduler.services.fields import as_int, as_list, valid_timezone
+from scheduler.services.fields import as_int, as_list, as_name, as_timezone, as_topics
 from scheduler.services.messaging import outbox
-from scheduler.services.planning import approval
+from scheduler.services.planning import drafts
 from scheduler.services.transitions import change_status
 from scheduler.weekly import WEEKDAYS, WindowError, format_weekly, from_time, parse_time, parse_weekly, to_time
 
@@ -47,26 +47,14 @@ def update_profile(db: Session, coach: Coach, programme: Programme, data: Mappin
     """Name, timezone, languages and topics (the level is the supervisor's to set)."""
     declared = boundary.problems(boundary.CoachProfile, data)
     errors: dict[str, str] = {}
-    name = str(data.get("name") or "").strip()
-    if not name:
-        errors["name"] = "is required"
-    elif len(name) > 200:
-        errors["name"] = "is longer than 200 characters"
-    timezone = str(data.get("timezone") or "").strip()
-    if not valid_timezone(timezone):
-        errors["timezone"] = (
-            f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)" if timezone else "is required"
-        )
+    name = as_name(data.get("name"), "name", errors)
+    timezone = as_timezone(data.get("timezone"), "timezone", errors)
     languages = list(dict.fromkeys(code.lower() for code in as_list(data.get("languages"))))
     if not languages:
         errors["languages"] = "choose at least one language"
     elif programme.languages and (unknown := [c for c in languages if c not in programme.languages]):
         errors["languages"] = f"{', '.join(unknown)}: not offered in this programme"
-    topics = list(dict.fromkeys(as_list(data.get("topics"))))
-    if not topics:
-        errors["topics"] = "choose at least one topic"
-    elif unknown := [t for t in topics if t not in programme.topics]:
-        errors["topics"] = f"{', '.join(unknown)}: not a topic of this programme"
+    topics = as_topics(data.get("topics"), programme.topics, errors)
     errors = {**declared, **errors}  # the service's own words first
     if errors:
         raise InvalidInput("The profile has problems.", errors)
@@ -225,7 +213,7 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
                 db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1
             )
             outbox.enqueue_session_messages(db, session, outbox.CANCEL)
-    approval.return_to_queue(db, engagement.request, exclude_coach=coach.id)
+    drafts.return_to_queue(db, engagement.request, exclude_coach=coach.id)
     audit.record(db, audit.DECLINE, engagement, old=EngagementStatus.APPROVED.value, new=EngagementStatus.DECLINED.value)
     outbox.enqueue_engagement_notice(db, engagement, outbox.FINDING_ANOTHER_COACH)
     return engagement

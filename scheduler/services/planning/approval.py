@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import (
     Coach,
-    CoachingRequest,
     CoachingSession,
     Engagement,
     EngagementStatus,
@@ -136,11 +135,3 @@ def _assert_coaches_free(db: Session, sessions: list[CoachingSession]) -> None:
                     f"the coach already has a session from {before.start_utc:%Y-%m-%d %H:%M} UTC overlapping "
                     f"{after.start_utc:%Y-%m-%d %H:%M} UTC or within their buffer; re-solve before approving"
                 )
-
-
-def return_to_queue(db: Session, request: CoachingRequest, *, exclude_coach: int | None = None) -> None:
-    """A proposed or confirmed request waits again for the next solve (Conflict if it is neither);
-    the solver never proposes `exclude_coach` for it again."""
-    if exclude_coach is not None:
-        request.excluded_coach_ids = sorted({*request.excluded_coach_ids, exclude_coach})
-    change_status(db, request, (RequestStatus.PROPOSED, RequestStatus.CONFIRMED), RequestStatus.WAITING)

@@ -1,7 +1,8 @@
-"""A request's draft: the engagement the last solve proposes, and taking it out of the plan.
+"""A request's draft (the engagement the last solve proposes) and its way back to the queue.
 
 Steering the solver, deactivating a coach and erasing a person each withdraw drafts the
 same way: the draft sessions go, the engagement stays as superseded (the audit trail).
+A coach who declines or leaves sends their requests back to the queue the same way too.
 """
 
 from __future__ import annotations
@@ -9,7 +10,14 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from scheduler.models import CoachingRequest, CoachingSession, Engagement, EngagementStatus, SessionStatus
+from scheduler.models import (
+    CoachingRequest,
+    CoachingSession,
+    Engagement,
+    EngagementStatus,
+    RequestStatus,
+    SessionStatus,
+)
 from scheduler.services.transitions import change_status
 
 
@@ -41,3 +49,10 @@ def withdraw_coach_drafts(db: Session, coach_id: int) -> None:
         select(Engagement).where(Engagement.coach_id == coach_id, Engagement.status == EngagementStatus.DRAFT)
     )
     withdraw_drafts(db, list(drafts))
+
+def return_to_queue(db: Session, request: CoachingRequest, *, exclude_coach: int | None = None) -> None:
+    """A proposed or confirmed request waits again for the next solve (Conflict if it is neither);
+    the solver never proposes `exclude_coach` for it again."""
+    if exclude_coach is not None:
+        request.excluded_coach_ids = sorted({*request.excluded_coach_ids, exclude_coach})
+    change_status(db, request, (RequestStatus.PROPOSED, RequestStatus.CONFIRMED), RequestStatus.WAITING)

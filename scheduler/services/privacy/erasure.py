@@ -53,8 +53,7 @@ from scheduler.services import audit
 from scheduler.services.errors import Conflict
 from scheduler.services.messaging import delivery, links, outbox
 from scheduler.services.messaging.compose import message_id_for
-from scheduler.services.planning.approval import return_to_queue
-from scheduler.services.planning.drafts import withdraw_drafts
+from scheduler.services.planning.drafts import return_to_queue, withdraw_drafts
 from scheduler.services.transitions import change_status
 
 ERASED = "(erased)"
