@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import (
@@ -59,6 +59,16 @@ def waiting_requests(db: Session, programme: Programme) -> list[CoachingRequest]
             .order_by(CoachingRequest.priority.desc(), CoachingRequest.submitted_at)
         )
     )
+
+
+def waiting_count(db: Session, programme_id: int, *where: ColumnElement[bool]) -> int:
+    """How many requests of the programme wait in the queue (and meet `where`)."""
+    count = db.scalar(
+        select(func.count())
+        .select_from(CoachingRequest)
+        .where(CoachingRequest.programme_id == programme_id, CoachingRequest.status == RequestStatus.WAITING, *where)
+    )
+    return int(count or 0)
 
 
 def draft_engagements(db: Session, programme: Programme) -> list[Engagement]:

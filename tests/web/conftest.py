@@ -218,6 +218,15 @@ def propose(db: Session, request: CoachingRequest, coach_id: int, starts: list[d
     return engagement
 
 
+def booked(db: Session, programme: Programme, coach: Person, start: dt.datetime) -> tuple[Engagement, str]:
+    """A coachee's request approved with `coach` for one session at `start`, committed: the engagement
+    and the coachee's status-link token."""
+    request, token = make_request(db, programme)
+    engagement = propose(db, request, coach.coach_id or 0, [start])
+    db.commit()
+    return engagement, token
+
+
 def next_weekday_utc(weekday: int, hour: int, *, weeks_ahead: int = 1, tz: str = "America/New_York") -> dt.datetime:
     """A local time `hour`:00 in `tz` on the given weekday, at least `weeks_ahead` weeks away, in UTC."""
     from zoneinfo import ZoneInfo

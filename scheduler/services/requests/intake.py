@@ -19,7 +19,7 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.queries import live_engagement
+from scheduler.queries import live_engagement, waiting_count
 from scheduler.services import audit, boundary
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.errors import InvalidInput
@@ -172,17 +172,10 @@ def send_new_link(db: Session, request: CoachingRequest, *, link_days: int = 60)
 
 def queue_position(db: Session, request: CoachingRequest) -> int:
     """1-based place among waiting requests, by priority then submission time."""
-    ahead = db.scalar(
-        select(func.count())
-        .select_from(CoachingRequest)
-        .where(
-            CoachingRequest.programme_id == request.programme_id,
-            CoachingRequest.status == RequestStatus.WAITING,
-            (CoachingRequest.priority > request.priority)
-            | ((CoachingRequest.priority == request.priority) & (CoachingRequest.submitted_at < request.submitted_at)),
-        )
+    ahead = (CoachingRequest.priority > request.priority) | (
+        (CoachingRequest.priority == request.priority) & (CoachingRequest.submitted_at < request.submitted_at)
     )
-    return int(ahead or 0) + 1
+    return waiting_count(db, request.programme_id, ahead) + 1
 
 
 def accept_proposal(db: Session, request: CoachingRequest) -> None:
