@@ -247,3 +247,32 @@ def make_intervision_round(db: Session, programme: Programme) -> IntervisionRoun
         {"title": "Spring round", "starts_on": (today + dt.timedelta(days=14)).isoformat(),
          "ends_on": (today + dt.timedelta(days=42)).isoformat(), "weekly": "tue 18:00-20:00"},
     )
+
+
+@dataclass
+class World:
+    """Something behind every route: a programme, two coaches (Ada, Bea), the supervisor, a request
+    engaged with Ada for three weekly sessions and a request still waiting, with their status links."""
+
+    programme: Programme
+    coach: Person
+    other_coach: Person
+    supervisor: Person
+    engaged: CoachingRequest
+    engaged_token: str
+    engagement: Engagement
+    waiting: CoachingRequest
+    waiting_token: str
+
+
+def make_world(db: Session) -> World:
+    """A `World`, flushed (the caller adds its own rows and commits)."""
+    programme = make_programme(db)
+    coach = make_coach(db, programme)
+    other_coach = make_coach(db, programme, "bea@coaches.example", name="Bea Coach")
+    supervisor = make_supervisor(db, programme)
+    engaged, engaged_token = make_request(db, programme)
+    waiting, waiting_token = make_request(db, programme, coachee_email="wait@coachees.example")
+    start = next_weekday_utc(1, 10, weeks_ahead=2)  # a Tuesday 10:00 in New York
+    engagement = propose(db, engaged, coach.coach_id or 0, [start + dt.timedelta(weeks=w) for w in range(3)])
+    return World(programme, coach, other_coach, supervisor, engaged, engaged_token, engagement, waiting, waiting_token)
