@@ -15,11 +15,21 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings, load_config
 from scheduler.db import Database
-from scheduler.models import Coach, CoachingRequest, CoachingSession, Programme, RequestStatus, SessionStatus
+from scheduler.models import (
+    Coach,
+    CoachingRequest,
+    CoachingSession,
+    OutboxMessage,
+    Programme,
+    RequestStatus,
+    SessionStatus,
+)
+from scheduler.services.messaging import outbox
 from tests.builders import add_engagement
 
 
@@ -164,6 +174,16 @@ def smtp_settings(tmp_path: Path, sqlite_db: Database, smtp_server: SmtpServer) 
     return smtp_settings_for(tmp_path, sqlite_db.url, smtp_server)
 
 
+# A Monday evening in Brussels, far enough ahead for every reminder and notice rule.
+SOON = dt.datetime(2027, 3, 22, 17, 0, tzinfo=dt.UTC)
+
+
+def outbox_rows(database: Database) -> list[OutboxMessage]:
+    """Every outbox row, oldest first, read in a session of its own."""
+    with database.sessions() as db:
+        return list(db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
 class Sessions:
     """Builds live coaching sessions straight in the database (approval is not under test here)."""
 
@@ -213,6 +233,19 @@ class Sessions:
         engagement = add_engagement(db, request, coach.id, [start_utc], minutes=minutes,
                                     approved_at=start_utc - dt.timedelta(days=7), session_status=status)
         return engagement.sessions[0]
+
+
+    def queue(
+        self, database: Database, count: int, *, kind: str = outbox.REQUEST, start: dt.datetime = SOON
+    ) -> list[int]:
+        """`count` live sessions a day apart from `start`, each with its messages queued (committed); their ids."""
+        ids = []
+        with database.sessions() as db, db.begin():
+            for i in range(count):
+                session = self.add(db, start + dt.timedelta(days=i))
+                outbox.enqueue_session_messages(db, session, kind)
+                ids.append(session.id)
+        return ids
 
 
 @pytest.fixture
