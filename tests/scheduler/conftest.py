@@ -169,6 +169,11 @@ def smtp_settings_for(tmp_path: Path, database_url: str, server: SmtpServer, **o
     )
 
 
+def unreachable_smtp_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
+    """Settings whose SMTP server never answers: a free port nobody listens on."""
+    return make_settings(tmp_path, database_url, mail_backend="smtp", smtp_port=free_port(), **overrides)
+
+
 @pytest.fixture
 def smtp_settings(tmp_path: Path, sqlite_db: Database, smtp_server: SmtpServer) -> Settings:
     return smtp_settings_for(tmp_path, sqlite_db.url, smtp_server)

@@ -20,7 +20,15 @@ from scheduler.models import CoachingRequest, CoachingSession, OutboxMessage, Se
 from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token
 from scheduler.services.messaging import delivery, outbox
 from scheduler.unit_of_work import AfterCommit, UnitOfWork
-from tests.scheduler.conftest import SOON, Sessions, SmtpServer, make_settings, outbox_rows, smtp_settings_for
+from tests.scheduler.conftest import (
+    SOON,
+    Sessions,
+    SmtpServer,
+    make_settings,
+    outbox_rows,
+    smtp_settings_for,
+    unreachable_smtp_settings,
+)
 from tests.scheduler.invite_checks import assert_invitation_shape, calendar_bytes, only_event
 
 
@@ -241,10 +249,7 @@ def test_transient_refusal_backs_off_then_succeeds(
 def test_an_unreachable_server_pauses_the_outbox_and_fails_nothing(
     sqlite_db: Database, tmp_path: Path, sessions: Sessions
 ) -> None:
-    from tests.scheduler.conftest import free_port
-
-    settings = make_settings(tmp_path, sqlite_db.url, mail_backend="smtp", smtp_port=free_port(), smtp_timeout=2.0,
-                             outbox_retry_base_seconds=0)
+    settings = unreachable_smtp_settings(tmp_path, sqlite_db.url, smtp_timeout=2.0, outbox_retry_base_seconds=0)
     sessions.queue(sqlite_db, 1)
     for _ in range(3):
         assert delivery.deliver_all_pending(sqlite_db, settings) == (0, 2)

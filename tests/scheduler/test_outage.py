@@ -17,7 +17,14 @@ from scheduler.invites.backends import SmtpBackend
 from scheduler.models import utcnow
 from scheduler.services.messaging import delivery
 from scheduler.unit_of_work import take_after_commit, track
-from tests.scheduler.conftest import RecordingHandler, Sessions, free_port, make_settings, outbox_rows
+from tests.scheduler.conftest import (
+    RecordingHandler,
+    Sessions,
+    free_port,
+    make_settings,
+    outbox_rows,
+    unreachable_smtp_settings,
+)
 
 BASE = 0.02  # seconds: the old budget was 127 * BASE = 2.5 s
 
@@ -78,8 +85,7 @@ def test_an_outage_longer_than_the_old_retry_budget_delivers_every_invitation_on
 def test_a_paused_outbox_asks_the_server_with_one_probe_per_interval(
     sqlite_db: Database, tmp_path: Path, sessions: Sessions
 ) -> None:
-    settings = make_settings(tmp_path, sqlite_db.url, mail_backend="smtp", smtp_port=free_port(), smtp_timeout=1.0,
-                             outbox_probe_seconds=60)
+    settings = unreachable_smtp_settings(tmp_path, sqlite_db.url, smtp_timeout=1.0, outbox_probe_seconds=60)
     sessions.queue(sqlite_db, 3)
     first = delivery.deliver_batch(sqlite_db, settings, [])
     assert {r.outcome for r in first} == {delivery.Outcome.PAUSED} and len(first) == 6
