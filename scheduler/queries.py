@@ -7,9 +7,9 @@ disagree about who waits or what the draft is.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import (
@@ -61,6 +61,16 @@ def waiting_requests(db: Session, programme: Programme) -> list[CoachingRequest]
     )
 
 
+def waiting_count(db: Session, programme_id: int, *where: ColumnElement[bool]) -> int:
+    """How many requests of the programme wait in the queue (and meet `where`)."""
+    count = db.scalar(
+        select(func.count())
+        .select_from(CoachingRequest)
+        .where(CoachingRequest.programme_id == programme_id, CoachingRequest.status == RequestStatus.WAITING, *where)
+    )
+    return int(count or 0)
+
+
 def draft_engagements(db: Session, programme: Programme, *, with_history: bool = False) -> list[Engagement]:
     """The current draft plan, oldest request first, each engagement with its request, coach
     and sessions loaded in one query each rather than a few per engagement; `with_history`
@@ -106,6 +116,14 @@ def live_engagements(db: Session, programme: Programme, *, with_draft: bool = Fa
     )
 
 
+def live_engagement(request: CoachingRequest) -> Engagement | None:
+    """The approved engagement of a request, if any (`live_engagements` for one request)."""
+    for engagement in request.engagements:
+        if engagement.status == EngagementStatus.APPROVED:
+            return engagement
+    return None
+
+
 def coach_names(db: Session, programme_id: int) -> dict[int, str]:
     """Each coach's name by id, for the programme."""
     rows = db.execute(select(Coach.id, Coach.name).where(Coach.programme_id == programme_id))
@@ -127,6 +145,19 @@ def add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
         return existing
     db.add(message)  # the unit of work hands every new row to delivery after commit
     return message
+
+
+def queue_once(
+    db: Session, about: str, recipient: str, role: str, kind: str, payload: dict[str, Any], *, sequence: int = 0,
+    **columns: Any,
+) -> OutboxMessage:
+    """`add_once` a message to `recipient`. `about` names the subject and the person (`i12:ann@x.org`);
+    the dedupe key adds the kind and the sequence, so one change reaches one person once."""
+    return add_once(
+        db,
+        OutboxMessage(recipient=recipient, recipient_role=role, kind=kind, sequence=sequence, payload=payload,
+                      dedupe_key=f"{about}:{kind}:{sequence}", **columns),
+    )
 
 
 def max_hours_for(programme: Programme, level: str) -> float:

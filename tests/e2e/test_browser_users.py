@@ -21,9 +21,7 @@ from tests.e2e.browser_support import (  # noqa: F401  (fixtures)
     PHONE,
     axe,
     browser,
-    check_accessibility,
-    check_fits_width,
-    screenshot,
+    check_page,
 )
 from tests.web.conftest import PASSWORD, make_coach, make_programme, make_request, next_weekday_utc, propose
 
@@ -93,9 +91,7 @@ def _sign_in(page: Any, url: str, email: str) -> None:
 def _check(page: Any, axe_path: Path, label: str) -> None:
     for width, size in WIDTHS.items():
         page.set_viewport_size(size)
-        check_accessibility(page, axe_path, f"{label} at {width}")
-        check_fits_width(page, f"{label} at {width}")
-        screenshot(page, f"{label}-{width}")
+        check_page(page, axe_path, f"{label} at {width}", shot=f"{label}-{width}")
 
 
 def _draft_coach(database: Any, request_id: int) -> int | None:

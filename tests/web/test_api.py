@@ -58,7 +58,7 @@ def drafted(db: Session, programme: Programme, coach: Person) -> Iterator[tuple[
     """A waiting request with a draft engagement to Ada, and a second coach, Bea."""
     bea = quick_coach(db, programme, "bea@coaches.example", name="Bea Other")
     item, _ = make_request(db, programme, sessions_wanted=1)
-    engagement = propose(db, item, coach.coach_id or 0, [days_ahead(9)], engagement_status=EngagementStatus.DRAFT.value)
+    engagement = propose(db, item, coach.coach_id or 0, [days_ahead(9)], status=EngagementStatus.DRAFT.value)
     engagement.score = {"topics": 1.0, "language": 1.0, "kept": 0.0, "earliness": 0.9}
     db.commit()
     yield item, engagement, bea

@@ -53,7 +53,7 @@ def _grow(db: Session, programme: Programme, start: int, stop: int) -> list[str]
         request_, token = make_request(db, programme, coachee_email=f"coachee{n}@coachees.example")
         status = EngagementStatus.DRAFT if n % 2 else EngagementStatus.APPROVED
         propose(db, request_, coach_id, [days_ahead(8 + n % 5, hour=14), days_ahead(15 + n % 5, hour=14)],
-                engagement_status=status.value)  # fmt: skip
+                status=status.value)  # fmt: skip
         tokens.append(token)
     db.commit()
     return tokens

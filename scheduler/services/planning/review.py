@@ -22,7 +22,7 @@ from scheduler.models import (
     utcnow,
 )
 from scheduler.queries import coach_names, draft_engagements, name_coaches, of_programme, waiting_requests
-from scheduler.services.errors import NotFound
+from scheduler.services.errors import found
 from scheduler.services.planning.solving import latest_run
 
 # The solver's score terms (solver contract, objective tiers 2-5), in words.
@@ -211,10 +211,7 @@ def recent_runs(db: Session, programme: Programme, limit: int = 20) -> list[Solv
 
 def programme_run(db: Session, programme: Programme, run_id: object) -> SolveRun:
     """Solve run `run_id` of this programme, or NotFound."""
-    run = of_programme(db, SolveRun, programme, run_id)
-    if run is None:
-        raise NotFound(f"There is no solve run {run_id}.")
-    return run
+    return found(of_programme(db, SolveRun, programme, run_id), f"There is no solve run {run_id}.")
 
 
 def fail_run(db: Session, run: SolveRun, message: str) -> None:

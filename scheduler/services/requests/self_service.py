@@ -25,10 +25,11 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
+from scheduler.queries import live_engagement
 from scheduler.services import boundary
 from scheduler.services.errors import Conflict, InvalidInput
 from scheduler.services.messaging import outbox
-from scheduler.services.requests.intake import live_engagement, parse_request_input
+from scheduler.services.requests.intake import parse_request_input
 from scheduler.services.transitions import change_status
 
 # What a coachee may change while waiting (the boundary's RequestChange); the rest (name,
