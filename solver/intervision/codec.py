@@ -115,6 +115,6 @@ def plan_to_json(plan: IntervisionPlan) -> dict[str, Any]:
             {"slot": g.slot, "language": g.language, "members": list(g.members), "facilitator": g.facilitator}
             for g in plan.groups
         ],
-        "left_out": [{"participant": x.sign_up, "reasons": list(x.reasons)} for x in plan.left_out],
+        "left_out": [{"participant": x.who, "reasons": list(x.reasons)} for x in plan.left_out],
         "stats": dict(plan.stats),
     }

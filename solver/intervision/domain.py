@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
+# Both planners leave people out the same way; the intervision vocabulary names it too.
+from solver.supervision.domain import LeftOut as LeftOut
+
 INSTANCE_FORMAT = "intervision-instance/1"
 PLAN_FORMAT = "intervision-plan/1"
 
@@ -49,12 +52,6 @@ class Group:
     language: str
     members: tuple[str, ...]
     facilitator: str | None = None
-
-
-@dataclass(frozen=True)
-class LeftOut:
-    sign_up: str
-    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -67,9 +67,10 @@ class SupervisionSession:
 
 @dataclass(frozen=True)
 class LeftOut:
-    """A coach who needs supervision in the horizon and gets none that keeps them under their limit."""
+    """Someone a planner's plan leaves out, and why: a coach who needs supervision in the horizon
+    and gets none that keeps them under their limit, or an intervision participant in no group."""
 
-    coach: str
+    who: str  # the coach's or the participant's id
     reasons: tuple[str, ...]
 
 
