@@ -23,7 +23,7 @@ from solver.supervision.codec import _span, document, duplicate_id, left_out_ent
 def _slot(rd: _Reader, o: Mapping[str, Any], p: str) -> Slot | None:
     sid = rd.string(rd.field(o, "id", p), f"{p}.id")
     span = _span(rd, o, p)
-    return None if sid is None or span is None else Slot(sid, span.start, span.end)
+    return None if sid is None or span is None else Slot(span.start, span.end, sid)
 
 
 def _sign_up(rd: _Reader, o: Mapping[str, Any], p: str, slot_ids: set[str] | None) -> SignUp | None:
