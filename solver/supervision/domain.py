@@ -59,9 +59,9 @@ class SupervisionInstance:
 
 
 @dataclass(frozen=True)
-class SupervisionSession:
-    start: datetime
-    end: datetime
+class SupervisionSession(TimeSpan):
+    """A group supervision meeting and the coaches in it."""
+
     coaches: tuple[str, ...]
 
 
