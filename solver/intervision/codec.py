@@ -23,7 +23,7 @@ from solver.supervision.codec import _span, document, duplicate_id, left_out_ent
 def _slot(rd: _Reader, o: Mapping[str, Any], p: str) -> Slot | None:
     sid = rd.string(rd.field(o, "id", p), f"{p}.id")
     span = _span(rd, o, p)
-    return None if sid is None or span is None else Slot(sid, span.start, span.end)
+    return None if sid is None or span is None else Slot(span.start, span.end, sid)
 
 
 def _sign_up(rd: _Reader, o: Mapping[str, Any], p: str, slot_ids: set[str] | None) -> SignUp | None:
@@ -115,6 +115,6 @@ def plan_to_json(plan: IntervisionPlan) -> dict[str, Any]:
             {"slot": g.slot, "language": g.language, "members": list(g.members), "facilitator": g.facilitator}
             for g in plan.groups
         ],
-        "left_out": [{"participant": x.sign_up, "reasons": list(x.reasons)} for x in plan.left_out],
+        "left_out": [{"participant": x.who, "reasons": list(x.reasons)} for x in plan.left_out],
         "stats": dict(plan.stats),
     }

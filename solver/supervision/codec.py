@@ -172,6 +172,6 @@ def plan_to_json(plan: SupervisionPlan) -> dict[str, Any]:
         "sessions": [
             {"start": _instant(s.start), "end": _instant(s.end), "coaches": list(s.coaches)} for s in plan.sessions
         ],
-        "left_out": [{"coach": x.coach, "reasons": list(x.reasons)} for x in plan.left_out],
+        "left_out": [{"coach": x.who, "reasons": list(x.reasons)} for x in plan.left_out],
         "stats": dict(plan.stats),
     }

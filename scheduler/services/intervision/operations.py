@@ -231,7 +231,7 @@ def plan_round(db: Session, round_: IntervisionRound, *, time_limit: float = 10.
                 member_ids=[int(m) for m in group.members],
             )
         )
-    round_.left_out = {x.sign_up: list(x.reasons) for x in plan.left_out}
+    round_.left_out = {x.who: list(x.reasons) for x in plan.left_out}
     round_.status = "planned"
     db.flush()
     return round_

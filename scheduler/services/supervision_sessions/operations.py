@@ -231,7 +231,7 @@ def plan_supervision(
         rows.append(row)
     db.flush()
     coaches = {str(c.id): c for c in supervised_coaches(db, programme, supervisor)}
-    left = [(coaches[x.coach], list(x.reasons)) for x in plan.left_out if x.coach in coaches]
+    left = [(coaches[x.who], list(x.reasons)) for x in plan.left_out if x.who in coaches]
     return PlanResult(plan, rows, left, validate(instance, plan))
 
 
