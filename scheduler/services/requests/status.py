@@ -100,13 +100,14 @@ def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None =
 
 # The answer changes only when the coachee's times or the coaches' hours do; a coachee who
 # reloads the page gets it from here (per process, for a few minutes) instead of a new look.
-_FREE_THEN: dict[tuple[int, str, str], tuple[float, bool]] = {}
+_FREE_THEN: dict[tuple[str, int, str, str], tuple[float, bool]] = {}
 _FREE_THEN_SECONDS = 300.0
 
 
 def _coaches_free_then(db: Session, request: CoachingRequest, now: dt.datetime) -> bool:
     """Whether any coach's weekly hours meet the coachee's windows (the solver's calendar says)."""
-    key = (request.id, request.timezone, json.dumps(request.windows, sort_keys=True))
+    # Keyed by database too: one process may serve (or test) more than one.
+    key = (str(db.get_bind().url), request.id, request.timezone, json.dumps(request.windows, sort_keys=True))
     seen = _FREE_THEN.get(key)
     if seen is not None and time.monotonic() - seen[0] < _FREE_THEN_SECONDS:
         return seen[1]
