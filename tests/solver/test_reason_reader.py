@@ -18,6 +18,7 @@ import solver
 from solver import Reason, parse_instance
 from solver.domain import WEEKDAYS
 from solver.explanations import _pattern_in
+from tests.solver import builders
 from tests.solver.test_properties import programmes
 from tests.solver.test_reason_words import check_plain_words
 
@@ -121,41 +122,7 @@ def test_reasons_worded_for_any_reader_read_as_plain_words(data: dict[str, Any])
 
 def _programme_without_common_time() -> dict[str, Any]:
     """One Brussels coach free on Monday mornings, one Tokyo coachee free early on Tuesdays."""
-    return {
-        "format": "coaching-instance/1",
-        "now": "2027-01-04T08:00:00Z",
-        "horizon": {"start": "2027-01-11", "end": "2027-02-07"},
-        "timezone": "Europe/Brussels",
-        "slot_minutes": 60,
-        "min_notice_hours": 24,
-        "supervision": {"max_hours_between": {"trainee": 15, "accredited": 35, "senior": 50}},
-        "supervisors": [],
-        "current": [],
-        "coaches": [
-            {
-                "id": "c1",
-                "timezone": "Europe/Brussels",
-                "languages": ["en"],
-                "topics": ["career"],
-                "level": "accredited",
-                "max_active_coachees": 2,
-                "active_coachees": 0,
-                "max_sessions_per_week": 3,
-                "max_sessions_per_day": 2,
-                "weekly": {"mon": [["09:00", "12:00"]]},
-            }
-        ],
-        "requests": [
-            {
-                "id": "r1",
-                "timezone": "Asia/Tokyo",
-                "languages": ["en"],
-                "topics": ["career"],
-                "sessions": 1,
-                "session_minutes": 60,
-                "earliest_start": "2027-01-11",
-                "submitted_at": "2027-01-02T10:00:00Z",
-                "windows": {"tue": [["06:00", "08:00"]]},
-            }
-        ],
-    }
+    return builders.instance(
+        coaches=[builders.coach(weekly={"mon": [["09:00", "12:00"]]})],
+        requests=[builders.request(timezone="Asia/Tokyo", windows={"tue": [["06:00", "08:00"]]})],
+    )
