@@ -126,9 +126,9 @@ def test_the_target_round_proves_a_mid_size_programme_optimal() -> None:
     """The benchmark's 50 x 500 winter programme: the pair bound (32015) is its optimum, and the
     target round (the model over the columns reduced-cost fixing keeps) finds a plan worth it,
     so the proof comes from there and not from the later rounds."""
-    from tests.solver.test_fast_greedy import _generator
+    from tests.solver.builders import benchmark_generator
 
-    instance = parse_instance(_generator().generate_workload("W2"))
+    instance = parse_instance(benchmark_generator().generate_workload("W2"))
     result = solve(instance, time_limit=30, workers=2)
     assert validate(instance, result) == []
     assert (result.status, result.served_weight, result.served_weight_bound) == ("OPTIMAL", 32015, 32015)

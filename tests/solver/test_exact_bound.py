@@ -28,7 +28,7 @@ import solver.search as search
 from solver import parse_instance, solve
 from solver.domain import Progress
 from solver.validate import validate
-from tests.solver.test_benchmark_generator import generate
+from tests.solver.builders import benchmark_generator
 from tests.solver.test_properties import programmes
 
 EXACT = Path(__file__).resolve().parents[2] / "benchmarks" / "exact.py"
@@ -83,6 +83,6 @@ def test_bound_and_optimal_agree_with_the_exact_model(data: dict[str, Any]) -> N
 def test_bound_and_optimal_agree_with_the_exact_model_on_generated_programmes(
     seed: int, dst: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = generate.generate(4, 12, seed=seed, dst=dst)
+    data = benchmark_generator().generate(4, 12, seed=seed, dst=dst)
     check_against_exact(data, sampled=False, monkeypatch=monkeypatch)
     check_against_exact(data, sampled=True, monkeypatch=monkeypatch)
