@@ -187,7 +187,7 @@ def exact_optimum(instance: Instance, time_limit: float = 120.0, workers: int = 
     return {
         "assignments": assignments,
         "status": cp_solver.status_name(status),
-        "optimum": int(cp_solver.objective_value) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None,
+        "optimum": round(cp_solver.objective_value) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None,
         "bound": math.floor(cp_solver.best_objective_bound + 1e-6),
         "candidates": n_candidates,
         "build_seconds": round(built - started, 2),

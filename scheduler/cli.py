@@ -22,6 +22,7 @@ from scheduler.db import Database
 from scheduler.models import Programme, SolveRunStatus
 from scheduler.schema import upgrade_to_head
 from scheduler.services.errors import ServiceError
+from scheduler.services.fields import valid_timezone
 from scheduler.services.programmes.current import current_programme
 from scheduler.unit_of_work import UnitOfWork, actor, set_after_commit_handler
 
@@ -100,11 +101,15 @@ def demo(ctx: Context, password: str | None, if_empty: bool) -> None:
 @main.command()
 @click.option("--time-limit", type=click.FloatRange(min=0.1), help="Seconds the solver may take.")
 @click.option("--workers", type=click.IntRange(min=1), help="Solver threads.")
+@click.option("--timezone", help="Tell the reasons' times in this IANA zone (default: the programme's).")
 @pass_context
-def solve(ctx: Context, time_limit: float | None, workers: int | None) -> None:
+def solve(ctx: Context, time_limit: float | None, workers: int | None, timezone: str | None) -> None:
     """Solve the queue and store the plan as a draft for approval."""
+    from scheduler.services.planning.review import run_unserved
     from scheduler.services.planning.solving import solve_now
 
+    if timezone is not None and not valid_timezone(timezone):
+        raise click.BadParameter(f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)", param_hint="--timezone")
     settings = ctx.settings
     if time_limit is not None:
         settings = replace(settings, solver_time_limit=time_limit)
@@ -122,7 +127,9 @@ def solve(ctx: Context, time_limit: float | None, workers: int | None) -> None:
         f"solve run {run.id}: {run.solver_status}, served weight {run.served_weight} "
         f"(bound {run.served_weight_bound}), {len(run.unassigned)} request(s) unassigned"
     )
-    for item in run.unassigned:
+    with ctx.unit_of_work() as db:
+        unserved = run_unserved(db, run, timezone)
+    for item in unserved:
         click.echo(f"  request {item['request_id']}: {'; '.join(item['reasons'])}")
 
 

@@ -7,9 +7,9 @@ disagree about who waits or what the draft is.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import (
@@ -61,16 +61,43 @@ def waiting_requests(db: Session, programme: Programme) -> list[CoachingRequest]
     )
 
 
-def draft_engagements(db: Session, programme: Programme) -> list[Engagement]:
-    """The current draft plan, oldest request first."""
+def waiting_count(db: Session, programme_id: int, *where: ColumnElement[bool]) -> int:
+    """How many requests of the programme wait in the queue (and meet `where`)."""
+    count = db.scalar(
+        select(func.count())
+        .select_from(CoachingRequest)
+        .where(CoachingRequest.programme_id == programme_id, CoachingRequest.status == RequestStatus.WAITING, *where)
+    )
+    return int(count or 0)
+
+
+def draft_engagements(db: Session, programme: Programme, *, with_history: bool = False) -> list[Engagement]:
+    """The current draft plan, oldest request first, each engagement with its request, coach
+    and sessions loaded in one query each rather than a few per engagement; `with_history`
+    also loads each request's earlier engagements (what the draft page explains)."""
+    request = selectinload(Engagement.request)
     return list(
         db.scalars(
             select(Engagement)
             .join(CoachingRequest)
             .where(CoachingRequest.programme_id == programme.id, Engagement.status == EngagementStatus.DRAFT)
             .order_by(CoachingRequest.submitted_at)
+            .options(
+                request.selectinload(CoachingRequest.engagements) if with_history else request,
+                selectinload(Engagement.coach),
+                selectinload(Engagement.sessions),
+            )
         )
     )
+
+
+def draft_count(db: Session, programme: Programme) -> int:
+    """How many engagements the current draft holds."""
+    return db.scalar(
+        select(func.count(Engagement.id))
+        .join(CoachingRequest)
+        .where(CoachingRequest.programme_id == programme.id, Engagement.status == EngagementStatus.DRAFT)
+    ) or 0
 
 
 def live_engagements(db: Session, programme: Programme, *, with_draft: bool = False) -> list[Engagement]:
@@ -87,6 +114,14 @@ def live_engagements(db: Session, programme: Programme, *, with_draft: bool = Fa
             .options(selectinload(Engagement.sessions), selectinload(Engagement.coach))
         )
     )
+
+
+def live_engagement(request: CoachingRequest) -> Engagement | None:
+    """The approved engagement of a request, if any (`live_engagements` for one request)."""
+    for engagement in request.engagements:
+        if engagement.status == EngagementStatus.APPROVED:
+            return engagement
+    return None
 
 
 def coach_names(db: Session, programme_id: int) -> dict[int, str]:
@@ -110,6 +145,19 @@ def add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
         return existing
     db.add(message)  # the unit of work hands every new row to delivery after commit
     return message
+
+
+def queue_once(
+    db: Session, about: str, recipient: str, role: str, kind: str, payload: dict[str, Any], *, sequence: int = 0,
+    **columns: Any,
+) -> OutboxMessage:
+    """`add_once` a message to `recipient`. `about` names the subject and the person (`i12:ann@x.org`);
+    the dedupe key adds the kind and the sequence, so one change reaches one person once."""
+    return add_once(
+        db,
+        OutboxMessage(recipient=recipient, recipient_role=role, kind=kind, sequence=sequence, payload=payload,
+                      dedupe_key=f"{about}:{kind}:{sequence}", **columns),
+    )
 
 
 def max_hours_for(programme: Programme, level: str) -> float:

@@ -47,6 +47,7 @@ __all__ = [
     "Supervisor",
     "Unassigned",
     "explain",
+    "for_reader",
     "greedy",
     "parse_instance",
     "parse_solution",
@@ -89,3 +90,10 @@ def explain(
     from solver.explanations import explain as _explain
 
     return _explain(instance, solution, request_id)
+
+
+def for_reader(reason: Reason, timezone: str) -> Reason:
+    """`reason` worded for a reader in `timezone` (weekly times and instants in that zone)."""
+    from solver.explanations import for_reader as _for_reader
+
+    return _for_reader(reason, timezone)

@@ -17,7 +17,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,9 @@ class Pair:
     coach: Coach
     forced_supervision_minutes: int  # rule-10 minutes every chain of the pair uses
     chain_count: int  # chains of the pair, capped at the enumeration limit + 1
+
+
+RowKey = tuple[str, str]  # ("engaged" | "sessions" | "supervision", coach id) or ("supervisor", id)
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,51 @@ class PairArrays:
 class Relaxation:
     bound: int
     support: dict[str, list[str]]  # request id -> coaches it uses in the LP optimum, most first
+    duals: dict[RowKey, float] = field(default_factory=dict)  # y >= 0 of the coupling rows at the end
+    rhs: dict[RowKey, int] = field(default_factory=dict)
 
 
-RowKey = tuple[str, str]  # ("engaged" | "sessions" | "supervision", coach id) or ("supervisor", id)
+@dataclass(frozen=True)
+class Pricing:
+    """What the Lagrangian at the relaxation's duals y says about any plan over the pairs.
 
-LP_PAIRS = 300_000  # above this many pairs the LP keeps a few per request (see relaxation_bound)
-KEPT_PER_REQUEST = 2  # pairs per request the column generation starts with (besides the coaches' heaviest)
+    For a plan x: served weight <= L - sum over its pairs of `loss[p]` - sum over the requests
+    it leaves out of `value[r]` - sum over rows of y * slack, where L = sum(rhs * y) + sum(value)
+    and value[r] = max(0, max over r's pairs of w - a.y), loss[p] = value[r] - (w - a.y) >= 0.
+    So a plan worth at least T uses no pair whose loss exceeds L - T, serves every request whose
+    value exceeds L - T, and leaves at most (L - T) / y of room in a row priced y (reduced-cost
+    fixing, valid for every plan whatever y >= 0 is).
+    """
+
+    lagrangian: float
+    loss: npt.NDArray[np.float64]  # per pair, in the order given
+    value: dict[str, float]  # per request with a pair
+    duals: dict[RowKey, float]
+    rhs: dict[RowKey, int]
+
+
+def price_pairs(instance: Instance, pairs: list[Pair], duals: dict[RowKey, float], rhs: dict[RowKey, int]) -> Pricing:
+    """`Pricing` of every pair at the duals `duals` (row keys as in `_coefficients`), in bulk."""
+    arrays = _Pricing(instance, pairs)
+    reduced = arrays.reduced(duals)
+    best = arrays.best(duals)
+    lagrangian = sum(rhs.get(k, 0) * y for k, y in duals.items()) + float(best.sum())
+    loss: npt.NDArray[np.float64] = best[arrays.request] - reduced
+    value = {
+        r.id: v
+        for r, v, has in zip(
+            instance.requests,
+            best.tolist(),
+            np.bincount(arrays.request, minlength=len(instance.requests)).tolist(),
+            strict=True,
+        )
+        if has
+    }
+    return Pricing(lagrangian, loss, value, duals, rhs)
+
+
+LP_PAIRS = 300_000  # above this many pairs the LP starts from a few per request (see relaxation_bound)
+KEPT_PER_REQUEST = 6
 PAIRS_PER_ROUND = 3  # pairs added per request and round of column generation (W4: two rounds)
 COACH_SIDE = 5  # it starts with each coach's heaviest requests too, this many times its room (+ as many)
 
@@ -308,9 +350,14 @@ def relaxation_bound(
     else:
         pricing = _Pricing(instance, pairs, arrays)
         in_lp = np.zeros(len(pairs), dtype=bool)
-        start = pricing.first_columns(rhs, preferred or {}, KEPT_PER_REQUEST)
-        in_lp[start] = True
-        lp.add(pairs[i] for i in start)
+        # The best-matched few per request with the preferred coaches (`_kept`), and each
+        # coach's heaviest requests (`first_columns`: the duals of full coaches right from the
+        # first round; on W4 two rounds instead of eighteen).
+        kept = _kept(instance, pairs, preferred or {})
+        position = {id(p): i for i, p in enumerate(pairs)}
+        in_lp[[position[id(p)] for p in kept]] = True
+        in_lp[pricing.first_columns(rhs, preferred or {}, 0)] = True
+        lp.add(pairs[i] for i in np.flatnonzero(in_lp).tolist())
         bound = trivial
         while lp.solve():
             duals = lp.duals()
@@ -318,7 +365,8 @@ def relaxation_bound(
             bound = min(bound, math.floor(pricing.lagrangian(duals, rhs, reduced) + 1e-3))
             if bound <= math.floor(lp.objective.Value() + 1e-3) or time.perf_counter() - began > time_limit:
                 break
-            # Add, per request, the best few pairs outside the LP that price out against its row's dual.
+            # Add, per request, the PAIRS_PER_ROUND best pairs outside the LP that price out
+            # against its row's dual (fewer rounds than one at a time; each round re-solves).
             u = lp.request_duals()
             request_dual = np.array([u.get(r.id, 0.0) for r in instance.requests], dtype=np.float64)
             gain = reduced - request_dual[pricing.request]
@@ -339,4 +387,33 @@ def relaxation_bound(
             value = v.solution_value()
             if value > 1e-6:
                 support[p.request.id].append((-value, p.coach.id))
-    return Relaxation(bound, {rid: [cid for _, cid in sorted(items)] for rid, items in support.items()})
+    duals = lp.duals() if lp.lp.NumVariables() and lp.pairs else {}
+    return Relaxation(bound, {rid: [cid for _, cid in sorted(items)] for rid, items in support.items()}, duals, rhs)
+
+
+def _kept(instance: Instance, pairs: list[Pair], preferred: dict[str, set[str]]) -> list[Pair]:
+    """Per request, the preferred coaches' pairs and the best-matched others, up to a few.
+
+    Best match as `solver.scoring.match_rank` orders coaches (then by id), ranked with one
+    array sort per request (`MatchOrder`): a Python key per pair took over a second on
+    W3's 174 000 pairs.
+    """
+    from solver.scoring import MatchOrder
+
+    order = MatchOrder(instance.coaches)
+    by_request: dict[str, list[Pair]] = defaultdict(list)
+    for p in pairs:
+        by_request[p.request.id].append(p)
+    kept: list[Pair] = []
+    for rid, options in by_request.items():
+        wanted = preferred.get(rid, set())
+        first = [p for p in options if p.coach.id in wanted]
+        rest = [p for p in options if p.coach.id not in wanted]
+        room = max(0, KEPT_PER_REQUEST - len(first))
+        if room and rest:
+            points = order.points(options[0].request)
+            at = np.array([order.position[p.coach.id] for p in rest], dtype=np.int64)
+            best = np.lexsort((order.id_rank[at], order.neg_spare[at], -points[at]))[:room]
+            first += [rest[k] for k in best.tolist()]
+        kept.extend(first)
+    return kept

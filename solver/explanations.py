@@ -10,6 +10,7 @@ rule numbers and no field names of the file format; the only ids in them are coa
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -79,14 +80,24 @@ def _hhmm(minutes: int) -> str:
 
 
 def pattern_text(pattern: Mapping[str, tuple[tuple[int, int], ...]]) -> str:
-    """`Mondays 18:00-20:00, Wednesdays 09:00-12:00 and 14:00-17:00` (or `no times at all`)."""
-    parts = []
+    """`Mondays to Fridays 09:00-17:00, Saturdays 10:00-12:00 and 14:00-16:00` (or `no times at all`):
+    consecutive days with the same hours are told once."""
+    runs: list[tuple[list[str], tuple[tuple[int, int], ...]]] = []
     for day in WEEKDAYS:
-        intervals = pattern.get(day, ())
-        if intervals:
-            spans = [f"{_hhmm(a)}-{_hhmm(b)}" for a, b in intervals]
-            joined = spans[0] if len(spans) == 1 else ", ".join(spans[:-1]) + f" and {spans[-1]}"
-            parts.append(f"{DAY_NAMES[day]}s {joined}")
+        intervals = tuple(pattern.get(day, ()))
+        if not intervals:
+            continue
+        if runs and runs[-1][1] == intervals and WEEKDAYS.index(runs[-1][0][-1]) == WEEKDAYS.index(day) - 1:
+            runs[-1][0].append(day)
+        else:
+            runs.append(([day], intervals))
+    parts = []
+    for days, intervals in runs:
+        spans = [f"{_hhmm(a)}-{_hhmm(b)}" for a, b in intervals]
+        joined = spans[0] if len(spans) == 1 else ", ".join(spans[:-1]) + f" and {spans[-1]}"
+        first, last = f"{DAY_NAMES[days[0]]}s", f"{DAY_NAMES[days[-1]]}s"
+        when = first if len(days) == 1 else f"{first} and {last}" if len(days) == 2 else f"{first} to {last}"
+        parts.append(f"{when} {joined}")
     return ", ".join(parts) if parts else "no times at all"
 
 
@@ -210,41 +221,118 @@ def _first_possible_date(instance: Instance, calendar: Calendar, request: Coachi
 
 def _no_time_reasons(instance: Instance, calendar: Calendar, request: CoachingRequest, ids: list[str]) -> list[Reason]:
     first = _first_possible_date(instance, calendar, request)
-    last = instance.horizon_end
-    span = _between(first, last) if first <= last else "in the horizon"
-    windows = pattern_text(request.windows)
-    base = {"from": first.isoformat(), "until": last.isoformat(), "windows": pattern_params(request.windows)}
-    out: list[Reason] = []
+    base = {
+        "from": first.isoformat(),
+        "until": instance.horizon_end.isoformat(),
+        "windows": pattern_params(request.windows),
+        "coachee_timezone": request.timezone,
+    }
     detailed = [cid for cid in ids if cid == request.pinned_coach or len(ids) <= 2]
-    for cid in detailed:
-        coach = instance.coach_by_id[cid]
-        out.append(
-            Reason(
-                "no_common_time",
-                f"{cid} is available {pattern_text(coach.weekly)} ({coach.timezone}) and the coachee can meet "
-                f"{windows} ({request.timezone}): these never meet {span}, with enough notice; more hours from "
-                f"{cid} or wider times from the coachee would help",
-                {
-                    **base,
-                    "coaches": [cid],
-                    "availability": pattern_params(coach.weekly),
-                    "coach_timezone": coach.timezone,
-                    "coachee_timezone": request.timezone,
-                },
-            )
-        )
+    params: list[dict[str, object]] = [
+        {
+            **base,
+            "coaches": [cid],
+            "availability": pattern_params(instance.coach_by_id[cid].weekly),
+            "coach_timezone": instance.coach_by_id[cid].timezone,
+        }
+        for cid in detailed
+    ]
     rest = [cid for cid in ids if cid not in detailed]
     if rest:
-        out.append(
-            Reason(
-                "no_common_time",
-                f"{names(rest)} {_verb(rest, 'is', 'are')} never available in the coachee's times ({windows}, "
-                f"{request.timezone}) {span}, with enough notice; more hours from "
-                f"{_verb(rest, 'this coach', 'them')} or wider times from the coachee would help",
-                {**base, "coaches": rest, "coachee_timezone": request.timezone},
-            )
-        )
+        params.append({**base, "coaches": rest})
+    return [Reason("no_common_time", _no_common_time_text(p), p) for p in params]
+
+
+# ---------------------------------------------------------------- for a reader elsewhere
+
+
+def _pattern_in(
+    pattern: Mapping[str, list[list[str]]], source: str, reader: str, week_of: date
+) -> dict[str, tuple[tuple[int, int], ...]]:
+    """A weekly pattern ("HH:MM" times in `source`) as it falls in `reader`'s zone in the week
+    from `week_of` on: an interval crossing the reader's midnight is split in two."""
+    src, dst = ZoneInfo(source), ZoneInfo(reader)
+    moved: dict[str, list[tuple[int, int]]] = {}
+    for offset in range(7):
+        day = week_of + dt.timedelta(days=offset)
+        for start, end in pattern.get(WEEKDAYS[day.weekday()], []):
+            midnight = dt.datetime.combine(day, dt.time(), src)
+            begin = (midnight + dt.timedelta(minutes=_minutes(start))).astimezone(dst)
+            finish = (midnight + dt.timedelta(minutes=_minutes(end))).astimezone(dst)
+            while begin < finish:
+                next_midnight = dt.datetime.combine(begin.date() + dt.timedelta(days=1), dt.time(), dst)
+                stop = min(finish, next_midnight)
+                into = begin.hour * 60 + begin.minute
+                moved.setdefault(WEEKDAYS[begin.weekday()], []).append(
+                    (into, into + round((stop - begin).total_seconds() / 60))
+                )
+                begin = stop
+    return {d: tuple(_merged(sorted(v))) for d, v in moved.items()}
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in intervals:
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
     return out
+
+
+def _weekly(params: Mapping[str, Any], key: str, zone_key: str, reader: str | None) -> tuple[str, str]:
+    """The weekly times under `key` in words, and the zone they are in: the reader's when one
+    is given, else their owner's."""
+    pattern, zone = params.get(key) or {}, str(params[zone_key])
+    if reader is None:
+        own = {d: tuple((_minutes(a), _minutes(b)) for a, b in spans) for d, spans in pattern.items()}
+        return pattern_text(own), zone
+    return pattern_text(_pattern_in(pattern, zone, reader, date.fromisoformat(params["from"]))), reader
+
+
+def _no_common_time_text(params: Mapping[str, Any], reader: str | None = None) -> str:
+    ids = list(params["coaches"])
+    first, last = date.fromisoformat(params["from"]), date.fromisoformat(params["until"])
+    span = _between(first, last) if first <= last else "in the horizon"
+    windows, coachee_zone = _weekly(params, "windows", "coachee_timezone", reader)
+    if "availability" in params:
+        cid = ids[0]
+        hours, coach_zone = _weekly(params, "availability", "coach_timezone", reader)
+        zones = f" (both in {reader} time)" if reader is not None else ""
+        coach_part = f"{hours} ({coach_zone})" if reader is None else hours
+        coachee_part = f"{windows} ({coachee_zone})" if reader is None else windows
+        return (
+            f"{cid} is available {coach_part} and the coachee can meet {coachee_part}{zones}: these never meet "
+            f"{span}, with enough notice; more hours from {cid} or wider times from the coachee would help"
+        )
+    return (
+        f"{names(ids)} {_verb(ids, 'is', 'are')} never available in the coachee's times ({windows}, "
+        f"{coachee_zone if reader is None else reader + ' time'}) {span}, with enough notice; more hours from "
+        f"{_verb(ids, 'this coach', 'them')} or wider times from the coachee would help"
+    )
+
+
+def for_reader(reason: Reason, timezone: str) -> Reason:
+    """`reason` worded for a reader in `timezone`: weekly times and instants in that zone.
+
+    Reasons that speak of no time of day read the same everywhere and come back unchanged.
+    """
+    params = reason.params
+    try:
+        if reason.code == "no_common_time":
+            return Reason(reason.code, _no_common_time_text(params, timezone), params)
+        if reason.code in ("coach_full_until", "supervisor_full_until"):
+            moment = dt.datetime.fromisoformat(str(params["until"])).astimezone(ZoneInfo(timezone))
+            when = f"{long_date(moment.date())} at {moment:%H:%M} ({timezone})"
+            return Reason(reason.code, _full_until_text(reason.code, params, when), params)
+    except (KeyError, TypeError, ValueError):
+        return reason  # stored by an older version without these parameters: its own words
+    return reason
 
 
 def _spacing(request: CoachingRequest) -> str:
@@ -391,20 +479,22 @@ def _local_date(calendar: Calendar, minute: int, timezone: str) -> date:
 def _full_until_reason(
     calendar: Calendar, request: CoachingRequest, coach: Coach, who: str, at: int, end: int
 ) -> Reason:
-    day = long_date(_local_date(calendar, end, request.timezone))
+    code = "coach_full_until" if who == "coach" else "supervisor_full_until"
     params = {"coaches": [coach.id], "engagements": at, "until": from_minutes(end).isoformat()}
-    if who == "coach":
-        return Reason(
-            "coach_full_until",
-            f"{coach.id} is at {plural(at, 'coachee')} at once until {day}; free from then, so a start after that, "
-            "or a higher limit of coachees, would fit",
-            params,
+    return Reason(code, _full_until_text(code, params, long_date(_local_date(calendar, end, request.timezone))), params)
+
+
+def _full_until_text(code: str, params: Mapping[str, Any], when: str) -> str:
+    """`when`: the day (and time, for a reader in a named zone) the stretch at the cap ends."""
+    coach, at = params["coaches"][0], int(params["engagements"])
+    if code == "coach_full_until":
+        return (
+            f"{coach} is at {plural(at, 'coachee')} at once until {when}; free from then, so a start after that, "
+            "or a higher limit of coachees, would fit"
         )
-    return Reason(
-        "supervisor_full_until",
-        f"the supervisor of {coach.id} is at {plural(at, 'trainee engagement')} at once until {day}; free from "
-        "then, so a start after that, or a higher trainee limit for the supervisor, would fit",
-        params,
+    return (
+        f"the supervisor of {coach} is at {plural(at, 'trainee engagement')} at once until {when}; free from "
+        "then, so a start after that, or a higher trainee limit for the supervisor, would fit"
     )
 
 

@@ -5,10 +5,17 @@
 2. Scan every request-coach pair that keeps the static rules (rules 5-9) for
    slots and chains (`survey`).
 3. The LP relaxation of the pair problem (`solver.bound`) gives an upper bound
-   valid for the whole instance, and its support picks the coaches worth chains.
+   valid for the whole instance, and its support picks the coaches worth chains;
+   a third greedy plan books the requests the LP serves with the LP's coaches first
+   (`_guided_plan`), often within a few points of the bound.
 4. Columns: every chain if there are few in all; else a spread of chains for the
    LP-support and greedy coaches, plus the chains the greedy and current plans use.
-5. Rounds of CP-SAT on the columns; when the first round (a short slice) does not
+5. The target round: CP-SAT looks for a plan worth the pair bound over the columns
+   that such a plan may use at all (reduced-cost fixing at the pair LP's duals,
+   `solver.bound.Pricing`), with the requests it must serve and the rows it must
+   fill as constraints. Where the pair bound is tight (W2, W3) this small model
+   finds the optimum in about a second, and so proves it.
+6. Rounds of CP-SAT on the columns; when the first round (a short slice) does not
    reach the pair bound and the programme is small enough, the bound that knows
    time (`solver.chain_bound`: whole-engagement columns against each coach's
    hours, days and weeks) tightens it and adds the chains its LP uses; while a
@@ -38,16 +45,18 @@ time the better greedy plan is the answer.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
 
-from solver.baseline import Booking, CoachOrder, booking_assignments, fill, first_come_order, required_placed
-from solver.bound import Pair, PairArrays, relaxation_bound
+from solver.baseline import Booking, CoachOrder, booking_assignments, fill, first_come_order, required_placed, resume
+from solver.bound import Pair, PairArrays, price_pairs, relaxation_bound
 from solver.calendar import Calendar, to_minutes
 from solver.chain_bound import ChainLP, ChainRelaxation
 from solver.domain import Assignment, Coach, CoachingRequest, Instance, Progress, Solution
@@ -59,6 +68,11 @@ from solver.scoring import chain_to_assignment, match_rank, secondary_points
 ALL_CHAINS_LIMIT = 20_000  # with at most this many chains in all, every one is a column
 CHAINS_PER_PAIR = 12  # otherwise a spread sample of this many per request-coach pair kept
 CHAIN_LP_SLOTS = 150_000  # the time-aware relaxation runs when all pairs have at most this many slots
+TARGET_PAIRS = 300_000  # the target round runs up to this many pairs (W3: 174 000)
+TARGET_GAP = 0.02  # the target round runs when the best plan so far is this close to the pair bound
+TARGET_STEPS = (0.0, 0.0002, 0.0005, 0.001)  # targets below the pair bound, as shares of it
+TARGET_SHARE = 0.5  # of the time left, for the round that looks for a plan worth the pair bound
+INF = float("inf")
 EXTRA_COACHES = 0  # best-matched coaches kept per request beyond those the plans suggest
 
 _STATUS_NAMES: dict[cp_model.CpSolverStatus, str] = {
@@ -133,6 +147,47 @@ def _writing(scanned: int) -> float:
     """Seconds to keep for writing the greedy plan with the reasons of `scanned` requests (the
     rest say the time ran out): about 0.2 ms a scanned request on W4 under load, doubled."""
     return 0.3 + 4e-4 * scanned
+
+
+def _guided_plan(
+    instance: Instance,
+    calendar: Calendar,
+    candidates: CoachOrder,
+    support: dict[str, list[str]],
+    keep: dict[str, tuple[Coach, Chain]],
+    deadline: float,
+) -> Booking | None:
+    """The greedy booking the pair LP suggests: first every request the LP serves, by weight
+    (required ones first: tier 0), each with the LP's coaches only; then, by weight, every
+    request still out with all its `candidates` (best match first, as the other greedy plans).
+    The first pass keeps a request that misses its LP coach from taking another request's LP
+    coach as a fallback (a cascade that cost 100-300 points on W3). None when the deadline
+    passes on the way."""
+    by_id = instance.coach_by_id
+    lp_coaches = {rid: [by_id[cid] for cid in cids] for rid, cids in support.items() if cids}
+
+    def by_weight(r: CoachingRequest) -> tuple[bool, int, datetime, str]:
+        return (not r.required, -instance.weight(r), r.submitted_at, r.id)
+
+    first = sorted((instance.request_by_id[rid] for rid in lp_coaches), key=by_weight)
+    booking = fill(instance, calendar, first, keep, lp_coaches, deadline=deadline)
+    if booking.done < len(first):
+        return None
+    rest = sorted((r for r in instance.requests if r.id not in booking.placed), key=by_weight)
+    booking.done = 0
+    return booking if resume(booking, rest, candidates, deadline=deadline) else None
+
+
+def coefficient(kind: str, owner: str, col: Column) -> int:
+    """The column's coefficient in the pair LP's row (kind, owner) (`solver.bound._coefficients`)."""
+    coach = col.coach
+    if kind == "engaged":
+        return 1 if coach.id == owner else 0
+    if kind == "sessions":
+        return col.request.sessions if coach.id == owner else 0
+    if kind == "supervisor":
+        return 1 if coach.level == "trainee" and coach.supervisor == owner else 0
+    return 0  # supervision minutes: left out (the forced minutes are not the column's own)
 
 
 def _gap(value: int, bound: int | None) -> float | None:
@@ -297,6 +352,17 @@ def solve(
     if left() - wrap_up <= 0.3:  # no time for columns and a model: the better greedy plan
         return early_plan(relaxed_bound)
 
+    # A third greedy plan, guided by the pair LP: the requests its optimum serves first (by
+    # weight), each trying the coaches the LP gives it first. Where the pair bound is tight
+    # (W3: the LP's assignment nearly fits everyone's hours) it lands within a few points of
+    # the bound in about a second, a far better hint than the plans by arrival or by weight,
+    # from which CP-SAT took 20-40 s to climb the last 0.1%.
+    guided = _guided_plan(
+        instance, calendar, coach_order, relaxation.support, keep, deadline=time.perf_counter() + 0.25 * left()
+    )
+    if guided is not None and _tiers(instance, guided) > _tiers(instance, hint):
+        hint = guided
+
     # Columns: every chain when there are few in all (then the model is exact); otherwise, per
     # request, a spread sample of chains with the coaches the relaxation, the greedy plans and
     # the current plan pick, and the best-matched others; plus every chain those plans use.
@@ -348,7 +414,9 @@ def solve(
                 for chain in chains:
                     add(request, p.coach, chain)
 
-    for booking_plan in (fcfs, hinted):
+    for booking_plan in (fcfs, hinted, guided):
+        if booking_plan is None:
+            continue
         for rid, (coach, chain) in booking_plan.placed.items():
             add(instance.request_by_id[rid], coach, chain)
     for rid, (coach, chain) in keep.items():
@@ -435,7 +503,100 @@ def solve(
     phase1_began = time.perf_counter()
     extra, per_pair = EXTRA_COACHES, CHAINS_PER_PAIR
     pm: PackingModel | None = None
-    while left() - wrap_up > 0.2:
+    target_model: tuple[PackingModel, list[int]] | None = None  # the model that reached the target
+    target_status = cp_model.UNKNOWN  # CP-SAT's status in the last target round
+
+    def target_round(target: int, time_limit: float) -> bool:
+        """Look for a plan worth `target` among the columns that such a plan may use at all
+        (`solver.bound.Pricing`: reduced-cost fixing at the pair LP's duals), with the
+        requests it must serve and the rows it must nearly fill as constraints. A far
+        smaller search than the whole model when the pair bound is tight (W2, W3). True
+        when found: `served` and `chosen` are then that plan."""
+        nonlocal served, chosen, target_model, cp_status, target_status
+        target_status = cp_model.UNKNOWN
+        if pricing is None:
+            return False
+        slack = pricing.lagrangian - target + 1e-6
+        if slack < 0:
+            return False
+        keep_cols = [i for i, col in enumerate(columns) if pair_loss.get((col.request.id, col.coach.id), INF) <= slack]
+        sub = PackingModel(instance, calendar, [columns[i] for i in keep_cols])
+        of_request: dict[str, list[int]] = {}
+        for j, col in enumerate(sub.columns):
+            of_request.setdefault(col.request.id, []).append(j)
+        for rid, value in pricing.value.items():
+            if value > slack:
+                if rid not in of_request:
+                    target_status = cp_model.INFEASIBLE  # a request every such plan serves has no column here
+                    return False
+                sub.model.add(sum(sub.take[j] for j in of_request[rid]) == 1)
+        of_owner: dict[str, list[int]] = {}  # coach id, and supervisor id for trainees' columns
+        for j, col in enumerate(sub.columns):
+            of_owner.setdefault(col.coach.id, []).append(j)
+            if col.coach.level == "trainee" and col.coach.supervisor:
+                of_owner.setdefault(col.coach.supervisor, []).append(j)
+        for (kind, owner), y in pricing.duals.items():
+            if y <= 1e-9:
+                continue
+            need = math.ceil(pricing.rhs.get((kind, owner), 0) - slack / y - 1e-9)
+            terms = [(j, coefficient(kind, owner, sub.columns[j])) for j in of_owner.get(owner, ())]
+            terms = [(j, a) for j, a in terms if a]
+            if need > 0 and terms:
+                sub.model.add(sum(a * sub.take[j] for j, a in terms) >= need)
+        if required_target:
+            sub.model.add(sub.required_served >= required_target)
+        sub.model.maximize(sub.served_weight)
+        sub.hint({j for j, i in enumerate(keep_cols) if i in chosen})
+        # This model's own bound speaks only of plans worth the target: progress reports the LP's.
+        solver_t, status_t = run(
+            sub,
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            on_improvement=lambda objective, _: report(objective, float(relaxed_bound)),
+            stop_at=bound,
+        )
+        target_status = status_t
+        if status_t not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False
+        found = round(solver_t.objective_value)
+        if found > served:  # a valid plan either way
+            served = found
+            chosen = {keep_cols[j] for j, var in enumerate(sub.take) if solver_t.boolean_value(var)}
+            cp_status = _STATUS_NAMES.get(status_t, "UNKNOWN")
+            if served >= bound:
+                target_model = (sub, keep_cols)
+        if found < target and status_t == cp_model.OPTIMAL:
+            target_status = cp_model.INFEASIBLE  # no plan worth the target over these columns
+        return found >= target
+
+    # Reduced-cost fixing for the target round: mid-size programmes (pricing is linear in the
+    # pairs, but the target round's model is only small where the pairs are few).
+    pricing = None
+    if relaxation.duals and len(pairs) <= TARGET_PAIRS:
+        pricing = price_pairs(instance, pairs, relaxation.duals, relaxation.rhs)
+    pair_loss: dict[tuple[str, str], float] = {}
+    if pricing is not None:
+        pair_loss = {(p.request.id, p.coach.id): x for p, x in zip(pairs, pricing.loss.tolist(), strict=True)}
+    if served >= bound:
+        proven_at = time.perf_counter() - began  # a greedy plan (the guided one, on W1) meets the bound
+    elif pricing is not None and served >= (1 - TARGET_GAP) * bound and left() - wrap_up > 0.5:
+        timings["target_start"] = time.perf_counter() - began
+        # The pair bound first; when the columns hold no plan worth it (CP-SAT proves that in a
+        # fraction of a second), targets a little lower: the fixing then keeps a few more pairs
+        # and asks less of the rows, and a plan found is a far better start for the rounds
+        # (W3-DST seed 1: the optimum is a few points below the pair bound).
+        for share in TARGET_STEPS:
+            target = bound - math.ceil(share * bound) if share else bound
+            if target <= served or left() - wrap_up < 1.0:
+                break
+            found_target = target_round(target, (TARGET_SHARE if not share else 0.3) * (left() - wrap_up))
+            if found_target or target_status != cp_model.INFEASIBLE:
+                break
+        if served >= bound:
+            proven_at = time.perf_counter() - began
+        timings["target_end"] = time.perf_counter() - began
+    while proven_at is None and left() - wrap_up > 0.2:
         pm = PackingModel(instance, calendar, columns)
         if required_target:
             pm.model.add(pm.required_served >= required_target)
@@ -484,16 +645,23 @@ def solve(
     phase1_seconds = time.perf_counter() - phase1_began
     timings["tier1"] = phase1_seconds
 
-    if proven_at is not None and pm is not None and left() > 0.1:
+    if proven_at is not None and left() > 0.1:
         # Phase 2: tier 1 fixed at its proven optimum, tiers 2-5 maximised, for at most half
-        # as long again as tier 1 took (a quarter second at least).
-        pm.model.add(pm.served_weight == served)
-        pm.model.maximize(pm.secondary)
-        pm.hint(chosen)
-        phase2_time = min(max(0.05, left() - wrap_up), max(0.25, 0.5 * phase1_seconds))
-        solver2, status2 = run(pm, time_limit=phase2_time, workers=workers, seed=seed)
+        # as long again as tier 1 took (a quarter second at least). After the target round,
+        # over its columns: every plan worth the optimum is among them (reduced-cost fixing),
+        # and the whole model found none in a second on W3.
+        if target_model is None and pm is None:  # proven by a greedy plan: no model yet
+            pm = PackingModel(instance, calendar, columns)
+        final, index = (pm, list(range(len(columns)))) if target_model is None else target_model
+        assert final is not None
+        final.model.add(final.served_weight == served)
+        final.model.maximize(final.secondary)
+        final.hint({j for j, i in enumerate(index) if i in chosen})
+        # (and a third of the time to the proof: a model's presolve alone takes 0.2 s on W2)
+        phase2_time = min(max(0.05, left() - wrap_up), max(0.25, 0.5 * phase1_seconds, 0.3 * proven_at))
+        solver2, status2 = run(final, time_limit=phase2_time, workers=workers, seed=seed)
         if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            chosen = {i for i, var in enumerate(pm.take) if solver2.boolean_value(var)}
+            chosen = {index[j] for j, var in enumerate(final.take) if solver2.boolean_value(var)}
     elif pm is not None and left() - wrap_up > 0.3:
         # Tier 1 unproven: the last stretch keeps served weight at least as found and
         # improves tiers 2-5 (served weight may still rise on the way).

@@ -6,6 +6,7 @@ built the schema) and fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -34,6 +35,19 @@ def _pg_admin():  # type: ignore[no-untyped-def]
     return psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True)
 
 
+@contextlib.contextmanager
+def scratch_postgres(prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database for one test (a copy of `template`, or empty), dropped after it."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with _pg_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with _pg_admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
     require_server(POSTGRES)
@@ -56,13 +70,8 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 @pytest.fixture
 def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    template = request.getfixturevalue("pg_template")
-    name = f"coaching_{uuid.uuid4().hex[:12]}"
-    with _pg_admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with _pg_admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres("coaching", request.getfixturevalue("pg_template")) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -28,6 +28,8 @@ def test_compose_runs_postgres_redis_web_worker_and_beat_from_our_code() -> None
     services = compose["services"]
     assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
     assert services["web"]["command"][0] == "gunicorn"
+    config = services["web"]["command"][services["web"]["command"].index("--config") + 1]
+    assert (ROOT / config).exists()
     wsgi_module, _, _attribute = services["web"]["command"][-1].partition(":")
     assert (ROOT / (wsgi_module.replace(".", "/") + ".py")).exists()
     assert services["worker"]["command"][:3] == ["celery", "-A", "scheduler.celery_app"]
@@ -55,3 +57,45 @@ def test_the_lock_files_match_pyproject_and_a_new_dependency_without_make_lock_i
     pyproject.write_text(pyproject.read_text().replace('dependencies = [\n', 'dependencies = [\n    "six==1.17.0",\n', 1))
     refused = _lock_check(tmp_path)
     assert refused.returncode == 1 and "make lock" in refused.stderr
+
+
+def test_gunicorn_serves_the_app_with_the_deployment_settings(tmp_path: Path) -> None:
+    """The settings compose gives gunicorn start real workers that answer: threads and all."""
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "PATH": str(Path(sys.executable).parent),
+        "APP_ENV": "testing",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "x" * 40,
+        "CELERY_BROKER_URL": f"sqla+sqlite:///{tmp_path / 'broker.db'}",
+        "WEB_CONCURRENCY": "2",
+        "BIND": f"127.0.0.1:{port}",
+    }
+    subprocess.run([sys.executable, "-m", "scheduler.cli", "init-db"], env=env, cwd=ROOT, check=True, timeout=120,
+                   capture_output=True)  # fmt: skip
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "web.wsgi:app"],
+                              env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        deadline, answer = time.monotonic() + 60, None
+        while answer is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+                    answer = response.status, response.read()
+            except urllib.error.HTTPError as refused:
+                answer = refused.code, refused.read()
+            except OSError:  # not listening yet
+                time.sleep(0.3)
+        assert answer is not None and answer[0] == 200, server.stdout.read() if server.poll() is not None else ""
+        assert b"csrf_token" in answer[1]
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=30)[0].decode()
+    assert "Using worker: gthread" in log and log.count("Booting worker") == 2, log

@@ -37,11 +37,23 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
-class _SignedIn(HttpUser):
+class _Person(HttpUser):
+    """Each simulated person comes from an address of their own, as real people do: the
+    server runs behind one proxy (PROXY_HOPS=1) that names the client in X-Forwarded-For,
+    so the per-client rate limits count each person, not the whole scenario."""
+
+    abstract = True
+
+    def on_start(self) -> None:
+        self.client.headers["X-Forwarded-For"] = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+
+
+class _SignedIn(_Person):
     abstract = True
     role = ""
 
     def on_start(self) -> None:
+        super().on_start()
         email = random.choice(FIXTURES[self.role + "s"])
         page = self.client.get("/login", name="sign-in: GET /login")
         self.client.post(
@@ -51,7 +63,7 @@ class _SignedIn(HttpUser):
         )
 
 
-class Coachee(HttpUser):
+class Coachee(_Person):
     """Most people: a coachee following their request, now and then a new one asking."""
 
     wait_time = between(1, 3)

@@ -153,6 +153,10 @@ def run_tree(label: str, code: Path, users: int, seconds: int, out: Path) -> dic
             "VAR_DIR": scratch,
             "SECRET_KEY": secrets.token_hex(32),
             "BASE_URL": f"http://127.0.0.1:{port}",
+            # As in production behind one reverse proxy: the client is named in X-Forwarded-For,
+            # and the rate limits' counts are shared by every gunicorn worker in Redis.
+            "PROXY_HOPS": "1",
+            "RATE_LIMIT_STORAGE_URL": "redis://127.0.0.1:6379/12",
         }
         _coaching(env, code, "init-db")
         _coaching(env, code, "demo", "--password", password)
@@ -160,17 +164,9 @@ def run_tree(label: str, code: Path, users: int, seconds: int, out: Path) -> dic
         fixtures = Path(scratch) / "fixtures.json"
         subprocess.run([PYTHON, str(HERE / "prepare.py"), url, password, str(fixtures)], env=env, cwd=code, check=True)
         worker = [PYTHON, "-m", "scheduler.cli", "worker", "--no-beat"]
-        server = [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "--preload",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "3",
-            "web.wsgi:app",
-        ]
+        # As docker-compose serves it (the tree's own gunicorn settings, where it has them).
+        settings = ["--config", "config/gunicorn.py"] if (code / "config" / "gunicorn.py").exists() else ["--workers", "3"]
+        server = [PYTHON, "-m", "gunicorn", *settings, "--bind", f"127.0.0.1:{port}", "web.wsgi:app"]
         with (
             _process(worker, env, code, out / f"{label}-worker.log"),
             _process(server, env, code, out / f"{label}-gunicorn.log"),

@@ -173,6 +173,16 @@ class NewCoachingRequest(Declaration):
     consent: Consent
 
 
+class RequestChange(Declaration):
+    """What a coachee may change while their request waits; each field sent replaces the stored one."""
+
+    timezone: Timezone | None = None
+    languages: CodesOrText | None = Field(default=None, description="In order of preference")
+    topics: CodesOrText | None = None
+    sessions_wanted: SessionsWanted | None = None
+    windows: WeeklyOrText | None = None
+
+
 # --- coaches ------------------------------------------------------------------------------
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class ServiceError(Exception):
     """Base of the errors users can cause."""
@@ -32,3 +36,10 @@ class Conflict(ServiceError):
 
 class Forbidden(ServiceError):
     code = "forbidden"
+
+
+def found(value: T | None, message: str) -> T:
+    """`value`, or NotFound saying `message` when a look-up by what the user gave found nothing."""
+    if value is None:
+        raise NotFound(message)
+    return value

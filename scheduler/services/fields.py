@@ -53,3 +53,31 @@ def as_bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on", "y"}
     return bool(value)
+
+
+def as_name(value: Any, name: str, errors: dict[str, str]) -> str:
+    """A person's name: required, at most 200 characters."""
+    text = str(value or "").strip()
+    if not text:
+        errors[name] = "is required"
+    elif len(text) > 200:
+        errors[name] = "is longer than 200 characters"
+    return text
+
+
+def as_timezone(value: Any, name: str, errors: dict[str, str]) -> str:
+    """An IANA timezone name, required."""
+    zone = str(value or "").strip()
+    if not valid_timezone(zone):
+        errors[name] = f"{zone!r} is not a known timezone (e.g. Europe/Brussels)" if zone else "is required"
+    return zone
+
+
+def as_topics(value: Any, offered: list[str], errors: dict[str, str]) -> list[str]:
+    """The programme topics chosen, each once, in order: at least one, all of them offered."""
+    topics = list(dict.fromkeys(as_list(value)))
+    if not topics:
+        errors["topics"] = "choose at least one topic"
+    elif unknown := [t for t in topics if t not in offered]:
+        errors["topics"] = f"{', '.join(unknown)}: not a topic of this programme"
+    return topics

@@ -17,19 +17,13 @@ from solver.intervision.domain import (
     SignUp,
     Slot,
 )
-from solver.supervision.codec import _format, plan_header
+from solver.supervision.codec import _span, document, duplicate_id, left_out_entry, plan_header, unique
 
 
 def _slot(rd: _Reader, o: Mapping[str, Any], p: str) -> Slot | None:
     sid = rd.string(rd.field(o, "id", p), f"{p}.id")
-    start = rd.instant(rd.field(o, "start", p), f"{p}.start")
-    end = rd.instant(rd.field(o, "end", p), f"{p}.end")
-    if sid is None or start is None or end is None:
-        return None
-    if end <= start:
-        rd.problem(p, f"end {o['end']} is not after start {o['start']}")
-        return None
-    return Slot(sid, start, end)
+    span = _span(rd, o, p)
+    return None if sid is None or span is None else Slot(span.start, span.end, sid)
 
 
 def _sign_up(rd: _Reader, o: Mapping[str, Any], p: str, slot_ids: set[str] | None) -> SignUp | None:
@@ -54,11 +48,7 @@ def _sign_up(rd: _Reader, o: Mapping[str, Any], p: str, slot_ids: set[str] | Non
 
 def parse_instance(data: Any) -> IntervisionInstance:
     """Build an `IntervisionInstance` from parsed JSON or raise `InstanceError` listing every problem."""
-    rd = _Reader()
-    top = rd.obj(data, "")
-    if top is None:
-        raise InstanceError(rd.problems)
-    _format(top, INSTANCE_FORMAT, InstanceError)
+    rd, top = document(data, INSTANCE_FORMAT, InstanceError)
     low = high = None
     size = rd.field(top, "group_size", "")
     if size is not None and (so := rd.obj(size, "group_size")) is not None:
@@ -72,12 +62,7 @@ def parse_instance(data: Any) -> IntervisionInstance:
     if slots is not None and slot_ids is not None and len(slot_ids) != len(slots):
         rd.problem("slots", "slot ids must be unique")
     sign_ups = rd.items(rd.field(top, "participants", ""), "participants", lambda o, p: _sign_up(rd, o, p, slot_ids))
-    ids: set[str] = set()
-    if sign_ups is not None:
-        for i, s in enumerate(sign_ups):
-            if s.id in ids:
-                rd.problem(f"participants[{i}].id", f"duplicate id {s.id!r}")
-            ids.add(s.id)
+    unique(rd, sign_ups, "participants[{}].id", lambda s: s.id, duplicate_id)
     pairs: set[frozenset[str]] = set()
     raw = rd.array(rd.field(top, "met_before", "", []), "met_before")
     for i, pair in enumerate(raw or []):
@@ -105,9 +90,8 @@ def _group(rd: _Reader, o: Mapping[str, Any], p: str) -> Group | None:
 
 
 def _left_out(rd: _Reader, o: Mapping[str, Any], p: str) -> LeftOut | None:
-    who = rd.string(rd.field(o, "participant", p), f"{p}.participant")
-    reasons = rd.strings(rd.field(o, "reasons", p, []), f"{p}.reasons")
-    return None if who is None or reasons is None else LeftOut(who, reasons)
+    entry = left_out_entry(rd, o, p, "participant")
+    return None if entry is None else LeftOut(*entry)
 
 
 def parse_plan(data: Any) -> IntervisionPlan:
@@ -131,6 +115,6 @@ def plan_to_json(plan: IntervisionPlan) -> dict[str, Any]:
             {"slot": g.slot, "language": g.language, "members": list(g.members), "facilitator": g.facilitator}
             for g in plan.groups
         ],
-        "left_out": [{"participant": x.sign_up, "reasons": list(x.reasons)} for x in plan.left_out],
+        "left_out": [{"participant": x.who, "reasons": list(x.reasons)} for x in plan.left_out],
         "stats": dict(plan.stats),
     }

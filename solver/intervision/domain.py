@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cached_property
+
+# Both planners leave people out the same way; the intervision vocabulary names it too.
+from solver.supervision.domain import LeftOut as LeftOut
+from solver.supervision.domain import TimeSpan
 
 INSTANCE_FORMAT = "intervision-instance/1"
 PLAN_FORMAT = "intervision-plan/1"
 
 
 @dataclass(frozen=True)
-class Slot:
+class Slot(TimeSpan):
     """A time the round offers for a group meeting."""
 
     id: str
-    start: datetime
-    end: datetime
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,6 @@ class Group:
     language: str
     members: tuple[str, ...]
     facilitator: str | None = None
-
-
-@dataclass(frozen=True)
-class LeftOut:
-    sign_up: str
-    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)

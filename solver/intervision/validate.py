@@ -63,7 +63,7 @@ def validate(instance: IntervisionInstance, plan: IntervisionPlan) -> list[str]:
             if group.facilitator not in group.members or chair is None or not chair.facilitator:
                 problems.append(f"{label}: rule I6: {group.facilitator} is not a facilitating member of the group")
     # Rule I7: everyone left out is listed with a reason; the reported repeat count is true.
-    listed = {x.sign_up: x for x in plan.left_out}
+    listed = {x.who: x for x in plan.left_out}
     for person in instance.sign_ups:
         if person.id not in seen and not listed.get(person.id, None):
             problems.append(f"rule I7: {person.id} is in no group and has no reason")

@@ -6,9 +6,9 @@ one line each, naming the field path (`coaches[2].sessions[0].end: ...`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import UTC
-from typing import Any
+from typing import Any, TypeVar
 
 from solver.codec import _MISSING, InstanceError, SolutionError, _override, _Reader, _show
 from solver.domain import STATUSES, AvailabilityOverride
@@ -24,6 +24,8 @@ from solver.supervision.domain import (
     TimeSpan,
 )
 
+T = TypeVar("T")
+
 
 def _format(top: Mapping[str, Any], expected: str, error: type[InstanceError]) -> None:
     fmt = top.get("format", _MISSING)
@@ -31,6 +33,39 @@ def _format(top: Mapping[str, Any], expected: str, error: type[InstanceError]) -
         raise error([f'format: missing field (expected "{expected}")'])
     if fmt != expected:
         raise error([f'format: unknown format {_show(fmt)} (expected "{expected}")'])
+
+
+def document(data: Any, expected: str, error: type[InstanceError]) -> tuple[_Reader, Mapping[str, Any]]:
+    """The reader and top object of a planner's document of format `expected`, or `error`."""
+    rd = _Reader()
+    top = rd.obj(data, "")
+    if top is None:
+        raise error(rd.problems)
+    _format(top, expected, error)
+    return rd, top
+
+
+def unique(
+    rd: _Reader, items: Sequence[T] | None, path: str, key: Callable[[T], Hashable], message: Callable[[Any], str]
+) -> None:
+    """A problem at `path` (with the item's index for `{}`) for each item whose key an earlier one has."""
+    seen: set[Hashable] = set()
+    for i, item in enumerate(items or ()):
+        k = key(item)
+        if k in seen:
+            rd.problem(path.format(i), message(k))
+        seen.add(k)
+
+
+def duplicate_id(value: str) -> str:
+    return f"duplicate id {value!r}"
+
+
+def left_out_entry(rd: _Reader, o: Mapping[str, Any], p: str, who: str) -> tuple[str, tuple[str, ...]] | None:
+    """One entry of a plan's `left_out`: the person (under the key `who`) and the reasons."""
+    person = rd.string(rd.field(o, who, p), f"{p}.{who}")
+    reasons = rd.strings(rd.field(o, "reasons", p, []), f"{p}.reasons")
+    return None if person is None or reasons is None else (person, reasons)
 
 
 def _span(rd: _Reader, o: Mapping[str, Any], p: str) -> TimeSpan | None:
@@ -50,12 +85,7 @@ def _calendar(rd: _Reader, o: Mapping[str, Any], p: str) -> Calendar | None:
     weekly = rd.weekly(rd.field(o, "weekly", p), f"{p}.weekly")
     overrides = rd.items(rd.field(o, "overrides", p, []), f"{p}.overrides", lambda oo, pp: _override(rd, oo, pp))
     busy = rd.items(rd.field(o, "busy", p, []), f"{p}.busy", lambda oo, pp: _span(rd, oo, pp))
-    if overrides is not None:
-        seen = set()
-        for i, ov in enumerate(overrides):
-            if ov.date in seen:
-                rd.problem(f"{p}.overrides[{i}].date", f"second override for {ov.date}")
-            seen.add(ov.date)
+    unique(rd, overrides, p + ".overrides[{}].date", lambda ov: ov.date, lambda day: f"second override for {day}")
     if len(rd.problems) > n:
         return None
     assert tz and weekly is not None and overrides is not None and busy is not None
@@ -77,11 +107,7 @@ def _coach(rd: _Reader, o: Mapping[str, Any], p: str) -> SupervisedCoach | None:
 
 def parse_instance(data: Any) -> SupervisionInstance:
     """Build a `SupervisionInstance` from parsed JSON or raise `InstanceError` listing every problem."""
-    rd = _Reader()
-    top = rd.obj(data, "")
-    if top is None:
-        raise InstanceError(rd.problems)
-    _format(top, INSTANCE_FORMAT, InstanceError)
+    rd, top = document(data, INSTANCE_FORMAT, InstanceError)
     now = rd.instant(rd.field(top, "now", ""), "now")
     start, end = rd.horizon(top)
     timezone = rd.timezone(rd.field(top, "timezone", ""), "timezone")
@@ -94,12 +120,7 @@ def parse_instance(data: Any) -> SupervisionInstance:
     if raw is not None and (so := rd.obj(raw, "supervisor")) is not None:
         supervisor = _calendar(rd, so, "supervisor")
     coaches = rd.items(rd.field(top, "coaches", ""), "coaches", lambda o, p: _coach(rd, o, p))
-    if coaches is not None:
-        seen: set[str] = set()
-        for i, coach in enumerate(coaches):
-            if coach.id in seen:
-                rd.problem(f"coaches[{i}].id", f"duplicate id {coach.id!r}")
-            seen.add(coach.id)
+    unique(rd, coaches, "coaches[{}].id", lambda coach: coach.id, duplicate_id)
     if rd.problems:
         raise InstanceError(rd.problems)
     assert now and start and end and timezone and slot and notice is not None and minutes and size
@@ -116,18 +137,13 @@ def _session(rd: _Reader, o: Mapping[str, Any], p: str) -> SupervisionSession | 
 
 
 def _left_out(rd: _Reader, o: Mapping[str, Any], p: str) -> LeftOut | None:
-    coach = rd.string(rd.field(o, "coach", p), f"{p}.coach")
-    reasons = rd.strings(rd.field(o, "reasons", p, []), f"{p}.reasons")
-    return None if coach is None or reasons is None else LeftOut(coach, reasons)
+    entry = left_out_entry(rd, o, p, "coach")
+    return None if entry is None else LeftOut(*entry)
 
 
 def plan_header(data: Any, expected: str) -> tuple[_Reader, Mapping[str, Any], Any]:
     """The reader, top object and status of a plan document of format `expected` (both planners' plans)."""
-    rd = _Reader()
-    top = rd.obj(data, "")
-    if top is None:
-        raise SolutionError(rd.problems)
-    _format(top, expected, SolutionError)
+    rd, top = document(data, expected, SolutionError)
     status = rd.field(top, "status", "")
     if status is not _MISSING and status not in STATUSES:
         rd.problem("status", f"unknown status {_show(status)}")
@@ -156,6 +172,6 @@ def plan_to_json(plan: SupervisionPlan) -> dict[str, Any]:
         "sessions": [
             {"start": _instant(s.start), "end": _instant(s.end), "coaches": list(s.coaches)} for s in plan.sessions
         ],
-        "left_out": [{"coach": x.coach, "reasons": list(x.reasons)} for x in plan.left_out],
+        "left_out": [{"coach": x.who, "reasons": list(x.reasons)} for x in plan.left_out],
         "stats": dict(plan.stats),
     }

@@ -59,17 +59,18 @@ class SupervisionInstance:
 
 
 @dataclass(frozen=True)
-class SupervisionSession:
-    start: datetime
-    end: datetime
+class SupervisionSession(TimeSpan):
+    """A group supervision meeting and the coaches in it."""
+
     coaches: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class LeftOut:
-    """A coach who needs supervision in the horizon and gets none that keeps them under their limit."""
+    """Someone a planner's plan leaves out, and why: a coach who needs supervision in the horizon
+    and gets none that keeps them under their limit, or an intervision participant in no group."""
 
-    coach: str
+    who: str  # the coach's or the participant's id
     reasons: tuple[str, ...]
 
 

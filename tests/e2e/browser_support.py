@@ -153,6 +153,14 @@ def check_fits_width(page: Any, label: str) -> None:
     assert overflow <= 0, f"{label}: the page is {overflow}px wider than the {page.viewport_size['width']}px screen"
 
 
+def check_page(page: Any, axe_path: Path, label: str, shot: str | None = None) -> None:
+    """The page is accessible and fits the screen; with `shot`, kept as a screenshot of that name."""
+    check_accessibility(page, axe_path, label)
+    check_fits_width(page, label)
+    if shot is not None:
+        screenshot(page, shot)
+
+
 def screenshot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -21,9 +21,7 @@ from tests.e2e.browser_support import (  # noqa: F401  (fixtures)
     PHONE,
     axe,
     browser,
-    check_accessibility,
-    check_fits_width,
-    screenshot,
+    check_page,
 )
 from tests.web.conftest import PASSWORD, make_coach, make_programme, make_request, next_weekday_utc, propose
 
@@ -54,6 +52,11 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             waiting, waiting_token = make_request(
                 db, programme, coachee_name="Pia Waiting", coachee_email="pia@x.example", languages=["pt"]
             )
+            # Tokyo early on Sundays: New York's Saturday afternoon, when neither coach works.
+            tomo, _ = make_request(
+                db, programme, coachee_name="Tomo Early", coachee_email="tomo@x.example",
+                windows={"sun": [["06:00", "07:00"]]},
+            )  # fmt: skip
             mo, mo_token = make_request(db, programme, coachee_name="Mo Proposed", coachee_email="mo@x.example")
             first = next_weekday_utc(2, 10, weeks_ahead=2)
             propose(db, mo, bo.coach_id or 0, [first, first + dt.timedelta(days=7)])
@@ -65,6 +68,7 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 "early": early.id,
                 "late": late.id,
                 "waiting": (waiting.id, waiting_token),
+                "tokyo": tomo.id,
                 "proposed": (mo.id, mo_token),
             }
 
@@ -87,9 +91,7 @@ def _sign_in(page: Any, url: str, email: str) -> None:
 def _check(page: Any, axe_path: Path, label: str) -> None:
     for width, size in WIDTHS.items():
         page.set_viewport_size(size)
-        check_accessibility(page, axe_path, f"{label} at {width}")
-        check_fits_width(page, f"{label} at {width}")
-        screenshot(page, f"{label}-{width}")
+        check_page(page, axe_path, f"{label} at {width}", shot=f"{label}-{width}")
 
 
 def _draft_coach(database: Any, request_id: int) -> int | None:
@@ -123,6 +125,11 @@ def test_a_pin_places_the_request_the_plain_solve_left_out(browser: Any, axe: Pa
     assert _draft_coach(database, town["late"]) == ada, "the pinned request is placed with its coach"
     page.goto(f"{url}/supervisor/draft")
     assert "Lu Second" in page.locator("main").inner_text()
+    # Times in a reason are told in the supervisor's zone (the programme's, Brussels): Tokyo's
+    # Sunday 06:00 is Saturday 22:00 there, New York's 09:00-17:00 is 15:00-23:00.
+    tokyo = re.sub(r"\s+", " ", page.locator(f"#request-{town['tokyo']}").inner_text())
+    assert "the coachee can meet Saturdays 22:00-23:00 (both in Europe/Brussels time)" in tokyo, tokyo
+    assert "Ada Coach is available Mondays to Fridays 15:00-23:00" in tokyo and "Asia/Tokyo" not in tokyo.split("Why not")[1]
     _check(page, axe, "pin-draft")
 
     # A pin that cannot place: Pia's language is spoken by nobody; the page says why in words.

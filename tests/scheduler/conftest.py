@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from config.settings import Settings, load_config
 from scheduler.db import Database
@@ -22,12 +24,13 @@ from scheduler.models import (
     Coach,
     CoachingRequest,
     CoachingSession,
-    Engagement,
-    EngagementStatus,
+    OutboxMessage,
     Programme,
     RequestStatus,
     SessionStatus,
 )
+from scheduler.services.messaging import outbox
+from tests.builders import add_engagement
 
 
 def free_port() -> int:
@@ -141,6 +144,20 @@ def sqlite_db(sqlite_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
+def db(sqlite_db: Database) -> Iterator[Session]:
+    """A session on the test's own migrated SQLite file."""
+    with sqlite_db.sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def any_db(database: Database) -> Iterator[Session]:
+    """The same test on SQLite and PostgreSQL."""
+    with database.sessions() as session:
+        yield session
+
+
+@pytest.fixture
 def file_settings(tmp_path: Path, sqlite_db: Database) -> Settings:
     return make_settings(tmp_path, sqlite_db.url)
 
@@ -152,9 +169,24 @@ def smtp_settings_for(tmp_path: Path, database_url: str, server: SmtpServer, **o
     )
 
 
+def unreachable_smtp_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
+    """Settings whose SMTP server never answers: a free port nobody listens on."""
+    return make_settings(tmp_path, database_url, mail_backend="smtp", smtp_port=free_port(), **overrides)
+
+
 @pytest.fixture
 def smtp_settings(tmp_path: Path, sqlite_db: Database, smtp_server: SmtpServer) -> Settings:
     return smtp_settings_for(tmp_path, sqlite_db.url, smtp_server)
+
+
+# A Monday evening in Brussels, far enough ahead for every reminder and notice rule.
+SOON = dt.datetime(2027, 3, 22, 17, 0, tzinfo=dt.UTC)
+
+
+def outbox_rows(database: Database) -> list[OutboxMessage]:
+    """Every outbox row, oldest first, read in a session of its own."""
+    with database.sessions() as db:
+        return list(db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
 class Sessions:
@@ -203,17 +235,22 @@ class Sessions:
         )
         db.add(request)
         db.flush()
-        engagement = Engagement(request_id=request.id, coach_id=coach.id, status=EngagementStatus.APPROVED.value,
-                                approved_at=start_utc - dt.timedelta(days=7))
-        db.add(engagement)
-        db.flush()
-        session = CoachingSession(
-            engagement_id=engagement.id, coach_id=coach.id, start_utc=start_utc,
-            end_utc=start_utc + dt.timedelta(minutes=minutes), status=status,
-        )
-        db.add(session)
-        db.flush()
-        return session
+        engagement = add_engagement(db, request, coach.id, [start_utc], minutes=minutes,
+                                    approved_at=start_utc - dt.timedelta(days=7), session_status=status)
+        return engagement.sessions[0]
+
+
+    def queue(
+        self, database: Database, count: int, *, kind: str = outbox.REQUEST, start: dt.datetime = SOON
+    ) -> list[int]:
+        """`count` live sessions a day apart from `start`, each with its messages queued (committed); their ids."""
+        ids = []
+        with database.sessions() as db, db.begin():
+            for i in range(count):
+                session = self.add(db, start + dt.timedelta(days=i))
+                outbox.enqueue_session_messages(db, session, kind)
+                ids.append(session.id)
+        return ids
 
 
 @pytest.fixture

@@ -6,20 +6,11 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from scheduler.models import (
-    AvailabilityRule,
-    Coach,
-    CoachingRequest,
-    CoachingSession,
-    Engagement,
-    EngagementStatus,
-    Programme,
-    RequestStatus,
-    SessionStatus,
-)
+from scheduler.models import AvailabilityRule, Coach, CoachingRequest, Engagement, Programme, RequestStatus
 from scheduler.services.accounts.users import create_user
 from scheduler.services.messaging import outbox
 from scheduler.services.requests.intake import submit_request
+from tests.builders import add_engagement
 
 NAME = "Quintessa Marlowe-Vega"
 EMAIL = "quintessa.mv@members.example"
@@ -59,17 +50,7 @@ def request(db: Session, programme: Programme, now: dt.datetime, email: str = EM
 def engaged(db: Session, request: CoachingRequest, coach: Coach, starts: list[dt.datetime]) -> Engagement:
     """An approved engagement with live sessions and their invitations queued, as approval leaves it."""
     request.status = RequestStatus.CONFIRMED.value
-    engagement = Engagement(request_id=request.id, coach_id=coach.id, status=EngagementStatus.APPROVED.value,
-                            approved_at=starts[0] - dt.timedelta(days=7))
-    db.add(engagement)
-    db.flush()
-    for start in starts:
-        session = CoachingSession(engagement_id=engagement.id, coach_id=coach.id, start_utc=start,
-                                  end_utc=start + dt.timedelta(hours=1), status=SessionStatus.SCHEDULED.value)
-        db.add(session)
-        db.flush()
+    engagement = add_engagement(db, request, coach.id, starts, approved_at=starts[0] - dt.timedelta(days=7))
+    for session in engagement.sessions:
         outbox.enqueue_session_messages(db, session, outbox.REQUEST)
-    db.refresh(engagement)
     return engagement
-
-

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.db import Database
 from scheduler.models import CoachingSession, EngagementStatus, Programme, RequestStatus
 from scheduler.services.errors import Conflict, InvalidInput, NotFound
 from scheduler.services.planning import adjustments
@@ -23,27 +21,12 @@ def _future(days: int) -> dt.datetime:
 
 
 @pytest.fixture
-def db(sqlite_url: str) -> Iterator[Session]:
-    database = Database(sqlite_url)
-    with database.sessions() as session:
-        yield session
-    database.dispose()
-
-
-@pytest.fixture
-def any_db(database: Database) -> Iterator[Session]:
-    """The same test on SQLite and PostgreSQL."""
-    with database.sessions() as session:
-        yield session
-
-
-@pytest.fixture
 def world(db: Session) -> tuple[Programme, int, int, int]:
     programme = make_programme(db)
     ada = quick_coach(db, programme, "ada@coaches.example", name="Ada")
     bob = quick_coach(db, programme, "bob@coaches.example", name="Bob")
     request, _ = make_request(db, programme)
-    propose(db, request, ada, [_future(9), _future(16)], engagement_status=EngagementStatus.DRAFT.value)
+    propose(db, request, ada, [_future(9), _future(16)], status=EngagementStatus.DRAFT.value)
     db.commit()
     return programme, request.id, ada, bob
 
@@ -88,7 +71,7 @@ def test_reassign_on_sqlite_and_postgres(any_db: Session) -> None:
     ada = quick_coach(db, programme, "ada@coaches.example", name="Ada")
     bob = quick_coach(db, programme, "bob@coaches.example", name="Bob")
     request, _ = make_request(db, programme)
-    propose(db, request, ada, [_future(9)], engagement_status=EngagementStatus.DRAFT.value)
+    propose(db, request, ada, [_future(9)], status=EngagementStatus.DRAFT.value)
     db.commit()
     request_id = request.id
     request = adjustments.reassign(db, programme, request_id)
@@ -101,7 +84,7 @@ def test_reassign_on_sqlite_and_postgres(any_db: Session) -> None:
 def test_the_rest_of_the_draft_stays_current_for_minimal_change(db: Session, world) -> None:  # type: ignore[no-untyped-def]
     programme, request_id, _ada, bob = world
     other, _ = make_request(db, programme, coachee_email="other@x.example")
-    propose(db, other, bob, [_future(10)], engagement_status=EngagementStatus.DRAFT.value)
+    propose(db, other, bob, [_future(10)], status=EngagementStatus.DRAFT.value)
     adjustments.reassign(db, programme, request_id)
     current = build_instance(db, programme, dt.datetime.now(dt.UTC))["current"]
     assert [c["request"] for c in current] == [f"r{other.id}"]

@@ -106,14 +106,7 @@ def test_held_hours_since_the_last_attended_supervision_drive_the_solver_instanc
     assert (hours.carried, hours.held, hours.total) == (4.0, 3.0, 7.0)  # the no-show does not count
 
     # A supervision the coach attended, between the second and third sessions, resets the count.
-    supervision = SupervisionSession(
-        supervisor_id=_a_supervisor(db, coach),
-        start_utc=NOW - dt.timedelta(days=8),
-        end_utc=NOW - dt.timedelta(days=8) + dt.timedelta(minutes=90),
-        status=SupervisionStatus.APPROVED.value,
-    )
-    supervision.participants.append(SupervisionParticipant(coach_id=coach.id, attended=True))
-    db.add(supervision)
+    supervision = _supervision_eight_days_ago(db, coach, attended=True)
     coach.coaching_hours_since_supervision = 0.0  # as recording attendance does
     db.flush()
     hours = supervision_queries.hours_since_supervision(db, [coach], NOW)[coach.id]
@@ -124,16 +117,23 @@ def test_held_hours_since_the_last_attended_supervision_drive_the_solver_instanc
 
 def test_a_supervision_missed_does_not_reset(db: Session) -> None:
     coach, _ = _setup(db, [-20, -3])
-    supervision = SupervisionSession(
-        supervisor_id=_a_supervisor(db, coach),
-        start_utc=NOW - dt.timedelta(days=8),
-        end_utc=NOW - dt.timedelta(days=8) + dt.timedelta(minutes=90),
-        status=SupervisionStatus.APPROVED.value,
-    )
-    supervision.participants.append(SupervisionParticipant(coach_id=coach.id, attended=False))
-    db.add(supervision)
+    _supervision_eight_days_ago(db, coach, attended=False)
     db.flush()
     assert supervision_queries.hours_since_supervision(db, [coach], NOW)[coach.id].total == 2.0
+
+
+def _supervision_eight_days_ago(db: Session, coach: Coach, *, attended: bool) -> SupervisionSession:
+    """An approved 90-minute group supervision the coach took part in (`attended` or not)."""
+    start = NOW - dt.timedelta(days=8)
+    supervision = SupervisionSession(
+        supervisor_id=_a_supervisor(db, coach),
+        start_utc=start,
+        end_utc=start + dt.timedelta(minutes=90),
+        status=SupervisionStatus.APPROVED.value,
+    )
+    supervision.participants.append(SupervisionParticipant(coach_id=coach.id, attended=attended))
+    db.add(supervision)
+    return supervision
 
 
 def _a_supervisor(db: Session, coach: Coach) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from scheduler.db import Database
 from scheduler.demo import load_demo
 from scheduler.services.errors import Conflict, InvalidInput
 from scheduler.services.privacy import backup as backups
-from tests.conftest import _pg_admin
+from tests.conftest import scratch_postgres
 
 
 def _load_demo(url: str) -> None:
@@ -46,12 +45,8 @@ def empty_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
-    name = f"coaching_restore_{uuid.uuid4().hex[:10]}"
-    with _pg_admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with _pg_admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres("coaching_restore") as url:
+        yield url
 
 
 def test_backup_then_restore_into_an_empty_database_gives_the_same_rows(

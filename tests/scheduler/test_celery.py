@@ -45,6 +45,14 @@ def _broker_url(kind: str, tmp_path: Path) -> str:
     return f"sqla+sqlite:///{tmp_path / 'broker.db'}"
 
 
+def _worker_settings(name: str, broker: str, tmp_path: Path, database: Database, server: SmtpServer) -> Settings:
+    """Mail to `server` through workers of this test alone: a queue of its own on `broker`."""
+    queue = f"coaching-{name}-{uuid.uuid4().hex[:8]}"
+    return smtp_settings_for(
+        tmp_path, database.url, server, celery_broker_url=_broker_url(broker, tmp_path), celery_queue=queue
+    )
+
+
 BROKERS = [
     pytest.param("sqlite", id="embedded-sqlite"),
     pytest.param("redis", marks=pytest.mark.redis),
@@ -58,6 +66,13 @@ def _queue_sessions(database: Database, sessions: Sessions, count: int, start: d
         for i in range(count):
             session = sessions.add(db, start + dt.timedelta(days=i))
             ids.extend(m.id for m in outbox.enqueue_session_messages(db, session, outbox.REQUEST))
+    return ids
+
+
+def _dispatched(settings: Settings, database: Database, sessions: Sessions, count: int) -> list[int]:
+    """The invitations of `count` sessions queued and handed to the broker (no worker yet): their ids."""
+    ids = _queue_sessions(database, sessions, count)
+    assert tasks.dispatch_deliveries(settings, ids, app=_test_app(settings)) == len(ids)
     return ids
 
 
@@ -196,18 +211,9 @@ def test_worker_killed_mid_batch_delivers_every_invite_exactly_once_after_restar
     workers: list[subprocess.Popen[bytes]],
     record_property: pytest.RecordProperty,
 ) -> None:
-    queue = f"coaching-kill-{uuid.uuid4().hex[:8]}"
-    settings = smtp_settings_for(
-        tmp_path,
-        sqlite_db.url,
-        smtp_server,
-        celery_broker_url=_broker_url(broker, tmp_path),
-        celery_queue=queue,
-    )
-    ids = _queue_sessions(sqlite_db, sessions, 15)
+    settings = _worker_settings("kill", broker, tmp_path, sqlite_db, smtp_server)
+    ids = _dispatched(settings, sqlite_db, sessions, 15)
     total = len(ids)
-    app = _test_app(settings)
-    assert tasks.dispatch_deliveries(settings, ids, app=app) == total
     env = _worker_env(settings, tmp_path)
     log = tmp_path / "worker.log"
 
@@ -273,13 +279,9 @@ def test_worker_killed_between_the_last_250_and_quit_repeats_nothing(
     """Each message is recorded right after the server's 250, before QUIT: a worker killed while
     the server holds its QUIT (a slow goodbye) has nothing left to send twice. The only repeat
     window left is between one 250 and that message's record (docs/mail-delivery.md)."""
-    queue = f"coaching-quit-{uuid.uuid4().hex[:8]}"
-    settings = smtp_settings_for(tmp_path, sqlite_db.url, smtp_server, celery_broker_url=_broker_url("sqlite", tmp_path),
-                                 celery_queue=queue)
-    ids = _queue_sessions(sqlite_db, sessions, 5)
+    settings = _worker_settings("quit", "sqlite", tmp_path, sqlite_db, smtp_server)
+    ids = _dispatched(settings, sqlite_db, sessions, 5)
     total = len(ids)
-    app = _test_app(settings)
-    assert tasks.dispatch_deliveries(settings, ids, app=app) == total
     env = _worker_env(settings, tmp_path)
     log = tmp_path / "worker.log"
     at_quit = threading.Event()
@@ -337,9 +339,7 @@ def test_prefork_child_killed_mid_send_is_replaced_and_nothing_is_lost_or_repeat
     child, and the sweeper sends the interrupted invite once its claim has expired."""
     import psutil
 
-    queue = f"coaching-prefork-{uuid.uuid4().hex[:8]}"
-    settings = smtp_settings_for(tmp_path, sqlite_db.url, smtp_server, celery_broker_url=_broker_url(broker, tmp_path),
-                                 celery_queue=queue)
+    settings = _worker_settings("prefork", broker, tmp_path, sqlite_db, smtp_server)
     ids = _queue_sessions(sqlite_db, sessions, 6)
     total = len(ids)
     env = _worker_env(settings, tmp_path) | {"OUTBOX_SWEEP_GRACE_SECONDS": "30"}

@@ -75,6 +75,7 @@ def test_import_then_export_coaches(ready: Path) -> None:
         (("approve",), {}, "give engagement ids or --all"),
         (("approve", "999"), {}, "engagement 999 is not a draft"),
         (("solve", "--time-limit", "-1"), {}, "--time-limit"),
+        (("solve", "--timezone", "Mars/Olympus"), {}, "--timezone"),
         (("import", "teams", "x.csv"), {}, "'teams' is not one of"),
         (("demo",), {}, "a programme exists already"),
         (("export", "coaches"), {"MAIL_BACKEND": "pigeon"}, "MAIL_BACKEND: must be 'file' or 'smtp'"),
@@ -140,3 +141,14 @@ def test_approve_all_hands_the_invitations_to_a_running_worker(ready: Path) -> N
     assert statuses() == {"sent": queued}, "every invitation went out through the worker, no send-invites needed"
     assert len(list((ready / "mail").glob("*.eml"))) == queued
     database.dispose()
+
+
+def test_solve_tells_the_reasons_times_in_the_programmes_zone_or_the_one_asked_for(ready: Path) -> None:
+    at_home = coaching(ready, "solve", "--time-limit", "2")
+    assert at_home.returncode == 0, at_home.stderr
+    with _database(ready).sessions() as db:
+        zone = db.scalars(select(Programme.timezone)).one()
+    assert f"{zone} time" in at_home.stdout
+    in_tokyo = coaching(ready, "solve", "--time-limit", "2", "--timezone", "Asia/Tokyo")
+    assert in_tokyo.returncode == 0, in_tokyo.stderr
+    assert "Asia/Tokyo time" in in_tokyo.stdout and f"{zone} time" not in in_tokyo.stdout

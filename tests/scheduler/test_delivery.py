@@ -20,32 +20,22 @@ from scheduler.models import CoachingRequest, CoachingSession, OutboxMessage, Se
 from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token
 from scheduler.services.messaging import delivery, outbox
 from scheduler.unit_of_work import AfterCommit, UnitOfWork
-from tests.scheduler.conftest import Sessions, SmtpServer, make_settings, smtp_settings_for
+from tests.scheduler.conftest import (
+    SOON,
+    Sessions,
+    SmtpServer,
+    make_settings,
+    outbox_rows,
+    smtp_settings_for,
+    unreachable_smtp_settings,
+)
 from tests.scheduler.invite_checks import assert_invitation_shape, calendar_bytes, only_event
-
-SOON = dt.datetime(2027, 3, 22, 17, 0, tzinfo=dt.UTC)
-
-
-def _queue(database: Database, sessions: Sessions, count: int, kind: str = outbox.REQUEST) -> list[int]:
-    """`count` live sessions with their messages queued; returns the session ids."""
-    ids = []
-    with database.sessions() as db, db.begin():
-        for i in range(count):
-            session = sessions.add(db, SOON + dt.timedelta(days=i))
-            outbox.enqueue_session_messages(db, session, kind)
-            ids.append(session.id)
-    return ids
-
-
-def _rows(database: Database) -> list[OutboxMessage]:
-    with database.sessions() as db:
-        return list(db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
 def test_invites_reach_a_real_smtp_server_as_calendar_invitations(
     sqlite_db: Database, smtp_settings: Settings, smtp_server: SmtpServer, sessions: Sessions
 ) -> None:
-    session_ids = _queue(sqlite_db, sessions, 2)
+    session_ids = sessions.queue(sqlite_db, 2)
 
     assert delivery.deliver_all_pending(sqlite_db, smtp_settings) == (4, 0)
 
@@ -84,7 +74,7 @@ def test_invites_reach_a_real_smtp_server_as_calendar_invitations(
                 assert "/request/link/" in str(event["URL"])
         assert set(by_uid) == uids
         assert all(len(recipients) == 2 for recipients in by_uid.values()), "one message per session and person"
-    rows = _rows(sqlite_db)
+    rows = outbox_rows(sqlite_db)
     assert {r.status for r in rows} == {"sent"}
     assert all(r.attempts == 1 and r.message_id and "token" not in r.payload for r in rows)
 
@@ -92,7 +82,7 @@ def test_invites_reach_a_real_smtp_server_as_calendar_invitations(
 def test_reschedule_keeps_the_uid_with_a_higher_sequence_and_cancel_uses_method_cancel(
     sqlite_db: Database, smtp_settings: Settings, smtp_server: SmtpServer, sessions: Sessions
 ) -> None:
-    (session_id,) = _queue(sqlite_db, sessions, 1)
+    (session_id,) = sessions.queue(sqlite_db, 1)
     delivery.deliver_all_pending(sqlite_db, smtp_settings)
     with sqlite_db.sessions() as db, db.begin():
         session = db.get_one(CoachingSession, session_id)
@@ -133,8 +123,8 @@ def test_racing_workers_send_each_message_exactly_once(
 ) -> None:
     """Every message handed to four threads at once (a task delivered four times): each is sent once."""
     settings = smtp_settings_for(tmp_path, database.url, smtp_server)
-    _queue(database, sessions, 10)
-    ids = [r.id for r in _rows(database)]
+    sessions.queue(database, 10)
+    ids = [r.id for r in outbox_rows(database)]
     outcomes: list[delivery.Outcome] = []
     lock = threading.Lock()
 
@@ -157,7 +147,7 @@ def test_racing_workers_send_each_message_exactly_once(
     assert len({r.message["Message-ID"] for r in received}) == 20
     assert outcomes.count(delivery.Outcome.SENT) == 20
     assert {o for o in outcomes if o != delivery.Outcome.SENT} <= {delivery.Outcome.SKIPPED}
-    assert all(r.status == "sent" and r.attempts == 1 for r in _rows(database))
+    assert all(r.status == "sent" and r.attempts == 1 for r in outbox_rows(database))
 
 
 class _Crash(BaseException):
@@ -181,16 +171,16 @@ class _CrashingBackend:
 def test_a_worker_dying_before_the_server_accepts_loses_nothing_and_duplicates_nothing(
     sqlite_db: Database, smtp_settings: Settings, smtp_server: SmtpServer, sessions: Sessions
 ) -> None:
-    _queue(sqlite_db, sessions, 1)
-    outbox_id = _rows(sqlite_db)[0].id
+    sessions.queue(sqlite_db, 1)
+    outbox_id = outbox_rows(sqlite_db)[0].id
     with pytest.raises(_Crash):
         delivery.deliver_message(sqlite_db, smtp_settings, outbox_id, backend=_CrashingBackend())
-    (row,) = [r for r in _rows(sqlite_db) if r.id == outbox_id]
+    (row,) = [r for r in outbox_rows(sqlite_db) if r.id == outbox_id]
     assert (row.status, row.attempts) == ("sending", 1)
     # While the claim is fresh nobody else sends it ...
     assert delivery.deliver_message(sqlite_db, smtp_settings, outbox_id).outcome == delivery.Outcome.SKIPPED
     assert delivery.deliverable_ids(sqlite_db, utcnow(), delivery.DeliveryPolicy.from_settings(smtp_settings)) == [
-        r.id for r in _rows(sqlite_db) if r.id != outbox_id
+        r.id for r in outbox_rows(sqlite_db) if r.id != outbox_id
     ]
     # ... once the lease is over the sweeper finds it and it is sent, once.
     later = utcnow() + dt.timedelta(seconds=3)
@@ -199,7 +189,7 @@ def test_a_worker_dying_before_the_server_accepts_loses_nothing_and_duplicates_n
     assert delivery.deliver_message(sqlite_db, smtp_settings, outbox_id, now=later).outcome == delivery.Outcome.SENT
     assert delivery.deliver_message(sqlite_db, smtp_settings, outbox_id).outcome == delivery.Outcome.SKIPPED
     assert len(smtp_server.received) == 1
-    (row,) = [r for r in _rows(sqlite_db) if r.id == outbox_id]
+    (row,) = [r for r in outbox_rows(sqlite_db) if r.id == outbox_id]
     assert (row.status, row.attempts) == ("sent", 2)
 
 
@@ -207,8 +197,8 @@ def test_a_crash_between_acceptance_and_commit_repeats_the_identical_message(
     sqlite_db: Database, smtp_settings: Settings, smtp_server: SmtpServer, sessions: Sessions
 ) -> None:
     """The one window SMTP cannot close (RFC 1047): the repeat is the same message, not a new event."""
-    _queue(sqlite_db, sessions, 1)
-    outbox_id = _rows(sqlite_db)[0].id
+    sessions.queue(sqlite_db, 1)
+    outbox_id = outbox_rows(sqlite_db)[0].id
     backend = SmtpBackend(smtp_server.host, smtp_server.port, timeout=5)
     with pytest.raises(_Crash):
         delivery.deliver_message(sqlite_db, smtp_settings, outbox_id, backend=_CrashingBackend(backend))
@@ -225,9 +215,9 @@ def test_permanent_refusal_marks_failed_and_is_not_retried(
 ) -> None:
     smtp_server.handler.on_rcpt = lambda address: f"550 5.1.1 <{address}>: mailbox unavailable" if (
         address.startswith("coachee")) else None
-    _queue(sqlite_db, sessions, 1)
+    sessions.queue(sqlite_db, 1)
     assert delivery.deliver_all_pending(sqlite_db, smtp_settings) == (1, 1)
-    rows = {r.recipient_role: r for r in _rows(sqlite_db)}
+    rows = {r.recipient_role: r for r in outbox_rows(sqlite_db)}
     assert rows["coach"].status == "sent"
     failed = rows["coachee"]
     assert (failed.status, failed.attempts) == ("failed", 1)
@@ -242,31 +232,28 @@ def test_transient_refusal_backs_off_then_succeeds(
 ) -> None:
     refusals = iter(["451 4.3.0 try again later"])
     smtp_server.handler.on_rcpt = lambda address: next(refusals, None)
-    _queue(sqlite_db, sessions, 1)
-    first_id = _rows(sqlite_db)[0].id
+    sessions.queue(sqlite_db, 1)
+    first_id = outbox_rows(sqlite_db)[0].id
     result = delivery.deliver_message(sqlite_db, smtp_settings, first_id)
     # The first wait is the base (0.2 s) less up to half of it (jitter).
     assert result.outcome == delivery.Outcome.RETRY and result.retry_in is not None and 0.1 <= result.retry_in <= 0.2
-    row = next(r for r in _rows(sqlite_db) if r.id == first_id)
+    row = next(r for r in outbox_rows(sqlite_db) if r.id == first_id)
     assert (row.status, row.attempts) == ("pending", 1) and "451" in (row.last_error or "")
     assert delivery.deliver_message(sqlite_db, smtp_settings, first_id).outcome == delivery.Outcome.NOT_DUE
     later = utcnow() + dt.timedelta(seconds=1)
     assert delivery.deliver_message(sqlite_db, smtp_settings, first_id, now=later).outcome == delivery.Outcome.SENT
-    row = next(r for r in _rows(sqlite_db) if r.id == first_id)
+    row = next(r for r in outbox_rows(sqlite_db) if r.id == first_id)
     assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
 
 
 def test_an_unreachable_server_pauses_the_outbox_and_fails_nothing(
     sqlite_db: Database, tmp_path: Path, sessions: Sessions
 ) -> None:
-    from tests.scheduler.conftest import free_port
-
-    settings = make_settings(tmp_path, sqlite_db.url, mail_backend="smtp", smtp_port=free_port(), smtp_timeout=2.0,
-                             outbox_retry_base_seconds=0)
-    _queue(sqlite_db, sessions, 1)
+    settings = unreachable_smtp_settings(tmp_path, sqlite_db.url, smtp_timeout=2.0, outbox_retry_base_seconds=0)
+    sessions.queue(sqlite_db, 1)
     for _ in range(3):
         assert delivery.deliver_all_pending(sqlite_db, settings) == (0, 2)
-    rows = _rows(sqlite_db)
+    rows = outbox_rows(sqlite_db)
     assert {r.status for r in rows} == {"pending"}
     assert all((r.last_error or "").startswith("SMTP") for r in rows)
     with sqlite_db.sessions() as db:
@@ -277,7 +264,7 @@ def test_invitations_ask_for_an_answer_only_where_a_door_reads_it(
     sqlite_db: Database, tmp_path: Path, sessions: Sessions
 ) -> None:
     settings = make_settings(tmp_path, sqlite_db.url, inbound_replies="imap")
-    _queue(sqlite_db, sessions, 1)
+    sessions.queue(sqlite_db, 1)
     assert delivery.deliver_all_pending(sqlite_db, settings) == (2, 0)
     from email import message_from_bytes, policy
 
@@ -292,14 +279,14 @@ def test_invitations_ask_for_an_answer_only_where_a_door_reads_it(
 def test_a_request_overtaken_by_a_reschedule_is_superseded_not_sent(
     sqlite_db: Database, smtp_settings: Settings, smtp_server: SmtpServer, sessions: Sessions
 ) -> None:
-    (session_id,) = _queue(sqlite_db, sessions, 1)
+    (session_id,) = sessions.queue(sqlite_db, 1)
     with sqlite_db.sessions() as db, db.begin():
         session = db.get_one(CoachingSession, session_id)
         session.sequence += 1
         db.flush()
         outbox.enqueue_session_messages(db, session, outbox.REQUEST)
     assert delivery.deliver_all_pending(sqlite_db, smtp_settings) == (2, 0)
-    assert [r.status for r in _rows(sqlite_db)] == [delivery.SUPERSEDED] * 2 + ["sent"] * 2
+    assert [r.status for r in outbox_rows(sqlite_db)] == [delivery.SUPERSEDED] * 2 + ["sent"] * 2
     assert {int(only_event(r.message)[1]["SEQUENCE"]) for r in smtp_server.received} == {1}
 
 
@@ -319,7 +306,7 @@ def test_reminders_are_queued_once_and_sent_without_an_invitation(
         assert delivery.enqueue_due_reminders(db, now + dt.timedelta(minutes=5), 24) == []
     settings = smtp_settings
     # The session must still be ahead when the reminder goes out.
-    sent = [delivery.deliver_message(sqlite_db, settings, r.id, now=now) for r in _rows(sqlite_db)]
+    sent = [delivery.deliver_message(sqlite_db, settings, r.id, now=now) for r in outbox_rows(sqlite_db)]
     assert [s.outcome for s in sent] == [delivery.Outcome.SENT] * 2
     for item in smtp_server.received:
         message = item.message
@@ -338,19 +325,19 @@ def test_status_link_mail_carries_the_token_which_is_cleared_once_sent(
     (item,) = smtp_server.received
     body = item.message.get_body(("plain",))
     assert body is not None and "https://coaching.example/r/raw-token-123" in body.get_content()
-    (row,) = _rows(sqlite_db)
+    (row,) = outbox_rows(sqlite_db)
     assert row.status == "sent" and "token" not in row.payload
 
 
 def test_file_backend_writes_one_eml_per_message_and_a_resend_replaces_it(
     sqlite_db: Database, file_settings: Settings, sessions: Sessions
 ) -> None:
-    _queue(sqlite_db, sessions, 2)
+    sessions.queue(sqlite_db, 2)
     assert delivery.deliver_all_pending(sqlite_db, file_settings) == (4, 0)
     files = sorted(Path(file_settings.mail_dir).glob("*.eml"))
     assert len(files) == 4
     # Sending a message again (the crash window) writes the same file, not a fifth.
-    row = _rows(sqlite_db)[0]
+    row = outbox_rows(sqlite_db)[0]
     with sqlite_db.sessions() as db, db.begin():
         db.get_one(OutboxMessage, row.id).status = "pending"
     assert delivery.deliver_all_pending(sqlite_db, file_settings) == (1, 0)
@@ -359,10 +346,10 @@ def test_file_backend_writes_one_eml_per_message_and_a_resend_replaces_it(
 
 def test_dispatch_with_an_eager_app_delivers_at_once(sqlite_db: Database, tmp_path: Path, sessions: Sessions) -> None:
     settings = make_settings(tmp_path, sqlite_db.url, celery_task_always_eager=True)
-    _queue(sqlite_db, sessions, 1)
-    ids = [r.id for r in _rows(sqlite_db)]
+    sessions.queue(sqlite_db, 1)
+    ids = [r.id for r in outbox_rows(sqlite_db)]
     assert tasks.dispatch_deliveries(settings, ids) == 2
-    assert {r.status for r in _rows(sqlite_db)} == {"sent"}
+    assert {r.status for r in outbox_rows(sqlite_db)} == {"sent"}
 
 
 def test_dispatch_with_no_broker_leaves_rows_for_the_sweeper(
@@ -371,11 +358,11 @@ def test_dispatch_with_no_broker_leaves_rows_for_the_sweeper(
     from tests.scheduler.conftest import free_port
 
     settings = make_settings(tmp_path, sqlite_db.url, celery_broker_url=f"redis://127.0.0.1:{free_port()}/0")
-    _queue(sqlite_db, sessions, 1)
+    sessions.queue(sqlite_db, 1)
     started = time.monotonic()
-    assert tasks.dispatch_deliveries(settings, [r.id for r in _rows(sqlite_db)]) == 0
+    assert tasks.dispatch_deliveries(settings, [r.id for r in outbox_rows(sqlite_db)]) == 0
     assert time.monotonic() - started < 30
-    assert {r.status for r in _rows(sqlite_db)} == {"pending"}
+    assert {r.status for r in outbox_rows(sqlite_db)} == {"pending"}
 
 
 def test_logs_name_no_person(
@@ -383,7 +370,7 @@ def test_logs_name_no_person(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     smtp_server.handler.on_rcpt = lambda address: "550 5.1.1 no such user" if address.startswith("coach1") else None
-    _queue(sqlite_db, sessions, 2)
+    sessions.queue(sqlite_db, 2)
     with caplog.at_level(logging.DEBUG, logger="scheduler"):
         delivery.deliver_all_pending(sqlite_db, smtp_settings)
     text = caplog.text
@@ -398,7 +385,7 @@ def test_throughput_over_smtp(
     sqlite_db: Database, smtp_settings: Settings, smtp_server: SmtpServer, sessions: Sessions,
     record_property: pytest.RecordProperty,
 ) -> None:
-    _queue(sqlite_db, sessions, 50)
+    sessions.queue(sqlite_db, 50)
     started = time.perf_counter()
     assert delivery.deliver_all_pending(sqlite_db, smtp_settings) == (100, 0)
     rate = 100 / (time.perf_counter() - started)
@@ -426,5 +413,5 @@ def test_approval_writes_rows_the_edge_dispatches_after_commit(
     (work,) = handed
     assert len(work.outbox_ids) == 2 and work.solve_run_ids == ()
     assert tasks.dispatch_deliveries(settings, work.outbox_ids) == 2
-    assert [(r.kind, r.status) for r in _rows(sqlite_db)] == [("REQUEST", "sent")] * 2
+    assert [(r.kind, r.status) for r in outbox_rows(sqlite_db)] == [("REQUEST", "sent")] * 2
     assert len(list(Path(settings.mail_dir).glob("*.eml"))) == 2

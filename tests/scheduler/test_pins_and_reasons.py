@@ -64,10 +64,10 @@ def solved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database,
     database.dispose()
 
 
-def _texts(database: Database, programme_id: int) -> list[str]:
+def _texts(database: Database, programme_id: int, reader: str | None = None) -> list[str]:
     with database.sessions() as db:
         programme = db.get_one(Programme, programme_id)
-        draft = review.draft_review(db, programme)
+        draft = review.draft_review(db, programme, reader)
         texts = [reason for item in draft.unserved for reason in item.reasons]
         texts += [d["text"] for item in draft.unserved for d in item.details]
         texts += [line for item in draft.assignments for line in item.explanation]
@@ -79,6 +79,25 @@ def test_every_reason_of_the_demo_reads_as_plain_words(solved: tuple[Database, S
     texts = _texts(database, programme_id)
     assert len(texts) > 20
     for text in texts:
+        assert_for_people(text)
+
+
+def test_reasons_are_worded_in_the_readers_timezone(solved: tuple[Database, Settings, int]) -> None:
+    database, _settings, programme_id = solved
+    with database.sessions() as db:
+        programme = db.get_one(Programme, programme_id)
+        run = review.latest_run(db, programme)
+        assert run is not None
+        stored = [d for item in run.unassigned for d in item.get("details", [])]
+        in_tokyo = [d for item in review.run_unserved(db, run, "Asia/Tokyo") for d in item["details"]]
+        at_home = [d for item in review.run_unserved(db, run) for d in item["details"]]
+    timed = [k for k, d in enumerate(stored) if d["code"] == "no_common_time"]
+    assert timed, "the demo has a request no coach shares a time with"
+    for k in timed:
+        assert "Asia/Tokyo time" in in_tokyo[k]["text"] and f"{programme.timezone} time" in at_home[k]["text"]
+        assert in_tokyo[k]["text"] != at_home[k]["text"]
+        assert in_tokyo[k]["params"] == stored[k]["params"]  # codes and parameters kept for programs
+    for text in _texts(database, programme_id, "America/New_York"):
         assert_for_people(text)
 
 

@@ -15,7 +15,7 @@ from scheduler.models import (
     Coach,
     CoachingRequest,
     CoachingSession,
-    Engagement,
+    EngagementStatus,
     OutboxMessage,
     Programme,
     RequestStatus,
@@ -25,6 +25,7 @@ from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token, to
 from scheduler.services.errors import Conflict, Forbidden, InvalidInput
 from scheduler.services.planning.approval import schedule_session
 from scheduler.services.requests import intake
+from tests.builders import add_engagement
 
 GOOD_REQUEST = {
     "coachee_name": "Lies Coppens",
@@ -123,15 +124,9 @@ def _two_sessions(database: Database, programme: Programme) -> tuple[int, int]:
         ids = []
         for minute in (0, 30):
             request = intake.submit_request(db, programme, {**GOOD_REQUEST, "coachee_email": f"p{minute}@x.example"}).request
-            engagement = Engagement(request_id=request.id, coach_id=coach.id)
-            db.add(engagement)
-            db.flush()
             start = dt.datetime(2026, 12, 7, 17, minute, tzinfo=dt.UTC)
-            session = CoachingSession(engagement_id=engagement.id, coach_id=coach.id, start_utc=start,
-                                      end_utc=start + dt.timedelta(hours=1))
-            db.add(session)
-            db.flush()
-            ids.append(session.id)
+            engagement = add_engagement(db, request, coach.id, [start], status=EngagementStatus.DRAFT.value)
+            ids.append(engagement.sessions[0].id)
         return ids[0], ids[1]
 
 

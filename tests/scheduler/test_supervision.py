@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session
 
-from scheduler.db import Database
 from scheduler.models import Coach, EngagementStatus, Level, Supervisor
 from scheduler.services.errors import InvalidInput
 from scheduler.services.planning import supervision
@@ -20,21 +18,6 @@ from tests.web.supervisor_builders import quick_coach
 def _future(days: int, hour: int = 15) -> dt.datetime:
     now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     return (now + dt.timedelta(days=days)).replace(hour=hour)
-
-
-@pytest.fixture
-def db(sqlite_url: str) -> Iterator[Session]:
-    database = Database(sqlite_url)
-    with database.sessions() as session:
-        yield session
-    database.dispose()
-
-
-@pytest.fixture
-def any_db(database: Database) -> Iterator[Session]:
-    """The same test on SQLite and PostgreSQL."""
-    with database.sessions() as session:
-        yield session
 
 
 def test_ledger_counts_hours_and_blocks_a_coach_at_the_supervision_ratio(any_db: Session) -> None:
@@ -94,7 +77,7 @@ def test_trainee_engagements_per_supervisor_and_full_supervisor_blocks_trainees(
     first, _ = make_request(db, programme, coachee_email="a@x.example")
     second, _ = make_request(db, programme, coachee_email="b@x.example")
     propose(db, first, trainee.id, [_future(10)])
-    propose(db, second, trainee.id, [_future(11)], engagement_status=EngagementStatus.DRAFT.value)
+    propose(db, second, trainee.id, [_future(11)], status=EngagementStatus.DRAFT.value)
 
     ledger = supervision.supervision_ledger(db, programme)
     (load,) = ledger.supervisors
@@ -140,7 +123,7 @@ def test_load_counts_sessions_per_iso_week_in_the_coachs_timezone(db: Session) -
         other,
         coach.id,
         [(local_monday + dt.timedelta(days=1)).astimezone(dt.UTC)],
-        engagement_status=EngagementStatus.DRAFT.value,
+        status=EngagementStatus.DRAFT.value,
     )
 
     chart = supervision.coach_load(db, programme)
@@ -163,7 +146,7 @@ def test_calendar_groups_sessions_by_local_date_of_the_chosen_timezone(db: Sessi
     start = _future(6, hour=23)  # 23:00 UTC is the next day in Brussels
     propose(db, request, coach_id, [start])
     draft_request, _ = make_request(db, programme, coachee_email="d@x.example")
-    propose(db, draft_request, coach_id, [_future(8)], engagement_status=EngagementStatus.DRAFT.value)
+    propose(db, draft_request, coach_id, [_future(8)], status=EngagementStatus.DRAFT.value)
 
     calendar = supervision.session_calendar(db, programme, timezone="Europe/Brussels", days=30)
     assert calendar.count == 1

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.db import Database
 from scheduler.models import Coach, EngagementStatus, OutboxMessage, Supervisor, User
 from scheduler.services.accounts import users
 from scheduler.services.accounts.tokens import token_hash
@@ -16,14 +13,6 @@ from scheduler.services.coaches import staff
 from scheduler.services.errors import Conflict, InvalidInput
 from scheduler.services.programmes import settings as programme_settings
 from tests.web.conftest import make_coach, make_programme, make_request, propose
-
-
-@pytest.fixture
-def db(sqlite_url: str) -> Iterator[Session]:
-    database = Database(sqlite_url)
-    with database.sessions() as session:
-        yield session
-    database.dispose()
 
 
 def test_settings_round_trip_and_partial_update(db: Session) -> None:
@@ -147,7 +136,7 @@ def test_set_level_and_deactivate(db: Session) -> None:
     user = db.get_one(User, person.user_id)
     users.issue_api_token(db, user)
     request, _ = make_request(db, programme)
-    draft = propose(db, request, coach.id, [], engagement_status=EngagementStatus.DRAFT.value)
+    draft = propose(db, request, coach.id, [], status=EngagementStatus.DRAFT.value)
     staff.deactivate(db, programme, coach.id)
     assert not coach.active and not user.active and user.api_token_hash is None
     assert draft.status == EngagementStatus.SUPERSEDED.value

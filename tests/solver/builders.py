@@ -3,15 +3,36 @@
 from __future__ import annotations
 
 import copy
+import functools
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
+
+GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate.py"
+
+
+@functools.cache
+def benchmark_generator() -> ModuleType:
+    """`benchmarks/generate.py`, the workload generator, loaded once."""
+    # benchmarks/ is not a package the project installs; load the script by path.
+    spec = importlib.util.spec_from_file_location("benchmark_generate", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _party(pid: str) -> dict[str, Any]:
+    """What a coach and a coachee both state: who, on which clock, speaking and asking about what."""
+    return {"id": pid, "timezone": "Europe/Brussels", "languages": ["en"], "topics": ["leadership"]}
 
 
 def coach(cid: str = "c1", **fields: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "id": cid,
-        "timezone": "Europe/Brussels",
-        "languages": ["en"],
-        "topics": ["leadership"],
+        **_party(cid),
         "level": "accredited",
         "supervisor": None,
         "organisation": None,
@@ -33,10 +54,7 @@ def coach(cid: str = "c1", **fields: Any) -> dict[str, Any]:
 
 def request(rid: str = "r1", **fields: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "id": rid,
-        "timezone": "Europe/Brussels",
-        "languages": ["en"],
-        "topics": ["leadership"],
+        **_party(rid),
         "organisation": None,
         "sessions": 1,
         "session_minutes": 60,

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
-from pathlib import Path
-from types import ModuleType
 
 import solver
 from solver import parse_instance
 from solver.validate import validate
+from tests.solver.builders import benchmark_generator
 
-GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate.py"
-
-
-def _generator() -> ModuleType:
-    # benchmarks/ is not a package the project installs; load the script by path.
-    spec = importlib.util.spec_from_file_location("benchmark_generate", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _generator()
+generate = benchmark_generator()
 
 
 def test_w1_parses_and_greedy_plan_on_it_is_valid() -> None:

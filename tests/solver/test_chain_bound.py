@@ -138,9 +138,9 @@ W1_DST_OPTIMUM = 5134
 
 
 def w1_dst() -> Instance:
-    from tests.solver.test_fast_greedy import _generator
+    from tests.solver.builders import benchmark_generator
 
-    return parse_instance(_generator().generate_workload("W1-DST"))
+    return parse_instance(benchmark_generator().generate_workload("W1-DST"))
 
 
 def test_a_programme_across_the_clock_changes_is_proven_optimal() -> None:

@@ -3,11 +3,7 @@ and the same reasons as the plain first-come-first-served definition."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import solver
 from solver import parse_instance
@@ -15,21 +11,11 @@ from solver.baseline import coaches_by_match, fill
 from solver.calendar import Calendar
 from solver.explanations import unassigned_reasons
 from solver.scoring import MatchOrder, match_rank
-
-GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate.py"
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("benchmark_generate_fast_greedy", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.solver.builders import benchmark_generator
 
 
 def test_match_order_is_the_match_rank_order() -> None:
-    generate = _generator().generate
+    generate = benchmark_generator().generate
     for seed, dst in ((0, False), (1, True), (2, False)):
         instance = parse_instance(generate(12, 40, seed=seed, dst=dst))
         order = MatchOrder(instance.coaches)
@@ -42,7 +28,7 @@ def test_match_order_is_the_match_rank_order() -> None:
 
 
 def test_greedy_matches_the_plain_definition() -> None:
-    generate = _generator().generate
+    generate = benchmark_generator().generate
     for seed, dst in ((0, False), (3, True), (4, False), (5, True)):
         instance = parse_instance(generate(10, 40, seed=seed, dst=dst))
         fast = solver.greedy(instance)
@@ -79,7 +65,7 @@ def test_blocked_by_matches_static_blocks_coach_by_coach() -> None:
 def test_solve_out_of_time_returns_the_better_greedy_plan() -> None:
     from solver.validate import validate
 
-    generate = _generator().generate
+    generate = benchmark_generator().generate
     document = generate(20, 200, seed=1)
     instance = parse_instance(document)
     baseline = solver.greedy(instance)

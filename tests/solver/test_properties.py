@@ -31,6 +31,7 @@ import solver
 from solver import parse_instance, parse_solution, solve
 from solver.domain import Assignment, CoachingRequest, Instance, Session, Solution
 from solver.validate import validate
+from tests.solver import builders as b
 
 Json = dict[str, Any]
 
@@ -57,21 +58,7 @@ WORKDAYS = WEEKDAYS[:5]
 
 def _solver_ready() -> bool:
     """True once the optimiser behind `solver.solve` exists (it is written alongside)."""
-    probe = parse_instance(
-        {
-            "format": "coaching-instance/1",
-            "now": "2026-12-01T08:00:00Z",
-            "horizon": {"start": "2026-12-07", "end": "2026-12-13"},
-            "timezone": "Europe/Brussels",
-            "slot_minutes": 30,
-            "min_notice_hours": 48,
-            "supervision": {"max_hours_between": {"trainee": 15, "accredited": 35, "senior": 50}},
-            "supervisors": [],
-            "coaches": [],
-            "requests": [],
-            "current": [],
-        }
-    )
+    probe = parse_instance(b.instance([], [], now="2026-12-01T08:00:00Z", slot_minutes=30, supervisors=[]))
     try:
         solve(probe, time_limit=1.0, workers=1)
         solver.greedy(probe)
@@ -81,6 +68,11 @@ def _solver_ready() -> bool:
 
 
 needs_solver = pytest.mark.skipif(not _solver_ready(), reason="solver.solve is not implemented yet")
+
+
+def exhaustive(examples: int) -> settings:
+    """Solving takes its time (no deadline) and the examples are the same on every run."""
+    return settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 
 @st.composite
@@ -226,19 +218,15 @@ def programmes(draw: st.DrawFn, max_coaches: int, max_requests: int, tiny: bool,
                 instant(draw(st.integers(0, days)), draw(st.integers(7, 20))) for _ in range(running)
             ]
 
-    return extra | {
-        "format": "coaching-instance/1",
-        "now": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "horizon": {"start": horizon_start.isoformat(), "end": horizon_end.isoformat()},
-        "timezone": "Europe/Brussels",
-        "slot_minutes": slot,
-        "min_notice_hours": 48,
-        "supervision": {"max_hours_between": {"trainee": 15, "accredited": 35, "senior": 50}},
-        "supervisors": supervisors,
-        "coaches": coaches,
-        "requests": requests,
-        "current": [],
-    }
+    return b.instance(
+        coaches,
+        requests,
+        now=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        horizon={"start": horizon_start.isoformat(), "end": horizon_end.isoformat()},
+        slot_minutes=slot,
+        supervisors=supervisors,
+        **extra,
+    )
 
 
 # The brute force.
@@ -317,12 +305,7 @@ def _tiers(solution: Solution) -> tuple[int, int]:
 
 
 @needs_solver
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    derandomize=True,
-)
+@exhaustive(150)
 @given(programmes(max_coaches=4, max_requests=8, tiny=False))
 def test_solve_is_valid_and_not_worse_than_greedy(data: Json) -> None:
     check_valid_and_not_worse_than_greedy(data)
@@ -340,12 +323,7 @@ def check_valid_and_not_worse_than_greedy(data: Json) -> None:
 
 
 @needs_solver
-@settings(
-    max_examples=100,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    derandomize=True,
-)
+@exhaustive(100)
 @given(programmes(max_coaches=3, max_requests=4, tiny=True))
 def test_solve_equals_brute_force_on_tiny_programmes(data: Json) -> None:
     check_equals_brute_force(data)
@@ -364,14 +342,14 @@ def check_equals_brute_force(data: Json) -> None:
 
 
 @needs_solver
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@exhaustive(40)
 @given(programmes(max_coaches=4, max_requests=8, tiny=False, over_time=True))
 def test_capacity_over_time_is_valid_and_not_worse_than_greedy(data: Json) -> None:
     check_valid_and_not_worse_than_greedy(data)
 
 
 @needs_solver
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@exhaustive(40)
 @given(programmes(max_coaches=3, max_requests=4, tiny=True, over_time=True))
 def test_capacity_over_time_equals_brute_force_on_tiny_programmes(data: Json) -> None:
     check_equals_brute_force(data)
@@ -379,16 +357,8 @@ def test_capacity_over_time_equals_brute_force_on_tiny_programmes(data: Json) ->
 
 def test_brute_force_finds_the_only_plan_that_serves_both() -> None:
     """A hand-checked case for the brute force itself: one slot each, both servable."""
-    data: Json = {
-        "format": "coaching-instance/1",
-        "now": "2026-12-01T08:00:00Z",
-        "horizon": {"start": "2026-12-07", "end": "2026-12-13"},
-        "timezone": "Europe/Brussels",
-        "slot_minutes": 60,
-        "min_notice_hours": 48,
-        "supervision": {"max_hours_between": {"trainee": 15, "accredited": 35, "senior": 50}},
-        "supervisors": [],
-        "coaches": [
+    data = b.instance(
+        [
             {
                 "id": f"c{i}",
                 "timezone": "Europe/Brussels",
@@ -405,7 +375,7 @@ def test_brute_force_finds_the_only_plan_that_serves_both() -> None:
             }
             for i, langs in ((1, ["en", "nl"]), (2, ["en"]))
         ],
-        "requests": [
+        [
             {
                 "id": f"r{i}",
                 "timezone": "Europe/Brussels",
@@ -419,8 +389,9 @@ def test_brute_force_finds_the_only_plan_that_serves_both() -> None:
             }
             for i, langs, prio in ((1, ["nl"], 1), (2, ["en"], 2))
         ],
-        "current": [],
-    }
+        now="2026-12-01T08:00:00Z",
+        supervisors=[],
+    )
     instance = parse_instance(data)
     # r2 (200) alone could take c1 and block r1 (100); the optimum gives it c2.
     assert brute_force_optimum(instance) == (0, 300)

@@ -29,9 +29,12 @@ BAD_GRAMMAR = re.compile(r"\b(?:all|\b)\s*1 \w+s\b|\b1 (?:coaches|sessions|coach
 REMEDY = re.compile(r"\bwould\b|\bmay place\b|\bcould take it\b")
 
 
-def _texts(instance: solver.Instance) -> list[tuple[str, bool]]:
-    """(text, is a reason for an unserved request) for everything worded about the plans."""
+def _texts(instance: solver.Instance, reader: str | None = None) -> list[tuple[str, bool]]:
+    """(text, is a reason for an unserved request) for everything worded about the plans;
+    with a `reader`, the reasons' details as worded for a reader in that timezone."""
     plan = solver.greedy(instance)
+    if reader is not None:
+        return [(solver.for_reader(d, reader).text, True) for u in plan.unassigned for d in u.details]
     out = [(text, True) for u in plan.unassigned for text in u.reasons]
     out += [(d.text, True) for u in plan.unassigned for d in u.details]
     empty = Solution("FEASIBLE", 0, None, ())
@@ -43,11 +46,11 @@ def _texts(instance: solver.Instance) -> list[tuple[str, bool]]:
     return out
 
 
-def check_plain_words(data: Json) -> None:
+def check_plain_words(data: Json, reader: str | None = None) -> None:
     instance = parse_instance(data)
     # Supervisor and request ids are internal; coach ids are the refs an app names.
     internal = {s.id for s in instance.supervisors} | {r.id for r in instance.requests}
-    for text, unserved in _texts(instance):
+    for text, unserved in _texts(instance, reader):
         assert not RULE_NUMBER.search(text), text
         assert not FIELD_NAME.search(text), text
         assert not internal & set(re.findall(r"\w+", text)), text

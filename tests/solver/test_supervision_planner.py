@@ -53,7 +53,7 @@ def planned(doc: dict[str, Any]) -> tuple[Any, Any]:
     inst = parse_instance(doc)
     plan = solve(inst, time_limit=5, workers=1)
     # The plan breaks no rule, except the hours limit of the coaches it leaves out and says why.
-    left = {x.coach for x in plan.left_out}
+    left = {x.who for x in plan.left_out}
     assert all(x.reasons for x in plan.left_out)
     assert {p.split(":")[0] for p in validate(inst, plan)} == {f"coach {c}" for c in left}, plan
     return inst, plan
@@ -107,7 +107,7 @@ def test_nearest_their_limit_first() -> None:
     ]
     coaches.append(coach("c4"))
     _, plan = planned(instance(coaches))
-    assert [x.coach for x in plan.left_out] == ["c4"]
+    assert [x.who for x in plan.left_out] == ["c4"]
 
 
 # --- S2: the supervisor's time --------------------------------------------------------
@@ -151,7 +151,7 @@ def test_s3_planner_does_not_book_a_busy_coach() -> None:
     busy = [{"start": "2026-12-02T09:30:00Z", "end": "2026-12-02T10:00:00Z"}]
     _, plan = planned(instance([coach("c0", busy=busy), coach("c1")]))
     assert [s.coaches for s in plan.sessions] == [("c1",)]
-    assert [x.coach for x in plan.left_out] == ["c0"]
+    assert [x.who for x in plan.left_out] == ["c0"]
 
 
 def test_s3_planner_books_a_coach_free_and_available() -> None:

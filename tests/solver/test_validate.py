@@ -17,96 +17,34 @@ import pytest
 
 from solver.codec import parse_instance, parse_solution
 from solver.validate import validate
+from tests.solver import builders as b
 
 Json = dict[str, Any]
 
 
 def base_instance() -> Json:
     """Two coaches, one supervisor, one request of two weekly Monday sessions."""
-    return {
-        "format": "coaching-instance/1",
-        "now": "2026-11-23T08:00:00Z",
-        "horizon": {"start": "2026-12-01", "end": "2027-02-28"},
-        "timezone": "Europe/Brussels",
-        "slot_minutes": 30,
-        "min_notice_hours": 48,
-        "supervision": {"max_hours_between": {"trainee": 15, "accredited": 35, "senior": 50}},
-        "supervisors": [{"id": "s1", "max_trainee_engagements": 2, "active_trainee_engagements": 1}],
-        "coaches": [
-            {
-                "id": "c1",
-                "timezone": "Europe/Brussels",
-                "languages": ["en", "nl"],
-                "topics": ["leadership"],
-                "level": "accredited",
-                "supervisor": None,
-                "organisation": "Acme",
-                "max_active_coachees": 3,
-                "active_coachees": 0,
-                "max_sessions_per_week": 3,
-                "max_sessions_per_day": 2,
-                "buffer_minutes": 15,
-                "weekly": {
-                    "mon": [["09:00", "12:00"], ["14:00", "17:00"]],
-                    "wed": [["18:00", "21:00"]],
-                },
-                "overrides": [],
-                "busy": [],
-                "coaching_hours_since_supervision": 0.0,
-                "next_supervision": None,
-                "excluded_requests": [],
-            },
-            {
-                "id": "c2",
-                "timezone": "Europe/Brussels",
-                "languages": ["en"],
-                "topics": ["leadership"],
-                "level": "trainee",
-                "supervisor": "s1",
-                "organisation": None,
-                "max_active_coachees": 3,
-                "active_coachees": 0,
-                "max_sessions_per_week": 3,
-                "max_sessions_per_day": 2,
-                "buffer_minutes": 0,
-                "weekly": {"mon": [["09:00", "12:00"], ["14:00", "17:00"]]},
-                "overrides": [],
-                "busy": [],
-                "coaching_hours_since_supervision": 0.0,
-                "next_supervision": None,
-                "excluded_requests": [],
-            },
+    monday = [["09:00", "12:00"], ["14:00", "17:00"]]
+    caps = {"max_active_coachees": 3, "max_sessions_per_week": 3, "max_sessions_per_day": 2}
+    return b.instance(
+        [
+            b.coach("c1", languages=["en", "nl"], organisation="Acme", buffer_minutes=15,
+                    weekly={"mon": monday, "wed": [["18:00", "21:00"]]}, **caps),
+            b.coach("c2", level="trainee", supervisor="s1", weekly={"mon": monday}, **caps),
         ],
-        "requests": [request("r1")],
-        "current": [],
-    }
+        [request("r1")],
+        horizon={"start": "2026-12-01", "end": "2027-02-28"},
+        slot_minutes=30,
+        supervisors=[{"id": "s1", "max_trainee_engagements": 2, "active_trainee_engagements": 1}],
+    )
 
 
 def request(request_id: str, **changes: Any) -> Json:
-    data: Json = {
-        "id": request_id,
-        "timezone": "Europe/Brussels",
-        "languages": ["nl", "en"],
-        "topics": ["leadership"],
-        "organisation": "Beta",
-        "sessions": 2,
-        "session_minutes": 60,
-        "min_gap_days": 7,
-        "max_gap_days": 14,
-        "earliest_start": "2026-12-01",
-        "windows": {
-            "mon": [["09:00", "12:00"], ["14:00", "17:00"]],
-            "wed": [["18:00", "21:00"]],
-        },
-        "priority": 1,
-        "submitted_at": "2026-11-13T08:00:00Z",
-        "sensitive": False,
-        "preferred_coaches": [],
-        "excluded_coaches": [],
-        "pinned_coach": None,
-    }
-    data.update(changes)
-    return data
+    """Two sessions, Monday or Wednesday evening, Dutch first."""
+    windows = {"mon": [["09:00", "12:00"], ["14:00", "17:00"]], "wed": [["18:00", "21:00"]]}
+    fields: Json = {"languages": ["nl", "en"], "organisation": "Beta", "sessions": 2, "windows": windows,
+                    "submitted_at": "2026-11-13T08:00:00Z"}
+    return b.request(request_id, **{**fields, **changes})
 
 
 def coach(instance: Json, coach_id: str) -> Json:

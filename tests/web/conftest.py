@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -20,12 +21,10 @@ from scheduler.models import (
     AvailabilityRule,
     Coach,
     CoachingRequest,
-    CoachingSession,
     Engagement,
     EngagementStatus,
     Programme,
     RequestStatus,
-    SessionStatus,
     Supervisor,
     utcnow,
 )
@@ -33,6 +32,7 @@ from scheduler.services.accounts import users
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.intervision import operations as intervision
 from scheduler.services.intervision.models import IntervisionRound
+from tests.builders import add_engagement
 from tests.web.openapi_contract import check_api_responses
 from web import create_app
 
@@ -209,37 +209,22 @@ def make_request(db: Session, programme: Programme, **values: object) -> tuple[C
     return request, token
 
 
-def propose(
-    db: Session,
-    request: CoachingRequest,
-    coach_id: int,
-    starts: list[dt.datetime],
-    *,
-    minutes: int = 60,
-    engagement_status: str = EngagementStatus.APPROVED.value,
-) -> Engagement:
-    """An engagement with scheduled sessions, as approval leaves it (request proposed)."""
-    engagement = Engagement(request_id=request.id, coach_id=coach_id, status=engagement_status)
-    db.add(engagement)
-    db.flush()
-    approved = engagement_status == EngagementStatus.APPROVED.value
-    session_status = SessionStatus.SCHEDULED.value if approved else SessionStatus.DRAFT.value
-    for start in starts:
-        db.add(
-            CoachingSession(
-                engagement_id=engagement.id,
-                coach_id=coach_id,
-                start_utc=start,
-                end_utc=start + dt.timedelta(minutes=minutes),
-                status=session_status,
-            )
-        )
-    if engagement_status == EngagementStatus.APPROVED.value:
+def propose(db: Session, request: CoachingRequest, coach_id: int, starts: list[dt.datetime], **options: Any) -> Engagement:
+    """`add_engagement` as approval leaves it: an approved one leaves its request proposed."""
+    engagement = add_engagement(db, request, coach_id, starts, **options)
+    if engagement.status == EngagementStatus.APPROVED.value:
         request.status = RequestStatus.PROPOSED.value
-        engagement.approved_at = utcnow()
-    db.flush()
-    db.refresh(engagement)
+        db.flush()
     return engagement
+
+
+def booked(db: Session, programme: Programme, coach: Person, start: dt.datetime) -> tuple[Engagement, str]:
+    """A coachee's request approved with `coach` for one session at `start`, committed: the engagement
+    and the coachee's status-link token."""
+    request, token = make_request(db, programme)
+    engagement = propose(db, request, coach.coach_id or 0, [start])
+    db.commit()
+    return engagement, token
 
 
 def next_weekday_utc(weekday: int, hour: int, *, weeks_ahead: int = 1, tz: str = "America/New_York") -> dt.datetime:
@@ -262,3 +247,32 @@ def make_intervision_round(db: Session, programme: Programme) -> IntervisionRoun
         {"title": "Spring round", "starts_on": (today + dt.timedelta(days=14)).isoformat(),
          "ends_on": (today + dt.timedelta(days=42)).isoformat(), "weekly": "tue 18:00-20:00"},
     )
+
+
+@dataclass
+class World:
+    """Something behind every route: a programme, two coaches (Ada, Bea), the supervisor, a request
+    engaged with Ada for three weekly sessions and a request still waiting, with their status links."""
+
+    programme: Programme
+    coach: Person
+    other_coach: Person
+    supervisor: Person
+    engaged: CoachingRequest
+    engaged_token: str
+    engagement: Engagement
+    waiting: CoachingRequest
+    waiting_token: str
+
+
+def make_world(db: Session) -> World:
+    """A `World`, flushed (the caller adds its own rows and commits)."""
+    programme = make_programme(db)
+    coach = make_coach(db, programme)
+    other_coach = make_coach(db, programme, "bea@coaches.example", name="Bea Coach")
+    supervisor = make_supervisor(db, programme)
+    engaged, engaged_token = make_request(db, programme)
+    waiting, waiting_token = make_request(db, programme, coachee_email="wait@coachees.example")
+    start = next_weekday_utc(1, 10, weeks_ahead=2)  # a Tuesday 10:00 in New York
+    engagement = propose(db, engaged, coach.coach_id or 0, [start + dt.timedelta(weeks=w) for w in range(3)])
+    return World(programme, coach, other_coach, supervisor, engaged, engaged_token, engagement, waiting, waiting_token)

@@ -24,18 +24,7 @@ from scheduler.db import Database
 from scheduler.models import Coach, SolveRun, User
 from scheduler.services.accounts import users as accounts
 from scheduler.services.coaches import feeds
-from tests.web.conftest import (
-    app_for_test,
-    csrf_token,
-    make_coach,
-    make_intervision_round,
-    make_programme,
-    make_request,
-    make_supervisor,
-    next_weekday_utc,
-    propose,
-    sign_in,
-)
+from tests.web.conftest import app_for_test, csrf_token, make_intervision_round, make_world, propose, sign_in
 from tests.web.test_form_fuzz import _snapshot
 
 ROLES = ("anonymous", "coachee_a", "coachee_b", "coach_a", "coach_b", "supervisor")
@@ -69,17 +58,13 @@ def matrix_app(web_database: Database, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def _world(app: Flask, db: Session) -> tuple[dict[str, Caller], dict[str, str]]:
-    programme = make_programme(db)
-    coach_a = make_coach(db, programme)
-    coach_b = make_coach(db, programme, "bea@coaches.example", name="Bea Coach")
-    supervisor = make_supervisor(db, programme)
+    world = make_world(db)
+    programme, coach_a, coach_b, supervisor = world.programme, world.coach, world.other_coach, world.supervisor
     sup = db.get_one(User, supervisor.user_id)
-    request_a, token_a = make_request(db, programme)
-    request_b, token_b = make_request(db, programme, coachee_email="noor@coachees.example")
+    request_a, token_a, engagement = world.engaged, world.engaged_token, world.engagement
+    token_b = world.waiting_token
     assert coach_a.coach_id is not None and coach_b.coach_id is not None
-    start = next_weekday_utc(1, 10, weeks_ahead=2)
-    engagement = propose(db, request_a, coach_a.coach_id, [start + dt.timedelta(weeks=w) for w in range(3)])
-    propose(db, request_b, coach_b.coach_id, [start + dt.timedelta(hours=3)])
+    propose(db, world.waiting, coach_b.coach_id, [engagement.sessions[0].start_utc + dt.timedelta(hours=3)])
     run = SolveRun(programme_id=programme.id, status="done")
     db.add(run)
     feeds.issue_feed_token(db, db.get_one(Coach, coach_a.coach_id))

@@ -58,7 +58,7 @@ def drafted(db: Session, programme: Programme, coach: Person) -> Iterator[tuple[
     """A waiting request with a draft engagement to Ada, and a second coach, Bea."""
     bea = quick_coach(db, programme, "bea@coaches.example", name="Bea Other")
     item, _ = make_request(db, programme, sessions_wanted=1)
-    engagement = propose(db, item, coach.coach_id or 0, [days_ahead(9)], engagement_status=EngagementStatus.DRAFT.value)
+    engagement = propose(db, item, coach.coach_id or 0, [days_ahead(9)], status=EngagementStatus.DRAFT.value)
     engagement.score = {"topics": 1.0, "language": 1.0, "kept": 0.0, "earliness": 0.9}
     db.commit()
     yield item, engagement, bea
@@ -223,6 +223,8 @@ def test_solve_runs_and_the_draft_and_approval(
 ) -> None:
     served, _ = make_request(db, programme, sessions_wanted=1)
     unserved, _ = make_request(db, programme, coachee_email="pt@x.example", languages=["pt"])
+    # Tokyo early on Sundays: Saturday afternoon in New York, when the coach does not work.
+    early, _ = make_request(db, programme, coachee_email="early@x.example", windows={"sun": [["06:00", "07:00"]]})
     db.commit()
     response = api.post("/api/v1/solve-runs", headers=auth)
     run = response.get_json()
@@ -230,7 +232,7 @@ def test_solve_runs_and_the_draft_and_approval(
     assert run["status"] == "queued"  # handed to the solve queue once the request has committed
     detail = api.get(f"/api/v1/solve-runs/{run['id']}", headers=auth).get_json()
     assert detail["status"] == "done" and detail["served_weight"] == detail["served_weight_bound"]
-    assert [u["request_id"] for u in detail["unassigned"]] == [unserved.id]
+    assert sorted(u["request_id"] for u in detail["unassigned"]) == [unserved.id, early.id]
     assert [r["id"] for r in api.get("/api/v1/solve-runs", headers=auth).get_json()["solve_runs"]] == [run["id"]]
     assert_error(api.get("/api/v1/solve-runs/4242", headers=auth), 404)
 
@@ -239,6 +241,22 @@ def test_solve_runs_and_the_draft_and_approval(
     assert assignment["request_id"] == served.id and assignment["explanation"]
     assert draft["unserved"][0]["request_id"] == unserved.id
     assert any("Ada Coach" in reason for reason in draft["unserved"][0]["reasons"])
+
+    # Reasons tell times in the programme's zone, or in the one the caller asks for; codes stay.
+    def early_reason(url: str) -> dict:  # type: ignore[type-arg]
+        items = api.get(url, headers=auth).get_json()
+        listed = items["unserved"] if "unserved" in items else items["unassigned"]
+        (item,) = [u for u in listed if u["request_id"] == early.id]
+        (detail,) = [d for d in item["details"] if d["code"] == "no_common_time"]
+        return detail
+    home = early_reason("/api/v1/draft")
+    assert "the coachee can meet Saturdays 22:00-23:00 (both in Europe/Brussels time)" in home["text"]
+    new_york = early_reason("/api/v1/draft?timezone=America/New_York")
+    assert "Saturdays 16:00-17:00 (both in America/New_York time)" in new_york["text"]
+    assert new_york["params"] == home["params"] and home["params"]["coachee_timezone"] == "Asia/Tokyo"
+    assert "Asia/Tokyo time" in early_reason(f"/api/v1/solve-runs/{run['id']}?timezone=Asia/Tokyo")["text"]
+    for url in ("/api/v1/draft?timezone=Mars/Olympus", f"/api/v1/solve-runs/{run['id']}?timezone=x"):
+        assert "timezone" in assert_error(api.get(url, headers=auth), 422)["fields"]
 
     error = assert_error(api.post("/api/v1/draft/approve", headers=auth, json={}), 422)
     assert "engagement_ids" in error["fields"]
@@ -462,6 +480,59 @@ def test_coachee_follows_and_answers_with_the_status_token(
     cancelled = api.post("/api/v1/coaching-requests/status/cancel", headers={"X-Status-Token": token}).get_json()
     assert cancelled["status"] == "cancelled"
     assert_error(api.post("/api/v1/coaching-requests/status/cancel"), 401)
+
+
+def test_coachee_changes_a_waiting_request_and_keeps_their_place(
+    api: FlaskClient, db: Session, programme: Programme
+) -> None:
+    first, token = make_request(db, programme, coachee_email="w@x.example")
+    make_request(db, programme, coachee_email="later@x.example")
+    db.commit()
+    sent_at, headers = first.submitted_at, {"X-Status-Token": token}
+    url = "/api/v1/coaching-requests/status"
+    before = api.get(url, headers=headers).get_json()
+    assert before["can_change"] and before["topics"] == list(first.topics) and before["windows"] == first.windows
+
+    changed = api.patch(url, headers=headers, json={"sessions_wanted": 2, "windows": "tue 08:00-10:00"}).get_json()
+    assert changed["sessions_wanted"] == 2 and changed["windows"] == {"tue": [["08:00", "10:00"]]}
+    assert changed["topics"] == before["topics"] and changed["queue_position"] == 1  # the rest and the place kept
+    db.expire_all()
+    assert first.submitted_at == sent_at and first.sessions_wanted == 2
+
+    # Each bad field is named; unknown or unchangeable fields are refused; nothing is stored.
+    error = assert_error(
+        api.patch(url, headers=headers, json={"sessions_wanted": 9, "timezone": "Mars/Base", "topics": ["nope"]}), 422
+    )
+    assert {"sessions_wanted", "timezone"} <= set(error["fields"])
+    assert "topics" in assert_error(api.patch(url, headers=headers, json={"topics": ["nope"]}), 422)["fields"]
+    assert "coachee_email" in assert_error(api.patch(url, headers=headers, json={"coachee_email": "x@y.z"}), 422)["fields"]
+    assert "windows" in assert_error(api.patch(url, headers=headers, json={"windows": "tue\u0000 08:00-10:00"}), 422)["fields"]
+    assert_error(api.patch(url, headers=headers, json={}), 422)
+    assert_error(api.patch(url, headers=headers, data="x"), 400)
+    assert_error(api.patch(url, json={"sessions_wanted": 2}), 401)
+    db.expire_all()
+    assert first.sessions_wanted == 2 and first.windows == {"tue": [["08:00", "10:00"]]} and first.topics == before["topics"]
+
+
+def test_coachee_cancels_one_session_or_asks_for_another_coach(
+    api: FlaskClient, db: Session, programme: Programme, coach: Person
+) -> None:
+    proposed, token = make_request(db, programme, coachee_email="p@x.example")
+    engagement = propose(db, proposed, coach.coach_id or 0, [days_ahead(8, hour=14), days_ahead(15, hour=14)])
+    first, second = sorted(engagement.sessions, key=lambda s: s.start_utc)
+    db.commit()
+    headers = {"X-Status-Token": token}
+    assert_error(api.patch("/api/v1/coaching-requests/status", headers=headers, json={"sessions_wanted": 1}), 409)
+    cancel = f"/api/v1/coaching-requests/status/sessions/{first.id}/cancel"
+    status = api.post(cancel, headers=headers).get_json()
+    assert [s["id"] for s in status["sessions"]] == [second.id] and status["status"] == "proposed"
+    assert_error(api.post(cancel, headers=headers), 404)  # no longer scheduled
+    assert_error(api.post(f"/api/v1/coaching-requests/status/sessions/{second.id}/cancel", headers=headers), 409)
+    again = api.post("/api/v1/coaching-requests/status/another-coach", headers=headers).get_json()
+    assert again["status"] == "waiting" and again["sessions"] == [] and again["can_change"]
+    db.expire_all()
+    assert coach.coach_id in proposed.excluded_coach_ids
+    assert_error(api.post("/api/v1/coaching-requests/status/another-coach", headers=headers), 409)
 
 
 def test_coach_records_attendance_of_their_ended_session_only(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,7 @@ from scheduler.db import Database
 from scheduler.models import User
 from scheduler.services.accounts import users as accounts
 from tests.web.api_fuzz import fuzz_api
-from tests.web.conftest import (
-    app_for_test,
-    make_coach,
-    make_programme,
-    make_request,
-    make_supervisor,
-    next_weekday_utc,
-    propose,
-)
+from tests.web.conftest import app_for_test, make_world
 
 EXAMPLES = 2
 
@@ -29,15 +20,9 @@ EXAMPLES = 2
 def fuzz_world(database: Database, tmp_path: Path) -> tuple[Flask, dict[str, dict[str, str]]]:
     """An app over a small programme (a coach with sessions, a waiting and a proposed request) and each role's headers."""
     with sessionmaker(database.engine, expire_on_commit=False)() as db:
-        programme = make_programme(db)
-        coach = make_coach(db, programme)
-        make_coach(db, programme, "bea@coaches.example", name="Bea Coach")
-        supervisor = db.get_one(User, make_supervisor(db, programme).user_id)
-        _waiting, _ = make_request(db, programme, coachee_email="wait@coachees.example")
-        proposed, status_token = make_request(db, programme)
-        assert coach.coach_id is not None
-        start = next_weekday_utc(1, 10, weeks_ahead=2)
-        propose(db, proposed, coach.coach_id, [start + dt.timedelta(weeks=w) for w in range(3)])
+        world = make_world(db)
+        coach, status_token = world.coach, world.engaged_token
+        supervisor = db.get_one(User, world.supervisor.user_id)
         tokens = {
             "supervisor": accounts.issue_api_token(db, supervisor),
             "coach": accounts.issue_api_token(db, db.get_one(User, coach.user_id)),

@@ -16,7 +16,7 @@ from tests.web.conftest import Person, make_request, next_weekday_utc, propose
 
 def _draft(db: Session, programme: Programme, coach: Person, email: str, start: dt.datetime):  # type: ignore[no-untyped-def]
     request, _ = make_request(db, programme, coachee_email=email)
-    return propose(db, request, coach.coach_id or 0, [start, start + dt.timedelta(days=7)], engagement_status="draft")
+    return propose(db, request, coach.coach_id or 0, [start, start + dt.timedelta(days=7)], status="draft")
 
 
 def test_all_drafts_are_approved_with_their_invitations(db: Session, programme: Programme, coach: Person) -> None:

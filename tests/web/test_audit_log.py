@@ -31,7 +31,7 @@ def test_supervisor_changes_are_recorded_with_actor_role_and_interface(
     request, _ = make_request(db, programme)
     other, _ = make_request(db, programme, coachee_email="other@coachees.example")
     draft = propose(db, other, coach.coach_id, [next_weekday_utc(0, 10, weeks_ahead=2)],  # type: ignore[arg-type]
-                    engagement_status=EngagementStatus.DRAFT.value)
+                    status=EngagementStatus.DRAFT.value)
     db.commit()
     page = "/supervisor/draft"
 

@@ -25,8 +25,7 @@ from tests.e2e.browser_support import (  # noqa: F401  (fixtures)
     PHONE,
     axe,
     browser,
-    check_accessibility,
-    check_fits_width,
+    check_page,
 )
 from tests.web.conftest import PASSWORD, make_coach, make_programme, make_request
 from tests.web.test_supervisor_browser import _signed_in_page
@@ -98,14 +97,12 @@ def test_a_waiting_request_starts_when_the_coachs_engagement_ends(browser: Any, 
     assert f"Starts {start:%a %d %b %Y}" in page.inner_text(f"#engagement-{_engagement(database, ids['second'], 'draft')[0]}")
     page.goto(f"{url}/supervisor/load")
     assert "at once" in page.inner_text("main")
-    check_accessibility(page, axe, "load with coachees at once")
-    check_fits_width(page, "load with coachees at once")
+    check_page(page, axe, "load with coachees at once")
     page.context.close()
 
     coachee = browser.new_context(viewport=PHONE, bypass_csp=True).new_page()
     coachee.goto(f"{url}/r/{ids['token']}")
     expected = planned[0][0].astimezone(ZoneInfo("Asia/Tokyo"))
     assert f"expects you to start on {expected:%A %d %B %Y}" in coachee.inner_text("main")
-    check_accessibility(coachee, axe, "status with expected start")
-    check_fits_width(coachee, "status with expected start")
+    check_page(coachee, axe, "status with expected start")
     coachee.context.close()

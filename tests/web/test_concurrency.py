@@ -71,7 +71,7 @@ def _world(db: Session) -> dict[str, object]:
     for number in range(APPROVALS):
         request, _ = make_request(db, programme, coachee_email=f"d{number}@coachees.example")
         drafts.append(
-            propose(db, request, ada.coach_id, [slot + dt.timedelta(minutes=10 * number)], engagement_status="draft")
+            propose(db, request, ada.coach_id, [slot + dt.timedelta(minutes=10 * number)], status="draft")
         )
     # Approved sessions of Ada's on Thursday, each free to move to the same Wednesday times.
     moves = []

@@ -22,19 +22,7 @@ from sqlalchemy.orm import Session
 from scheduler.db import Database
 from scheduler.services.accounts import users as accounts
 from scheduler.services.accounts.tokens import SET_PASSWORD, issue_token
-from tests.web.conftest import (
-    Person,
-    app_for_test,
-    csrf_token,
-    make_coach,
-    make_intervision_round,
-    make_programme,
-    make_request,
-    make_supervisor,
-    next_weekday_utc,
-    propose,
-    sign_in,
-)
+from tests.web.conftest import Person, app_for_test, csrf_token, make_intervision_round, make_world, sign_in
 
 HOSTILE: list[Any] = [
     "\x00",
@@ -81,19 +69,13 @@ def fuzz_app(web_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def _world(db: Session) -> tuple[dict[str, str], Person, Person]:
-    programme = make_programme(db)
-    coach = make_coach(db, programme)
-    supervisor = make_supervisor(db, programme)
-    request, status_token = make_request(db, programme)
-    assert coach.coach_id is not None
-    start = next_weekday_utc(1, 10, weeks_ahead=2)
-    engagement = propose(db, request, coach.coach_id, [start + dt.timedelta(weeks=w) for w in range(3)])
-    waiting, _ = make_request(db, programme, coachee_email="wait@coachees.example")
+    world = make_world(db)
+    coach, engagement = world.coach, world.engagement
     invited = accounts.create_user(db, "new@coaches.example", "coach")
-    round_ = make_intervision_round(db, programme)
+    round_ = make_intervision_round(db, world.programme)
     values = {
-        "token": status_token,
-        "request_id": str(waiting.id),
+        "token": world.engaged_token,
+        "request_id": str(world.waiting.id),
         "coach_id": str(coach.coach_id),
         "engagement_id": str(engagement.id),
         "session_id": str(engagement.sessions[0].id),
@@ -106,7 +88,7 @@ def _world(db: Session) -> tuple[dict[str, str], Person, Person]:
         "set_password_token": issue_token(db, SET_PASSWORD, valid_for=dt.timedelta(days=1), user_id=invited.id),
     }
     db.commit()
-    return values, coach, supervisor
+    return values, coach, world.supervisor
 
 
 def _url(rule: str, endpoint: str, values: dict[str, str]) -> str:

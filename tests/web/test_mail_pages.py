@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import Coach, CoachingSession, OutboxMessage, OutboxState, Programme, utcnow
-from tests.web.conftest import Person, csrf_token, make_request, next_weekday_utc, propose
+from tests.web.conftest import Person, booked, csrf_token, next_weekday_utc
 
 pytest_plugins = ["tests.web.conftest_supervisor"]
 
@@ -76,9 +76,7 @@ def test_the_outbox_page_is_the_supervisors_only(coach_client: FlaskClient, db: 
 def test_a_coach_sets_a_video_room_and_both_people_get_an_update(
     coach_client: FlaskClient, db: Session, programme: Programme, coach: Person
 ) -> None:
-    request, _ = make_request(db, programme)
-    engagement = propose(db, request, coach.coach_id or 0, [next_weekday_utc(0, 9, weeks_ahead=2)])
-    db.commit()
+    engagement, _ = booked(db, programme, coach, next_weekday_utc(0, 9, weeks_ahead=2))
     page = "/coach/meeting-place"
     token = csrf_token(coach_client, page)
     refused = coach_client.post(page, data={"csrf_token": token, "meeting_url": "http://video.example/r"})
@@ -98,9 +96,7 @@ def test_a_coach_sets_a_video_room_and_both_people_get_an_update(
 def test_the_supervisor_sets_a_place_for_one_engagement(
     supervisor_client: FlaskClient, db: Session, programme: Programme, coach: Person
 ) -> None:
-    request, _ = make_request(db, programme)
-    engagement = propose(db, request, coach.coach_id or 0, [next_weekday_utc(1, 10, weeks_ahead=2)])
-    db.commit()
+    engagement, _ = booked(db, programme, coach, next_weekday_utc(1, 10, weeks_ahead=2))
     page = f"/supervisor/engagements/{engagement.id}/place"
     assert supervisor_client.get(page).status_code == 200
     token = csrf_token(supervisor_client, page)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import OutboxMessage, Programme
-from tests.web.conftest import Person, csrf_token, make_request, next_weekday_utc, propose
+from tests.web.conftest import Person, booked, csrf_token, next_weekday_utc
 
 pytest_plugins = ["tests.web.conftest_supervisor"]
 
@@ -20,9 +20,7 @@ pytest_plugins = ["tests.web.conftest_supervisor"]
 def test_a_coachee_cancelling_on_the_page_sends_the_cancellations_at_once(
     eager_app: Flask, db: Session, programme: Programme, coach: Person
 ) -> None:
-    request, token = make_request(db, programme)
-    engagement = propose(db, request, coach.coach_id or 0, [next_weekday_utc(0, 9, weeks_ahead=2)])
-    db.commit()
+    engagement, token = booked(db, programme, coach, next_weekday_utc(0, 9, weeks_ahead=2))
     client = eager_app.test_client()
     page = f"/r/{token}"
     response = client.post(f"{page}/cancel", data={"csrf_token": csrf_token(client, page)})

@@ -19,7 +19,7 @@ from tests.e2e.browser_support import (  # noqa: F401  (fixtures)
     axe,
     browser,
     check_accessibility,
-    check_fits_width,
+    check_page,
     screenshot,
 )
 from tests.web.conftest import PASSWORD, make_coach, make_programme, make_request
@@ -84,9 +84,7 @@ def test_pages_are_accessible_fit_a_phone_and_approve_by_keyboard(browser: Any, 
     for name, path in PAGES.items():
         page.goto(url + path)
         assert page.locator("h1").count() == 1, name
-        check_accessibility(page, axe, name)
-        check_fits_width(page, name)
-        screenshot(page, f"supervisor-{name}-390")
+        check_page(page, axe, name, shot=f"supervisor-{name}-390")
 
     # Keyboard only: tick the first assignment and approve the selection.
     page.goto(f"{url}/supervisor/draft")

@@ -200,7 +200,7 @@ def test_pin_forbid_allow_reassign_with_and_without_resolve(
 ) -> None:
     other = quick_coach(db, programme, "bea@coaches.example", name="Bea Other")
     request, _ = make_request(db, programme, sessions_wanted=1)
-    propose(db, request, coach.coach_id or 0, [days_ahead(9)], engagement_status=EngagementStatus.DRAFT.value)
+    propose(db, request, coach.coach_id or 0, [days_ahead(9)], status=EngagementStatus.DRAFT.value)
     db.commit()
     url = f"/supervisor/requests/{request.id}"
 
@@ -215,7 +215,7 @@ def test_pin_forbid_allow_reassign_with_and_without_resolve(
     assert send(supervisor_client, f"{url}/unpin").status_code == 303
 
     # Reassign and re-solve: the solver may not use the draft's coach, so Bea gets it.
-    propose(db, request, coach.coach_id or 0, [days_ahead(9)], engagement_status=EngagementStatus.DRAFT.value)
+    propose(db, request, coach.coach_id or 0, [days_ahead(9)], status=EngagementStatus.DRAFT.value)
     db.commit()
     response = send(supervisor_client, f"{url}/reassign", {"coach_id": "", "resolve": "1"})
     assert response.status_code == 303 and "/supervisor/solve/" in response.location

@@ -7,16 +7,18 @@ A coachee's private status token, the one in their e-mailed link, goes in the
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from flask import current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from scheduler.models import AvailabilityException, Coach, CoachingSession, Engagement, utc_text
+from scheduler.models import AvailabilityException, Coach, CoachingSession, Engagement, RequestStatus, utc_text
 from scheduler.queries import record_id
 from scheduler.services import boundary
 from scheduler.services.coaches import self_service
-from scheduler.services.errors import NotFound
+from scheduler.services.errors import InvalidInput, NotFound
+from scheduler.services.requests import self_service as requests_self_service
 from scheduler.services.requests import status as request_status
 from scheduler.services.requests.intake import accept_proposal, cancel_request, decline_proposal, submit_request
 from web.api.supervisor import bp, coach_json, declared, engagement_json, public
@@ -170,10 +172,11 @@ def _status_request() -> Any:
     return request_status.request_for_token(db_session(), token)
 
 
-def _status_json() -> ResponseReturnValue:
-    item = _status_request()
-    if item is None:
-        return error_response(401, "unauthorized", "Send the token of your private link in the X-Status-Token header.")
+def _without_token() -> ResponseReturnValue:
+    return error_response(401, "unauthorized", "Send the token of your private link in the X-Status-Token header.")
+
+
+def _status_json(item: Any) -> ResponseReturnValue:
     view = request_status.overview(db_session(), item)
     tz = item.timezone
     return jsonify(
@@ -189,26 +192,74 @@ def _status_json() -> ResponseReturnValue:
                 {"id": s.id, "local_start": local(s.start_utc, tz).isoformat(), "local_end": local(s.end_utc, tz).isoformat()}
                 for s in view.sessions
             ],
+            # What they sent, as it stands now (they may change it while waiting).
+            "topics": list(item.topics),
+            "languages": list(item.languages),
+            "sessions_wanted": item.sessions_wanted,
+            "windows": item.windows,
+            "no_coach_at_these_times": view.no_coach_at_these_times,
             "can_respond": view.can_respond,
             "can_cancel": view.can_cancel,
+            "can_change": view.status == RequestStatus.WAITING,
         }
     )
 
 
+def coachee_action(view: Callable[[Any], None]) -> Callable[..., ResponseReturnValue]:
+    """A coachee's call with their status token: 401 without it, else the request as it now stands."""
+
+    @public
+    @wraps(view)
+    def wrapper(**kwargs: Any) -> ResponseReturnValue:
+        item = _status_request()
+        if item is None:
+            return _without_token()
+        view(item, **kwargs)
+        return _status_json(item)
+
+    return wrapper
+
+
 @bp.get("/coaching-requests/status")
-@public
-def coaching_request_status() -> ResponseReturnValue:
-    return _status_json()
+@coachee_action
+def coaching_request_status(item: Any) -> None:
+    """Nothing changes: the request as it stands."""
 
 
-@bp.post("/coaching-requests/status/accept", defaults={"action": "accept"})
-@bp.post("/coaching-requests/status/decline", defaults={"action": "decline"})
-@bp.post("/coaching-requests/status/cancel", defaults={"action": "cancel"})
-@public
-def coaching_request_action(action: str) -> ResponseReturnValue:
-    item = _status_request()
-    if item is None:
-        return error_response(401, "unauthorized", "Send the token of your private link in the X-Status-Token header.")
-    db = db_session()
-    {"accept": accept_proposal, "decline": decline_proposal, "cancel": cancel_request}[action](db, item)
-    return _status_json()
+@bp.patch("/coaching-requests/status")
+@coachee_action
+def change_coaching_request(item: Any) -> None:
+    changes = declared(boundary.RequestChange, only_sent=True)
+    if not changes:
+        raise InvalidInput("Send at least one field to change.", {"body": "names no field to change"})
+    requests_self_service.edit_waiting_request(db_session(), item, changes)
+
+
+@bp.post("/coaching-requests/status/accept")
+@coachee_action
+def accept_coaching_proposal(item: Any) -> None:
+    accept_proposal(db_session(), item)
+
+
+@bp.post("/coaching-requests/status/decline")
+@coachee_action
+def decline_coaching_proposal(item: Any) -> None:
+    decline_proposal(db_session(), item)
+
+
+@bp.post("/coaching-requests/status/cancel")
+@coachee_action
+def cancel_coaching_request(item: Any) -> None:
+    cancel_request(db_session(), item)
+
+
+@bp.post("/coaching-requests/status/sessions/<int:session_id>/cancel")
+@coachee_action
+def cancel_coaching_session(item: Any, session_id: int) -> None:
+    requests_self_service.cancel_one_session(db_session(), item, request_status.session_of_request(item, session_id))
+
+
+@bp.post("/coaching-requests/status/another-coach")
+@coachee_action
+def ask_for_another_coach(item: Any) -> None:
+    requests_self_service.ask_for_another_coach(db_session(), item)

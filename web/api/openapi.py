@@ -69,6 +69,13 @@ def _op(
 
 
 REQUEST_ID = _path_id("request_id", "The coaching request's id")
+READER_ZONE = {
+    "name": "timezone",
+    "in": "query",
+    "required": False,
+    "description": "The IANA zone the reasons' times are told in (default: the programme's)",
+    "schema": {"type": "string"},
+}
 COACH_ID = _path_id("coach_id", "The coach's id")
 RUN_ID = _path_id("run_id", "The solve run's id")
 RESOLVE = {"type": "boolean", "description": "Queue a re-solve at once (the rest of the draft is kept)"}
@@ -77,6 +84,7 @@ RESOLVE = {"type": "boolean", "description": "Queue a re-solve at once (the rest
 # The declarations that are bodies of requests, under their names in components/schemas.
 DECLARED_BODIES: dict[str, type[boundary.Declaration]] = {
     "NewCoachingRequest": boundary.NewCoachingRequest,
+    "RequestChange": boundary.RequestChange,
     "CoachInvitation": boundary.CoachInvitation,
     "ProgrammeChange": boundary.ProgrammeChange,
     "CoachChange": boundary.CoachChange,
@@ -335,8 +343,18 @@ def _schemas() -> dict[str, Any]:
                         },
                     },
                 },
+                "topics": STR_LIST,
+                "languages": STR_LIST,
+                "sessions_wanted": {"type": "integer"},
+                "windows": {
+                    "type": "object",
+                    "description": "Weekly times they can meet, in their timezone: weekday -> [[HH:MM, HH:MM]]",
+                    "additionalProperties": {"type": "array", "items": STR_LIST},
+                },
+                "no_coach_at_these_times": {"type": "boolean"},
                 "can_respond": {"type": "boolean"},
                 "can_cancel": {"type": "boolean"},
+                "can_change": {"type": "boolean"},
             },
         },
     }
@@ -476,8 +494,8 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
                     },
                     "The run",
                 ),
-                (*AUTH, 404),
-                params=[RUN_ID],
+                (*AUTH, 404, 422),
+                params=[RUN_ID, READER_ZONE],
             )
         },
         "/draft": {
@@ -496,7 +514,8 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
                     },
                     "The draft",
                 ),
-                AUTH,
+                (*AUTH, 422),
+                params=[READER_ZONE],
             )
         },
         "/draft/approve": {
@@ -838,11 +857,20 @@ def _people_paths() -> dict[str, Any]:
         },
         "/coaching-requests/status": {
             "get": _coachee_op(
-                "The coachee's request: waiting (with queue position), proposed or confirmed, sessions in their timezone",
+                "The coachee's request: what they sent, waiting (with queue position), proposed or confirmed, "
+                "sessions in their timezone",
                 "getCoachingRequestStatus",
                 status_ok,
                 (401, 403),
-            )
+            ),
+            "patch": _coachee_op(
+                "While waiting: change times, topics, languages, timezone or number of sessions (the place in the "
+                "queue is kept; each field sent replaces the one stored)",
+                "changeCoachingRequest",
+                status_ok,
+                (400, 401, 403, 409, 422),
+                body=_body(_ref("RequestChange")),
+            ),
         },
         "/coaching-requests/status/accept": {
             "post": _coachee_op("Accept the proposed coach and sessions", "acceptProposal", status_ok, (401, 403, 409))
@@ -854,6 +882,23 @@ def _people_paths() -> dict[str, Any]:
         },
         "/coaching-requests/status/cancel": {
             "post": _coachee_op("Cancel the request", "cancelCoachingRequest", status_ok, (401, 403, 409))
+        },
+        "/coaching-requests/status/sessions/{session_id}/cancel": {
+            "post": _coachee_op(
+                "Cancel one scheduled session; the others stand",
+                "cancelCoachingSession",
+                status_ok,
+                (401, 403, 404, 409),
+                params=[_path_id("session_id", "The session's id (from the status)")],
+            )
+        },
+        "/coaching-requests/status/another-coach": {
+            "post": _coachee_op(
+                "Ask for a different coach: the engagement ends and the request waits again in its old place",
+                "askForAnotherCoach",
+                status_ok,
+                (401, 403, 409),
+            )
         },
     }
 

@@ -21,6 +21,7 @@ from scheduler.services import boundary
 from scheduler.services.accounts import users
 from scheduler.services.coaches import self_service, staff
 from scheduler.services.errors import Conflict, InvalidInput, ServiceError
+from scheduler.services.fields import valid_timezone
 from scheduler.services.planning import adjustments, approval, review, solving, supervision
 from scheduler.services.programmes import settings as programme_settings
 from web.api.openapi import openapi_document, query_problems
@@ -88,6 +89,14 @@ def body() -> dict[str, Any]:
 def declared(declaration: type[boundary.Declaration], *, only_sent: bool = False) -> dict[str, Any]:
     """The body read under its declaration: 400 without a JSON object, 422 naming each bad field."""
     return boundary.read(declaration, body(), only_sent=only_sent)
+
+
+def reader_zone() -> str | None:
+    """The `timezone` query parameter: the zone a reader wants times told in, if known."""
+    zone = request.args.get("timezone")
+    if zone is not None and not valid_timezone(zone):
+        raise InvalidInput("The query parameters have problems: timezone", {"timezone": f"{zone!r} is not a known timezone"})
+    return zone
 
 
 @bp.before_request
@@ -295,14 +304,15 @@ def list_solve_runs() -> ResponseReturnValue:
 @bp.get("/solve-runs/<int:run_id>")
 @role_required("supervisor")
 def get_solve_run(run_id: int) -> ResponseReturnValue:
-    run = review.programme_run(db_session(), current_programme(), run_id)
-    return jsonify({**(run_json(run) or {}), "unassigned": run.unassigned or []})
+    db = db_session()
+    run = review.programme_run(db, current_programme(), run_id)
+    return jsonify({**(run_json(run) or {}), "unassigned": review.run_unserved(db, run, reader_zone())})
 
 
 @bp.get("/draft")
 @role_required("supervisor")
 def get_draft() -> ResponseReturnValue:
-    draft = review.draft_review(db_session(), current_programme())
+    draft = review.draft_review(db_session(), current_programme(), reader_zone())
     return jsonify(
         {
             "solve_run": run_json(draft.run),

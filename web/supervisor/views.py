@@ -91,7 +91,7 @@ def index() -> ResponseReturnValue:
         programme=prog,
         queue=review.request_queue(db, prog),
         run=solving.latest_run(db, prog),
-        draft_count=len(queries.draft_engagements(db, prog)),
+        draft_count=queries.draft_count(db, prog),
         blocked=supervision.supervision_ledger(db, prog).blocked,
     )
 

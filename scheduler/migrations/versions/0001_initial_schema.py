@@ -1,7 +1,5 @@
 """initial schema
 
-Revision ID: 0001
-Revises:
 Create Date: 2026-11-23
 
 On PostgreSQL the database itself refuses two scheduled sessions of one coach that
@@ -13,10 +11,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from scheduler.migrations.columns import WHEN, references
+
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -49,7 +47,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("api_token_hash", sa.String(length=64), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("api_token_hash"),
         sa.UniqueConstraint("email"),
@@ -59,18 +57,15 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("programme_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("started_at", WHEN, nullable=False),
+        sa.Column("finished_at", WHEN, nullable=True),
         sa.Column("solver_status", sa.String(length=20), nullable=True),
         sa.Column("served_weight", sa.Integer(), nullable=True),
         sa.Column("served_weight_bound", sa.Integer(), nullable=True),
         sa.Column("elapsed_seconds", sa.Float(), nullable=True),
         sa.Column("unassigned", sa.JSON(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["programme_id"],
-            ["programme.id"],
-        ),
+        references("programme_id", "programme"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -81,14 +76,8 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("max_trainee_engagements", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["programme_id"],
-            ["programme.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user_account.id"],
-        ),
+        references("programme_id", "programme"),
+        references("user_id", "user_account"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -108,7 +97,7 @@ def upgrade() -> None:
         sa.Column("max_sessions_per_day", sa.Integer(), nullable=False),
         sa.Column("buffer_minutes", sa.Integer(), nullable=False),
         sa.Column("coaching_hours_since_supervision", sa.Float(), nullable=False),
-        sa.Column("next_supervision", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_supervision", WHEN, nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("feed_token_hash", sa.String(length=64), nullable=True),
@@ -118,18 +107,9 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "max_active_coachees >= 0 and max_sessions_per_week >= 0", name="coach_caps"
         ),
-        sa.ForeignKeyConstraint(
-            ["programme_id"],
-            ["programme.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["supervisor_id"],
-            ["supervisor.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user_account.id"],
-        ),
+        references("programme_id", "programme"),
+        references("supervisor_id", "supervisor"),
+        references("user_id", "user_account"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
         sa.UniqueConstraint("feed_token_hash"),
@@ -141,7 +121,7 @@ def upgrade() -> None:
         sa.Column("date", sa.Date(), nullable=False),
         sa.Column("start", sa.Time(), nullable=True),
         sa.Column("end", sa.Time(), nullable=True),
-        sa.ForeignKeyConstraint(["coach_id"], ["coach.id"], ondelete="CASCADE"),
+        references("coach_id", "coach", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -153,16 +133,16 @@ def upgrade() -> None:
         sa.Column("end", sa.Time(), nullable=False),
         sa.CheckConstraint('"start" < "end"', name="availability_order"),
         sa.CheckConstraint("weekday between 0 and 6", name="availability_weekday"),
-        sa.ForeignKeyConstraint(["coach_id"], ["coach.id"], ondelete="CASCADE"),
+        references("coach_id", "coach", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "busy_time",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("coach_id", sa.Integer(), nullable=False),
-        sa.Column("start_utc", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("end_utc", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["coach_id"], ["coach.id"], ondelete="CASCADE"),
+        sa.Column("start_utc", WHEN, nullable=False),
+        sa.Column("end_utc", WHEN, nullable=False),
+        references("coach_id", "coach", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -189,18 +169,12 @@ def upgrade() -> None:
         sa.Column("excluded_coach_ids", sa.JSON(), nullable=False),
         sa.Column("pinned_coach_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", WHEN, nullable=False),
         sa.Column("public_ref", sa.String(length=32), nullable=False),
         sa.CheckConstraint("priority between 1 and 3", name="request_priority"),
         sa.CheckConstraint("sessions_wanted between 1 and 6", name="request_sessions"),
-        sa.ForeignKeyConstraint(
-            ["pinned_coach_id"],
-            ["coach.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["programme_id"],
-            ["programme.id"],
-        ),
+        references("pinned_coach_id", "coach"),
+        references("programme_id", "programme"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("public_ref"),
     )
@@ -214,17 +188,11 @@ def upgrade() -> None:
         sa.Column("purpose", sa.String(length=30), nullable=False),
         sa.Column("request_id", sa.Integer(), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["request_id"],
-            ["coaching_request.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user_account.id"],
-        ),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("expires_at", WHEN, nullable=False),
+        sa.Column("revoked_at", WHEN, nullable=True),
+        references("request_id", "coaching_request"),
+        references("user_id", "user_account"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
@@ -237,20 +205,11 @@ def upgrade() -> None:
         sa.Column("coach_response", sa.String(length=20), nullable=True),
         sa.Column("solve_run_id", sa.Integer(), nullable=True),
         sa.Column("score", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["coach_id"],
-            ["coach.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["request_id"],
-            ["coaching_request.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["solve_run_id"],
-            ["solve_run.id"],
-        ),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("approved_at", WHEN, nullable=True),
+        references("coach_id", "coach"),
+        references("request_id", "coaching_request"),
+        references("solve_run_id", "solve_run"),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("engagement", schema=None) as batch_op:
@@ -261,21 +220,15 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("engagement_id", sa.Integer(), nullable=False),
         sa.Column("coach_id", sa.Integer(), nullable=False),
-        sa.Column("start_utc", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("end_utc", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("start_utc", WHEN, nullable=False),
+        sa.Column("end_utc", WHEN, nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("calendar_uid", sa.String(length=80), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
-        sa.Column("reminder_sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reminder_sent_at", WHEN, nullable=True),
         sa.CheckConstraint("start_utc < end_utc", name="session_order"),
-        sa.ForeignKeyConstraint(
-            ["coach_id"],
-            ["coach.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["engagement_id"],
-            ["engagement.id"],
-        ),
+        references("coach_id", "coach"),
+        references("engagement_id", "engagement"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("calendar_uid"),
     )
@@ -303,19 +256,13 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("claimed_at", WHEN, nullable=True),
+        sa.Column("sent_at", WHEN, nullable=True),
         sa.Column("message_id", sa.String(length=200), nullable=True),
         sa.Column("dedupe_key", sa.String(length=400), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["request_id"],
-            ["coaching_request.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["session_id"],
-            ["coaching_session.id"],
-        ),
+        references("request_id", "coaching_request"),
+        references("session_id", "coaching_session"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dedupe_key"),
     )

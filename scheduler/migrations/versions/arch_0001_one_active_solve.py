@@ -1,7 +1,5 @@
 """one queued or running solve per programme, kept by the database
 
-Revision ID: arch_0001
-Revises: solver_contract_0001
 Create Date: 2026-12-07
 """
 
@@ -12,8 +10,6 @@ from alembic import op
 
 revision = "arch_0001"
 down_revision = "solver_contract_0001"
-branch_labels = None
-depends_on = None
 
 ACTIVE = sa.text("status IN ('queued', 'running')")
 

@@ -1,7 +1,5 @@
 """session version per user (sign-out and a new password end every copy of a session); no lock per account
 
-Revision ID: hostile_0001
-Revises: year_0002
 Create Date: 2026-12-07
 """
 
@@ -12,8 +10,6 @@ from alembic import op
 
 revision = "hostile_0001"
 down_revision = "year_0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

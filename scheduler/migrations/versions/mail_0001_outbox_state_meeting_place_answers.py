@@ -1,7 +1,5 @@
 """outbox pause state, meeting places, calendar answers
 
-Revision ID: mail_0001
-Revises: hostile_0001
 Create Date: 2026-12-07
 """
 
@@ -12,8 +10,6 @@ from alembic import op
 
 revision = "mail_0001"
 down_revision = "hostile_0001"
-branch_labels = None
-depends_on = None
 
 _PLACE = ("meeting_url", "meeting_address", "meeting_note")
 

@@ -1,7 +1,5 @@
 """privacy: append-only audit log; erased_at on requests and coaches
 
-Revision ID: privacy_0001
-Revises: arch_0001
 Create Date: 2026-12-07
 """
 
@@ -12,8 +10,6 @@ from alembic import op
 
 revision = "privacy_0001"
 down_revision = "arch_0001"
-branch_labels = None
-depends_on = None
 
 APPEND_ONLY = "audit entries are append-only"
 

@@ -3,8 +3,6 @@
 Existing programmes keep counting coachees over the whole horizon (false); new
 programmes start with the setting on (the model's default).
 
-Revision ID: solver_contract_0001
-Revises: 0002
 Create Date: 2026-12-07
 """
 
@@ -15,8 +13,6 @@ from alembic import op
 
 revision = "solver_contract_0001"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,7 +1,5 @@
 """attendance, group supervision sessions, feedback and private session notes
 
-Revision ID: year_0001
-Revises: privacy_0001
 Create Date: 2026-12-07
 """
 
@@ -10,18 +8,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from scheduler.migrations.columns import WHEN, id_column, reference
+
 revision = "year_0001"
 down_revision = "privacy_0001"
-branch_labels = None
-depends_on = None
-
-WHEN = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
     op.create_table(
         "session_attendance",
-        sa.Column("session_id", sa.Integer(), sa.ForeignKey("coaching_session.id"), primary_key=True),
+        reference("session_id", "coaching_session", primary_key=True),
         sa.Column("outcome", sa.String(20), nullable=False),
         sa.Column("recorded_by", sa.String(20), nullable=False),
         sa.Column("recorded_at", WHEN, nullable=False),
@@ -29,8 +25,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "attendance_link",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("session_id", sa.Integer(), sa.ForeignKey("coaching_session.id"), nullable=False, unique=True),
+        id_column(),
+        reference("session_id", "coaching_session", unique=True),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("created_at", WHEN, nullable=False),
         sa.Column("expires_at", WHEN, nullable=False),
@@ -38,7 +34,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "supervision_settings",
-        sa.Column("supervisor_id", sa.Integer(), sa.ForeignKey("supervisor.id"), primary_key=True),
+        reference("supervisor_id", "supervisor", primary_key=True),
         sa.Column("timezone", sa.String(64), nullable=False),
         sa.Column("weekly", sa.JSON(), nullable=False),
         sa.Column("session_minutes", sa.Integer(), nullable=False),
@@ -48,8 +44,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "supervision_session",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("supervisor_id", sa.Integer(), sa.ForeignKey("supervisor.id"), nullable=False),
+        id_column(),
+        reference("supervisor_id", "supervisor"),
         sa.Column("start_utc", WHEN, nullable=False),
         sa.Column("end_utc", WHEN, nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
@@ -61,18 +57,18 @@ def upgrade() -> None:
     )
     op.create_table(
         "supervision_participant",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("supervision_session_id", sa.Integer(), sa.ForeignKey("supervision_session.id"), nullable=False),
-        sa.Column("coach_id", sa.Integer(), sa.ForeignKey("coach.id"), nullable=False),
+        id_column(),
+        reference("supervision_session_id", "supervision_session"),
+        reference("coach_id", "coach"),
         sa.Column("attended", sa.Boolean(), nullable=True),
         sa.Column("recorded_at", WHEN, nullable=True),
         sa.UniqueConstraint("supervision_session_id", "coach_id", name="supervision_participant_once"),
     )
     op.create_table(
         "feedback",
-        sa.Column("id", sa.Integer(), primary_key=True),
+        id_column(),
         sa.Column("kind", sa.String(20), nullable=False),
-        sa.Column("engagement_id", sa.Integer(), sa.ForeignKey("engagement.id"), nullable=True, unique=True),
+        reference("engagement_id", "engagement", nullable=True, unique=True),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("created_at", WHEN, nullable=False),
         sa.Column("expires_at", WHEN, nullable=False),
@@ -84,9 +80,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "session_note",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("session_id", sa.Integer(), sa.ForeignKey("coaching_session.id"), nullable=False),
-        sa.Column("coach_id", sa.Integer(), sa.ForeignKey("coach.id"), nullable=False),
+        id_column(),
+        reference("session_id", "coaching_session"),
+        reference("coach_id", "coach"),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("updated_at", WHEN, nullable=False),
         sa.UniqueConstraint("session_id", "coach_id", name="session_note_once"),

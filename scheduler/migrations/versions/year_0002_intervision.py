@@ -1,7 +1,5 @@
 """intervision rounds, sign-ups and groups; feedback from intervision participants
 
-Revision ID: year_0002
-Revises: year_0001
 Create Date: 2026-12-07
 """
 
@@ -10,19 +8,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from scheduler.migrations.columns import WHEN, id_column, reference
+
 revision = "year_0002"
 down_revision = "year_0001"
-branch_labels = None
-depends_on = None
-
-WHEN = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
     op.create_table(
         "intervision_round",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("programme_id", sa.Integer(), sa.ForeignKey("programme.id"), nullable=False),
+        id_column(),
+        reference("programme_id", "programme"),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("starts_on", sa.Date(), nullable=False),
         sa.Column("ends_on", sa.Date(), nullable=False),
@@ -37,8 +33,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "intervision_sign_up",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("round_id", sa.Integer(), sa.ForeignKey("intervision_round.id"), nullable=False),
+        id_column(),
+        reference("round_id", "intervision_round"),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("email", sa.String(254), nullable=False),
         sa.Column("organisation", sa.String(200), nullable=True),
@@ -50,12 +46,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "intervision_group",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("round_id", sa.Integer(), sa.ForeignKey("intervision_round.id"), nullable=False),
+        id_column(),
+        reference("round_id", "intervision_round"),
         sa.Column("start_utc", WHEN, nullable=False),
         sa.Column("end_utc", WHEN, nullable=False),
         sa.Column("language", sa.String(10), nullable=False),
-        sa.Column("facilitator_id", sa.Integer(), sa.ForeignKey("intervision_sign_up.id"), nullable=True),
+        reference("facilitator_id", "intervision_sign_up", nullable=True),
         sa.Column("member_ids", sa.JSON(), nullable=False),
         sa.Column("calendar_uid", sa.String(80), nullable=False, unique=True),
     )

@@ -20,6 +20,20 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_secret() -> tuple[str, str]:
+    """A fresh random token to hand out once, and the hash to keep in its place."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def set_secret(db: Session, row: object, column: str) -> str:
+    """Keep a fresh token's hash in `row.column` (the old token stops working); the token, to show once."""
+    token, digest = new_secret()
+    setattr(row, column, digest)
+    db.flush()
+    return token
+
+
 def issue_token(
     db: Session,
     purpose: str,
@@ -29,10 +43,10 @@ def issue_token(
     user_id: int | None = None,
 ) -> str:
     """A new token for `purpose`; only its hash is stored, so the caller must send it now."""
-    token = secrets.token_urlsafe(32)
+    token, digest = new_secret()
     db.add(
         AccessToken(
-            token_hash=token_hash(token),
+            token_hash=digest,
             purpose=purpose,
             request_id=request_id,
             user_id=user_id,

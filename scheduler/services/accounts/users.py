@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -12,8 +11,15 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from scheduler.models import Coach, Role, Supervisor, User
-from scheduler.services.accounts.tokens import SET_PASSWORD, issue_token, resolve_token, revoke_tokens, token_hash
-from scheduler.services.errors import InvalidInput, NotFound
+from scheduler.services.accounts.tokens import (
+    SET_PASSWORD,
+    issue_token,
+    resolve_token,
+    revoke_tokens,
+    set_secret,
+    token_hash,
+)
+from scheduler.services.errors import InvalidInput, NotFound, found
 
 __all__ = [
     "Account",
@@ -126,10 +132,10 @@ def invite_user(db: Session, user: User, *, valid_for: dt.timedelta = INVITATION
 def invitation_user(db: Session, token: str) -> User:
     """The user a live set-password token belongs to, or Forbidden."""
     record = resolve_token(db, token, SET_PASSWORD)
-    user = db.get(User, record.user_id) if record.user_id is not None else None
-    if user is None:
-        raise NotFound("This invitation belongs to no account.")
-    return user
+    return found(
+        db.get(User, record.user_id) if record.user_id is not None else None,
+        "This invitation belongs to no account.",
+    )
 
 
 def set_password_with_token(db: Session, token: str, password: str, confirm: str) -> Account:
@@ -142,10 +148,7 @@ def set_password_with_token(db: Session, token: str, password: str, confirm: str
 
 def issue_api_token(db: Session, user: User) -> str:
     """A new API token for `user` (replaces the old one); only its hash is kept."""
-    token = secrets.token_urlsafe(32)
-    user.api_token_hash = token_hash(token)
-    db.flush()
-    return token
+    return set_secret(db, user, "api_token_hash")
 
 
 def revoke_api_token(db: Session, user: User) -> None:

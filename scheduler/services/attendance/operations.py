@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -12,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from scheduler import queries
 from scheduler.models import CoachingSession, Engagement, OutboxMessage, SessionStatus, utcnow
+from scheduler.services.accounts.tokens import new_secret, token_hash
 from scheduler.services.attendance.models import AttendanceLink, Outcome, RecordedBy, SessionAttendance
 from scheduler.services.errors import Forbidden, InvalidInput, NotFound
 
@@ -25,10 +24,6 @@ OUTCOME_LABELS = {
     Outcome.NO_SHOW.value: "the coachee did not come",
     Outcome.CANCELLED_LATE.value: "cancelled late",
 }
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _hours(session: CoachingSession) -> float:
@@ -77,7 +72,7 @@ def record_outcome(
 def session_for_link(db: Session, token: str, now: dt.datetime | None = None) -> CoachingSession:
     """The session a follow-up link marks, or Forbidden (unknown or expired link)."""
     now = now or utcnow()
-    link = db.scalar(select(AttendanceLink).where(AttendanceLink.token_hash == _hash(token)))
+    link = db.scalar(select(AttendanceLink).where(AttendanceLink.token_hash == token_hash(token)))
     if link is None:
         raise Forbidden("This link is not valid. Mark the session from your sessions page.")
     if link.expires_at <= now:
@@ -111,16 +106,9 @@ def _ended_unmarked(db: Session, now: dt.datetime) -> list[CoachingSession]:
 
 
 def _enqueue(db: Session, session: CoachingSession, kind: str, token: str) -> OutboxMessage:
-    message = OutboxMessage(
-        session_id=session.id,
-        recipient=session.coach.email,
-        recipient_role="coach",
-        kind=kind,
-        sequence=0,
-        payload={"token": token},
-        dedupe_key=f"s{session.id}:{session.coach.email.lower()}:{kind}:0",
-    )
-    return queries.add_once(db, message)  # dedupe by key, handed to delivery after commit
+    email = session.coach.email
+    return queries.queue_once(db, f"s{session.id}:{email.lower()}", email, "coach", kind, {"token": token},
+                              session_id=session.id)
 
 
 def send_follow_ups(db: Session, now: dt.datetime | None = None, *, grace_days: int = GRACE_DAYS) -> int:
@@ -134,11 +122,11 @@ def send_follow_ups(db: Session, now: dt.datetime | None = None, *, grace_days: 
         link = None if session.id not in linked else db.scalar(
             select(AttendanceLink).where(AttendanceLink.session_id == session.id)
         )
-        token = secrets.token_urlsafe(32)
+        token, digest = new_secret()
         if link is None:
             link = AttendanceLink(
                 session_id=session.id,
-                token_hash=_hash(token),
+                token_hash=digest,
                 created_at=now,
                 expires_at=now + dt.timedelta(days=LINK_DAYS),
             )
@@ -151,7 +139,7 @@ def send_follow_ups(db: Session, now: dt.datetime | None = None, *, grace_days: 
             if session.end_utc < now - dt.timedelta(days=grace_days + QUIET_AFTER_DAYS):
                 continue  # long past (e.g. before attendance was recorded at all): settled without a message
             # A fresh link in the reminder: the first one is only ever known to the coach's inbox.
-            link.token_hash, link.expires_at, link.reminded_at = _hash(token), now + dt.timedelta(days=LINK_DAYS), now
+            link.token_hash, link.expires_at, link.reminded_at = digest, now + dt.timedelta(days=LINK_DAYS), now
             _enqueue(db, session, AUTO_HELD, token)
             sent += 1
     db.flush()

@@ -11,7 +11,6 @@ coachee: a feed URL travels further than an e-mail (shared calendars, proxies).
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +19,7 @@ from config.settings import Settings
 from scheduler.invites import calendar as ical
 from scheduler.invites.i18n import translations
 from scheduler.models import Coach, CoachingSession, Engagement, Programme, SessionStatus, utcnow
-from scheduler.services.accounts.tokens import token_hash
+from scheduler.services.accounts.tokens import set_secret, token_hash
 from scheduler.services.errors import Forbidden
 from scheduler.services.messaging.compose import session_event
 from scheduler.services.messaging.links import coach_sessions_url
@@ -31,10 +30,7 @@ KEEP_PAST = dt.timedelta(days=1)
 
 def issue_feed_token(db: Session, coach: Coach) -> str:
     """A new feed token for `coach` (the old URL stops working); show it once, store only its hash."""
-    token = secrets.token_urlsafe(32)
-    coach.feed_token_hash = token_hash(token)
-    db.flush()
-    return token
+    return set_secret(db, coach, "feed_token_hash")
 
 
 def revoke_feed_token(db: Session, coach: Coach) -> None:

@@ -19,15 +19,15 @@ from scheduler.models import (
     Engagement,
     EngagementStatus,
     Programme,
-    RequestStatus,
     SessionStatus,
     utcnow,
 )
 from scheduler.services import audit, boundary
 from scheduler.services.coaches.roster import weekly_rules
-from scheduler.services.errors import InvalidInput, NotFound
-from scheduler.services.fields import as_int, as_list, valid_timezone
+from scheduler.services.errors import InvalidInput, NotFound, found
+from scheduler.services.fields import as_int, as_list, as_name, as_timezone, as_topics
 from scheduler.services.messaging import outbox
+from scheduler.services.planning import drafts
 from scheduler.services.transitions import change_status
 from scheduler.weekly import WEEKDAYS, WindowError, format_weekly, from_time, parse_time, parse_weekly, to_time
 
@@ -37,36 +37,24 @@ DECLINED = "declined"
 
 def coach_for_user(db: Session, user_id: int) -> Coach:
     """The coach record of a signed-in user, or NotFound."""
-    coach = db.scalar(select(Coach).where(Coach.user_id == user_id))
-    if coach is None:
-        raise NotFound("Your account is not linked to a coach. Ask the supervisor.")
-    return coach
+    return found(
+        db.scalar(select(Coach).where(Coach.user_id == user_id)),
+        "Your account is not linked to a coach. Ask the supervisor.",
+    )
 
 
 def update_profile(db: Session, coach: Coach, programme: Programme, data: Mapping[str, Any]) -> None:
     """Name, timezone, languages and topics (the level is the supervisor's to set)."""
     declared = boundary.problems(boundary.CoachProfile, data)
     errors: dict[str, str] = {}
-    name = str(data.get("name") or "").strip()
-    if not name:
-        errors["name"] = "is required"
-    elif len(name) > 200:
-        errors["name"] = "is longer than 200 characters"
-    timezone = str(data.get("timezone") or "").strip()
-    if not valid_timezone(timezone):
-        errors["timezone"] = (
-            f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)" if timezone else "is required"
-        )
+    name = as_name(data.get("name"), "name", errors)
+    timezone = as_timezone(data.get("timezone"), "timezone", errors)
     languages = list(dict.fromkeys(code.lower() for code in as_list(data.get("languages"))))
     if not languages:
         errors["languages"] = "choose at least one language"
     elif programme.languages and (unknown := [c for c in languages if c not in programme.languages]):
         errors["languages"] = f"{', '.join(unknown)}: not offered in this programme"
-    topics = list(dict.fromkeys(as_list(data.get("topics"))))
-    if not topics:
-        errors["topics"] = "choose at least one topic"
-    elif unknown := [t for t in topics if t not in programme.topics]:
-        errors["topics"] = f"{', '.join(unknown)}: not a topic of this programme"
+    topics = as_topics(data.get("topics"), programme.topics, errors)
     errors = {**declared, **errors}  # the service's own words first
     if errors:
         raise InvalidInput("The profile has problems.", errors)
@@ -225,12 +213,7 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
                 db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1
             )
             outbox.enqueue_session_messages(db, session, outbox.CANCEL)
-    request = engagement.request
-    # Back in the queue, and the solver will not propose this coach again.
-    request.excluded_coach_ids = sorted({*request.excluded_coach_ids, coach.id})
-    change_status(
-        db, request, (RequestStatus.PROPOSED, RequestStatus.CONFIRMED), RequestStatus.WAITING
-    )
+    drafts.return_to_queue(db, engagement.request, exclude_coach=coach.id)
     audit.record(db, audit.DECLINE, engagement, old=EngagementStatus.APPROVED.value, new=EngagementStatus.DECLINED.value)
     outbox.enqueue_engagement_notice(db, engagement, outbox.FINDING_ANOTHER_COACH)
     return engagement

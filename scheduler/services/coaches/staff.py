@@ -15,25 +15,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler.models import (
-    Coach,
-    CoachingRequest,
-    CoachingSession,
-    Engagement,
-    EngagementStatus,
-    Level,
-    Programme,
-    Role,
-    Supervisor,
-    User,
-)
+from scheduler.models import Coach, CoachingSession, Level, Programme, Role, Supervisor, User
 from scheduler.queries import of_programme
 from scheduler.services import audit
 from scheduler.services.accounts import users
 from scheduler.services.coaches import roster, self_service
-from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.errors import Conflict, InvalidInput, found
 from scheduler.services.messaging import outbox
-from scheduler.services.planning.adjustments import withdraw_draft
+from scheduler.services.planning.drafts import withdraw_coach_drafts
 
 LEVELS = [level.value for level in Level]
 
@@ -65,10 +54,7 @@ def list_supervisors(db: Session, programme: Programme) -> list[Supervisor]:
 
 
 def get_coach(db: Session, programme: Programme, coach_id: int) -> Coach:
-    coach = of_programme(db, Coach, programme, coach_id)
-    if coach is None:
-        raise NotFound(f"There is no coach {coach_id} in this programme.")
-    return coach
+    return found(of_programme(db, Coach, programme, coach_id), f"There is no coach {coach_id} in this programme.")
 
 
 def _supervisor(db: Session, programme: Programme, value: Any, errors: dict[str, str]) -> Supervisor | None:
@@ -165,13 +151,7 @@ def deactivate(db: Session, programme: Programme, coach_id: int) -> list[Coachin
     if user is not None:
         user.active = False
         users.revoke_api_token(db, user)
-    drafts = db.scalars(
-        select(Engagement)
-        .join(CoachingRequest)
-        .where(Engagement.coach_id == coach.id, Engagement.status == EngagementStatus.DRAFT)
-    )
-    for engagement in list(drafts):
-        withdraw_draft(db, engagement)
+    withdraw_coach_drafts(db, coach.id)
     db.flush()
     audit.record(db, audit.DEACTIVATE, coach, old="active", new="inactive")
     return self_service.upcoming_sessions(db, coach)

@@ -20,28 +20,23 @@ def feedback_letter(db: Session, base_url: str, row: OutboxMessage) -> tuple[Let
         person = db.get(IntervisionSignUp, int(sign_up_id))
         if person is None:
             return None
-        letter = Letter(
-            subject="How was your intervision meeting?",
-            paragraphs=[
-                f"Hello {person.name},",
-                "Three short questions about your intervision group help the programme shape the next "
-                "round. Only the programme's supervisor reads your answers.",
-            ],
-            link=f"{base_url.rstrip('/')}/feedback/{token}",
-            link_label="Give feedback:",
+        why = (
+            "Three short questions about your intervision group help the programme shape the next "
+            "round. Only the programme's supervisor reads your answers."
         )
-        return letter, person.email, person.name
+        return _ask(base_url, token, "How was your intervision meeting?", why, person.email, person.name)
     request = db.get(CoachingRequest, row.request_id) if row.request_id is not None else None
     if not token or request is None:
         return None
-    letter = Letter(
-        subject="How was your coaching?",
-        paragraphs=[
-            f"Hello {request.coachee_name},",
-            "Your coaching sessions are over. Three short questions help the programme and its volunteer "
-            "coaches: it takes a minute. Only the programme's supervisor reads your answers.",
-        ],
-        link=f"{base_url.rstrip('/')}/feedback/{token}",
-        link_label="Give feedback:",
+    why = (
+        "Your coaching sessions are over. Three short questions help the programme and its volunteer "
+        "coaches: it takes a minute. Only the programme's supervisor reads your answers."
     )
-    return letter, request.coachee_email, request.coachee_name
+    return _ask(base_url, token, "How was your coaching?", why, request.coachee_email, request.coachee_name)
+
+
+def _ask(base_url: str, token: str, subject: str, why: str, email: str, name: str) -> tuple[Letter, str, str]:
+    """The feedback letter: a greeting, why we ask, and the private link to the form."""
+    link = f"{base_url.rstrip('/')}/feedback/{token}"
+    letter = Letter(subject=subject, paragraphs=[f"Hello {name},", why], link=link, link_label="Give feedback:")
+    return letter, email, name

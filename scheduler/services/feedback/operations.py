@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,10 +15,10 @@ from scheduler.models import (
     CoachingSession,
     Engagement,
     EngagementStatus,
-    OutboxMessage,
     SessionStatus,
     utcnow,
 )
+from scheduler.services.accounts.tokens import new_secret, token_hash
 from scheduler.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from scheduler.services.feedback.models import Feedback, SessionNote
 
@@ -30,8 +28,11 @@ COMMENT_MAX = 2000
 NOTE_MAX = 10000
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _new_form(db: Session, now: dt.datetime, **about: Any) -> str:
+    """A feedback form open for LINK_DAYS; the private link's token (only its hash is kept)."""
+    token, digest = new_secret()
+    db.add(Feedback(token_hash=digest, created_at=now, expires_at=now + dt.timedelta(days=LINK_DAYS), **about))
+    return token
 
 
 def send_due_feedback_forms(db: Session, now: dt.datetime | None = None) -> int:
@@ -50,29 +51,10 @@ def send_due_feedback_forms(db: Session, now: dt.datetime | None = None) -> int:
         .where(Engagement.status == EngagementStatus.APPROVED.value, last_end.c.last_end <= now, Feedback.id.is_(None))
     ).all()
     for engagement in due:
-        token = secrets.token_urlsafe(32)
-        db.add(
-            Feedback(
-                kind="engagement",
-                engagement_id=engagement.id,
-                token_hash=_hash(token),
-                created_at=now,
-                expires_at=now + dt.timedelta(days=LINK_DAYS),
-            )
-        )
+        token = _new_form(db, now, kind="engagement", engagement_id=engagement.id)
         request = engagement.request
-        queries.add_once(  # dedupe by key, handed to delivery after commit
-            db,
-            OutboxMessage(
-                request_id=request.id,
-                recipient=request.coachee_email,
-                recipient_role="coachee",
-                kind=FEEDBACK,
-                sequence=0,
-                payload={"token": token},
-                dedupe_key=f"e{engagement.id}:{request.coachee_email.lower()}:{FEEDBACK}:0",
-            ),
-        )
+        queries.queue_once(db, f"e{engagement.id}:{request.coachee_email.lower()}", request.coachee_email, "coachee",
+                           FEEDBACK, {"token": token}, request_id=request.id)
     db.flush()
     return len(due)
 
@@ -95,27 +77,9 @@ def send_due_intervision_feedback(db: Session, now: dt.datetime | None = None) -
             person = people.get(member_id)
             if person is None or member_id in asked:
                 continue
-            token = secrets.token_urlsafe(32)
-            db.add(
-                Feedback(
-                    kind="intervision",
-                    intervision_sign_up_id=member_id,
-                    token_hash=_hash(token),
-                    created_at=now,
-                    expires_at=now + dt.timedelta(days=LINK_DAYS),
-                )
-            )
-            queries.add_once(  # dedupe by key, handed to delivery after commit
-                db,
-                OutboxMessage(
-                    recipient=person.email,
-                    recipient_role="participant",
-                    kind=FEEDBACK,
-                    sequence=0,
-                    payload={"token": token, "intervision_sign_up_id": member_id},
-                    dedupe_key=f"iv{member_id}:{person.email}:{FEEDBACK}:0",
-                ),
-            )
+            token = _new_form(db, now, kind="intervision", intervision_sign_up_id=member_id)
+            queries.queue_once(db, f"iv{member_id}:{person.email}", person.email, "participant", FEEDBACK,
+                               {"token": token, "intervision_sign_up_id": member_id})
             sent += 1
     db.flush()
     return sent
@@ -124,7 +88,7 @@ def send_due_intervision_feedback(db: Session, now: dt.datetime | None = None) -
 def feedback_for_link(db: Session, token: str, now: dt.datetime | None = None) -> Feedback:
     """The form a private link opens, or Forbidden (unknown or expired)."""
     now = now or utcnow()
-    form = db.scalar(select(Feedback).where(Feedback.token_hash == _hash(token)))
+    form = db.scalar(select(Feedback).where(Feedback.token_hash == token_hash(token)))
     if form is None:
         raise Forbidden("This feedback link is not valid.")
     if form.expires_at <= now and form.submitted_at is None:

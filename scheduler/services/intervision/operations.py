@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler import queries
-from scheduler.models import OutboxMessage, Programme, utcnow
-from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.models import Programme, utcnow
+from scheduler.services.errors import Conflict, InvalidInput, NotFound, found
 from scheduler.services.fields import EMAIL, as_bool, as_int, as_list
 from scheduler.services.intervision.letters import INVITATION
 from scheduler.services.intervision.models import IntervisionGroup, IntervisionRound, IntervisionSignUp
@@ -131,10 +131,10 @@ def round_by_id(db: Session, programme: Programme, round_id: int) -> Intervision
 
 
 def round_by_ref(db: Session, ref: str) -> IntervisionRound:
-    found = db.scalar(select(IntervisionRound).where(IntervisionRound.public_ref == ref))
-    if found is None:
-        raise NotFound("No such intervision round.")
-    return found
+    return found(
+        db.scalar(select(IntervisionRound).where(IntervisionRound.public_ref == ref)),
+        "No such intervision round.",
+    )
 
 
 def sign_up(db: Session, round_: IntervisionRound, programme: Programme, data: Mapping[str, Any]) -> IntervisionSignUp:
@@ -231,7 +231,7 @@ def plan_round(db: Session, round_: IntervisionRound, *, time_limit: float = 10.
                 member_ids=[int(m) for m in group.members],
             )
         )
-    round_.left_out = {x.sign_up: list(x.reasons) for x in plan.left_out}
+    round_.left_out = {x.who: list(x.reasons) for x in plan.left_out}
     round_.status = "planned"
     db.flush()
     return round_
@@ -246,18 +246,8 @@ def schedule_round(db: Session, round_: IntervisionRound, *, now: dt.datetime | 
     for group in round_.groups:
         for member_id in group.member_ids:
             person = people[member_id]
-            queries.add_once(  # dedupe by key, handed to delivery after commit
-                db,
-                OutboxMessage(
-                    recipient=person.email,
-                    recipient_role="participant",
-                    kind=INVITATION,
-                    sequence=0,
-                    payload={"group_id": group.id},
-                    dedupe_key=f"i{group.id}:{person.email}:{INVITATION}:0",
-                    created_at=now or utcnow(),
-                ),
-            )
+            queries.queue_once(db, f"i{group.id}:{person.email}", person.email, "participant", INVITATION,
+                               {"group_id": group.id}, created_at=now or utcnow())
             invited += 1
     round_.status = "scheduled"
     db.flush()

@@ -9,31 +9,21 @@ draft stays as it is and, passed to the solver as `current`, is kept on re-solve
 
 from __future__ import annotations
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from scheduler.models import (
-    Coach,
-    CoachingRequest,
-    CoachingSession,
-    Engagement,
-    EngagementStatus,
-    Programme,
-    RequestStatus,
-    SessionStatus,
-)
+from scheduler.models import Coach, CoachingRequest, Programme, RequestStatus
 from scheduler.queries import of_programme, record_id
 from scheduler.services import audit
-from scheduler.services.errors import Conflict, InvalidInput, NotFound
-from scheduler.services.transitions import change_status
+from scheduler.services.errors import Conflict, InvalidInput, found
+from scheduler.services.planning.drafts import current_draft, withdraw_draft
 
 
 def programme_request(db: Session, programme: Programme, request_id: object) -> CoachingRequest:
     """Request `request_id` of this programme, or NotFound."""
-    request = of_programme(db, CoachingRequest, programme, request_id)
-    if request is None:
-        raise NotFound(f"There is no request {request_id} in this programme.")
-    return request
+    return found(
+        of_programme(db, CoachingRequest, programme, request_id),
+        f"There is no request {request_id} in this programme.",
+    )
 
 
 def waiting_request(db: Session, programme: Programme, request_id: int) -> CoachingRequest:
@@ -55,21 +45,6 @@ def programme_coach(db: Session, programme: Programme, coach_id: object, *, fiel
             f"There is no coach {number} in this programme.", {field: "is not a coach of this programme"}
         )
     return coach
-
-
-def current_draft(request: CoachingRequest) -> Engagement | None:
-    return next((e for e in request.engagements if e.status == EngagementStatus.DRAFT), None)
-
-
-def withdraw_draft(db: Session, engagement: Engagement) -> None:
-    """Take a draft engagement out of the plan (superseded), with its draft sessions."""
-    db.execute(
-        delete(CoachingSession).where(
-            CoachingSession.engagement_id == engagement.id, CoachingSession.status == SessionStatus.DRAFT
-        )
-    )
-    change_status(db, engagement, EngagementStatus.DRAFT, EngagementStatus.SUPERSEDED)
-    db.expire(engagement, ["sessions"])
 
 
 def pin(db: Session, programme: Programme, request_id: int, coach_id: object) -> CoachingRequest:

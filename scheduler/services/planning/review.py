@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import solver
 from scheduler.models import (
     Coach,
     CoachingRequest,
@@ -20,8 +21,8 @@ from scheduler.models import (
     SolveRunStatus,
     utcnow,
 )
-from scheduler.queries import draft_engagements, name_coaches, of_programme, waiting_requests
-from scheduler.services.errors import NotFound
+from scheduler.queries import coach_names, draft_engagements, name_coaches, of_programme, waiting_requests
+from scheduler.services.errors import found
 from scheduler.services.planning.solving import latest_run
 
 # The solver's score terms (solver contract, objective tiers 2-5), in words.
@@ -132,11 +133,39 @@ def explain_assignment(engagement: Engagement) -> list[str]:
     return out
 
 
-def draft_review(db: Session, programme: Programme) -> DraftReview:
+def unserved_for_reader(item: dict[str, Any], names: dict[int, str], timezone: str) -> dict[str, Any]:
+    """A run's stored reasons for one unserved request, worded for a reader in `timezone`
+    (weekly times and instants in that zone), coaches by name; codes and parameters kept."""
+    details = [
+        {
+            **detail,
+            "text": name_coaches(
+                solver.for_reader(
+                    solver.Reason(str(detail["code"]), str(detail["text"]), dict(detail.get("params") or {})), timezone
+                ).text,
+                names,
+            ),
+        }
+        for detail in item.get("details", [])
+    ]
+    reasons = [d["text"] for d in details] or [name_coaches(str(r), names) for r in item.get("reasons", [])]
+    return {**item, "reasons": reasons, "details": details}
+
+
+def run_unserved(db: Session, run: SolveRun, timezone: str | None = None) -> list[dict[str, Any]]:
+    """Every unserved request of `run` with its reasons for a reader in `timezone` (by default
+    the programme's, where its supervisor works)."""
+    names = coach_names(db, run.programme_id)
+    zone = timezone or db.get_one(Programme, run.programme_id).timezone
+    return [unserved_for_reader(item, names, zone) for item in run.unassigned or []]
+
+
+def draft_review(db: Session, programme: Programme, timezone: str | None = None) -> DraftReview:
     """The current draft: each assignment with its score terms and explanation, and each waiting
-    request without one, with the latest run's reasons."""
+    request without one, with the latest run's reasons worded for a reader in `timezone` (by
+    default the programme's)."""
     coaches = _coach_names(db, programme)
-    drafts = draft_engagements(db, programme)
+    drafts = draft_engagements(db, programme, with_history=True)
     assignments = [
         DraftAssignment(
             engagement=e,
@@ -149,12 +178,11 @@ def draft_review(db: Session, programme: Programme) -> DraftReview:
     drafted = {e.request_id for e in drafts}
     reasons_of: dict[int, list[str]] = {}
     details_of: dict[int, list[dict[str, Any]]] = {}
-    names = {coach_id: coach.name for coach_id, coach in coaches.items()}
     done = run if run is not None and run.status == "done" else _latest_done(db, programme)
     if done is not None:
-        for item in done.unassigned or []:
-            reasons_of[int(item["request_id"])] = [name_coaches(str(r), names) for r in item.get("reasons", [])]
-            details_of[int(item["request_id"])] = list(item.get("details", []))
+        for item in run_unserved(db, done, timezone):
+            reasons_of[int(item["request_id"])] = item["reasons"]
+            details_of[int(item["request_id"])] = item["details"]
     unserved = [
         UnservedRequest(r, reasons_of.get(r.id, ["not in a solve yet: run the solver"]), details_of.get(r.id, []))
         for r in waiting_requests(db, programme)
@@ -183,10 +211,7 @@ def recent_runs(db: Session, programme: Programme, limit: int = 20) -> list[Solv
 
 def programme_run(db: Session, programme: Programme, run_id: object) -> SolveRun:
     """Solve run `run_id` of this programme, or NotFound."""
-    run = of_programme(db, SolveRun, programme, run_id)
-    if run is None:
-        raise NotFound(f"There is no solve run {run_id}.")
-    return run
+    return found(of_programme(db, SolveRun, programme, run_id), f"There is no solve run {run_id}.")
 
 
 def fail_run(db: Session, run: SolveRun, message: str) -> None:

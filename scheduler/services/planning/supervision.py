@@ -416,7 +416,10 @@ def session_calendar(
             CoachingSession.start_utc >= first,
             CoachingSession.start_utc < last,
         )
-        .options(selectinload(CoachingSession.coach), selectinload(CoachingSession.engagement))
+        .options(
+            selectinload(CoachingSession.coach),
+            selectinload(CoachingSession.engagement).selectinload(Engagement.request),
+        )
         .order_by(CoachingSession.start_utc, CoachingSession.id)
     )
     by_day: dict[dt.date, list[CalendarEntry]] = defaultdict(list)

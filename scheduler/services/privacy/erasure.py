@@ -39,7 +39,6 @@ from scheduler.models import (
     BusyTime,
     Coach,
     CoachingRequest,
-    CoachingSession,
     Engagement,
     EngagementStatus,
     OutboxMessage,
@@ -54,6 +53,7 @@ from scheduler.services import audit
 from scheduler.services.errors import Conflict
 from scheduler.services.messaging import delivery, links, outbox
 from scheduler.services.messaging.compose import message_id_for
+from scheduler.services.planning.drafts import return_to_queue, withdraw_drafts
 from scheduler.services.transitions import change_status
 
 ERASED = "(erased)"
@@ -91,16 +91,6 @@ def _cancel_future_sessions(
     return cancelled
 
 
-def _withdraw_drafts(db: Session, engagements: list[Engagement]) -> None:
-    for engagement in engagements:
-        if engagement.status != EngagementStatus.DRAFT.value:
-            continue
-        db.execute(delete(CoachingSession).where(CoachingSession.engagement_id == engagement.id,
-                                                 CoachingSession.status == SessionStatus.DRAFT.value))
-        change_status(db, engagement, EngagementStatus.DRAFT.value, EngagementStatus.SUPERSEDED.value)
-        db.expire(engagement, ["sessions"])
-
-
 def _scrub_rows(db: Session, rows: list[OutboxMessage], keep: set[int]) -> None:
     """Rows addressed to an erased person: no address, payload or error text; unsent ones superseded."""
     for row in rows:
@@ -131,7 +121,7 @@ def erase_request(
             and not any(s.status == SessionStatus.SCHEDULED.value for s in engagement.sessions)
         ):
             change_status(db, engagement, EngagementStatus.APPROVED.value, EngagementStatus.CANCELLED.value)
-    _withdraw_drafts(db, list(request.engagements))
+    withdraw_drafts(db, list(request.engagements))
     if request.status in OPEN_STATES and not _served(request, now):
         change_status(db, request, request.status, RequestStatus.CANCELLED.value)
 
@@ -210,10 +200,10 @@ def close_coach_account(db: Session, coach: Coach, settings: Settings, *, now: d
         request = engagement.request
         if request.status in (RequestStatus.PROPOSED.value, RequestStatus.CONFIRMED.value):
             old = request.status
-            change_status(db, request, old, RequestStatus.WAITING.value)
+            return_to_queue(db, request)
             audit.record(db, audit.RETURN_TO_QUEUE, request, old=old, new=RequestStatus.WAITING.value, at=now)
             report.returned_requests.append(request.id)
-    _withdraw_drafts(db, list(engagements))
+    withdraw_drafts(db, list(engagements))
     for request in db.scalars(select(CoachingRequest).where(CoachingRequest.pinned_coach_id == coach.id)):
         request.pinned_coach_id = None
 

@@ -13,17 +13,17 @@ from sqlalchemy.orm import Session
 
 from scheduler.models import (
     CoachingRequest,
-    Engagement,
     EngagementStatus,
     Programme,
     RequestStatus,
     SessionStatus,
     utcnow,
 )
+from scheduler.queries import live_engagement, waiting_count
 from scheduler.services import audit, boundary
 from scheduler.services.accounts.tokens import REQUEST_STATUS, issue_token
 from scheduler.services.errors import InvalidInput
-from scheduler.services.fields import EMAIL, as_bool, as_int, as_list, valid_timezone
+from scheduler.services.fields import EMAIL, as_bool, as_int, as_list, as_name, as_timezone, as_topics
 from scheduler.services.messaging import outbox
 from scheduler.services.transitions import change_status
 from scheduler.weekly import WindowError, parse_weekly
@@ -38,24 +38,14 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
 
-    name = str(data.get("coachee_name") or "").strip()
-    if not name:
-        errors["coachee_name"] = "is required"
-    elif len(name) > 200:
-        errors["coachee_name"] = "is longer than 200 characters"
-    clean["coachee_name"] = name
+    clean["coachee_name"] = as_name(data.get("coachee_name"), "coachee_name", errors)
 
     email = str(data.get("coachee_email") or "").strip()
     if not EMAIL.match(email) or len(email) > 254:
         errors["coachee_email"] = "must be an e-mail address like name@example.org"
     clean["coachee_email"] = email
 
-    timezone = str(data.get("timezone") or "").strip()
-    if not valid_timezone(timezone):
-        errors["timezone"] = (
-            f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)" if timezone else "is required"
-        )
-    clean["timezone"] = timezone
+    clean["timezone"] = as_timezone(data.get("timezone"), "timezone", errors)
 
     languages = [lang.lower() for lang in as_list(data.get("languages"))]
     if not languages:
@@ -66,12 +56,7 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
         errors["languages"] = f"{', '.join(unknown)}: not offered in this programme"
     clean["languages"] = list(dict.fromkeys(languages))
 
-    topics = as_list(data.get("topics"))
-    if not topics:
-        errors["topics"] = "choose at least one topic"
-    elif unknown := [t for t in topics if t not in programme.topics]:
-        errors["topics"] = f"{', '.join(unknown)}: not a topic of this programme"
-    clean["topics"] = list(dict.fromkeys(topics))
+    clean["topics"] = as_topics(data.get("topics"), programme.topics, errors)
 
     organisation = str(data.get("organisation") or "").strip()
     clean["organisation"] = organisation or None
@@ -104,7 +89,7 @@ def parse_request_input(programme: Programme, data: Mapping[str, Any], *, today:
         errors["consent"] = "we need your consent to use these details for matching you with a coach"
     clean["consent"] = True
     clean["message"] = str(data.get("message") or "").strip()[:2000]
-    clean["sensitive"] = as_bool(data.get("sensitive")) or any(t in programme.sensitive_topics for t in topics)
+    clean["sensitive"] = as_bool(data.get("sensitive")) or any(t in programme.sensitive_topics for t in clean["topics"])
 
     errors = {**declared, **errors}  # the service's own words first
     if errors:
@@ -187,25 +172,10 @@ def send_new_link(db: Session, request: CoachingRequest, *, link_days: int = 60)
 
 def queue_position(db: Session, request: CoachingRequest) -> int:
     """1-based place among waiting requests, by priority then submission time."""
-    ahead = db.scalar(
-        select(func.count())
-        .select_from(CoachingRequest)
-        .where(
-            CoachingRequest.programme_id == request.programme_id,
-            CoachingRequest.status == RequestStatus.WAITING,
-            (CoachingRequest.priority > request.priority)
-            | ((CoachingRequest.priority == request.priority) & (CoachingRequest.submitted_at < request.submitted_at)),
-        )
+    ahead = (CoachingRequest.priority > request.priority) | (
+        (CoachingRequest.priority == request.priority) & (CoachingRequest.submitted_at < request.submitted_at)
     )
-    return int(ahead or 0) + 1
-
-
-def live_engagement(request: CoachingRequest) -> Engagement | None:
-    """The approved engagement of a request, if any."""
-    for engagement in request.engagements:
-        if engagement.status == EngagementStatus.APPROVED:
-            return engagement
-    return None
+    return waiting_count(db, request.programme_id, ahead) + 1
 
 
 def accept_proposal(db: Session, request: CoachingRequest) -> None:

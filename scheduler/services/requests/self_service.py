@@ -25,24 +25,36 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
-from scheduler.services.errors import Conflict
+from scheduler.queries import live_engagement
+from scheduler.services import boundary
+from scheduler.services.errors import Conflict, InvalidInput
 from scheduler.services.messaging import outbox
-from scheduler.services.requests.intake import live_engagement, parse_request_input
+from scheduler.services.requests.intake import parse_request_input
 from scheduler.services.transitions import change_status
 
-# What a coachee may change while waiting; the rest (name, address, consent) stays as sent.
-EDITABLE = ("windows", "topics", "languages", "sessions_wanted", "timezone")
+# What a coachee may change while waiting (the boundary's RequestChange); the rest (name,
+# address, consent) stays as sent.
+EDITABLE = tuple(boundary.RequestChange.model_fields)
 
 
 def edit_waiting_request(
-    db: Session, request: CoachingRequest, data: Mapping[str, Any], *, now: dt.datetime | None = None
+    db: Session, request: CoachingRequest, changes: Mapping[str, Any], *, now: dt.datetime | None = None
 ) -> CoachingRequest:
-    """Change a waiting request's times, topics, languages or sessions; InvalidInput names each bad field."""
+    """Change a waiting request's times, topics, languages, timezone or number of sessions.
+
+    `changes` holds the fields to replace (a form sends them all, the API only those it
+    changes); each is checked under the boundary's RequestChange declaration, then the
+    whole request again under the programme's rules, as a new one would be. InvalidInput
+    names each bad field; nothing is stored unless all are good.
+    """
     if request.status != RequestStatus.WAITING:
         raise Conflict("Only a request still waiting for a coach can be changed here.")
+    unknown = {name: "cannot be changed here" for name in changes if name not in EDITABLE}
+    if problems := {**unknown, **boundary.problems(boundary.RequestChange, changes)}:
+        raise InvalidInput("The change has problems: " + "; ".join(f"{k}: {v}" for k, v in problems.items()), problems)
     programme = db.get_one(Programme, request.programme_id)
-    # The same checks as a new request, on the stored values with the edited ones on top.
-    sent = {
+    stored = {name: getattr(request, name) for name in EDITABLE}
+    kept = {
         "coachee_name": request.coachee_name,
         "coachee_email": request.coachee_email,
         "organisation": request.organisation,
@@ -51,9 +63,7 @@ def edit_waiting_request(
         "consent": request.consent,
         "message": request.message,
     }
-    values = parse_request_input(
-        programme, {**sent, **{k: data.get(k) for k in EDITABLE}}, today=(now or utcnow()).date()
-    )
+    values = parse_request_input(programme, {**kept, **stored, **changes}, today=(now or utcnow()).date())
     for name in EDITABLE:
         setattr(request, name, values[name])
     request.sensitive = request.sensitive or values["sensitive"]

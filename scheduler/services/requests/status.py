@@ -25,10 +25,11 @@ from scheduler.models import (
     SessionStatus,
     utcnow,
 )
+from scheduler.queries import live_engagement, waiting_count
 from scheduler.services import boundary
 from scheduler.services.accounts.tokens import REQUEST_STATUS, resolve_token
-from scheduler.services.errors import NotFound
-from scheduler.services.requests.intake import OPEN_STATES, live_engagement, queue_position, send_new_link
+from scheduler.services.errors import NotFound, found
+from scheduler.services.requests.intake import OPEN_STATES, queue_position, send_new_link
 from scheduler.translator import build_match_question, request_ref
 from solver.alternatives import coaches_meeting
 
@@ -72,10 +73,10 @@ class RequestOverview:
 def request_for_token(db: Session, token: str) -> CoachingRequest:
     """The request a live status link belongs to, or Forbidden."""
     record = resolve_token(db, token, REQUEST_STATUS)
-    request = db.get(CoachingRequest, record.request_id) if record.request_id is not None else None
-    if request is None:
-        raise NotFound("This link belongs to no request.")
-    return request
+    return found(
+        db.get(CoachingRequest, record.request_id) if record.request_id is not None else None,
+        "This link belongs to no request.",
+    )
 
 
 def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None = None) -> RequestOverview:
@@ -83,21 +84,12 @@ def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None =
     waiting = request.status == RequestStatus.WAITING
     engagement = live_engagement(request)
     sessions = [s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED] if engagement else []
-    total = None
-    if waiting:
-        total = db.scalar(
-            select(func.count())
-            .select_from(CoachingRequest)
-            .where(
-                CoachingRequest.programme_id == request.programme_id,
-                CoachingRequest.status == RequestStatus.WAITING,
-            )
-        )
+    total = waiting_count(db, request.programme_id) if waiting else None
     return RequestOverview(
         request=request,
         waiting_for=now - request.submitted_at,
         queue_position=queue_position(db, request) if waiting else None,
-        waiting_total=int(total) if total is not None else None,
+        waiting_total=total,
         engagement=engagement,
         coach=engagement.coach if engagement else None,
         sessions=sorted(sessions, key=lambda s: s.start_utc),
@@ -108,13 +100,14 @@ def overview(db: Session, request: CoachingRequest, *, now: dt.datetime | None =
 
 # The answer changes only when the coachee's times or the coaches' hours do; a coachee who
 # reloads the page gets it from here (per process, for a few minutes) instead of a new look.
-_FREE_THEN: dict[tuple[int, str, str], tuple[float, bool]] = {}
+_FREE_THEN: dict[tuple[str, int, str, str], tuple[float, bool]] = {}
 _FREE_THEN_SECONDS = 300.0
 
 
 def _coaches_free_then(db: Session, request: CoachingRequest, now: dt.datetime) -> bool:
     """Whether any coach's weekly hours meet the coachee's windows (the solver's calendar says)."""
-    key = (request.id, request.timezone, json.dumps(request.windows, sort_keys=True))
+    # Keyed by database too: one process may serve (or test) more than one.
+    key = (str(db.get_bind().url), request.id, request.timezone, json.dumps(request.windows, sort_keys=True))
     seen = _FREE_THEN.get(key)
     if seen is not None and time.monotonic() - seen[0] < _FREE_THEN_SECONDS:
         return seen[1]

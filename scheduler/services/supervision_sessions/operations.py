@@ -19,14 +19,13 @@ from scheduler.models import (
     BusyTime,
     Coach,
     CoachingSession,
-    OutboxMessage,
     Programme,
     SessionStatus,
     Supervisor,
     utcnow,
 )
 from scheduler.models import utc_text as _instant
-from scheduler.services.errors import Conflict, InvalidInput, NotFound
+from scheduler.services.errors import Conflict, InvalidInput, NotFound, found
 from scheduler.services.fields import as_int, valid_timezone
 from scheduler.services.supervision_sessions.letters import INVITATION
 from scheduler.services.supervision_sessions.models import (
@@ -232,7 +231,7 @@ def plan_supervision(
         rows.append(row)
     db.flush()
     coaches = {str(c.id): c for c in supervised_coaches(db, programme, supervisor)}
-    left = [(coaches[x.coach], list(x.reasons)) for x in plan.left_out if x.coach in coaches]
+    left = [(coaches[x.who], list(x.reasons)) for x in plan.left_out if x.who in coaches]
     return PlanResult(plan, rows, left, validate(instance, plan))
 
 
@@ -268,17 +267,8 @@ def approve(db: Session, supervisor: Supervisor, session_ids: Iterable[int] | No
         session.status, session.approved_at = SupervisionStatus.APPROVED.value, now
         for participant in session.participants:
             coach = db.get_one(Coach, participant.coach_id)
-            queries.add_once(  # dedupe by key, handed to delivery after commit
-                db,
-                OutboxMessage(
-                    recipient=coach.email,
-                    recipient_role="coach",
-                    kind=INVITATION,
-                    sequence=session.sequence,
-                    payload={"supervision_session_id": session.id},
-                    dedupe_key=f"v{session.id}:{coach.email.lower()}:{INVITATION}:{session.sequence}",
-                ),
-            )
+            queries.queue_once(db, f"v{session.id}:{coach.email.lower()}", coach.email, "coach", INVITATION,
+                               {"supervision_session_id": session.id}, sequence=session.sequence)
     db.flush()
     return chosen
 
@@ -335,10 +325,10 @@ def coach_supervisions(db: Session, coach_id: int, now: dt.datetime | None = Non
 
 
 def supervisor_for_user(db: Session, user_id: int) -> Supervisor:
-    supervisor = db.scalar(select(Supervisor).where(Supervisor.user_id == user_id))
-    if supervisor is None:
-        raise NotFound("Your account is not linked to a supervisor.")
-    return supervisor
+    return found(
+        db.scalar(select(Supervisor).where(Supervisor.user_id == user_id)),
+        "Your account is not linked to a supervisor.",
+    )
 
 
 def coach_names(db: Session, sessions: Iterable[SupervisionSession]) -> dict[int, str]:

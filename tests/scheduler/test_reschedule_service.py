@@ -16,9 +16,22 @@ from sqlalchemy.orm import Session
 from scheduler.models import AvailabilityException, BusyTime, Coach, CoachingSession, OutboxMessage, Programme, utcnow
 from scheduler.services.errors import Conflict
 from scheduler.services.requests import reschedule
-from tests.web.conftest import Person, make_request, next_weekday_utc, propose
+from tests.web.conftest import Person, make_coach, make_programme, make_request, next_weekday_utc, propose
 
 NEW_YORK, TOKYO = ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo")
+
+
+@pytest.fixture
+def coach(db: Session) -> Person:
+    """A coach in New York, weekdays 09:00-17:00 (the web tests' coach)."""
+    person = make_coach(db, make_programme(db))
+    db.commit()
+    return person
+
+
+@pytest.fixture
+def programme(db: Session, coach: Person) -> Programme:
+    return db.get_one(Programme, db.get_one(Coach, coach.coach_id).programme_id)
 
 
 def _engagement(db: Session, programme: Programme, coach: Person, starts: list[dt.datetime], **request_values: object):  # type: ignore[no-untyped-def]
