@@ -353,9 +353,7 @@ def relaxation_bound(
         # The best-matched few per request with the preferred coaches (`_kept`), and each
         # coach's heaviest requests (`first_columns`: the duals of full coaches right from the
         # first round; on W4 two rounds instead of eighteen).
-        kept = _kept(instance, pairs, preferred or {})
-        position = {id(p): i for i, p in enumerate(pairs)}
-        in_lp[[position[id(p)] for p in kept]] = True
+        in_lp[_kept(instance, pairs, preferred or {})] = True
         in_lp[pricing.first_columns(rhs, preferred or {}, 0)] = True
         lp.add(pairs[i] for i in np.flatnonzero(in_lp).tolist())
         bound = trivial
@@ -391,8 +389,9 @@ def relaxation_bound(
     return Relaxation(bound, {rid: [cid for _, cid in sorted(items)] for rid, items in support.items()}, duals, rhs)
 
 
-def _kept(instance: Instance, pairs: list[Pair], preferred: dict[str, set[str]]) -> list[Pair]:
-    """Per request, the preferred coaches' pairs and the best-matched others, up to a few.
+def _kept(instance: Instance, pairs: list[Pair], preferred: dict[str, set[str]]) -> list[int]:
+    """Per request, the preferred coaches' pairs and the best-matched others, up to a few, as
+    positions in `pairs` (a map from each pair to its position took 300 MB on W4's 4.2 million).
 
     Best match as `solver.scoring.match_rank` orders coaches (then by id), ranked with one
     array sort per request (`MatchOrder`): a Python key per pair took over a second on
@@ -401,18 +400,18 @@ def _kept(instance: Instance, pairs: list[Pair], preferred: dict[str, set[str]])
     from solver.scoring import MatchOrder
 
     order = MatchOrder(instance.coaches)
-    by_request: dict[str, list[Pair]] = defaultdict(list)
-    for p in pairs:
-        by_request[p.request.id].append(p)
-    kept: list[Pair] = []
+    by_request: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(pairs):
+        by_request[p.request.id].append(i)
+    kept: list[int] = []
     for rid, options in by_request.items():
         wanted = preferred.get(rid, set())
-        first = [p for p in options if p.coach.id in wanted]
-        rest = [p for p in options if p.coach.id not in wanted]
+        first = [i for i in options if pairs[i].coach.id in wanted]
+        rest = [i for i in options if pairs[i].coach.id not in wanted]
         room = max(0, KEPT_PER_REQUEST - len(first))
         if room and rest:
-            points = order.points(options[0].request)
-            at = np.array([order.position[p.coach.id] for p in rest], dtype=np.int64)
+            points = order.points(pairs[options[0]].request)
+            at = np.array([order.position[pairs[i].coach.id] for i in rest], dtype=np.int64)
             best = np.lexsort((order.id_rank[at], order.neg_spare[at], -points[at]))[:room]
             first += [rest[k] for k in best.tolist()]
         kept.extend(first)
