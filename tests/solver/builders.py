@@ -10,19 +10,24 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate.py"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @functools.cache
-def benchmark_generator() -> ModuleType:
-    """`benchmarks/generate.py`, the workload generator, loaded once."""
+def benchmark_script(name: str) -> ModuleType:
+    """`benchmarks/<name>.py` (the workload generator, the independent exact model), loaded once."""
     # benchmarks/ is not a package the project installs; load the script by path.
-    spec = importlib.util.spec_from_file_location("benchmark_generate", GENERATOR)
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def benchmark_generator() -> ModuleType:
+    """`benchmarks/generate.py`, the workload generator."""
+    return benchmark_script("generate")
 
 
 def _party(pid: str) -> dict[str, Any]:

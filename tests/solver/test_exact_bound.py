@@ -15,10 +15,6 @@ model itself.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -28,23 +24,10 @@ import solver.search as search
 from solver import parse_instance, solve
 from solver.domain import Progress
 from solver.validate import validate
-from tests.solver.builders import benchmark_generator
+from tests.solver.builders import benchmark_generator, benchmark_script
 from tests.solver.test_properties import programmes
 
-EXACT = Path(__file__).resolve().parents[2] / "benchmarks" / "exact.py"
-
-
-def _exact() -> ModuleType:
-    # benchmarks/ is not a package the project installs; load the script by path.
-    spec = importlib.util.spec_from_file_location("benchmark_exact", EXACT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-exact = _exact()
+exact = benchmark_script("exact")
 
 
 def check_against_exact(data: dict[str, Any], sampled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
