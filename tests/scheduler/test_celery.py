@@ -186,7 +186,11 @@ def _start_worker(env: dict[str, str], log: Path, *, beat: bool, pool: str = "so
     if beat:
         command.append("--beat")
     with log.open("ab") as out:
-        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        # Its own process group: a worker started with --beat forks a beat process, which a
+        # SIGKILL of the worker alone would leave running after the test.
+        return subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 @pytest.fixture
@@ -194,8 +198,10 @@ def workers() -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for process in started:
-        if process.poll() is None:
-            process.kill()
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the worker and what it forked (beat)
+        except ProcessLookupError:
+            pass  # the whole group has ended already
         process.wait(timeout=10)
 
 
