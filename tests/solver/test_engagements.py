@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from solver import parse_instance
+from solver import Instance, parse_instance
 from solver.calendar import Calendar
 from solver.engagements import ChainFinder, StaticRules, static_blocks, survey
 from tests.solver import builders as b
@@ -72,23 +72,31 @@ def test_static_rules_masks_match_static_blocks() -> None:
             assert [c.id for c in rules.allowed(request)] == expected
 
 
+def _check_survey_pair_by_pair(instance: Instance, cap: int, *, listed_up_to: int = 0) -> None:
+    """The survey of every request against all coaches gives each pair's slots, chain count
+    (capped), first and last date and last start as pair by pair; up to `listed_up_to` chains the count is
+    the number of chains listed."""
+    calendar = Calendar(instance)
+    for request in instance.requests:
+        found = survey(calendar, request, list(instance.coaches), cap)
+        for coach, seen in zip(instance.coaches, found, strict=True):
+            times = calendar.pair_times(request, coach)
+            if not len(times):
+                assert seen is None
+                continue
+            assert seen is not None and seen.slots == len(times)
+            finder = ChainFinder(request, coach, times)
+            assert seen.chains == finder.count(cap)
+            assert (seen.first_day, seen.last_day) == (int(times.coachee_day.min()), int(times.coachee_day.max()))
+            assert seen.last_start == int(times.start.max())
+            if seen.chains <= listed_up_to:
+                assert seen.chains == sum(1 for _ in finder.all_chains())
+
+
 def test_survey_matches_pair_by_pair_counting() -> None:
     rng = random.Random(7)
     for _ in range(12):
-        instance = parse_instance(random_instance(rng))
-        calendar = Calendar(instance)
-        for request in instance.requests:
-            found = survey(calendar, request, list(instance.coaches), 10_000)
-            for coach, seen in zip(instance.coaches, found, strict=True):
-                times = calendar.pair_times(request, coach)
-                if not len(times):
-                    assert seen is None
-                    continue
-                assert seen is not None and seen.slots == len(times)
-                finder = ChainFinder(request, coach, times)
-                assert seen.chains == finder.count(10_000)
-                if seen.chains <= 500:  # and the count is the number of chains listed
-                    assert seen.chains == sum(1 for _ in finder.all_chains())
+        _check_survey_pair_by_pair(parse_instance(random_instance(rng)), 10_000, listed_up_to=500)
 
 
 def test_survey_arrays_match_pair_by_pair_on_varied_programmes() -> None:
@@ -98,16 +106,4 @@ def test_survey_arrays_match_pair_by_pair_on_varied_programmes() -> None:
     from tests.solver.test_greedy_reference import random_programme
 
     for seed in range(40):
-        instance = parse_instance(random_programme(seed))
-        calendar = Calendar(instance)
-        for request in instance.requests:
-            found = survey(calendar, request, list(instance.coaches), 50)
-            for coach, seen in zip(instance.coaches, found, strict=True):
-                times = calendar.pair_times(request, coach)
-                if not len(times):
-                    assert seen is None
-                    continue
-                assert seen is not None and seen.slots == len(times)
-                assert seen.chains == ChainFinder(request, coach, times).count(50)
-                assert (seen.first_day, seen.last_day) == (int(times.coachee_day.min()), int(times.coachee_day.max()))
-                assert seen.last_start == int(times.start.max())
+        _check_survey_pair_by_pair(parse_instance(random_programme(seed)), 50)
