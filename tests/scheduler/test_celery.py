@@ -3,6 +3,7 @@ and a worker SIGKILLed in the middle of a batch loses nothing and duplicates not
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -198,10 +199,8 @@ def workers() -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for process in started:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # the whole group may have ended already
             os.killpg(process.pid, signal.SIGKILL)  # the worker and what it forked (beat)
-        except ProcessLookupError:
-            pass  # the whole group has ended already
         process.wait(timeout=10)
 
 
