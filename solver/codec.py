@@ -31,6 +31,7 @@ from solver.domain import (
     Supervisor,
     TimeRange,
     Unassigned,
+    clock,
 )
 
 T = TypeVar("T")
@@ -640,11 +641,8 @@ def solution_to_json(solution: Solution) -> dict[str, Any]:
 def instance_to_json(instance: Instance) -> dict[str, Any]:
     """The `coaching-instance/1` document for `instance` (round-trips through `parse_instance`)."""
 
-    def hm(minutes: int) -> str:
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
     def pattern(p: Mapping[str, tuple[TimeRange, ...]]) -> dict[str, list[list[str]]]:
-        return {d: [[hm(a), hm(b)] for a, b in ivs] for d, ivs in p.items()}
+        return {d: [[clock(a), clock(b)] for a, b in ivs] for d, ivs in p.items()}
 
     return {
         "format": INSTANCE_FORMAT,
@@ -688,7 +686,7 @@ def instance_to_json(instance: Instance) -> dict[str, Any]:
                 "overrides": [
                     {
                         "date": o.date.isoformat(),
-                        "intervals": [[hm(a), hm(b)] for a, b in o.intervals],
+                        "intervals": [[clock(a), clock(b)] for a, b in o.intervals],
                     }
                     for o in c.overrides
                 ],

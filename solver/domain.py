@@ -30,6 +30,17 @@ TimeRange = tuple[int, int]
 WeeklyPattern = Mapping[str, tuple[TimeRange, ...]]
 
 
+def clock(minutes: int) -> str:
+    """`HH:MM` for minutes after midnight, as the format writes times of day (24:00 ends a day)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def clock_minutes(text: str) -> int:
+    """Minutes after midnight of an `HH:MM` the codec has already checked."""
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
 @dataclass(frozen=True)
 class BusyTime:
     """Time a coach is already taken; `is_session` entries count toward session caps."""

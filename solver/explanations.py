@@ -20,7 +20,18 @@ from zoneinfo import ZoneInfo
 from solver.baseline import Booking
 from solver.calendar import Calendar, Slot, day_of, from_minutes, iso_week_key, to_minutes
 from solver.codec import InstanceError, assignment_to_json
-from solver.domain import WEEKDAYS, Assignment, Coach, CoachingRequest, Instance, Reason, Solution, Unassigned
+from solver.domain import (
+    WEEKDAYS,
+    Assignment,
+    Coach,
+    CoachingRequest,
+    Instance,
+    Reason,
+    Solution,
+    Unassigned,
+    clock,
+    clock_minutes,
+)
 from solver.engagements import Chain, ChainFinder, StaticRules, static_blocks
 
 DAY_NAMES = dict(
@@ -75,10 +86,6 @@ def _between(first: date, last: date) -> str:
     return f"on {long_date(first)}" if first == last else f"between {long_date(first)} and {long_date(last)}"
 
 
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def pattern_text(pattern: Mapping[str, tuple[tuple[int, int], ...]]) -> str:
     """`Mondays to Fridays 09:00-17:00, Saturdays 10:00-12:00 and 14:00-16:00` (or `no times at all`):
     consecutive days with the same hours are told once."""
@@ -93,7 +100,7 @@ def pattern_text(pattern: Mapping[str, tuple[tuple[int, int], ...]]) -> str:
             runs.append(([day], intervals))
     parts = []
     for days, intervals in runs:
-        spans = [f"{_hhmm(a)}-{_hhmm(b)}" for a, b in intervals]
+        spans = [f"{clock(a)}-{clock(b)}" for a, b in intervals]
         joined = spans[0] if len(spans) == 1 else ", ".join(spans[:-1]) + f" and {spans[-1]}"
         first, last = f"{DAY_NAMES[days[0]]}s", f"{DAY_NAMES[days[-1]]}s"
         when = first if len(days) == 1 else f"{first} and {last}" if len(days) == 2 else f"{first} to {last}"
@@ -102,7 +109,7 @@ def pattern_text(pattern: Mapping[str, tuple[tuple[int, int], ...]]) -> str:
 
 
 def pattern_params(pattern: Mapping[str, tuple[tuple[int, int], ...]]) -> dict[str, list[list[str]]]:
-    return {d: [[_hhmm(a), _hhmm(b)] for a, b in pattern[d]] for d in WEEKDAYS if pattern.get(d)}
+    return {d: [[clock(a), clock(b)] for a, b in pattern[d]] for d in WEEKDAYS if pattern.get(d)}
 
 
 # ---------------------------------------------------------------- static rules
@@ -257,8 +264,8 @@ def _pattern_in(
         day = week_of + dt.timedelta(days=offset)
         for start, end in pattern.get(WEEKDAYS[day.weekday()], []):
             midnight = dt.datetime.combine(day, dt.time(), src)
-            begin = (midnight + dt.timedelta(minutes=_minutes(start))).astimezone(dst)
-            finish = (midnight + dt.timedelta(minutes=_minutes(end))).astimezone(dst)
+            begin = (midnight + dt.timedelta(minutes=clock_minutes(start))).astimezone(dst)
+            finish = (midnight + dt.timedelta(minutes=clock_minutes(end))).astimezone(dst)
             while begin < finish:
                 next_midnight = dt.datetime.combine(begin.date() + dt.timedelta(days=1), dt.time(), dst)
                 stop = min(finish, next_midnight)
@@ -268,11 +275,6 @@ def _pattern_in(
                 )
                 begin = stop
     return {d: tuple(_merged(sorted(v))) for d, v in moved.items()}
-
-
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -290,7 +292,7 @@ def _weekly(params: Mapping[str, Any], key: str, zone_key: str, reader: str | No
     is given, else their owner's."""
     pattern, zone = params.get(key) or {}, str(params[zone_key])
     if reader is None:
-        own = {d: tuple((_minutes(a), _minutes(b)) for a, b in spans) for d, spans in pattern.items()}
+        own = {d: tuple((clock_minutes(a), clock_minutes(b)) for a, b in spans) for d, spans in pattern.items()}
         return pattern_text(own), zone
     return pattern_text(_pattern_in(pattern, zone, reader, date.fromisoformat(params["from"]))), reader
 

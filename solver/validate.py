@@ -39,6 +39,7 @@ from solver.domain import (
     Instance,
     Session,
     Solution,
+    clock,
 )
 
 _EPSILON_HOURS = 1e-6
@@ -155,12 +156,12 @@ def _check_session_placement(
             intervals, source = tuple(coach.weekly.get(weekday, ())), "weekly pattern"
         if not _inside_one(begin, finish, intervals):
             problems.append(
-                f"{label}: rule 2: {_hhmm(begin)}-{_hhmm(finish)} on {day} ({WEEKDAYS[day.weekday()]}) "
+                f"{label}: rule 2: {clock(begin)}-{clock(finish)} on {day} ({WEEKDAYS[day.weekday()]}) "
                 f"is outside the coach's availability ({source}: {_intervals_text(intervals)}) in {coach.timezone}"
             )
         if begin % instance.slot_minutes != 0 or start.astimezone(coach_tz).second or start.microsecond:
             problems.append(
-                f"{label}: rule 2: starts at {_hhmm(begin)} coach's local time, "
+                f"{label}: rule 2: starts at {clock(begin)} coach's local time, "
                 f"not on the {instance.slot_minutes}-minute grid"
             )
 
@@ -175,7 +176,7 @@ def _check_session_placement(
             problems.append(f"{label}: rule 2: crosses local midnight on the coachee's clock ({request.timezone})")
         if not _inside_one(begin, finish, windows):
             problems.append(
-                f"{label}: rule 2: {_hhmm(begin)}-{_hhmm(finish)} on {day} ({WEEKDAYS[day.weekday()]}) "
+                f"{label}: rule 2: {clock(begin)}-{clock(finish)} on {day} ({WEEKDAYS[day.weekday()]}) "
                 f"is outside the coachee's windows ({_intervals_text(windows)}) in {request.timezone}"
             )
 
@@ -497,10 +498,6 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def _intervals_text(intervals: Iterable[tuple[int, int]]) -> str:
-    text = ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in intervals)
+    text = ", ".join(f"{clock(a)}-{clock(b)}" for a, b in intervals)
     return text or "none"
