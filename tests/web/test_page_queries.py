@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -89,7 +88,3 @@ def test_the_count_sees_a_page_that_asks_once_per_engagement(
             _ = engagement.request.coachee_name  # one lazy load each
     assert seen[0] >= 7
 
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(supervisor_client: FlaskClient) -> None:
-    supervisor_client.application.config["RATELIMIT_ENABLED"] = False
