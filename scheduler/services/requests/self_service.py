@@ -43,15 +43,14 @@ def edit_waiting_request(
     """Change a waiting request's times, topics, languages, timezone or number of sessions.
 
     `changes` holds the fields to replace (a form sends them all, the API only those it
-    changes); each is checked under the boundary's RequestChange declaration, then the
-    whole request again under the programme's rules, as a new one would be. InvalidInput
-    names each bad field; nothing is stored unless all are good.
+    changes; the boundary's RequestChange names which may be); the whole request is then
+    checked as a new one would be (the boundary's types and characters, the programme's
+    rules). InvalidInput names each bad field; nothing is stored unless all are good.
     """
     if request.status != RequestStatus.WAITING:
         raise Conflict("Only a request still waiting for a coach can be changed here.")
-    unknown = {name: "cannot be changed here" for name in changes if name not in EDITABLE}
-    if problems := {**unknown, **boundary.problems(boundary.RequestChange, changes)}:
-        raise InvalidInput("The change has problems: " + "; ".join(f"{k}: {v}" for k, v in problems.items()), problems)
+    if unknown := {name: "cannot be changed here" for name in changes if name not in EDITABLE}:
+        raise InvalidInput("The change has problems: " + "; ".join(f"{k}: {v}" for k, v in unknown.items()), unknown)
     programme = db.get_one(Programme, request.programme_id)
     stored = {name: getattr(request, name) for name in EDITABLE}
     kept = {
