@@ -180,7 +180,8 @@ def draft_review(db: Session, programme: Programme, timezone: str | None = None)
     details_of: dict[int, list[dict[str, Any]]] = {}
     done = run if run is not None and run.status == "done" else _latest_done(db, programme)
     if done is not None:
-        for item in run_unserved(db, done, timezone):
+        names = {coach_id: coach.name for coach_id, coach in coaches.items()}  # read above already
+        for item in (unserved_for_reader(x, names, timezone or programme.timezone) for x in done.unassigned or []):
             reasons_of[int(item["request_id"])] = item["reasons"]
             details_of[int(item["request_id"])] = item["details"]
     unserved = [
