@@ -12,6 +12,7 @@ import json
 import os
 import random
 import re
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlencode, urlparse
@@ -19,6 +20,15 @@ from urllib.parse import urlencode, urlparse
 from locust import FastHttpUser, between, events, task
 
 FIXTURES: dict[str, Any] = json.loads(open(os.environ["LOAD_FIXTURES"], encoding="utf-8").read())  # noqa: SIM115
+
+# How fast the simulated people go (LOAD_PACE): seconds between two pages, and the seconds a
+# coachee spends filling in the request form before sending it.
+# - "people": someone reads a page before the next one (5-15 s), and answering the form's
+#   topics, languages, timezone and weekly hours takes a while (20-60 s).
+# - "stress": every person clicks again after 1-3 s and sends the form the moment it loads,
+#   several times the pace of real people; it shows where the machine saturates.
+PACES = {"people": ((5.0, 15.0), (20.0, 60.0)), "stress": ((1.0, 3.0), (0.0, 0.0))}
+READING, FILLING_IN = PACES[os.environ.get("LOAD_PACE", "people")]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOPIC = re.compile(r'name="topics" value="([^"]+)"')
 
@@ -77,7 +87,7 @@ class _SignedIn(_Person):
 class Coachee(_Person):
     """Most people: a coachee following their request, now and then a new one asking."""
 
-    wait_time = between(1, 3)
+    wait_time = between(*READING)
     weight = 16
 
     @task(4)
@@ -88,6 +98,7 @@ class Coachee(_Person):
     def ask_for_coaching(self) -> None:
         form = self.get("/request", name="coachee: GET /request")
         topics = TOPIC.findall(form.text)
+        time.sleep(random.uniform(*FILLING_IN))  # gevent's sleep under locust: other people go on
         self.post(
             "/request",
             {
@@ -110,7 +121,7 @@ class Coachee(_Person):
 
 
 class Coach(_SignedIn):
-    wait_time = between(1, 3)
+    wait_time = between(*READING)
     weight = 3
     role = "coach"
 
@@ -128,7 +139,7 @@ class Coach(_SignedIn):
 
 
 class Supervisor(_SignedIn):
-    wait_time = between(1, 3)
+    wait_time = between(*READING)
     weight = 1
     role = "supervisor"
 

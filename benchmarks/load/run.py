@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
 import requests
 
@@ -134,7 +135,48 @@ def _stats(prefix: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def run_tree(label: str, code: Path, users: int, seconds: int, out: Path) -> dict[str, Any]:
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:  # a backend or a child that ended: its seconds are gone with it
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _with_children(pid: int) -> list[psutil.Process]:
+    parent = psutil.Process(pid)
+    return [parent, *parent.children(recursive=True)]
+
+
+def _named(name: str) -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["name"]) if p.info["name"] == name]
+
+
+def _cpu_snapshot(server: int, worker: int) -> dict[str, float]:
+    """CPU seconds so far of each part of the production shape, and of the whole machine."""
+    machine = psutil.cpu_times()
+    return {
+        "app (gunicorn)": _cpu_seconds(_with_children(server)),
+        "Celery worker": _cpu_seconds(_with_children(worker)),
+        "PostgreSQL": _cpu_seconds(_named("postgres")),
+        "Redis": _cpu_seconds(_named("redis-server")),
+        "machine": machine.user + machine.system + machine.nice + machine.irq + machine.softirq,
+    }
+
+
+def _run_locust(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> float:
+    """Run the load generator to its end; the CPU seconds it took (from the kernel's account of it)."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped above: Popen must not wait again
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_tree(label: str, code: Path, users: int, seconds: int, pace: str, out: Path) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(12)
     port = _free_port()
@@ -165,11 +207,13 @@ def run_tree(label: str, code: Path, users: int, seconds: int, out: Path) -> dic
         subprocess.run([PYTHON, str(HERE / "prepare.py"), url, password, str(fixtures)], env=env, cwd=code, check=True)
         worker = [PYTHON, "-m", "scheduler.cli", "worker", "--no-beat"]
         # As docker-compose serves it (the tree's own gunicorn settings, where it has them).
-        settings = ["--config", "config/gunicorn.py"] if (code / "config" / "gunicorn.py").exists() else ["--workers", "3"]
+        settings = (
+            ["--config", "config/gunicorn.py"] if (code / "config" / "gunicorn.py").exists() else ["--workers", "3"]
+        )
         server = [PYTHON, "-m", "gunicorn", *settings, "--bind", f"127.0.0.1:{port}", "web.wsgi:app"]
         with (
-            _process(worker, env, code, out / f"{label}-worker.log"),
-            _process(server, env, code, out / f"{label}-gunicorn.log"),
+            _process(worker, env, code, out / f"{label}-worker.log") as worker_proc,
+            _process(server, env, code, out / f"{label}-gunicorn.log") as server_proc,
         ):
             _wait_for(port)
             # Each worker's first answer compiles templates: not what a person waits for in use.
@@ -182,11 +226,22 @@ def run_tree(label: str, code: Path, users: int, seconds: int, out: Path) -> dic
                 "-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{seconds}s",
                 "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary",
             ]  # fmt: skip
-            subprocess.run(locust, env={**env, "LOAD_FIXTURES": str(fixtures)}, cwd=code, check=False,
-                           stdout=(out / f"{label}-locust.log").open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
+            before = _cpu_snapshot(server_proc.pid, worker_proc.pid)
+            started = time.monotonic()
+            generator = _run_locust(
+                locust, {**env, "LOAD_FIXTURES": str(fixtures), "LOAD_PACE": pace}, code, out / f"{label}-locust.log"
+            )
+            elapsed = time.monotonic() - started
+            after = _cpu_snapshot(server_proc.pid, worker_proc.pid)
+            cpu = {part: round(after[part] - before[part], 1) for part in before}
+            cpu["load generator (locust)"] = round(generator, 1)
+            cpu["machine busy, % of all cores"] = round(100 * cpu.pop("machine") / (elapsed * psutil.cpu_count()), 0)
             supervisor = json.loads(fixtures.read_text())["supervisors"][0]
             approve = _approve_all(f"http://127.0.0.1:{port}", supervisor, password)
-    result = {"label": label, "users": users, "seconds": seconds, "pages": _stats(prefix), "approve_all": approve}
+    result = {
+        "label": label, "users": users, "seconds": seconds, "pace": pace,
+        "pages": _stats(prefix), "approve_all": approve, "cpu_seconds": cpu,
+    }  # fmt: skip
     (out / f"{label}.json").write_text(json.dumps(result, indent=2))
     return result
 
@@ -208,6 +263,9 @@ def report(results: list[dict[str, Any]]) -> str:
         for r in results
     )
     lines.append(f"| supervisor: Approve all (one request, after the load) | {approve} |")
+    lines += ["", "| CPU seconds during the load | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+    for part in results[-1]["cpu_seconds"]:
+        lines.append(f"| {part} | " + " | ".join(str(r["cpu_seconds"].get(part, "—")) for r in results) + " |")
     return "\n".join(lines)
 
 
@@ -216,6 +274,10 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200, choices=range(1, 301), metavar="1..300")
     parser.add_argument("--seconds", type=int, default=60, choices=range(5, 301), metavar="5..300")
     parser.add_argument("--baseline", help="a git ref to measure first, beside this tree (e.g. main)")
+    parser.add_argument(
+        "--pace", choices=("people", "stress"), default="people",
+        help="people: 5-15 s on a page, 20-60 s to fill in the form; stress: 1-3 s, forms sent at once",
+    )  # fmt: skip
     args = parser.parse_args()
     out = ROOT / "artifacts" / "load"
     results = []
@@ -223,10 +285,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="load-baseline-") as tree:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", tree, args.baseline], check=True)
             try:
-                results.append(run_tree("baseline", Path(tree), args.users, args.seconds, out))
+                results.append(run_tree("baseline", Path(tree), args.users, args.seconds, args.pace, out))
             finally:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", tree], check=False)
-    results.append(run_tree("this", ROOT, args.users, args.seconds, out))
+    results.append(run_tree("this", ROOT, args.users, args.seconds, args.pace, out))
     table = report(results)
     (out / "report.md").write_text(table + "\n")
     print(table)
