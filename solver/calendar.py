@@ -107,6 +107,14 @@ class Clock:
         return self.offset(start) == self.offset(end - 1)
 
 
+@lru_cache(maxsize=512)
+def shared_clock(name: str, lo: int, hi: int) -> Clock:
+    """One Clock per zone and span in the process: its table depends on nothing else, is never
+    changed once built, and building it walks the span an hour at a time (a few ms a zone), which
+    a page that builds a calendar for one request would otherwise pay on every view."""
+    return Clock(name, lo, hi)
+
+
 @dataclass(frozen=True, slots=True)
 class Slot:
     """One possible session: UTC minutes [start, end) and the local dates that rules use."""
@@ -145,7 +153,7 @@ class Calendar:
 
     def clock(self, name: str) -> Clock:
         if name not in self._clocks:
-            self._clocks[name] = Clock(name, *self._span)
+            self._clocks[name] = shared_clock(name, *self._span)
         return self._clocks[name]
 
     def coach_intervals(self, coach: Coach, day_num: int) -> tuple[tuple[int, int], ...]:
