@@ -40,6 +40,31 @@ def _only_local(environment: Any, **_: Any) -> None:
         raise SystemExit(f"this scenario runs against 127.0.0.1 only, not {host!r}")
 
 
+# Every answer's time, one line each (seconds since the start, page, milliseconds, failed), so
+# the report can tell the minute's first seconds (everyone arriving, signing in) from the rest.
+_TIMINGS = open(os.environ["LOAD_TIMINGS"], "w", encoding="utf-8") if os.environ.get("LOAD_TIMINGS") else None  # noqa: SIM115
+_STARTED = [time.monotonic()]
+
+
+@events.test_start.add_listener
+def _start_clock(**_: Any) -> None:
+    _STARTED[0] = time.monotonic()
+
+
+@events.request.add_listener
+def _timed(name: str, response_time: float, exception: Any, **_: Any) -> None:
+    if _TIMINGS is not None:
+        _TIMINGS.write(
+            f"{time.monotonic() - _STARTED[0]:.3f}\t{name}\t{response_time:.1f}\t{int(exception is not None)}\n"
+        )
+
+
+@events.quitting.add_listener
+def _close_timings(**_: Any) -> None:
+    if _TIMINGS is not None:
+        _TIMINGS.close()
+
+
 def _csrf(html: str) -> str:
     found = CSRF.search(html)
     if found is None:

@@ -5,8 +5,10 @@
 For each code tree (the baseline ref first, checked out in a temporary git worktree,
 then this tree) it creates a fresh PostgreSQL database on 127.0.0.1, loads the demo
 programme and solves it, starts a Celery worker on Redis (127.0.0.1:6379) and gunicorn
-on 127.0.0.1, runs `locustfile.py` headless with a bounded number of users for a bounded
-time, then times "Approve all" of the demo draft as the supervisor. Both trees run in
+on 127.0.0.1, and runs `locustfile.py` headless with a bounded number of users: they arrive
+over the first 10 s (each one's first page, coaches and the supervisor signing in), then all
+of them stay for the measured, bounded time; each phase is reported on its own. Last, it
+times "Approve all" of the demo draft as the supervisor. Both trees run in
 the same session on the same machine, so their figures can be set side by side; the
 report goes to standard output and to artifacts/load/. Nothing here is run by the tests.
 """
@@ -14,8 +16,8 @@ report goes to standard output and to artifacts/load/. Nothing here is run by th
 from __future__ import annotations
 
 import argparse
-import csv
 import json
+import math
 import os
 import re
 import secrets
@@ -94,13 +96,43 @@ def _coaching(env: dict[str, str], cwd: Path, *args: str) -> str:
     return done.stdout
 
 
-def _approve_all(base: str, email: str, password: str) -> dict[str, Any]:
-    """Sign in as the supervisor and time one 'Approve all' of the draft."""
+def _signed_in(base: str, email: str, password: str) -> requests.Session:
     web = requests.Session()
     page = web.get(f"{base}/login", timeout=30)
     web.post(
         f"{base}/login", {"csrf_token": CSRF.findall(page.text)[0], "email": email, "password": password}, timeout=30
     )
+    return web
+
+
+# Every page the scenario reads, by who reads it (None: anyone).
+PAGES: dict[str | None, tuple[str, ...]] = {
+    None: ("/request", "/login"),
+    "coachs": ("/coach/", "/coach/availability", "/coach/profile"),
+    "supervisors": (
+        "/supervisor/", "/supervisor/draft", "/supervisor/load", "/supervisor/calendar",
+        "/supervisor/supervision", "/supervisor/coaches",
+    ),
+}  # fmt: skip
+
+
+def _warm_up(base: str, fixtures: dict[str, Any]) -> None:
+    """Each gunicorn worker answers every page of the scenario before the minute starts: its
+    first answer of a page compiles the template and the SQL, and a server in use has long
+    done that. A new connection each time ("Connection: close") lets every worker take some."""
+    people = {None: requests.Session()}
+    for role in ("coachs", "supervisors"):
+        people[role] = _signed_in(base, fixtures[role][0], fixtures["password"])
+    pages = [(None, f"/r/{token}") for token in fixtures["status_tokens"][:4]]
+    pages += [(role, path) for role, paths in PAGES.items() for path in paths]
+    for _ in range(12):
+        for role, path in pages:
+            people[role].get(f"{base}{path}", headers={"Connection": "close"}, timeout=60).raise_for_status()
+
+
+def _approve_all(base: str, email: str, password: str) -> dict[str, Any]:
+    """Sign in as the supervisor and time one 'Approve all' of the draft."""
+    web = _signed_in(base, email, password)
     draft = web.get(f"{base}/supervisor/draft", timeout=60)
     token = CSRF.findall(draft.text)[0]
     drafts = draft.text.count('name="engagement_ids"')
@@ -112,27 +144,34 @@ def _approve_all(base: str, email: str, password: str) -> dict[str, Any]:
     return {"status": answer.status_code, "seconds": round(seconds, 3), "engagements_in_draft": drafts}
 
 
-def _milliseconds(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:  # "N/A" where a page got no answer
-        return float("nan")
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else float("nan")
 
 
-def _stats(prefix: Path) -> list[dict[str, Any]]:
-    rows = []
-    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            rows.append(
-                {
-                    "name": row["Name"],
-                    "requests": int(row["Request Count"]),
-                    "failures": int(row["Failure Count"]),
-                    "p50_ms": _milliseconds(row["50%"]),
-                    "p95_ms": _milliseconds(row["95%"]),
-                }
-            )
-    return rows
+def _stats(timings: Path, arrived: float) -> dict[str, list[dict[str, Any]]]:
+    """Per page and phase, from every answer's time: requests, failures and p95. "arriving" is
+    the first seconds, while people come in (each one's first page, every coach and the
+    supervisor signing in); "everyone there" is the measured minute after it."""
+    answers: dict[str, dict[str, list[tuple[float, bool]]]] = {"arriving": {}, "everyone there": {}}
+    with open(timings, encoding="utf-8") as handle:
+        for line in handle:
+            at, name, milliseconds, failed = line.rstrip("\n").split("\t")
+            phase = answers["arriving" if float(at) < arrived else "everyone there"]
+            for key in (name, "all pages"):
+                phase.setdefault(key, []).append((float(milliseconds), failed == "1"))
+    return {
+        phase: [
+            {
+                "name": name,
+                "requests": len(times),
+                "failures": sum(failed for _, failed in times),
+                "p95_ms": _p95([ms for ms, _ in times]),
+            }
+            for name, times in sorted(pages.items(), key=lambda item: (item[0] == "all pages", item[0]))
+        ]
+        for phase, pages in answers.items()
+    }
 
 
 def _cpu_seconds(processes: list[psutil.Process]) -> float:
@@ -176,8 +215,14 @@ def _run_locust(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> f
     return usage.ru_utime + usage.ru_stime
 
 
+def _arrival_seconds(users: int) -> int:
+    """People arrive over the first 10 s (at most 20 a second); the measured time starts after."""
+    return max(10, math.ceil(users / 20))
+
+
 def run_tree(label: str, code: Path, users: int, seconds: int, pace: str, out: Path) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
+    arrival = _arrival_seconds(users)
     password = secrets.token_urlsafe(12)
     port = _free_port()
     with (
@@ -216,20 +261,20 @@ def run_tree(label: str, code: Path, users: int, seconds: int, pace: str, out: P
             _process(server, env, code, out / f"{label}-gunicorn.log") as server_proc,
         ):
             _wait_for(port)
-            # Each worker's first answer compiles templates: not what a person waits for in use.
-            for _ in range(12):
-                for page in ("/request", "/login"):
-                    requests.get(f"http://127.0.0.1:{port}{page}", timeout=60)
-            prefix = out / label
+            _warm_up(f"http://127.0.0.1:{port}", json.loads(fixtures.read_text()))
+            prefix, timings = out / label, out / f"{label}_timings.tsv"
             locust = [
                 PYTHON, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
-                "-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{seconds}s",
+                "-u", str(users), "-r", f"{users / arrival:g}", "-t", f"{arrival + seconds}s",
                 "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary",
             ]  # fmt: skip
             before = _cpu_snapshot(server_proc.pid, worker_proc.pid)
             started = time.monotonic()
             generator = _run_locust(
-                locust, {**env, "LOAD_FIXTURES": str(fixtures), "LOAD_PACE": pace}, code, out / f"{label}-locust.log"
+                locust,
+                {**env, "LOAD_FIXTURES": str(fixtures), "LOAD_PACE": pace, "LOAD_TIMINGS": str(timings)},
+                code,
+                out / f"{label}-locust.log",
             )
             elapsed = time.monotonic() - started
             after = _cpu_snapshot(server_proc.pid, worker_proc.pid)
@@ -240,7 +285,8 @@ def run_tree(label: str, code: Path, users: int, seconds: int, pace: str, out: P
             approve = _approve_all(f"http://127.0.0.1:{port}", supervisor, password)
     result = {
         "label": label, "users": users, "seconds": seconds, "pace": pace,
-        "pages": _stats(prefix), "approve_all": approve, "cpu_seconds": cpu,
+        "arrival": arrival,
+        "pages": _stats(timings, arrival), "approve_all": approve, "cpu_seconds": cpu,
     }  # fmt: skip
     (out / f"{label}.json").write_text(json.dumps(result, indent=2))
     return result
@@ -248,21 +294,31 @@ def run_tree(label: str, code: Path, users: int, seconds: int, pace: str, out: P
 
 def report(results: list[dict[str, Any]]) -> str:
     labels = [r["label"] for r in results]
-    names = [p["name"] for p in results[-1]["pages"]]
-    by = [{p["name"]: p for p in r["pages"]} for r in results]
-    head = "| page | " + " | ".join(f"{label}: requests / errors / p95 ms" for label in labels) + " |"
-    lines = [head, "|---|" + "---|" * len(labels)]
-    for name in names:
-        cells = []
-        for table in by:
-            page = table.get(name)
-            cells.append("—" if page is None else f"{page['requests']} / {page['failures']} / {page['p95_ms']:.0f}")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines = []
+    for phase, heading in (
+        ("everyone there", "the measured {seconds} s with all {users} people there"),
+        ("arriving", "the first {arrival:.0f} s, while they arrive and sign in"),
+    ):
+        first = results[-1]
+        lines += [f"Pages, {heading.format(**first)}:", ""]
+        lines += ["| page | " + " | ".join(f"{label}: requests / errors / p95 ms" for label in labels) + " |"]
+        lines += ["|---|" + "---|" * len(labels)]
+        by = [{p["name"]: p for p in r["pages"][phase]} for r in results]
+        for name in [p["name"] for p in first["pages"][phase]]:
+            cells = [
+                "—"
+                if (page := table.get(name)) is None
+                else f"{page['requests']} / {page['failures']} / {page['p95_ms']:.0f}"
+                for table in by
+            ]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("")
     approve = " | ".join(
         f"{r['approve_all']['seconds']:.2f} s (HTTP {r['approve_all']['status']}, {r['approve_all']['engagements_in_draft']} in the draft)"
         for r in results
     )
-    lines.append(f"| supervisor: Approve all (one request, after the load) | {approve} |")
+    lines += ["| after the load | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+    lines.append(f"| supervisor: Approve all (one request) | {approve} |")
     lines += ["", "| CPU seconds during the load | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
     for part in results[-1]["cpu_seconds"]:
         lines.append(f"| {part} | " + " | ".join(str(r["cpu_seconds"].get(part, "—")) for r in results) + " |")
