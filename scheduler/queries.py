@@ -6,15 +6,18 @@ disagree about who waits or what the draft is.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.models import (
     Coach,
     CoachingRequest,
+    CoachingSession,
     Engagement,
     EngagementStatus,
     Level,
@@ -93,27 +96,76 @@ def draft_engagements(db: Session, programme: Programme, *, with_history: bool =
 
 def draft_count(db: Session, programme: Programme) -> int:
     """How many engagements the current draft holds."""
-    return db.scalar(
-        select(func.count(Engagement.id))
-        .join(CoachingRequest)
-        .where(CoachingRequest.programme_id == programme.id, Engagement.status == EngagementStatus.DRAFT)
-    ) or 0
+    return (
+        db.scalar(
+            select(func.count(Engagement.id))
+            .join(CoachingRequest)
+            .where(CoachingRequest.programme_id == programme.id, Engagement.status == EngagementStatus.DRAFT)
+        )
+        or 0
+    )
+
+
+def _live(programme: Programme, *, with_draft: bool) -> ColumnElement[bool]:
+    live = (Engagement.status == EngagementStatus.APPROVED) & CoachingRequest.status.in_(OPEN_REQUEST_STATES)
+    return (CoachingRequest.programme_id == programme.id) & (
+        (live | (Engagement.status == EngagementStatus.DRAFT)) if with_draft else live
+    )
 
 
 def live_engagements(db: Session, programme: Programme, *, with_draft: bool = False) -> list[Engagement]:
     """Approved engagements whose request is still open; with `with_draft`, the current draft too."""
-    live = (Engagement.status == EngagementStatus.APPROVED) & CoachingRequest.status.in_(OPEN_REQUEST_STATES)
     return list(
         db.scalars(
             select(Engagement)
             .join(CoachingRequest)
-            .where(
-                CoachingRequest.programme_id == programme.id,
-                (live | (Engagement.status == EngagementStatus.DRAFT)) if with_draft else live,
-            )
+            .where(_live(programme, with_draft=with_draft))
             .options(selectinload(Engagement.sessions), selectinload(Engagement.coach))
         )
     )
+
+
+def live_engagement_rows(db: Session, programme: Programme) -> list[Row[tuple[int, int, str]]]:
+    """(id, coach_id, status) of every live and draft engagement (`live_engagements` with the
+    draft): columns only, for pages that count rather than show them."""
+    return list(
+        db.execute(
+            select(Engagement.id, Engagement.coach_id, Engagement.status)
+            .join(CoachingRequest)
+            .where(_live(programme, with_draft=True))
+        ).all()
+    )
+
+
+def live_session_rows(
+    db: Session, programme: Programme, since: dt.datetime, states: Iterable[str]
+) -> list[Row[tuple[int, dt.datetime, dt.datetime]]]:
+    """(engagement_id, start_utc, end_utc) of the sessions in `states` from `since` on, of every
+    live and draft engagement."""
+    return list(
+        db.execute(
+            select(CoachingSession.engagement_id, CoachingSession.start_utc, CoachingSession.end_utc)
+            .join(Engagement)
+            .join(CoachingRequest)
+            .where(
+                _live(programme, with_draft=True),
+                CoachingSession.status.in_(list(states)),
+                CoachingSession.start_utc >= since,
+            )
+        ).all()
+    )
+
+
+def draft_coach_and_start(db: Session, programme: Programme) -> dict[int, tuple[int, dt.datetime | None]]:
+    """Per request in the current draft: its draft coach's id and its first session's start."""
+    rows = db.execute(
+        select(Engagement.request_id, Engagement.coach_id, func.min(CoachingSession.start_utc))
+        .join(CoachingRequest)
+        .outerjoin(CoachingSession, CoachingSession.engagement_id == Engagement.id)
+        .where(CoachingRequest.programme_id == programme.id, Engagement.status == EngagementStatus.DRAFT)
+        .group_by(Engagement.request_id, Engagement.coach_id)
+    )
+    return {request_id: (coach_id, start) for request_id, coach_id, start in rows}
 
 
 def live_engagement(request: CoachingRequest) -> Engagement | None:
@@ -148,15 +200,29 @@ def add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
 
 
 def queue_once(
-    db: Session, about: str, recipient: str, role: str, kind: str, payload: dict[str, Any], *, sequence: int = 0,
+    db: Session,
+    about: str,
+    recipient: str,
+    role: str,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    sequence: int = 0,
     **columns: Any,
 ) -> OutboxMessage:
     """`add_once` a message to `recipient`. `about` names the subject and the person (`i12:ann@x.org`);
     the dedupe key adds the kind and the sequence, so one change reaches one person once."""
     return add_once(
         db,
-        OutboxMessage(recipient=recipient, recipient_role=role, kind=kind, sequence=sequence, payload=payload,
-                      dedupe_key=f"{about}:{kind}:{sequence}", **columns),
+        OutboxMessage(
+            recipient=recipient,
+            recipient_role=role,
+            kind=kind,
+            sequence=sequence,
+            payload=payload,
+            dedupe_key=f"{about}:{kind}:{sequence}",
+            **columns,
+        ),
     )
 
 

@@ -21,14 +21,25 @@ from web import supervisor as supervisor_pages
 from web.choices import timezone_options
 from web.errors import init_error_handlers, refused_commit
 from web.extensions import csrf, limiter, login_manager
-from web.helpers import home_for, localtime, zone_abbreviation
+from web.helpers import home_for, localtime, when, zone_abbreviation
 from web.security import DepthLimitedJSON, init_form_character_policy, init_idle_timeout, init_security_headers
 from web.unit_of_work import init_unit_of_work
 
 # Every blueprint, by audience: a new one is added here, by hand.
-BLUEPRINTS: tuple[Blueprint, ...] = (auth.bp, coachee_pages.bp, coach_pages.bp, coach_pages.feeds_bp,
-                                     supervisor_pages.bp, api.bp, attendance.bp, supervision_sessions.bp,
-                                     report.bp, feedback.bp, intervision.bp, health.bp)
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    auth.bp,
+    coachee_pages.bp,
+    coach_pages.bp,
+    coach_pages.feeds_bp,
+    supervisor_pages.bp,
+    api.bp,
+    attendance.bp,
+    supervision_sessions.bp,
+    report.bp,
+    feedback.bp,
+    intervision.bp,
+    health.bp,
+)
 
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:
@@ -70,6 +81,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(zone_abbreviation, "zone_abbreviation")
+    app.add_template_filter(when, "when")
     app.add_template_global(timezone_options, "timezone_options")
 
     for blueprint in BLUEPRINTS:

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from scheduler import queries
-from scheduler.models import Level, Programme, SolveRun
+from scheduler.models import Coach, Level, Programme, SolveRun
 from scheduler.services.coaches import staff
 from scheduler.services.coaches.self_service import upcoming_sessions
 from scheduler.services.errors import Conflict, InvalidInput
@@ -122,6 +123,20 @@ def solve_progress(run_id: int) -> ResponseReturnValue:
 # --- the draft: review, adjust, approve --------------------------------------------------
 
 
+def coach_options(coaches: list[Coach]) -> dict[int | None, Markup]:
+    """The <option>s of the draft's coach boxes, worded once for the page: every coach (key
+    None) and, per coach, every other one. The page has a box for each assignment (without
+    its own coach) and for each unserved request, all with the same coaches."""
+    options = {
+        coach.id: Markup('<option value="{}">{} ({}, {})</option>').format(
+            coach.id, coach.name, coach.level, ", ".join(coach.languages)
+        )
+        for coach in coaches
+    }
+    others = {coach_id: Markup("").join(o for other, o in options.items() if other != coach_id) for coach_id in options}
+    return {None: Markup("").join(options.values()), **others}
+
+
 @bp.get("/draft")
 def draft() -> ResponseReturnValue:
     prog = current_programme()
@@ -130,7 +145,7 @@ def draft() -> ResponseReturnValue:
         "supervisor/draft.html",
         programme=prog,
         review=review.draft_review(db, prog),
-        coaches=[c for c in staff.list_coaches(db, prog) if c.active],
+        coach_options=coach_options([c for c in staff.list_coaches(db, prog) if c.active]),
     )
 
 
@@ -315,7 +330,9 @@ def coach(coach_id: int) -> ResponseReturnValue:
 def coach_level(coach_id: int) -> ResponseReturnValue:
     db = db_session()
     try:
-        item = staff.set_level(db, current_programme(), coach_id, request.form.get("level"), request.form.get("supervisor_id"))
+        item = staff.set_level(
+            db, current_programme(), coach_id, request.form.get("level"), request.form.get("supervisor_id")
+        )
     except InvalidInput as exc:
         db.rollback()
         return _coach_page(coach_id, exc.fields), 422

@@ -21,7 +21,14 @@ from scheduler.models import (
     SolveRunStatus,
     utcnow,
 )
-from scheduler.queries import coach_names, draft_engagements, name_coaches, of_programme, waiting_requests
+from scheduler.queries import (
+    coach_names,
+    draft_coach_and_start,
+    draft_engagements,
+    name_coaches,
+    of_programme,
+    waiting_requests,
+)
 from scheduler.services.errors import found
 from scheduler.services.planning.solving import latest_run
 
@@ -42,7 +49,8 @@ class QueueEntry:
     request: CoachingRequest
     position: int
     waiting: dt.timedelta
-    draft: Engagement | None
+    draft_coach: Coach | None  # the coach of its engagement in the current draft, if any
+    draft_start: dt.datetime | None  # and when that engagement's first session starts
     pinned_coach: Coach | None
     excluded_coaches: list[Coach]
 
@@ -59,13 +67,14 @@ def request_queue(db: Session, programme: Programme, *, now: dt.datetime | None 
     """Waiting requests in the solver's order (priority, then longest waiting), with their draft if any."""
     now = now or utcnow()
     coaches = _coach_names(db, programme)
-    drafts = {e.request_id: e for e in draft_engagements(db, programme)}
+    drafts = draft_coach_and_start(db, programme)
     return [
         QueueEntry(
             request=r,
             position=position,
             waiting=max(dt.timedelta(0), now - r.submitted_at),
-            draft=drafts.get(r.id),
+            draft_coach=coaches.get(drafts[r.id][0]) if r.id in drafts else None,
+            draft_start=drafts[r.id][1] if r.id in drafts else None,
             pinned_coach=coaches.get(r.pinned_coach_id) if r.pinned_coach_id else None,
             excluded_coaches=[coaches[c] for c in r.excluded_coach_ids if c in coaches],
         )
@@ -112,11 +121,7 @@ def explain_assignment(engagement: Engagement) -> list[str]:
         out.append("Pinned to this coach by the supervisor.")
     kept = score.get("kept")
     previous = next(
-        (
-            e
-            for e in reversed(request.engagements)
-            if e.id < engagement.id and e.status == EngagementStatus.SUPERSEDED
-        ),
+        (e for e in reversed(request.engagements) if e.id < engagement.id and e.status == EngagementStatus.SUPERSEDED),
         None,
     )
     if kept == 1:

@@ -27,16 +27,12 @@ from scheduler.models import (
     Supervisor,
     utcnow,
 )
-from scheduler.queries import live_engagements, max_hours_for
+from scheduler.queries import live_engagement_rows, live_session_rows, max_hours_for
 from scheduler.services.errors import InvalidInput
 from scheduler.services.fields import as_int, valid_timezone
 from scheduler.services.supervision_sessions.queries import hours_since_supervision, next_supervisions
 
 LIVE_SESSION_STATES = (SessionStatus.SCHEDULED, SessionStatus.DRAFT)
-
-
-def _hours(session: CoachingSession) -> float:
-    return (session.end_utc - session.start_utc).total_seconds() / 3600
 
 
 def _coaches(db: Session, programme: Programme, *, include_inactive: bool = True) -> list[Coach]:
@@ -125,7 +121,7 @@ def supervision_ledger(db: Session, programme: Programme, *, now: dt.datetime | 
     """
     now = now or utcnow()
     coaches = _coaches(db, programme)
-    engagements = live_engagements(db, programme, with_draft=True)
+    engagements = live_engagement_rows(db, programme)
     by_id = {coach.id: coach for coach in coaches}
     held = hours_since_supervision(db, coaches, now)
     planned = next_supervisions(db, by_id, now)
@@ -137,21 +133,25 @@ def supervision_ledger(db: Session, programme: Programme, *, now: dt.datetime | 
     active: dict[int, int] = defaultdict(int)
     trainee_active: dict[int, int] = defaultdict(int)
     trainee_draft: dict[int, int] = defaultdict(int)
-    for engagement in engagements:
-        coach = by_id.get(engagement.coach_id)
+    # Columns, not engagement objects: the queue page asks this on every view.
+    of_engagement: dict[int, tuple[Coach, bool]] = {}
+    for engagement_id, coach_id, status in engagements:
+        coach = by_id.get(coach_id)
         if coach is None:
             continue
-        is_draft = engagement.status == EngagementStatus.DRAFT
+        is_draft = status == EngagementStatus.DRAFT
+        of_engagement[engagement_id] = (coach, is_draft)
         if not is_draft:
             active[coach.id] += 1
         if coach.level == Level.TRAINEE and coach.supervisor_id is not None:
             (trainee_draft if is_draft else trainee_active)[coach.supervisor_id] += 1
-        for session in engagement.sessions:
-            if session.status not in LIVE_SESSION_STATES or session.start_utc < now:
-                continue
-            if next_of[coach.id] is not None and session.start_utc >= next_of[coach.id]:
-                continue
-            (drafted if is_draft else booked)[coach.id] += _hours(session)
+    for engagement_id, start, end in live_session_rows(db, programme, now, LIVE_SESSION_STATES):
+        if engagement_id not in of_engagement:
+            continue
+        coach, is_draft = of_engagement[engagement_id]
+        if next_of[coach.id] is not None and start >= next_of[coach.id]:
+            continue
+        (drafted if is_draft else booked)[coach.id] += (end - start).total_seconds() / 3600
 
     supervisors = list(
         db.scalars(select(Supervisor).where(Supervisor.programme_id == programme.id).order_by(Supervisor.name))
