@@ -99,3 +99,18 @@ def test_gunicorn_serves_the_app_with_the_deployment_settings(tmp_path: Path) ->
         server.terminate()
         log = server.communicate(timeout=30)[0].decode()
     assert "Using worker: gthread" in log and log.count("Booting worker") == 2, log
+
+
+def test_gunicorn_workers_keep_the_loaded_app_out_of_full_garbage_collections() -> None:
+    """Each worker freezes what loading the app made, so a full collection does not walk it
+    in the middle of a request (the deployment settings' post_worker_init hook)."""
+    import gc
+    import runpy
+
+    settings = runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
+    before = gc.get_freeze_count()
+    try:
+        settings["post_worker_init"](None)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
