@@ -369,27 +369,33 @@ def build_move_question(db: Session, session: CoachingSession, now: dt.datetime)
     return MoveQuestion(instance, assignment, moving.index(session), not_after if session is moving[0] else None)
 
 
-def build_match_question(db: Session, request: CoachingRequest, now: dt.datetime) -> dict[str, Any]:
-    """An instance of one waiting request and every active coach's calendar, for "is anyone free then?"."""
-    programme = db.get_one(Programme, request.programme_id)
+def match_calendars(db: Session, programme_id: int) -> dict[str, Any]:
+    """The coaches' part of a match question: every active coach's weekly calendar and their
+    supervisors. The same for every waiting request of the programme, so it may be kept."""
     coaches = db.scalars(
         select(Coach)
-        .where(Coach.programme_id == programme.id, Coach.active.is_(True))
+        .where(Coach.programme_id == programme_id, Coach.active.is_(True))
         .options(selectinload(Coach.availability), selectinload(Coach.exceptions))
         .order_by(Coach.id)
     ).all()
-    coach_ids = {coach.id for coach in coaches}
-    asked = _request_json(request, coach_ids) | {"pinned_coach": None, "required": False}
     return {
-        **_programme_json(programme, now),
         "supervisors": [
             {"id": supervisor_ref(s), "max_trainee_engagements": 0, "active_trainee_engagements": 0}
             for s in sorted({c.supervisor_id for c in coaches if c.supervisor_id is not None})
         ],
         "coaches": [
-            _coach_json(coach, 0, [], coach.coaching_hours_since_supervision, coach.next_supervision)
-            for coach in coaches
+            _coach_json(coach, 0, [], coach.coaching_hours_since_supervision, coach.next_supervision) for coach in coaches
         ],
-        "requests": [asked],
-        "current": [],
     }
+
+
+def build_match_question(
+    db: Session, request: CoachingRequest, now: dt.datetime, calendars: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An instance of one waiting request and every active coach's calendar (`match_calendars`,
+    read now unless given), for "is anyone free then?"."""
+    programme = db.get_one(Programme, request.programme_id)
+    calendars = calendars if calendars is not None else match_calendars(db, programme.id)
+    coach_ids = {coach_pk(coach["id"]) for coach in calendars["coaches"]}
+    asked = _request_json(request, coach_ids) | {"pinned_coach": None, "required": False}
+    return {**_programme_json(programme, now), **calendars, "requests": [asked], "current": []}

@@ -88,3 +88,23 @@ def test_the_count_sees_a_page_that_asks_once_per_engagement(
             _ = engagement.request.coachee_name  # one lazy load each
     assert seen[0] >= 7
 
+
+
+def test_a_new_coachees_first_look_reuses_the_coaches_calendars(
+    client: FlaskClient, db: Session, programme: Programme, web_database: Database
+) -> None:
+    """"Is any coach free at my times?" needs every coach's hours: the first waiting coachee's
+    look reads them, the next coachee's first look (another request, other times) does not."""
+    for n in range(3):
+        quick_coach(db, programme, f"coach{n}@coaches.example")
+    _first, first_token = make_request(db, programme, coachee_email="first@coachees.example")
+    _next, next_token = make_request(
+        db, programme, coachee_email="next@coachees.example", windows={"tue": [["08:00", "11:00"]]}
+    )
+    db.commit()
+    with counted(web_database) as first:
+        page = client.get(f"/r/{first_token}")
+    assert page.status_code == 200 and "waiting" in page.get_data(as_text=True).lower()
+    with counted(web_database) as later:
+        assert client.get(f"/r/{next_token}").status_code == 200
+    assert later[0] <= first[0] - 3, (first[0], later[0])  # coaches, their hours, their date exceptions
