@@ -384,7 +384,8 @@ def match_calendars(db: Session, programme_id: int) -> dict[str, Any]:
             for s in sorted({c.supervisor_id for c in coaches if c.supervisor_id is not None})
         ],
         "coaches": [
-            _coach_json(coach, 0, [], coach.coaching_hours_since_supervision, coach.next_supervision) for coach in coaches
+            _coach_json(coach, 0, [], coach.coaching_hours_since_supervision, coach.next_supervision)
+            for coach in coaches
         ],
     }
 
