@@ -49,9 +49,7 @@ def make_celery(settings: Settings, *, name: str = "scheduler") -> Celery:
     """A Celery app for `settings`, with our tasks, serializer, acknowledgement and beat schedule."""
     _prepare_broker(settings.celery_broker_url)
     _var_dir().mkdir(parents=True, exist_ok=True)  # beat keeps its schedule there
-    app = Celery(
-        name, broker=settings.celery_broker_url, backend=settings.celery_result_backend, include=["scheduler.tasks"]
-    )
+    app = Celery(name, broker=settings.celery_broker_url, backend=settings.celery_result_backend, include=["scheduler.tasks"])
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
@@ -133,18 +131,8 @@ def database_for(settings: Settings) -> Database:
 
 def app_for(settings: Settings) -> Celery:
     """The app to queue tasks with for these settings: one made once per broker, queue and database."""
-    key = "|".join(
-        map(
-            str,
-            (
-                settings.celery_broker_url,
-                settings.celery_task_always_eager,
-                settings.database_url,
-                settings.celery_queue,
-                settings.solve_queue,
-            ),
-        )
-    )
+    key = "|".join(map(str, (settings.celery_broker_url, settings.celery_task_always_eager, settings.database_url,
+                             settings.celery_queue, settings.solve_queue)))
     if key not in _apps:
         _apps[key] = make_celery(settings)
     return _apps[key]

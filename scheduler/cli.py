@@ -109,9 +109,7 @@ def solve(ctx: Context, time_limit: float | None, workers: int | None, timezone:
     from scheduler.services.planning.solving import solve_now
 
     if timezone is not None and not valid_timezone(timezone):
-        raise click.BadParameter(
-            f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)", param_hint="--timezone"
-        )
+        raise click.BadParameter(f"{timezone!r} is not a known timezone (e.g. Europe/Brussels)", param_hint="--timezone")
     settings = ctx.settings
     if time_limit is not None:
         settings = replace(settings, solver_time_limit=time_limit)
@@ -247,17 +245,13 @@ def import_csv(ctx: Context, kind: str, path: Path) -> None:
         if kind == "coaches":
             count = len(transfer.import_coaches(db, programme, io.StringIO(text)))
         else:
-            count = len(
-                transfer.import_requests(db, programme, io.StringIO(text), link_days=ctx.settings.coachee_link_days)
-            )
+            count = len(transfer.import_requests(db, programme, io.StringIO(text), link_days=ctx.settings.coachee_link_days))
     click.echo(f"imported {count} {kind}")
 
 
 @main.command("export")
 @click.argument("kind", type=KINDS)
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: standard output)."
-)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: standard output).")
 @pass_context
 def export_csv(ctx: Context, kind: str, output: Path | None) -> None:
     """Export coaches or requests as CSV."""
@@ -274,12 +268,8 @@ def export_csv(ctx: Context, kind: str, output: Path | None) -> None:
 
 
 @main.command()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Backup file (default: BACKUP_DIR/coaching-<UTC time>.db or .dump).",
-)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Backup file (default: BACKUP_DIR/coaching-<UTC time>.db or .dump).")
 @pass_context
 def backup(ctx: Context, output: Path | None) -> None:
     """Back up the database (SQLite online backup, or pg_dump for PostgreSQL)."""

@@ -30,77 +30,22 @@ from scheduler.services.errors import Conflict
 from scheduler.weekly import WEEKDAYS
 
 TOPICS = [
-    "career-change",
-    "leadership",
-    "burnout-prevention",
-    "job-search",
-    "team-conflict",
-    "work-life-balance",
-    "first-manager-role",
-    "career-crossroads",
-    "confidence",
-    "facilitation",
-    "learning-design",
-    "freelancing",
+    "career-change", "leadership", "burnout-prevention", "job-search", "team-conflict",
+    "work-life-balance", "first-manager-role", "career-crossroads", "confidence", "facilitation",
+    "learning-design", "freelancing",
 ]
 SENSITIVE_TOPICS = ["burnout-prevention"]
 LANGUAGES = ["en", "nl", "fr", "de", "es"]
-COACH_TIMEZONES = (
-    ["Europe/Brussels"] * 6
-    + ["Europe/Amsterdam"] * 3
-    + ["Europe/London"] * 2
-    + ["Europe/Paris", "Europe/Berlin", "America/New_York", "Asia/Singapore", "Europe/Madrid"]
-)
-COACHEE_TIMEZONES = (
-    ["Europe/Brussels"] * 8
-    + ["Europe/Amsterdam"] * 4
-    + ["Europe/London"] * 3
-    + ["Europe/Paris", "Europe/Berlin", "America/New_York", "America/Toronto", "Asia/Singapore", "Europe/Lisbon"]
-)
-FIRST = [
-    "Anna",
-    "Bram",
-    "Chloé",
-    "Daan",
-    "Eva",
-    "Femke",
-    "Gert",
-    "Hanne",
-    "Ines",
-    "Jonas",
-    "Karel",
-    "Lotte",
-    "Mila",
-    "Noah",
-    "Olivia",
-    "Pieter",
-    "Quinten",
-    "Roos",
-    "Sara",
-    "Tom",
-    "Ursula",
-    "Vik",
-    "Wout",
-    "Yara",
+COACH_TIMEZONES = ["Europe/Brussels"] * 6 + ["Europe/Amsterdam"] * 3 + ["Europe/London"] * 2 + [
+    "Europe/Paris", "Europe/Berlin", "America/New_York", "Asia/Singapore", "Europe/Madrid"
 ]
-LAST = [
-    "Peeters",
-    "Janssens",
-    "Maes",
-    "Jacobs",
-    "Mertens",
-    "Willems",
-    "Claes",
-    "Goossens",
-    "Wouters",
-    "De Smet",
-    "Dubois",
-    "Lambert",
-    "Martin",
-    "Smith",
-    "Müller",
-    "García",
+COACHEE_TIMEZONES = ["Europe/Brussels"] * 8 + ["Europe/Amsterdam"] * 4 + ["Europe/London"] * 3 + [
+    "Europe/Paris", "Europe/Berlin", "America/New_York", "America/Toronto", "Asia/Singapore", "Europe/Lisbon"
 ]
+FIRST = ["Anna", "Bram", "Chloé", "Daan", "Eva", "Femke", "Gert", "Hanne", "Ines", "Jonas", "Karel", "Lotte",
+         "Mila", "Noah", "Olivia", "Pieter", "Quinten", "Roos", "Sara", "Tom", "Ursula", "Vik", "Wout", "Yara"]
+LAST = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "De Smet",
+        "Dubois", "Lambert", "Martin", "Smith", "Müller", "García"]
 ORGANISATIONS = ["Acme Learning", "Beta Bank", "Gamma Health", "Delta Public Services", "Epsilon Tech", None, None]
 
 SUPERVISOR_EMAIL = "supervisor@programme.example"
@@ -131,9 +76,7 @@ def _languages(rng: random.Random, wide: bool) -> list[str]:
     return [first, *extra] if first == "en" else [first, "en", *[e for e in extra if e != "en"]][: 2 + int(wide)]
 
 
-def load_demo(
-    db: Session, *, today: dt.date | None = None, password: str | None = None, seed: int = 2026
-) -> DemoLogins:
+def load_demo(db: Session, *, today: dt.date | None = None, password: str | None = None, seed: int = 2026) -> DemoLogins:
     """Create the demo programme; Conflict if one exists already."""
     if db.scalar(select(Programme.id).limit(1)) is not None:
         raise Conflict("a programme exists already; the demo loads only into an empty database")
@@ -158,18 +101,11 @@ def load_demo(
     db.flush()
 
     supervisor_password = password or secrets.token_urlsafe(12)
-    supervisor_user = User(
-        email=SUPERVISOR_EMAIL, password_hash=generate_password_hash(supervisor_password), role=Role.SUPERVISOR
-    )
+    supervisor_user = User(email=SUPERVISOR_EMAIL, password_hash=generate_password_hash(supervisor_password), role=Role.SUPERVISOR)
     db.add(supervisor_user)
     db.flush()
-    supervisor = Supervisor(
-        programme_id=programme.id,
-        name="Marieke Vermeulen",
-        email=SUPERVISOR_EMAIL,
-        max_trainee_engagements=6,
-        user_id=supervisor_user.id,
-    )
+    supervisor = Supervisor(programme_id=programme.id, name="Marieke Vermeulen", email=SUPERVISOR_EMAIL,
+                            max_trainee_engagements=6, user_id=supervisor_user.id)
     db.add(supervisor)
     db.flush()
 
@@ -189,8 +125,7 @@ def load_demo(
             email=email,
             timezone=tz,
             languages=_languages(rng, wide=True),
-            topics=rng.sample(TOPICS, k=rng.randint(3, 6))
-            + (SENSITIVE_TOPICS if level != Level.TRAINEE and rng.random() < 0.5 else []),
+            topics=rng.sample(TOPICS, k=rng.randint(3, 6)) + (SENSITIVE_TOPICS if level != Level.TRAINEE and rng.random() < 0.5 else []),
             level=level.value,
             supervisor_id=supervisor.id if level == Level.TRAINEE else None,
             organisation=rng.choice(ORGANISATIONS),
@@ -208,9 +143,7 @@ def load_demo(
         if rng.random() < 0.5:
             coach.availability.append(AvailabilityRule(weekday=5, start=dt.time(9, 0), end=dt.time(12, 0)))
         if rng.random() < 0.4:
-            coach.availability.append(
-                AvailabilityRule(weekday=rng.randrange(5), start=dt.time(12, 0), end=dt.time(14, 0))
-            )
+            coach.availability.append(AvailabilityRule(weekday=rng.randrange(5), start=dt.time(12, 0), end=dt.time(14, 0)))
         holiday = start + dt.timedelta(weeks=rng.randint(2, 8), days=rng.randrange(5))
         coach.exceptions.append(AvailabilityException(date=holiday, start=None, end=None))
         db.add(coach)

@@ -36,9 +36,8 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 1_000_000
 
 
-def handle_one(
-    database: Database, settings: Settings, raw: bytes, dispatch: Callable[[list[int]], Any] | None = None
-) -> list[replies.ReplyResult]:
+def handle_one(database: Database, settings: Settings, raw: bytes,
+               dispatch: Callable[[list[int]], Any] | None = None) -> list[replies.ReplyResult]:
     """One received e-mail in its own transaction; notices are dispatched after the commit."""
     after = None if dispatch is None else (lambda _settings, work: dispatch(list(work.outbox_ids)))
     with UnitOfWork(database, settings, acting=actor(None, None, "inbound"), after_commit=after) as db:
@@ -55,9 +54,8 @@ def organizer_addresses(database: Database, settings: Settings) -> set[str]:
 class ReplyHandler:
     """aiosmtpd handler: organizer recipients only; each message handled off the event loop."""
 
-    def __init__(
-        self, database: Database, settings: Settings, dispatch: Callable[[list[int]], Any] | None = None
-    ) -> None:
+    def __init__(self, database: Database, settings: Settings,
+                 dispatch: Callable[[list[int]], Any] | None = None) -> None:
         self.database, self.settings, self.dispatch = database, settings, dispatch
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
@@ -79,33 +77,18 @@ class ReplyHandler:
         return "250 OK"
 
 
-def reply_listener(
-    database: Database,
-    settings: Settings,
-    *,
-    host: str | None = None,
-    port: int | None = None,
-    dispatch: Callable[[list[int]], Any] | None = None,
-) -> Controller:
+def reply_listener(database: Database, settings: Settings, *, host: str | None = None, port: int | None = None,
+                   dispatch: Callable[[list[int]], Any] | None = None) -> Controller:
     """The SMTP door, not yet started (`.start()` / `.stop()`)."""
-    return Controller(
-        ReplyHandler(database, settings, dispatch),
-        hostname=host or settings.inbound_host,
-        port=port or settings.inbound_port,
-        data_size_limit=MAX_MESSAGE_BYTES,
-        ready_timeout=10,
-    )
+    return Controller(ReplyHandler(database, settings, dispatch), hostname=host or settings.inbound_host,
+                      port=port or settings.inbound_port, data_size_limit=MAX_MESSAGE_BYTES, ready_timeout=10)
 
 
 def _imap(settings: Settings) -> imaplib.IMAP4:
     client: imaplib.IMAP4
     if settings.imap_security == "tls":
-        client = imaplib.IMAP4_SSL(
-            settings.imap_host,
-            settings.imap_port,
-            ssl_context=ssl.create_default_context(),
-            timeout=settings.smtp_timeout,
-        )
+        client = imaplib.IMAP4_SSL(settings.imap_host, settings.imap_port, ssl_context=ssl.create_default_context(),
+                                   timeout=settings.smtp_timeout)
     else:
         client = imaplib.IMAP4(settings.imap_host, settings.imap_port, timeout=settings.smtp_timeout)
         if settings.imap_security == "starttls":
@@ -113,7 +96,8 @@ def _imap(settings: Settings) -> imaplib.IMAP4:
     return client
 
 
-def poll_mailbox(database: Database, settings: Settings, dispatch: Callable[[list[int]], Any] | None = None) -> int:
+def poll_mailbox(database: Database, settings: Settings,
+                 dispatch: Callable[[list[int]], Any] | None = None) -> int:
     """Handle every unseen message in IMAP_FOLDER and flag it \\Seen; returns how many were read."""
     client = _imap(settings)
     handled = 0

@@ -102,11 +102,7 @@ def stored_enum(kind: type[enum.StrEnum]) -> Enum:
     migration when a status is added); values outside the enum are refused before they are
     written, and rows read back as enum members."""
     return Enum(
-        kind,
-        native_enum=False,
-        create_constraint=False,
-        validate_strings=True,
-        length=20,
+        kind, native_enum=False, create_constraint=False, validate_strings=True, length=20,
         values_callable=lambda members: [m.value for m in members],
     )
 
@@ -434,9 +430,7 @@ class SolveRun(Base):
     # One solve per programme at a time: a second queued or running run is refused by the database too.
     __table_args__ = (
         Index(
-            "uq_solve_run_one_active",
-            "programme_id",
-            unique=True,
+            "uq_solve_run_one_active", "programme_id", unique=True,
             sqlite_where=text("status IN ('queued', 'running')"),
             postgresql_where=text("status IN ('queued', 'running')"),
         ),

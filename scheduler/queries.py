@@ -96,14 +96,11 @@ def draft_engagements(db: Session, programme: Programme, *, with_history: bool =
 
 def draft_count(db: Session, programme: Programme) -> int:
     """How many engagements the current draft holds."""
-    return (
-        db.scalar(
-            select(func.count(Engagement.id))
-            .join(CoachingRequest)
-            .where(CoachingRequest.programme_id == programme.id, Engagement.status == EngagementStatus.DRAFT)
-        )
-        or 0
-    )
+    return db.scalar(
+        select(func.count(Engagement.id))
+        .join(CoachingRequest)
+        .where(CoachingRequest.programme_id == programme.id, Engagement.status == EngagementStatus.DRAFT)
+    ) or 0
 
 
 def _live(programme: Programme, *, with_draft: bool) -> ColumnElement[bool]:

@@ -39,12 +39,8 @@ def _context(task: Task) -> tuple[Settings, Any]:
 def _unit_of_work(task: Task) -> UnitOfWork:
     """A unit of work whose committed rows go to this task's own app."""
     settings, database = _context(task)
-    return UnitOfWork(
-        database,
-        settings,
-        after_commit=partial(hand_over, app=task.app),
-        acting={"user_id": None, "role": None, "interface": "task"},
-    )
+    return UnitOfWork(database, settings, after_commit=partial(hand_over, app=task.app),
+                      acting={"user_id": None, "role": None, "interface": "task"})
 
 
 @shared_task(  # type: ignore[misc]
@@ -164,9 +160,8 @@ def dispatch_deliveries(settings: Settings, outbox_ids: Iterable[int], *, app: C
             task.apply_async(args=[outbox_id])
             queued += 1
     except Exception as exc:
-        log.warning(
-            "could not queue %s delivery task(s) (%s); the sweeper will retry", len(ids) - queued, type(exc).__name__
-        )
+        log.warning("could not queue %s delivery task(s) (%s); the sweeper will retry",
+                    len(ids) - queued, type(exc).__name__)
     return queued
 
 

@@ -204,9 +204,7 @@ def build_instance(
     # before the coach's next supervision are added to the hours already coached.
     booked_hours: dict[int, float] = defaultdict(float)
     for session in scheduled:
-        busy[session.coach_id].append(
-            {"start": utc_text(session.start_utc), "end": utc_text(session.end_utc), "session": True}
-        )
+        busy[session.coach_id].append({"start": utc_text(session.start_utc), "end": utc_text(session.end_utc), "session": True})
         until = next_supervision[session.coach_id]
         if session.start_utc >= now and (until is None or session.start_utc < until):
             booked_hours[session.coach_id] += (session.end_utc - session.start_utc).total_seconds() / 3600
@@ -226,9 +224,7 @@ def build_instance(
                     {
                         "request": request_ref(request.id),
                         "coach": coach_ref(engagement.coach_id),
-                        "sessions": [
-                            {"start": utc_text(s.start_utc), "end": utc_text(s.end_utc)} for s in engagement.sessions
-                        ],
+                        "sessions": [{"start": utc_text(s.start_utc), "end": utc_text(s.end_utc)} for s in engagement.sessions],
                     }
                 )
 
@@ -283,7 +279,9 @@ def build_move_question(db: Session, session: CoachingSession, now: dt.datetime)
     request, coach = engagement.request, engagement.coach
     programme = db.get_one(Programme, request.programme_id)
     earliest = now + dt.timedelta(hours=programme.min_notice_hours)
-    own = sorted((s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED), key=lambda s: s.start_utc)
+    own = sorted(
+        (s for s in engagement.sessions if s.status == SessionStatus.SCHEDULED), key=lambda s: s.start_utc
+    )
     held = [s for s in own if s.start_utc < earliest and s.start_utc < session.start_utc]
     moving = [s for s in own if s not in held]
     own_ids = {s.id for s in moving}

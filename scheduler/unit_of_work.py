@@ -79,11 +79,8 @@ def track(db: Session) -> Session:
                 found["solve"].append(row.id)
         # A row made pending again (the supervisor's retry of a failed message) goes to the worker too.
         for row in session.dirty:
-            if (
-                isinstance(row, OutboxMessage)
-                and row.status == OutboxStatus.PENDING.value
-                and inspect(row).attrs.status.history.has_changes()
-            ):
+            if (isinstance(row, OutboxMessage) and row.status == OutboxStatus.PENDING.value
+                    and inspect(row).attrs.status.history.has_changes()):
                 found["outbox"].append(row.id)
 
     @event.listens_for(db, "after_rollback")

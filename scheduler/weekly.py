@@ -30,9 +30,7 @@ def parse_time(text: str) -> str:
     return text
 
 
-DAY_NAMES = dict(
-    zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True)
-)
+DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True))
 
 
 def _check_interval(day: str, start: str, end: str) -> list[str]:
@@ -79,7 +77,9 @@ def parse_weekly(value: Any) -> dict[str, list[list[str]]]:
 
 def format_weekly(windows: Mapping[str, list[list[str]]]) -> str:
     """The text form of `windows`, weekdays in order."""
-    return "; ".join(f"{day} " + ", ".join(f"{s}-{e}" for s, e in windows[day]) for day in WEEKDAYS if windows.get(day))
+    return "; ".join(
+        f"{day} " + ", ".join(f"{s}-{e}" for s, e in windows[day]) for day in WEEKDAYS if windows.get(day)
+    )
 
 
 def to_time(text: str) -> dt.time:

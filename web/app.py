@@ -26,20 +26,9 @@ from web.security import DepthLimitedJSON, init_form_character_policy, init_idle
 from web.unit_of_work import init_unit_of_work
 
 # Every blueprint, by audience: a new one is added here, by hand.
-BLUEPRINTS: tuple[Blueprint, ...] = (
-    auth.bp,
-    coachee_pages.bp,
-    coach_pages.bp,
-    coach_pages.feeds_bp,
-    supervisor_pages.bp,
-    api.bp,
-    attendance.bp,
-    supervision_sessions.bp,
-    report.bp,
-    feedback.bp,
-    intervision.bp,
-    health.bp,
-)
+BLUEPRINTS: tuple[Blueprint, ...] = (auth.bp, coachee_pages.bp, coach_pages.bp, coach_pages.feeds_bp,
+                                     supervisor_pages.bp, api.bp, attendance.bp, supervision_sessions.bp,
+                                     report.bp, feedback.bp, intervision.bp, health.bp)
 
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:

@@ -110,9 +110,8 @@ def _event(
         event.add("LOCATION", source.place.location)
         if source.place.url:
             # RFC 7986 section 5.11: clients show a "join" button for a video room.
-            event.add(
-                "CONFERENCE", source.place.url, parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Video room"}
-            )
+            event.add("CONFERENCE", source.place.url,
+                      parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Video room"})
     event.add("STATUS", "CANCELLED" if source.cancelled else "CONFIRMED")
     event.add("TRANSP", "TRANSPARENT" if source.cancelled else "OPAQUE")
     event.add("ORGANIZER", _mailto(source.organizer_email, CN=source.organizer_name))

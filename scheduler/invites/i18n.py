@@ -38,18 +38,8 @@ def _day_names(t: gettext.NullTranslations) -> tuple[str, ...]:
 def _month_names(t: gettext.NullTranslations) -> tuple[str, ...]:
     _ = t.gettext
     return (
-        _("January"),
-        _("February"),
-        _("March"),
-        _("April"),
-        _("May"),
-        _("June"),
-        _("July"),
-        _("August"),
-        _("September"),
-        _("October"),
-        _("November"),
-        _("December"),
+        _("January"), _("February"), _("March"), _("April"), _("May"), _("June"),
+        _("July"), _("August"), _("September"), _("October"), _("November"), _("December"),
     )
 
 

@@ -77,11 +77,5 @@ class Letter:
     link_label: str | None = None
 
     def rendered(self, language: str | None = None) -> Rendered:
-        return render(
-            PLAIN,
-            language,
-            letter_subject=self.subject,
-            paragraphs=self.paragraphs,
-            link=self.link,
-            link_label=self.link_label,
-        )
+        return render(PLAIN, language, letter_subject=self.subject, paragraphs=self.paragraphs,
+                      link=self.link, link_label=self.link_label)

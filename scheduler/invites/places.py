@@ -45,12 +45,8 @@ def _text(field: str, value: str | None, *, multiline: bool) -> str | None:
         raise PlaceError(field, f"at most {MAX_LENGTH} characters")
     allowed = value.replace("\r\n", "\n").replace("\n", "") if multiline else value
     if _CONTROL.search(allowed):
-        raise PlaceError(
-            field,
-            "line breaks and control characters are not allowed here"
-            if not multiline
-            else "control characters are not allowed",
-        )
+        raise PlaceError(field, "line breaks and control characters are not allowed here" if not multiline
+                         else "control characters are not allowed")
     return value.replace("\r\n", "\n")
 
 

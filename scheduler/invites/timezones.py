@@ -136,9 +136,9 @@ def yearly_rules(tzid: str, first_year: int, last_year: int) -> tuple[YearlyRule
         if len(found) != len(rules):
             return None
         for rule, actual in zip(rules, found, strict=True):
-            if rule.local_onset(year) != actual.local_onset or (rule.offset_from, rule.offset_to) != (
-                actual.offset_from,
-                actual.offset_to,
+            if (
+                rule.local_onset(year) != actual.local_onset
+                or (rule.offset_from, rule.offset_to) != (actual.offset_from, actual.offset_to)
             ):
                 return None
     return rules

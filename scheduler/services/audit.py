@@ -88,9 +88,7 @@ def actor_of(db: Session) -> Actor:
         interface = str(source.get("interface") or "unknown")
         role = source.get("role") or _ROLE_OF_EDGE.get(interface, "unknown")
         user_id = source.get("user_id")
-        return Actor(
-            int(user_id) if user_id is not None else None, str(role), _INTERFACE_OF_EDGE.get(interface, interface)
-        )
+        return Actor(int(user_id) if user_id is not None else None, str(role), _INTERFACE_OF_EDGE.get(interface, interface))
     return source if isinstance(source, Actor) else source()
 
 
@@ -185,9 +183,8 @@ def entries(db: Session, selection: AuditFilter | None = None, *, limit: int | N
     return db.scalars(query).all()
 
 
-def entries_about(
-    db: Session, *, request_ids: Sequence[int] = (), coach_id: int | None = None, user_id: int | None = None
-) -> Sequence[AuditEntry]:
+def entries_about(db: Session, *, request_ids: Sequence[int] = (), coach_id: int | None = None,
+                  user_id: int | None = None) -> Sequence[AuditEntry]:
     """Every entry about these requests or this coach, or made by this user, oldest first."""
     conditions = []
     if request_ids:
@@ -201,19 +198,8 @@ def entries_about(
     return db.scalars(select(AuditEntry).where(or_(*conditions)).order_by(AuditEntry.at, AuditEntry.id)).all()
 
 
-CSV_COLUMNS = [
-    "at",
-    "actor_role",
-    "actor_user_id",
-    "interface",
-    "action",
-    "object_type",
-    "object_id",
-    "old",
-    "new",
-    "request_id",
-    "coach_id",
-]
+CSV_COLUMNS = ["at", "actor_role", "actor_user_id", "interface", "action", "object_type", "object_id",
+               "old", "new", "request_id", "coach_id"]
 
 
 def as_row(entry: AuditEntry) -> dict[str, Any]:
@@ -233,31 +219,8 @@ def as_row(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-ACTIONS = (
-    APPROVE,
-    REASSIGN,
-    PIN,
-    UNPIN,
-    FORBID,
-    ALLOW,
-    ACCEPT,
-    DECLINE,
-    CANCEL,
-    RESCHEDULE,
-    ERASE,
-    CLOSE_ACCOUNT,
-    SETTINGS,
-    EXPIRE,
-    ANONYMISE,
-    EXPORT,
-    RETURN_TO_QUEUE,
-    INVITE,
-    LEVEL,
-    DEACTIVATE,
-    REACTIVATE,
-    PROFILE,
-    SOLVE,
-)
+ACTIONS = (APPROVE, REASSIGN, PIN, UNPIN, FORBID, ALLOW, ACCEPT, DECLINE, CANCEL, RESCHEDULE, ERASE, CLOSE_ACCOUNT,
+           SETTINGS, EXPIRE, ANONYMISE, EXPORT, RETURN_TO_QUEUE, INVITE, LEVEL, DEACTIVATE, REACTIVATE, PROFILE, SOLVE)
 ROLES = ("supervisor", "coach", "coachee", "job", "operator")
 OBJECT_TYPES = ("coaching_request", "engagement", "coaching_session", "coach", "user_account", "programme", "solve_run")
 
@@ -284,10 +247,8 @@ def _day(value: str, name: str, errors: dict[str, str]) -> dt.date | None:
 def parse_filter(args: dict[str, str]) -> AuditFilter:
     """An AuditFilter from a form's text values; InvalidInput names each bad one. Dates are UTC days, inclusive."""
     errors: dict[str, str] = {}
-    values = {
-        k: (args.get(k) or "").strip()
-        for k in ("actor_role", "actor_user_id", "action", "object_type", "object_id", "since", "until")
-    }
+    values = {k: (args.get(k) or "").strip() for k in
+              ("actor_role", "actor_user_id", "action", "object_type", "object_id", "since", "until")}
     for name, allowed in (("actor_role", ROLES), ("action", ACTIONS), ("object_type", OBJECT_TYPES)):
         if values[name] and values[name] not in allowed:
             errors[name] = f"must be one of {', '.join(allowed)}"

@@ -35,9 +35,7 @@ CODE_LENGTH = 64
 LIST_LENGTH = 50
 
 # Fields whose text may span lines (everything else is single-line).
-MULTI_LINE_FIELDS = frozenset(
-    {"message", "note", "notes", "feedback", "reason", "comment", "meeting_address", "meeting_note"}
-)
+MULTI_LINE_FIELDS = frozenset({"message", "note", "notes", "feedback", "reason", "comment", "meeting_address", "meeting_note"})
 
 
 def control_character_problem(value: str, *, multi_line: bool = False) -> str | None:

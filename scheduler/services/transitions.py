@@ -17,7 +17,9 @@ from scheduler.db import Base
 from scheduler.services.errors import Conflict
 
 
-def change_status(db: Session, obj: Base, expected: str | tuple[str, ...], new: str, **values: Any) -> None:
+def change_status(
+    db: Session, obj: Base, expected: str | tuple[str, ...], new: str, **values: Any
+) -> None:
     """Move `obj` from an expected status to `new`, or raise Conflict if it moved meanwhile."""
     model = type(obj)
     allowed = (expected,) if isinstance(expected, str) else expected

@@ -152,9 +152,7 @@ def remove_exception(exception_id: int) -> ResponseReturnValue:
 @mail_sending_limits
 def submit_coaching_request() -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
-    submitted = submit_request(
-        db_session(), current_programme(), declared(boundary.NewCoachingRequest), link_days=settings.coachee_link_days
-    )
+    submitted = submit_request(db_session(), current_programme(), declared(boundary.NewCoachingRequest), link_days=settings.coachee_link_days)
     # The status token goes to the coachee's e-mail only: whoever calls this may not be them.
     response = jsonify(
         {
@@ -191,11 +189,7 @@ def _status_json(item: Any) -> ResponseReturnValue:
             "waiting_total": view.waiting_total,
             "coach_name": view.coach.name if view.coach else None,
             "sessions": [
-                {
-                    "id": s.id,
-                    "local_start": local(s.start_utc, tz).isoformat(),
-                    "local_end": local(s.end_utc, tz).isoformat(),
-                }
+                {"id": s.id, "local_start": local(s.start_utc, tz).isoformat(), "local_end": local(s.end_utc, tz).isoformat()}
                 for s in view.sessions
             ],
             # What they sent, as it stands now (they may change it while waiting).

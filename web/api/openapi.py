@@ -241,11 +241,7 @@ def _schemas() -> dict[str, Any]:
                     "description": "The reasons for programs: a stable code, the text and its parameters",
                     "items": {
                         "type": "object",
-                        "properties": {
-                            "code": {"type": "string"},
-                            "text": {"type": "string"},
-                            "params": {"type": "object"},
-                        },
+                        "properties": {"code": {"type": "string"}, "text": {"type": "string"}, "params": {"type": "object"}},
                     },
                 },
             },
@@ -657,9 +653,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
                         {
                             "type": "object",
                             "required": ["outcome"],
-                            "properties": {
-                                "outcome": {"type": "string", "enum": ["held", "no_show", "cancelled_late"]}
-                            },
+                            "properties": {"outcome": {"type": "string", "enum": ["held", "no_show", "cancelled_late"]}},
                         }
                     ),
                 ),
@@ -785,7 +779,9 @@ def _people_paths() -> dict[str, Any]:
             )
         },
         "/me/profile": {
-            "get": _coach_op("The coach's profile and capacity", "getMyProfile", (200, _ref("Coach"), "Profile")),
+            "get": _coach_op(
+                "The coach's profile and capacity", "getMyProfile", (200, _ref("Coach"), "Profile")
+            ),
             "put": _coach_op(
                 "Name, timezone, languages and topics (the level is the supervisor's)",
                 "putMyProfile",

@@ -95,9 +95,7 @@ def reader_zone() -> str | None:
     """The `timezone` query parameter: the zone a reader wants times told in, if known."""
     zone = request.args.get("timezone")
     if zone is not None and not valid_timezone(zone):
-        raise InvalidInput(
-            "The query parameters have problems: timezone", {"timezone": f"{zone!r} is not a known timezone"}
-        )
+        raise InvalidInput("The query parameters have problems: timezone", {"timezone": f"{zone!r} is not a known timezone"})
     return zone
 
 
@@ -388,9 +386,7 @@ def patch_coach(coach_id: int) -> ResponseReturnValue:
 @bp.get("/load")
 @role_required("supervisor")
 def get_load() -> ResponseReturnValue:
-    chart = supervision.coach_load(
-        db_session(), current_programme(), include_drafts=request.args.get("drafts", "1") != "0"
-    )
+    chart = supervision.coach_load(db_session(), current_programme(), include_drafts=request.args.get("drafts", "1") != "0")
     return jsonify(
         {
             "weeks": [{"week": w.label, "monday": w.monday.isoformat()} for w in chart.weeks],

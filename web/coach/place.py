@@ -36,9 +36,8 @@ def place_page(
         except InvalidInput as exc:
             errors = exc.fields
         else:
-            flash(
-                f"{whose} meeting place is saved; {len(told)} upcoming session(s) get an updated invitation.", "success"
-            )
+            flash(f"{whose} meeting place is saved; {len(told)} upcoming session(s) get an updated invitation.",
+                  "success")
             return redirect(done, code=303)
     return render_template(template, form=form, errors=errors, labels=LABELS, **context), (422 if errors else 200)
 

@@ -57,6 +57,4 @@ def note(session_id: int) -> ResponseReturnValue:
         else:
             flash("Your private note is saved.", "success")
             return redirect(url_for("feedback.note", session_id=session_id), code=303)
-    return render_template(
-        "feedback/note.html", text=text, errors=errors, session_id=session_id, note_max=feedback.NOTE_MAX
-    )
+    return render_template("feedback/note.html", text=text, errors=errors, session_id=session_id, note_max=feedback.NOTE_MAX)

@@ -56,11 +56,7 @@ def rounds() -> ResponseReturnValue:
             flash(f"Round opened with {len(opened.slots)} meeting times; share its sign-up form.", "success")
             return redirect(url_for("intervision.round_page", round_id=opened.id), code=303)
     return render_template(
-        "intervision/rounds.html",
-        rounds=intervision.rounds(db, programme),
-        form=form,
-        errors=errors,
-        labels=ROUND_LABELS,
+        "intervision/rounds.html", rounds=intervision.rounds(db, programme), form=form, errors=errors, labels=ROUND_LABELS
     )
 
 

@@ -26,9 +26,7 @@ LABELS = {
 
 def _context() -> tuple[Supervisor, Programme]:
     db = db_session()
-    return supervision.supervisor_for_user(db, current_user.id), current_programme(
-        db, current_app.config.get("PROGRAMME_ID")
-    )
+    return supervision.supervisor_for_user(db, current_user.id), current_programme(db, current_app.config.get("PROGRAMME_ID"))
 
 
 @bp.route("/", methods=["GET", "POST"])

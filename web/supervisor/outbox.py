@@ -14,9 +14,8 @@ from web.unit_of_work import db_session
 @bp.get("/outbox")
 def outbox() -> ResponseReturnValue:
     db = db_session()
-    return render_template(
-        "supervisor/outbox.html", health=delivery.outbox_health(db), failed=delivery.failed_messages(db)
-    )
+    return render_template("supervisor/outbox.html", health=delivery.outbox_health(db),
+                           failed=delivery.failed_messages(db))
 
 
 @bp.post("/outbox/<int:message_id>/retry")

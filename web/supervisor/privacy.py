@@ -17,15 +17,8 @@ from web.supervisor.views import bp
 from web.unit_of_work import db_session
 
 PAGE_SIZE = 200
-FILTER_LABELS = {
-    "actor_role": "Role",
-    "actor_user_id": "User id",
-    "action": "Action",
-    "object_type": "Object",
-    "object_id": "Object id",
-    "since": "From (UTC day)",
-    "until": "To (UTC day)",
-}
+FILTER_LABELS = {"actor_role": "Role", "actor_user_id": "User id", "action": "Action", "object_type": "Object",
+                 "object_id": "Object id", "since": "From (UTC day)", "until": "To (UTC day)"}
 
 
 @bp.get("/audit")
@@ -38,15 +31,8 @@ def audit_log() -> ResponseReturnValue:
         errors, selection = exc.fields, None
     rows = audit.entries(db_session(), selection, limit=PAGE_SIZE) if selection is not None else []
     return render_template(
-        "supervisor/audit.html",
-        rows=rows,
-        form=form,
-        errors=errors,
-        labels=FILTER_LABELS,
-        page_size=PAGE_SIZE,
-        roles=audit.ROLES,
-        actions=audit.ACTIONS,
-        object_types=audit.OBJECT_TYPES,
+        "supervisor/audit.html", rows=rows, form=form, errors=errors, labels=FILTER_LABELS, page_size=PAGE_SIZE,
+        roles=audit.ROLES, actions=audit.ACTIONS, object_types=audit.OBJECT_TYPES,
     ), (422 if errors else 200)
 
 
@@ -70,9 +56,7 @@ def privacy_find() -> ResponseReturnValue:
     kind = request.args.get("kind")
     number = queries.record_id(request.args.get("id"))
     if kind not in ("request", "coach") or number is None:
-        raise InvalidInput(
-            "Choose a request or a coach and give its number.", {"id": "must be a request or coach number"}
-        )
+        raise InvalidInput("Choose a request or a coach and give its number.", {"id": "must be a request or coach number"})
     endpoint = "supervisor.request_data" if kind == "request" else "supervisor.coach_data"
     key = "request_id" if kind == "request" else "coach_id"
     return redirect(url_for(endpoint, **{key: number}), code=303)
@@ -88,12 +72,8 @@ def person_data() -> ResponseReturnValue:
         raise NotFound("No request of this programme was sent from that e-mail address.", {"email": "no request"})
     for item in found:
         audit.record(db, audit.EXPORT, item)
-    return export_response(
-        export.coachee_export(db, found),
-        as_download=request.form.get("format") == "json",
-        filename="person-data",
-        title=f"Data of {len(found)} request(s) from one e-mail address",
-    )
+    return export_response(export.coachee_export(db, found), as_download=request.form.get("format") == "json",
+                           filename="person-data", title=f"Data of {len(found)} request(s) from one e-mail address")
 
 
 @bp.get("/requests/<int:request_id>/data.json")
@@ -106,12 +86,8 @@ def request_data(request_id: int, download: bool = False) -> ResponseReturnValue
     db = db_session()
     item = adjustments.programme_request(db, programme(), request_id)
     audit.record(db, audit.EXPORT, item)
-    return export_response(
-        export.coachee_export(db, [item]),
-        as_download=download,
-        filename=f"request-{request_id}-data",
-        title=f"Data of request {request_id}",
-    )
+    return export_response(export.coachee_export(db, [item]), as_download=download,
+                           filename=f"request-{request_id}-data", title=f"Data of request {request_id}")
 
 
 @bp.post("/privacy/erase-request")
@@ -135,12 +111,8 @@ def coach_data(coach_id: int, download: bool = False) -> ResponseReturnValue:
     db = db_session()
     coach = staff.get_coach(db, programme(), coach_id)
     audit.record(db, audit.EXPORT, coach)
-    return export_response(
-        export.coach_export(db, coach),
-        as_download=download,
-        filename=f"coach-{coach_id}-data",
-        title=f"Data of coach {coach_id}",
-    )
+    return export_response(export.coach_export(db, coach), as_download=download,
+                           filename=f"coach-{coach_id}-data", title=f"Data of coach {coach_id}")
 
 
 @bp.post("/privacy/close-coach")
@@ -150,8 +122,6 @@ def close_coach() -> ResponseReturnValue:
     if request.form.get("confirm") != "close":
         raise InvalidInput("Tick the box to confirm closing the account.", {"confirm": "is required"})
     report = erasure.close_coach_account(db, coach, current_app.config["SETTINGS"])
-    flash(
-        f"Coach {coach.id}'s account is closed; {len(report.returned_requests)} request(s) are back in the queue.",
-        "success",
-    )
+    flash(f"Coach {coach.id}'s account is closed; {len(report.returned_requests)} request(s) are back in the queue.",
+          "success")
     return redirect(url_for("supervisor.privacy"), code=303)

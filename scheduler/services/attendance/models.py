@@ -33,7 +33,9 @@ class SessionAttendance(Base):
     recorded_by: Mapped[str] = mapped_column(String(20))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (CheckConstraint("outcome in ('held', 'no_show', 'cancelled_late')", name="attendance_outcome"),)
+    __table_args__ = (
+        CheckConstraint("outcome in ('held', 'no_show', 'cancelled_late')", name="attendance_outcome"),
+    )
 
 
 class AttendanceLink(Base):

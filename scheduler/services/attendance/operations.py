@@ -83,9 +83,7 @@ def session_for_link(db: Session, token: str, now: dt.datetime | None = None) ->
     return session
 
 
-def record_by_link(
-    db: Session, token: str, outcome: Outcome | str, now: dt.datetime | None = None
-) -> SessionAttendance:
+def record_by_link(db: Session, token: str, outcome: Outcome | str, now: dt.datetime | None = None) -> SessionAttendance:
     """Mark the session of a follow-up link: the link can do nothing else."""
     session = session_for_link(db, token, now)
     return record_outcome(db, session.id, outcome, coach_id=session.coach_id, now=now)
@@ -109,9 +107,8 @@ def _ended_unmarked(db: Session, now: dt.datetime) -> list[CoachingSession]:
 
 def _enqueue(db: Session, session: CoachingSession, kind: str, token: str) -> OutboxMessage:
     email = session.coach.email
-    return queries.queue_once(
-        db, f"s{session.id}:{email.lower()}", email, "coach", kind, {"token": token}, session_id=session.id
-    )
+    return queries.queue_once(db, f"s{session.id}:{email.lower()}", email, "coach", kind, {"token": token},
+                              session_id=session.id)
 
 
 def send_follow_ups(db: Session, now: dt.datetime | None = None, *, grace_days: int = GRACE_DAYS) -> int:
@@ -122,10 +119,8 @@ def send_follow_ups(db: Session, now: dt.datetime | None = None, *, grace_days: 
     sent = 0
     for session in _ended_unmarked(db, now):
         settle = session.end_utc <= now - dt.timedelta(days=grace_days)
-        link = (
-            None
-            if session.id not in linked
-            else db.scalar(select(AttendanceLink).where(AttendanceLink.session_id == session.id))
+        link = None if session.id not in linked else db.scalar(
+            select(AttendanceLink).where(AttendanceLink.session_id == session.id)
         )
         token, digest = new_secret()
         if link is None:

@@ -61,13 +61,8 @@ def update_profile(db: Session, coach: Coach, programme: Programme, data: Mappin
     before = (coach.name, coach.timezone, coach.languages, coach.topics)
     coach.name, coach.timezone, coach.languages, coach.topics = name, timezone, languages, topics
     db.flush()
-    changed = [
-        f
-        for f, old, new in zip(
-            ("name", "timezone", "languages", "topics"), before, (name, timezone, languages, topics), strict=True
-        )
-        if old != new
-    ]
+    changed = [f for f, old, new in zip(("name", "timezone", "languages", "topics"), before,
+                                        (name, timezone, languages, topics), strict=True) if old != new]
     audit.record(db, audit.PROFILE, coach, old=None, new=changed)
 
 
@@ -203,19 +198,23 @@ def respond_to_engagement(db: Session, coach: Coach, engagement_id: int, *, acce
             f"You have {engagement.coach_response} this engagement already.", {"response": "was given already"}
         )
     if accept:
-        change_status(db, engagement, EngagementStatus.APPROVED, EngagementStatus.APPROVED, coach_response=ACCEPTED)
+        change_status(
+            db, engagement, EngagementStatus.APPROVED, EngagementStatus.APPROVED, coach_response=ACCEPTED
+        )
         audit.record(db, audit.ACCEPT, engagement, old=None, new=ACCEPTED)
         outbox.enqueue_engagement_notice(db, engagement, outbox.COACH_ACCEPTED)
         return engagement
-    change_status(db, engagement, EngagementStatus.APPROVED, EngagementStatus.DECLINED, coach_response=DECLINED)
+    change_status(
+        db, engagement, EngagementStatus.APPROVED, EngagementStatus.DECLINED, coach_response=DECLINED
+    )
     for session in engagement.sessions:
         if session.status == SessionStatus.SCHEDULED:
-            change_status(db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1)
+            change_status(
+                db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1
+            )
             outbox.enqueue_session_messages(db, session, outbox.CANCEL)
     drafts.return_to_queue(db, engagement.request, exclude_coach=coach.id)
-    audit.record(
-        db, audit.DECLINE, engagement, old=EngagementStatus.APPROVED.value, new=EngagementStatus.DECLINED.value
-    )
+    audit.record(db, audit.DECLINE, engagement, old=EngagementStatus.APPROVED.value, new=EngagementStatus.DECLINED.value)
     outbox.enqueue_engagement_notice(db, engagement, outbox.FINDING_ANOTHER_COACH)
     return engagement
 

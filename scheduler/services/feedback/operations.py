@@ -53,15 +53,8 @@ def send_due_feedback_forms(db: Session, now: dt.datetime | None = None) -> int:
     for engagement in due:
         token = _new_form(db, now, kind="engagement", engagement_id=engagement.id)
         request = engagement.request
-        queries.queue_once(
-            db,
-            f"e{engagement.id}:{request.coachee_email.lower()}",
-            request.coachee_email,
-            "coachee",
-            FEEDBACK,
-            {"token": token},
-            request_id=request.id,
-        )
+        queries.queue_once(db, f"e{engagement.id}:{request.coachee_email.lower()}", request.coachee_email, "coachee",
+                           FEEDBACK, {"token": token}, request_id=request.id)
     db.flush()
     return len(due)
 
@@ -85,14 +78,8 @@ def send_due_intervision_feedback(db: Session, now: dt.datetime | None = None) -
             if person is None or member_id in asked:
                 continue
             token = _new_form(db, now, kind="intervision", intervision_sign_up_id=member_id)
-            queries.queue_once(
-                db,
-                f"iv{member_id}:{person.email}",
-                person.email,
-                "participant",
-                FEEDBACK,
-                {"token": token, "intervision_sign_up_id": member_id},
-            )
+            queries.queue_once(db, f"iv{member_id}:{person.email}", person.email, "participant", FEEDBACK,
+                               {"token": token, "intervision_sign_up_id": member_id})
             sent += 1
     db.flush()
     return sent

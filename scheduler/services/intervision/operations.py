@@ -26,9 +26,7 @@ EXPERIENCE = {"new": "New to coaching (under 2 years)", "experienced": "Experien
 MAX_SLOTS = 60
 
 
-def _text(
-    data: Mapping[str, Any], name: str, errors: dict[str, str], *, limit: int = 200, required: bool = True
-) -> str:
+def _text(data: Mapping[str, Any], name: str, errors: dict[str, str], *, limit: int = 200, required: bool = True) -> str:
     value = str(data.get(name, "") or "").strip()
     if required and not value:
         errors[name] = "is required"
@@ -47,9 +45,7 @@ def _date(data: Mapping[str, Any], name: str, errors: dict[str, str]) -> dt.date
         return None
 
 
-def round_slots(
-    starts_on: dt.date, ends_on: dt.date, weekly: Mapping[str, list[list[str]]], minutes: int, timezone: str
-) -> list[dict[str, str]]:
+def round_slots(starts_on: dt.date, ends_on: dt.date, weekly: Mapping[str, list[list[str]]], minutes: int, timezone: str) -> list[dict[str, str]]:
     """The meeting times a round offers: back-to-back sessions inside each weekly window, every day of the range."""
     zone = ZoneInfo(timezone)
     slots = []
@@ -123,11 +119,7 @@ def open_round(db: Session, programme: Programme, data: Mapping[str, Any]) -> In
 
 def rounds(db: Session, programme: Programme) -> list[IntervisionRound]:
     return list(
-        db.scalars(
-            select(IntervisionRound)
-            .where(IntervisionRound.programme_id == programme.id)
-            .order_by(IntervisionRound.id.desc())
-        )
+        db.scalars(select(IntervisionRound).where(IntervisionRound.programme_id == programme.id).order_by(IntervisionRound.id.desc()))
     )
 
 
@@ -187,9 +179,7 @@ def _met_before(db: Session, round_: IntervisionRound) -> list[list[str]]:
     pairs: set[tuple[str, str]] = set()
     earlier = db.scalars(
         select(IntervisionRound).where(
-            IntervisionRound.programme_id == round_.programme_id,
-            IntervisionRound.id != round_.id,
-            IntervisionRound.status == "scheduled",
+            IntervisionRound.programme_id == round_.programme_id, IntervisionRound.id != round_.id, IntervisionRound.status == "scheduled"
         )
     )
     for other in earlier:
@@ -256,15 +246,8 @@ def schedule_round(db: Session, round_: IntervisionRound, *, now: dt.datetime | 
     for group in round_.groups:
         for member_id in group.member_ids:
             person = people[member_id]
-            queries.queue_once(
-                db,
-                f"i{group.id}:{person.email}",
-                person.email,
-                "participant",
-                INVITATION,
-                {"group_id": group.id},
-                created_at=now or utcnow(),
-            )
+            queries.queue_once(db, f"i{group.id}:{person.email}", person.email, "participant", INVITATION,
+                               {"group_id": group.id}, created_at=now or utcnow())
             invited += 1
     round_.status = "scheduled"
     db.flush()

@@ -136,17 +136,8 @@ def session_place(session: CoachingSession) -> Place | None:
 
 
 def session_event(
-    session: CoachingSession,
-    *,
-    sequence: int,
-    summary: str,
-    description: str,
-    organizer_email: str,
-    organizer_name: str,
-    attendees: list[ical.Attendee],
-    url: str | None,
-    rsvp: bool,
-    cancelled: bool = False,
+    session: CoachingSession, *, sequence: int, summary: str, description: str, organizer_email: str,
+    organizer_name: str, attendees: list[ical.Attendee], url: str | None, rsvp: bool, cancelled: bool = False,
 ) -> ical.SessionEvent:
     """The calendar's view of a session, shared by the invitations and the coach's feed."""
     return ical.SessionEvent(
@@ -203,8 +194,7 @@ def _compose_session_message(
     when = format_span(session.start_utc, session.end_utc, person.timezone, person.language)
     when_other = (
         format_span(session.start_utc, session.end_utc, other.timezone, person.language)
-        if other.timezone != person.timezone
-        else None
+        if other.timezone != person.timezone else None
     )
     payload = dict(row.payload or {})
     is_coachee = row.recipient_role == "coachee"
@@ -212,17 +202,9 @@ def _compose_session_message(
     number, total = position(session)
     place = session_place(session)
     letter = letters.render(
-        letters.SESSION,
-        person.language,
-        kind=_session_letter_kind(row),
-        reader={"name": person.name, "role": person.role},
-        other={"name": other.name, "role": other.role},
-        when=when,
-        when_other=when_other,
-        number=number,
-        total=total,
-        place=place,
-        manage_url=link,
+        letters.SESSION, person.language, kind=_session_letter_kind(row),
+        reader={"name": person.name, "role": person.role}, other={"name": other.name, "role": other.role},
+        when=when, when_other=when_other, number=number, total=total, place=place, manage_url=link,
         replies=replies_read(settings),
     )
 
@@ -240,20 +222,12 @@ def _compose_session_message(
             description += "\n" + _("Where: {place}").format(place=place.location)
             if place.note:
                 description += "\n" + place.note
-        description += "\n" + (
-            _("Move or cancel it with the private link in your e-mail.")
-            if is_coachee
-            else _("Your sessions: {url}").format(url=link)
-        )
+        description += "\n" + (_("Move or cancel it with the private link in your e-mail.") if is_coachee
+                               else _("Your sessions: {url}").format(url=link))
         event = session_event(
-            session,
-            sequence=row.sequence,
-            summary=_("Coaching session with {name}").format(name=other.name),
-            description=description,
-            organizer_email=organiser,
-            organizer_name=settings.mail_from_name,
-            attendees=attendees,
-            rsvp=replies_read(settings),
+            session, sequence=row.sequence, summary=_("Coaching session with {name}").format(name=other.name),
+            description=description, organizer_email=organiser, organizer_name=settings.mail_from_name,
+            attendees=attendees, rsvp=replies_read(settings),
             # The coachee's item points to a page that e-mails a fresh private link: no secret in it.
             url=links.fresh_link_url(settings, request.public_ref) if is_coachee else link,
         )
@@ -264,15 +238,8 @@ def _compose_session_message(
 
 
 def _letter(
-    settings: Settings,
-    letter: Rendered,
-    person: Person,
-    payload: dict[str, Any],
-    now: dt.datetime,
-    message_id: str,
-    *,
-    calendar: bytes | None = None,
-    method: str | None = None,
+    settings: Settings, letter: Rendered, person: Person, payload: dict[str, Any], now: dt.datetime,
+    message_id: str, *, calendar: bytes | None = None, method: str | None = None,
 ) -> Composed:
     raw = compose(
         letter,
@@ -289,20 +256,15 @@ def _letter(
     return Composed(raw, person.email, payload, message_id)
 
 
-def _compose_status_link(
-    db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime, message_id: str
-) -> Composed:
+def _compose_status_link(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime,
+                         message_id: str) -> Composed:
     token = (row.payload or {}).get("token")
     request = db.get(CoachingRequest, row.request_id) if row.request_id is not None else None
     if not token or request is None:
         raise Unsendable("the status link is no longer available")
     person = coachee_of(request)
-    letter = letters.render(
-        letters.STATUS_LINK,
-        person.language,
-        reader={"name": person.name, "role": "coachee"},
-        manage_url=links.status_url(settings, str(token)),
-    )
+    letter = letters.render(letters.STATUS_LINK, person.language, reader={"name": person.name, "role": "coachee"},
+                            manage_url=links.status_url(settings, str(token)))
     return _letter(settings, letter, person, dict(row.payload or {}), now, message_id)
 
 
@@ -311,19 +273,15 @@ def _compose_coach_invitation(settings: Settings, row: OutboxMessage, now: dt.da
     token = payload.get("token")
     if not token:
         raise Unsendable("the invitation link is no longer available")
-    person = Person(
-        email=row.recipient, name=str(payload.get("name") or ""), timezone="UTC", language=None, role="coach"
-    )
-    letter = letters.render(
-        letters.COACH_INVITATION,
-        None,
-        reader={"name": person.name, "role": "coach"},
-        manage_url=links.set_password_url(settings, str(token)),
-    )
+    person = Person(email=row.recipient, name=str(payload.get("name") or ""), timezone="UTC", language=None,
+                    role="coach")
+    letter = letters.render(letters.COACH_INVITATION, None, reader={"name": person.name, "role": "coach"},
+                            manage_url=links.set_password_url(settings, str(token)))
     return _letter(settings, letter, person, dict(payload), now, message_id)
 
 
-def _compose_answer(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime, message_id: str) -> Composed:
+def _compose_answer(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime,
+                    message_id: str) -> Composed:
     """A decline (or a tentative answer with a comment) told to the others; the coachee gets a link."""
     session = db.get(CoachingSession, row.session_id) if row.session_id is not None else None
     if session is None:
@@ -334,8 +292,7 @@ def _compose_answer(db: Session, settings: Settings, row: OutboxMessage, now: dt
     request = session.engagement.request
     coach, coachee = coach_of(session.coach), coachee_of(request)
     reader = {"coach": coach, "coachee": coachee}.get(row.recipient_role) or Person(
-        row.recipient, "", "UTC", None, "supervisor"
-    )
+        row.recipient, "", "UTC", None, "supervisor")
     who = coach if payload.get("who") == "coach" else coachee
     if row.recipient_role == "coachee":
         link = _coachee_link(db, settings, row, payload)
@@ -348,23 +305,18 @@ def _compose_answer(db: Session, settings: Settings, row: OutboxMessage, now: dt
     number, total = position(session)
     zone = reader.timezone if reader.role != "supervisor" else who.timezone
     letter = letters.render(
-        letters.ANSWER,
-        reader.language,
-        answer=payload.get("answer", "declined"),
-        comment=str(payload.get("comment") or ""),
-        reader={"name": reader.name or _supervisor_name(reader), "role": reader.role},
-        who={"name": who.name, "role": who.role},
-        coach_name=coach.name,
-        coachee_name=coachee.name,
+        letters.ANSWER, reader.language, answer=payload.get("answer", "declined"),
+        comment=str(payload.get("comment") or ""), reader={"name": reader.name or _supervisor_name(reader),
+                                                           "role": reader.role},
+        who={"name": who.name, "role": who.role}, coach_name=coach.name, coachee_name=coachee.name,
         when=format_span(session.start_utc, session.end_utc, zone, reader.language),
-        number=number,
-        total=total,
-        manage_url=link,
+        number=number, total=total, manage_url=link,
     )
     return _letter(settings, letter, reader, payload, now, message_id)
 
 
-def _compose_notice(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime, message_id: str) -> Composed:
+def _compose_notice(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime,
+                    message_id: str) -> Composed:
     """Who accepted, or that another coach is sought, told to the other person (names read now)."""
     payload = dict(row.payload or {})
     engagement = db.get(Engagement, payload.get("engagement_id") or 0)
@@ -381,13 +333,8 @@ def _compose_notice(db: Session, settings: Settings, row: OutboxMessage, now: dt
         reader = coachee_of(request)
         link = _coachee_link(db, settings, row, payload)  # the token stays with the row until it is sent
     letter = letters.render(
-        letters.NOTICE,
-        reader.language,
-        notice=notice,
-        reader={"name": reader.name, "role": reader.role},
-        coach_name=engagement.coach.name,
-        coachee_name=request.coachee_name,
-        manage_url=link,
+        letters.NOTICE, reader.language, notice=notice, reader={"name": reader.name, "role": reader.role},
+        coach_name=engagement.coach.name, coachee_name=request.coachee_name, manage_url=link,
     )
     return _letter(settings, letter, reader, payload, now, message_id)
 
@@ -401,7 +348,8 @@ def compose_row(db: Session, settings: Settings, row: OutboxMessage, now: dt.dat
     message_id = row.message_id or message_id_for(settings, row.dedupe_key)
     payload = row.payload or {}
     if PRERENDERED in payload:
-        return Composed(base64.b64decode(payload[PRERENDERED]), str(payload[PRERENDERED_TO]), dict(payload), message_id)
+        return Composed(base64.b64decode(payload[PRERENDERED]), str(payload[PRERENDERED_TO]), dict(payload),
+                        message_id)
     if row.kind in (outbox.STATUS_LINK, outbox.COACH_INVITATION) and (
         now > row.created_at + dt.timedelta(days=settings.coachee_link_days)
     ):
@@ -419,11 +367,7 @@ def compose_row(db: Session, settings: Settings, row: OutboxMessage, now: dt.dat
     if row.kind in supervision_letters.KINDS or row.kind in intervision_letters.KINDS:
         return _compose_group_invitation(db, settings, row, now, message_id)
     if row.kind in attendance_letters.KINDS or row.kind in feedback_letters.KINDS:
-        write = (
-            attendance_letters.attendance_letter
-            if row.kind in attendance_letters.KINDS
-            else feedback_letters.feedback_letter
-        )
+        write = attendance_letters.attendance_letter if row.kind in attendance_letters.KINDS else feedback_letters.feedback_letter
         written = write(db, settings.base_url, row)
         if written is None:
             raise Unsendable("what the message was about no longer exists")
@@ -433,9 +377,8 @@ def compose_row(db: Session, settings: Settings, row: OutboxMessage, now: dt.dat
     raise Unsendable(f"unknown message kind {row.kind!r}")
 
 
-def _compose_group_invitation(
-    db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime, message_id: str
-) -> Composed:
+def _compose_group_invitation(db: Session, settings: Settings, row: OutboxMessage, now: dt.datetime,
+                              message_id: str) -> Composed:
     """A group supervision or intervision meeting's invitation (or its CANCEL)."""
     invite = (
         supervision_letters.supervision_invitation
@@ -445,16 +388,7 @@ def _compose_group_invitation(
     invitation = invite(db, settings, row)
     if invitation is None:
         raise Superseded("the meeting is no longer planned for this person")
-    person = Person(
-        email=invitation.email, name=invitation.name, timezone="UTC", language=None, role=row.recipient_role or "coach"
-    )
-    return _letter(
-        settings,
-        invitation.letter.rendered(),
-        person,
-        dict(row.payload or {}),
-        now,
-        message_id,
-        calendar=invitation.calendar,
-        method=invitation.method,
-    )
+    person = Person(email=invitation.email, name=invitation.name, timezone="UTC", language=None,
+                    role=row.recipient_role or "coach")
+    return _letter(settings, invitation.letter.rendered(), person, dict(row.payload or {}), now, message_id,
+                   calendar=invitation.calendar, method=invitation.method)

@@ -162,8 +162,7 @@ class OutboxHealth:
             "pending": self.pending,
             "sending": self.sending,
             "failed": self.failed,
-            "oldest_pending_seconds": None
-            if self.oldest_pending_seconds is None
+            "oldest_pending_seconds": None if self.oldest_pending_seconds is None
             else round(self.oldest_pending_seconds, 1),
             "paused": self.paused_since is not None,
             "paused_since": self.paused_since.isoformat() if self.paused_since else None,
@@ -183,7 +182,9 @@ def _state(db: Session) -> OutboxState:
 def outbox_health(db: Session, now: dt.datetime | None = None) -> OutboxHealth:
     """The outbox's state: pending, in flight, failed, the oldest waiting, paused since when."""
     now = now or utcnow()
-    counts = dict(db.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).tuples().all())
+    counts = dict(
+        db.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).tuples().all()
+    )
     waiting = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
     oldest = db.scalar(select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status.in_(waiting)))
     state = db.get(OutboxState, _STATE_ID)
@@ -248,10 +249,7 @@ def _probe(sessions: SessionFactory, policy: DeliveryPolicy, backend: MailBacken
 
 
 def probe_if_paused(
-    database: Database | SessionFactory,
-    settings: Settings,
-    *,
-    backend: MailBackend | None = None,
+    database: Database | SessionFactory, settings: Settings, *, backend: MailBackend | None = None,
     now: dt.datetime | None = None,
 ) -> bool:
     """If the outbox is paused and a probe is due, ask the server once. True if the outbox may send."""
@@ -303,16 +301,15 @@ def prerendered_payload(raw: bytes, recipient: str) -> dict[str, Any]:
 def _without_token(payload: dict[str, Any] | None) -> dict[str, Any]:
     """The payload once the row is settled: no token or comment, and no rendered mail or address of an
     erased person."""
-    return {
-        k: v for k, v in (payload or {}).items() if k not in ("token", "comment", PRERENDERED, PRERENDERED_TO, ERASING)
-    }
+    return {k: v for k, v in (payload or {}).items()
+            if k not in ("token", "comment", PRERENDERED, PRERENDERED_TO, ERASING)}
 
 
 def _due(row: OutboxMessage, now: dt.datetime, policy: DeliveryPolicy) -> float:
     """Seconds until a pending row may be tried again (0: now)."""
     if row.claimed_at is None or row.attempts == 0:
         return 0.0
-    wait = row.claimed_at + dt.timedelta(seconds=policy.backoff(row.attempts, row.dedupe_key)) - now
+    wait = (row.claimed_at + dt.timedelta(seconds=policy.backoff(row.attempts, row.dedupe_key)) - now)
     return max(wait.total_seconds(), 0.0)
 
 
@@ -328,9 +325,7 @@ def _finish(db: Session, row_id: int, expected: tuple[str, int], **values: Any) 
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def _claimable(
-    row: OutboxMessage, now: dt.datetime, policy: DeliveryPolicy, ignore_backoff: bool
-) -> DeliveryResult | None:
+def _claimable(row: OutboxMessage, now: dt.datetime, policy: DeliveryPolicy, ignore_backoff: bool) -> DeliveryResult | None:
     """None if `row` may be claimed now, else why not."""
     if row.status == OutboxStatus.SENDING.value:
         if row.claimed_at is not None and row.claimed_at > now - policy.lease:
@@ -345,11 +340,7 @@ def _claimable(
 
 
 def _claim_row(
-    db: Session,
-    settings: Settings,
-    policy: DeliveryPolicy,
-    row: OutboxMessage,
-    now: dt.datetime,
+    db: Session, settings: Settings, policy: DeliveryPolicy, row: OutboxMessage, now: dt.datetime,
     ignore_backoff: bool,
 ) -> _Claim | DeliveryResult:
     if (refused := _claimable(row, now, policy, ignore_backoff)) is not None:
@@ -364,41 +355,29 @@ def _claim_row(
         return DeliveryResult(row.id, Outcome.SUPERSEDED, error=str(exc))
     except Exception as exc:
         error = str(exc) if isinstance(exc, Unsendable) else f"could not compose: {type(exc).__name__}"
-        if not _finish(
-            db, row.id, seen, status=OutboxStatus.FAILED.value, last_error=error, payload=_without_token(row.payload)
-        ):
+        if not _finish(db, row.id, seen, status=OutboxStatus.FAILED.value, last_error=error,
+                       payload=_without_token(row.payload)):
             return DeliveryResult(row.id, Outcome.SKIPPED, error="claimed by another worker")
         log.error("outbox %s: %s seq %s failed: %s", row.id, row.kind, row.sequence, error)
         return DeliveryResult(row.id, Outcome.FAILED, error=error)
     attempt = row.attempts + 1
     if not _finish(
-        db,
-        row.id,
-        seen,
-        status=OutboxStatus.SENDING.value,
-        attempts=attempt,
-        claimed_at=now,
-        message_id=composed.message_id,
-        payload=composed.payload,
+        db, row.id, seen,
+        status=OutboxStatus.SENDING.value, attempts=attempt, claimed_at=now,
+        message_id=composed.message_id, payload=composed.payload,
     ):
         return DeliveryResult(row.id, Outcome.SKIPPED, error="claimed by another worker")
     return _Claim(row.id, attempt, row.kind, row.sequence, row.dedupe_key, composed)
 
 
-def _fill_ids(
-    db: Session, policy: DeliveryPolicy, now: dt.datetime, exclude: set[int], limit: int, ignore_backoff: bool
-) -> list[int]:
+def _fill_ids(db: Session, policy: DeliveryPolicy, now: dt.datetime, exclude: set[int], limit: int,
+              ignore_backoff: bool) -> list[int]:
     """Up to `limit` more rows worth claiming now, oldest first."""
     if limit <= 0:
         return []
     rows = db.execute(
-        select(
-            OutboxMessage.id,
-            OutboxMessage.status,
-            OutboxMessage.attempts,
-            OutboxMessage.claimed_at,
-            OutboxMessage.dedupe_key,
-        )
+        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.claimed_at,
+               OutboxMessage.dedupe_key)
         .where(
             (OutboxMessage.status == OutboxStatus.PENDING.value)
             | ((OutboxMessage.status == OutboxStatus.SENDING.value) & (OutboxMessage.claimed_at <= now - policy.lease))
@@ -419,14 +398,8 @@ def _fill_ids(
 
 
 def _claim_batch(
-    sessions: SessionFactory,
-    settings: Settings,
-    policy: DeliveryPolicy,
-    asked: list[int],
-    now: dt.datetime,
-    *,
-    fill: bool,
-    ignore_backoff: bool,
+    sessions: SessionFactory, settings: Settings, policy: DeliveryPolicy, asked: list[int], now: dt.datetime,
+    *, fill: bool, ignore_backoff: bool,
 ) -> tuple[list[_Claim], list[DeliveryResult]]:
     claims: list[_Claim] = []
     results: list[DeliveryResult] = []
@@ -468,26 +441,15 @@ def _release(sessions: SessionFactory, claims: list[_Claim], error: str) -> None
     """Back to pending with no backoff: the outbox's pause decides when they go."""
     with sessions() as db, db.begin():
         for claim in claims:
-            _finish(
-                db,
-                claim.outbox_id,
-                (OutboxStatus.SENDING.value, claim.attempt),
-                status=OutboxStatus.PENDING.value,
-                claimed_at=None,
-                last_error=error,
-            )
+            _finish(db, claim.outbox_id, (OutboxStatus.SENDING.value, claim.attempt),
+                    status=OutboxStatus.PENDING.value, claimed_at=None, last_error=error)
 
 
 def _record_failure(sessions: SessionFactory, policy: DeliveryPolicy, claim: _Claim, exc: Exception) -> DeliveryResult:
     error = str(exc) if isinstance(exc, SendError) else f"unexpected error: {type(exc).__name__}"
     if isinstance(exc, PermanentSendError):
-        _record(
-            sessions,
-            claim,
-            status=OutboxStatus.FAILED.value,
-            last_error=error,
-            payload=_without_token(claim.composed.payload),
-        )
+        _record(sessions, claim, status=OutboxStatus.FAILED.value, last_error=error,
+                payload=_without_token(claim.composed.payload))
         log.error("outbox %s: %s seq %s failed: %s", claim.outbox_id, claim.kind, claim.sequence, error)
         return DeliveryResult(claim.outbox_id, Outcome.FAILED, error=error)
     # Transient: tried again later; the next claim re-checks that the message can still help.
@@ -498,11 +460,7 @@ def _record_failure(sessions: SessionFactory, policy: DeliveryPolicy, claim: _Cl
 
 
 def _send_claims(
-    sessions: SessionFactory,
-    settings: Settings,
-    policy: DeliveryPolicy,
-    claims: list[_Claim],
-    sender: MailBackend,
+    sessions: SessionFactory, settings: Settings, policy: DeliveryPolicy, claims: list[_Claim], sender: MailBackend,
 ) -> list[DeliveryResult]:
     results: list[DeliveryResult] = []
     ready = True  # the first claim was just made; each later one is renewed before its send
@@ -513,9 +471,8 @@ def _send_claims(
         ready = False
         composed = claim.composed
         try:
-            sender.send(
-                composed.raw, sender=settings.mail_from, recipients=[composed.recipient], message_id=composed.message_id
-            )
+            sender.send(composed.raw, sender=settings.mail_from, recipients=[composed.recipient],
+                        message_id=composed.message_id)
         except ServerUnavailable as exc:
             rest = claims[index:]
             _release(sessions, rest, str(exc))
@@ -529,23 +486,16 @@ def _send_claims(
         # next message's claim is renewed in the same transaction.
         following = claims[index + 1] if index + 1 < len(claims) else None
         with sessions() as db, db.begin():
-            recorded = _finish(
-                db,
-                claim.outbox_id,
-                (OutboxStatus.SENDING.value, claim.attempt),
-                status=OutboxStatus.SENT.value,
-                sent_at=utcnow(),
-                last_error=None,
-                payload=_without_token(composed.payload),
-            )
+            recorded = _finish(db, claim.outbox_id, (OutboxStatus.SENDING.value, claim.attempt),
+                               status=OutboxStatus.SENT.value, sent_at=utcnow(), last_error=None,
+                               payload=_without_token(composed.payload))
             ready = following is not None and _finish(
-                db, following.outbox_id, (OutboxStatus.SENDING.value, following.attempt), claimed_at=utcnow()
-            )
+                db, following.outbox_id, (OutboxStatus.SENDING.value, following.attempt), claimed_at=utcnow())
         if not recorded:
-            log.warning(
-                "outbox %s: claim %s expired during the send; it may be sent twice", claim.outbox_id, claim.attempt
-            )
-        log.info("outbox %s: %s seq %s sent (attempt %s)", claim.outbox_id, claim.kind, claim.sequence, claim.attempt)
+            log.warning("outbox %s: claim %s expired during the send; it may be sent twice", claim.outbox_id,
+                        claim.attempt)
+        log.info("outbox %s: %s seq %s sent (attempt %s)", claim.outbox_id, claim.kind, claim.sequence,
+                 claim.attempt)
         results.append(DeliveryResult(claim.outbox_id, Outcome.SENT))
     return results
 
@@ -575,7 +525,8 @@ def deliver_batch(
     try:
         if go is None and not _probe(sessions, policy, sender, now):
             return [DeliveryResult(i, Outcome.NOT_DUE, error="the outbox is paused") for i in asked]
-        claims, results = _claim_batch(sessions, settings, policy, asked, now, fill=fill, ignore_backoff=ignore_backoff)
+        claims, results = _claim_batch(sessions, settings, policy, asked, now, fill=fill,
+                                       ignore_backoff=ignore_backoff)
         if claims:
             results += _send_claims(sessions, settings, policy, claims, sender)
         return results
@@ -596,20 +547,10 @@ def deliver_message(
     fill: bool = False,
 ) -> DeliveryResult:
     """Deliver one outbox message (with `fill`, as the first of a batch); its result."""
-    results = deliver_batch(
-        database,
-        settings,
-        [outbox_id],
-        backend=backend,
-        now=now,
-        policy=policy,
-        ignore_backoff=ignore_backoff,
-        fill=fill,
-    )
-    return next(
-        (r for r in results if r.outbox_id == outbox_id),
-        DeliveryResult(outbox_id, Outcome.SKIPPED, error="no such message"),
-    )
+    results = deliver_batch(database, settings, [outbox_id], backend=backend, now=now, policy=policy,
+                            ignore_backoff=ignore_backoff, fill=fill)
+    return next((r for r in results if r.outbox_id == outbox_id),
+                DeliveryResult(outbox_id, Outcome.SKIPPED, error="no such message"))
 
 
 def retry_failed(db: Session, outbox_id: int) -> OutboxMessage | None:
@@ -627,14 +568,10 @@ def retry_failed(db: Session, outbox_id: int) -> OutboxMessage | None:
 
 def failed_messages(db: Session) -> list[OutboxMessage]:
     """Failed messages, newest first, for the supervisor's page."""
-    return list(
-        db.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.FAILED.value)
-            .order_by(OutboxMessage.id.desc())
-            .limit(200)
-        )
-    )
+    return list(db.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED.value)
+        .order_by(OutboxMessage.id.desc()).limit(200)
+    ))
 
 
 # --------------------------------------------------------------------------- sweeper, reminders
@@ -706,35 +643,30 @@ def deliver_all_pending(database: Database | SessionFactory, settings: Settings)
     seen: set[int] = set()
     with make_backend(settings) as backend:
         while True:
-            ids = [
-                i for i in deliverable_ids(database, None, policy, grace=False, ignore_backoff=True) if i not in seen
-            ]
+            ids = [i for i in deliverable_ids(database, None, policy, grace=False, ignore_backoff=True)
+                   if i not in seen]
             if not ids:
                 break
             for start in range(0, len(ids), policy.batch_size):
-                batch = ids[start : start + policy.batch_size]
+                batch = ids[start:start + policy.batch_size]
                 seen.update(batch)
-                results = deliver_batch(
-                    database, settings, batch, backend=backend, policy=policy, ignore_backoff=True, fill=False
-                )
+                results = deliver_batch(database, settings, batch, backend=backend, policy=policy,
+                                        ignore_backoff=True, fill=False)
                 sent += sum(r.outcome == Outcome.SENT for r in results)
-                failed += sum(
-                    r.outcome in (Outcome.FAILED, Outcome.RETRY, Outcome.PAUSED, Outcome.NOT_DUE) for r in results
-                )
+                failed += sum(r.outcome in (Outcome.FAILED, Outcome.RETRY, Outcome.PAUSED, Outcome.NOT_DUE)
+                              for r in results)
     return sent, failed
 
 
 def enqueue_due_reminders(db: Session, now: dt.datetime, hours: int) -> list[OutboxMessage]:
     """Reminder rows for live sessions starting within `hours`, once per session (compare-and-set)."""
     due = db.scalars(
-        select(CoachingSession)
-        .where(
+        select(CoachingSession).where(
             CoachingSession.status == SessionStatus.SCHEDULED.value,
             CoachingSession.reminder_sent_at.is_(None),
             CoachingSession.start_utc > now,
             CoachingSession.start_utc <= now + dt.timedelta(hours=hours),
-        )
-        .order_by(CoachingSession.start_utc)
+        ).order_by(CoachingSession.start_utc)
     ).all()
     messages: list[OutboxMessage] = []
     for session in due:

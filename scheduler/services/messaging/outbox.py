@@ -78,14 +78,11 @@ def enqueue_status_link(db: Session, request: CoachingRequest, token: str) -> Ou
     is cleared of it once the mail is sent.
     """
     db.flush()
-    sequence = (
-        db.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.request_id == request.id, OutboxMessage.kind == STATUS_LINK)
-        )
-        or 0
-    )
+    sequence = db.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.request_id == request.id, OutboxMessage.kind == STATUS_LINK)
+    ) or 0
     message = OutboxMessage(
         request_id=request.id,
         recipient=request.coachee_email,
@@ -147,20 +144,10 @@ def enqueue_answer_notices(
     messages = []
     for role, email in recipients:
         key = f"s{session.id}:{email.lower()}:{ANSWER}:{session.sequence}:{who}:{answer}"
-        messages.append(
-            add_once(
-                db,
-                OutboxMessage(
-                    session_id=session.id,
-                    request_id=session.engagement.request_id,
-                    recipient=email,
-                    recipient_role=role,
-                    kind=ANSWER,
-                    sequence=session.sequence,
-                    dedupe_key=key,
-                    payload={"who": who, "answer": answer, "comment": comment},
-                ),
-            )
-        )
+        messages.append(add_once(db, OutboxMessage(
+            session_id=session.id, request_id=session.engagement.request_id, recipient=email,
+            recipient_role=role, kind=ANSWER, sequence=session.sequence, dedupe_key=key,
+            payload={"who": who, "answer": answer, "comment": comment},
+        )))
     db.flush()
     return messages

@@ -50,7 +50,6 @@ def withdraw_coach_drafts(db: Session, coach_id: int) -> None:
     )
     withdraw_drafts(db, list(drafts))
 
-
 def return_to_queue(db: Session, request: CoachingRequest, *, exclude_coach: int | None = None) -> None:
     """A proposed or confirmed request waits again for the next solve (Conflict if it is neither);
     the solver never proposes `exclude_coach` for it again."""

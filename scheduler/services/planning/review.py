@@ -121,7 +121,11 @@ def explain_assignment(engagement: Engagement) -> list[str]:
         out.append("Pinned to this coach by the supervisor.")
     kept = score.get("kept")
     previous = next(
-        (e for e in reversed(request.engagements) if e.id < engagement.id and e.status == EngagementStatus.SUPERSEDED),
+        (
+            e
+            for e in reversed(request.engagements)
+            if e.id < engagement.id and e.status == EngagementStatus.SUPERSEDED
+        ),
         None,
     )
     if kept == 1:

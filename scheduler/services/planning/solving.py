@@ -174,11 +174,7 @@ def unserved_reasons(solution: solver.Solution, names: dict[int, str]) -> list[d
     out = []
     for unserved in solution.unassigned:
         details = [
-            {
-                "code": d.code,
-                "text": name_coaches(d.text, names),
-                "params": json.loads(json.dumps(d.params, default=str)),
-            }
+            {"code": d.code, "text": name_coaches(d.text, names), "params": json.loads(json.dumps(d.params, default=str))}
             for d in unserved.details
         ] or [{"code": "reason", "text": name_coaches(text, names), "params": {}} for text in unserved.reasons]
         out.append(
@@ -253,3 +249,5 @@ def latest_run(db: Session, programme: Programme) -> SolveRun | None:
     return db.scalar(
         select(SolveRun).where(SolveRun.programme_id == programme.id).order_by(SolveRun.id.desc()).limit(1)
     )
+
+

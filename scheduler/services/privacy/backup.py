@@ -138,9 +138,7 @@ def backup(database_url: str, target: Path) -> BackupFile:
             database = make_url(database_url).database or ""
             done = subprocess.run(
                 [_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={partial}", *args, "--", database],
-                capture_output=True,
-                text=True,
-                env=env,
+                capture_output=True, text=True, env=env,
             )
             if done.returncode != 0:
                 raise Conflict(f"pg_dump failed: {done.stderr.strip()}")
@@ -157,7 +155,9 @@ def _assert_empty(database_url: str) -> None:
     finally:
         engine.dispose()
     if tables:
-        raise Conflict(f"the target database is not empty ({len(tables)} tables): restore into a new, empty database")
+        raise Conflict(
+            f"the target database is not empty ({len(tables)} tables): restore into a new, empty database"
+        )
 
 
 def restore(database_url: str, source: Path) -> str:
@@ -183,18 +183,9 @@ def restore(database_url: str, source: Path) -> str:
     args, env = _pg_arguments(database_url)
     database = make_url(database_url).database or ""
     done = subprocess.run(
-        [
-            _tool("pg_restore"),
-            "--no-owner",
-            "--exit-on-error",
-            "--single-transaction",
-            f"--dbname={database}",
-            *args,
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
+        [_tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction", f"--dbname={database}",
+         *args, str(source)],
+        capture_output=True, text=True, env=env,
     )
     if done.returncode != 0:
         raise Conflict(f"pg_restore failed (nothing was restored): {done.stderr.strip()}")

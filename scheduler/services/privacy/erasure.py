@@ -78,9 +78,8 @@ def _cancel_future_sessions(
     for session in list(engagement.sessions):
         if session.status != SessionStatus.SCHEDULED.value or session.start_utc <= now:
             continue
-        change_status(
-            db, session, SessionStatus.SCHEDULED.value, SessionStatus.CANCELLED.value, sequence=session.sequence + 1
-        )
+        change_status(db, session, SessionStatus.SCHEDULED.value, SessionStatus.CANCELLED.value,
+                      sequence=session.sequence + 1)
         for row in outbox.enqueue_session_messages(db, session, outbox.CANCEL):
             # Rendered now, while the names and addresses it needs exist; sent as it is.
             delivery.prerender(db, settings, row, now)
@@ -106,11 +105,7 @@ def _scrub_rows(db: Session, rows: list[OutboxMessage], keep: set[int]) -> None:
 
 
 def erase_request(
-    db: Session,
-    request: CoachingRequest,
-    settings: Settings,
-    *,
-    now: dt.datetime | None = None,
+    db: Session, request: CoachingRequest, settings: Settings, *, now: dt.datetime | None = None,
     action: str = audit.ERASE,
 ) -> ErasureReport:
     """Erase a coachee's request (see the module docstring); the caller commits."""
@@ -130,9 +125,8 @@ def erase_request(
     if request.status in OPEN_STATES and not _served(request, now):
         change_status(db, request, request.status, RequestStatus.CANCELLED.value)
 
-    rows = db.scalars(
-        select(OutboxMessage).where(OutboxMessage.request_id == request.id, OutboxMessage.recipient_role == "coachee")
-    ).all()
+    rows = db.scalars(select(OutboxMessage).where(
+        OutboxMessage.request_id == request.id, OutboxMessage.recipient_role == "coachee")).all()
     _scrub_rows(db, list(rows), keep=set(report.messages))
     db.execute(delete(AccessToken).where(AccessToken.request_id == request.id))
 
@@ -154,44 +148,26 @@ def erase_request(
 def _served(request: CoachingRequest, now: dt.datetime) -> bool:
     """Whether any session of the request has taken place."""
     return any(
-        s.status == SessionStatus.SCHEDULED.value and s.end_utc <= now for e in request.engagements for s in e.sessions
+        s.status == SessionStatus.SCHEDULED.value and s.end_utc <= now
+        for e in request.engagements for s in e.sessions
     )
 
 
-def _note_to_supervisors(
-    db: Session, settings: Settings, coach: Coach, returned: list[int], now: dt.datetime, report: ErasureReport
-) -> None:
+def _note_to_supervisors(db: Session, settings: Settings, coach: Coach, returned: list[int], now: dt.datetime,
+                         report: ErasureReport) -> None:
     """A short mail to each supervisor: which requests are back in the queue (no names in it)."""
     supervisors = db.scalars(select(User).where(User.role == "supervisor", User.active.is_(True))).all()
-    letter = letters.render(
-        letters.COACH_CLOSED,
-        None,
-        coach_id=coach.id,
-        returned=bool(returned),
-        returned_refs=", ".join(f"#{r}" for r in returned),
-        manage_url=links.supervisor_queue_url(settings),
-    )
+    letter = letters.render(letters.COACH_CLOSED, None, coach_id=coach.id, returned=bool(returned),
+                            returned_refs=", ".join(f"#{r}" for r in returned),
+                            manage_url=links.supervisor_queue_url(settings))
     for supervisor in supervisors:
         key = f"note:close-coach:{coach.id}:u{supervisor.id}"
         message_id = message_id_for(settings, key)
-        raw = compose(
-            letter,
-            sender=settings.mail_from,
-            sender_name=settings.mail_from_name,
-            recipient=supervisor.email,
-            recipient_name=None,
-            message_id=message_id,
-            date=now,
-        )
-        row = OutboxMessage(
-            recipient=supervisor.email,
-            recipient_role="supervisor",
-            kind=NOTE,
-            sequence=0,
-            payload=delivery.prerendered_payload(raw, supervisor.email),
-            message_id=message_id,
-            dedupe_key=key,
-        )
+        raw = compose(letter, sender=settings.mail_from, sender_name=settings.mail_from_name,
+                      recipient=supervisor.email, recipient_name=None, message_id=message_id, date=now)
+        row = OutboxMessage(recipient=supervisor.email, recipient_role="supervisor", kind=NOTE, sequence=0,
+                            payload=delivery.prerendered_payload(raw, supervisor.email), message_id=message_id,
+                            dedupe_key=key)
         added = queries.add_once(db, row)
         db.flush()
         report.messages.append(added.id)
@@ -208,9 +184,7 @@ def _unname_in_solve_runs(db: Session, coach: Coach) -> None:
         ]
 
 
-def close_coach_account(
-    db: Session, coach: Coach, settings: Settings, *, now: dt.datetime | None = None
-) -> ErasureReport:
+def close_coach_account(db: Session, coach: Coach, settings: Settings, *, now: dt.datetime | None = None) -> ErasureReport:
     """Close a coach's account: future engagements back to the queue, personal fields erased."""
     now = now or utcnow()
     if coach.erased_at is not None:
@@ -266,18 +240,11 @@ def close_coach_account(
 
 def stale_prerendered_rows(db: Session, now: dt.datetime) -> list[OutboxMessage]:
     """Unsent mails rendered at erasure and still waiting after STALE_PRERENDERED."""
-    return list(
-        db.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.recipient == ERASED,
-                or_(
-                    OutboxMessage.status == OutboxStatus.PENDING.value,
-                    OutboxMessage.status == OutboxStatus.SENDING.value,
-                ),
-                OutboxMessage.created_at < now - STALE_PRERENDERED,
-            )
-        )
-    )
+    return list(db.scalars(select(OutboxMessage).where(
+        OutboxMessage.recipient == ERASED,
+        or_(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.status == OutboxStatus.SENDING.value),
+        OutboxMessage.created_at < now - STALE_PRERENDERED,
+    )))
 
 
 def drop_stale_prerendered(db: Session, now: dt.datetime) -> int:

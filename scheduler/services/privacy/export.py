@@ -73,12 +73,8 @@ def _audit(entries: Sequence[Any]) -> list[dict[str, Any]]:
 
 def _links(tokens: Sequence[AccessToken]) -> list[dict[str, Any]]:
     return [
-        {
-            "purpose": t.purpose,
-            "issued_at": _when(t.created_at),
-            "expires_at": _when(t.expires_at),
-            "revoked_at": _when(t.revoked_at),
-        }
+        {"purpose": t.purpose, "issued_at": _when(t.created_at), "expires_at": _when(t.expires_at),
+         "revoked_at": _when(t.revoked_at)}
         for t in tokens
     ]
 
@@ -137,9 +133,7 @@ def request_data(db: Session, request: CoachingRequest) -> dict[str, Any]:
     }
 
 
-def coachee_export(
-    db: Session, requests: Sequence[CoachingRequest], *, now: dt.datetime | None = None
-) -> dict[str, Any]:
+def coachee_export(db: Session, requests: Sequence[CoachingRequest], *, now: dt.datetime | None = None) -> dict[str, Any]:
     """A coachee's data: one or more of their requests."""
     return {
         "format_version": FORMAT_VERSION,
@@ -154,10 +148,8 @@ def requests_of_email(db: Session, programme_id: int, email: str) -> list[Coachi
     return list(
         db.scalars(
             select(CoachingRequest)
-            .where(
-                CoachingRequest.programme_id == programme_id,
-                func.lower(CoachingRequest.coachee_email) == email.strip().lower(),
-            )
+            .where(CoachingRequest.programme_id == programme_id,
+                   func.lower(CoachingRequest.coachee_email) == email.strip().lower())
             .order_by(CoachingRequest.id)
         )
     )
@@ -175,8 +167,7 @@ def coach_export(db: Session, coach: Coach, *, now: dt.datetime | None = None) -
     ).all()
     tokens = (
         db.scalars(select(AccessToken).where(AccessToken.user_id == user.id).order_by(AccessToken.id)).all()
-        if user is not None
-        else []
+        if user is not None else []
     )
     return {
         "format_version": FORMAT_VERSION,
@@ -202,9 +193,7 @@ def coach_export(db: Session, coach: Coach, *, now: dt.datetime | None = None) -
             "calendar_feed": coach.feed_token_hash is not None,
             "erased_at": _when(coach.erased_at),
         },
-        "account": None
-        if user is None
-        else {
+        "account": None if user is None else {
             "email": user.email,
             "role": user.role,
             "active": user.active,
@@ -217,24 +206,15 @@ def coach_export(db: Session, coach: Coach, *, now: dt.datetime | None = None) -
             for r in coach.availability
         ],
         "availability_exceptions": [
-            {
-                "date": _when(x.date),
-                "start": x.start.isoformat("minutes") if x.start else None,
-                "end": x.end.isoformat("minutes") if x.end else None,
-            }
+            {"date": _when(x.date), "start": x.start.isoformat("minutes") if x.start else None,
+             "end": x.end.isoformat("minutes") if x.end else None}
             for x in coach.exceptions
         ],
         "busy_times": [{"start_utc": _when(b.start_utc), "end_utc": _when(b.end_utc)} for b in coach.busy],
         # Coachees' own details belong to them: engagements name the request only.
         "engagements": [
-            {
-                "id": e.id,
-                "request_id": e.request_id,
-                "status": e.status,
-                "coach_response": e.coach_response,
-                "approved_at": _when(e.approved_at),
-                "sessions": _sessions(e),
-            }
+            {"id": e.id, "request_id": e.request_id, "status": e.status, "coach_response": e.coach_response,
+             "approved_at": _when(e.approved_at), "sessions": _sessions(e)}
             for e in engagements
         ],
         "messages_sent_to_you": _messages(messages),
@@ -247,7 +227,6 @@ def coach_export(db: Session, coach: Coach, *, now: dt.datetime | None = None) -
 
 def audit_csv(entries: Sequence[Any]) -> str:
     """Audit entries as CSV (old and new values as JSON text unless plain text); formula cells neutralised."""
-
     def cell(value: Any) -> Any:
         return value if value is None or isinstance(value, str) else json.dumps(value, sort_keys=True)
 
@@ -257,3 +236,4 @@ def audit_csv(entries: Sequence[Any]) -> str:
 
 def as_json(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+

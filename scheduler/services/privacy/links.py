@@ -37,15 +37,9 @@ def send_fresh_link(db: Session, ref: str, *, link_days: int, now: dt.datetime |
     request = db.scalar(select(CoachingRequest).where(CoachingRequest.public_ref == ref[:32]))
     if request is None or request.erased_at is not None or request.status not in OPEN_STATES:
         raise InvalidInput("There is no open request with this reference.", {"ref": "unknown"})
-    recent = db.scalar(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.request_id == request.id,
-            OutboxMessage.kind == outbox.STATUS_LINK,
-            OutboxMessage.created_at > now - FRESH_LINK_INTERVAL,
-        )
-        .limit(1)
-    )
+    recent = db.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.request_id == request.id, OutboxMessage.kind == outbox.STATUS_LINK,
+        OutboxMessage.created_at > now - FRESH_LINK_INTERVAL).limit(1))
     if recent is not None:
         return False
     send_new_link(db, request, link_days=link_days)

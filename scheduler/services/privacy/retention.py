@@ -83,9 +83,8 @@ def _expire_waiting(db: Session, settings: Settings, now: dt.datetime, report: R
     ).all()
     for request in waiting:
         change_status(db, request, RequestStatus.WAITING.value, RequestStatus.EXPIRED.value)
-        audit.record(
-            db, audit.EXPIRE, request, old=RequestStatus.WAITING.value, new=RequestStatus.EXPIRED.value, at=now
-        )
+        audit.record(db, audit.EXPIRE, request, old=RequestStatus.WAITING.value, new=RequestStatus.EXPIRED.value,
+                     at=now)
         report.expired.append(request.id)
 
 
@@ -96,11 +95,8 @@ def due_for_anonymising(db: Session, settings: Settings, now: dt.datetime) -> li
     # Last activity is never before submission: only older requests can be due.
     candidates = db.scalars(
         select(CoachingRequest)
-        .where(
-            CoachingRequest.erased_at.is_(None),
-            CoachingRequest.submitted_at < earliest_cutoff,
-            CoachingRequest.status != RequestStatus.WAITING.value,
-        )
+        .where(CoachingRequest.erased_at.is_(None), CoachingRequest.submitted_at < earliest_cutoff,
+               CoachingRequest.status != RequestStatus.WAITING.value)
         .order_by(CoachingRequest.id)
     ).all()
     due = []

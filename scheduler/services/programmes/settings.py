@@ -181,7 +181,6 @@ def update_settings(db: Session, programme: Programme, data: Mapping[str, Any], 
     after = settings_of(programme)
     changed = sorted(name for name in after if after[name] != before[name])
     if changed:
-        audit.record(
-            db, audit.SETTINGS, programme, old={n: before[n] for n in changed}, new={n: after[n] for n in changed}
-        )
+        audit.record(db, audit.SETTINGS, programme, old={n: before[n] for n in changed},
+                     new={n: after[n] for n in changed})
     return programme

@@ -26,13 +26,7 @@ from scheduler.services.feedback.models import Feedback
 from scheduler.services.intervision.models import IntervisionRound, IntervisionSignUp
 from scheduler.services.planning.supervision import supervision_ledger
 
-WAITING_BUCKETS = (
-    (0, 7, "up to 1 week"),
-    (8, 14, "1-2 weeks"),
-    (15, 30, "2-4 weeks"),
-    (31, 60, "1-2 months"),
-    (61, None, "over 2 months"),
-)
+WAITING_BUCKETS = ((0, 7, "up to 1 week"), (8, 14, "1-2 weeks"), (15, 30, "2-4 weeks"), (31, 60, "1-2 months"), (61, None, "over 2 months"))
 
 
 @dataclass
@@ -79,10 +73,7 @@ def programme_report(db: Session, programme: Programme, *, now: dt.datetime | No
     first_approval: dict[int, dt.datetime] = {}
     for engagement in approved:
         assert engagement.approved_at is not None
-        if (
-            engagement.request_id not in first_approval
-            or engagement.approved_at < first_approval[engagement.request_id]
-        ):
+        if engagement.request_id not in first_approval or engagement.approved_at < first_approval[engagement.request_id]:
             first_approval[engagement.request_id] = engagement.approved_at
     received = Counter(_month(r.submitted_at) for r in requests)
     served = Counter(_month(at) for at in first_approval.values())
@@ -101,8 +92,7 @@ def programme_report(db: Session, programme: Programme, *, now: dt.datetime | No
     submitted = {r.id: r.submitted_at for r in requests}
     waits = [(at - submitted[rid]).days for rid, at in first_approval.items() if rid in submitted]
     buckets = [
-        [label, sum(1 for w in waits if low <= w and (high is None or w <= high))]
-        for low, high, label in WAITING_BUCKETS
+        [label, sum(1 for w in waits if low <= w and (high is None or w <= high))] for low, high, label in WAITING_BUCKETS
     ]
     median = sorted(waits)[len(waits) // 2] if waits else 0
     figures.append(
@@ -129,12 +119,7 @@ def programme_report(db: Session, programme: Programme, *, now: dt.datetime | No
             "Sessions held per coach",
             ["Coach", "Held", "No-show", "Cancelled late"],
             [
-                [
-                    c.name,
-                    outcomes[c.id][Outcome.HELD.value],
-                    outcomes[c.id][Outcome.NO_SHOW.value],
-                    outcomes[c.id][Outcome.CANCELLED_LATE.value],
-                ]
+                [c.name, outcomes[c.id][Outcome.HELD.value], outcomes[c.id][Outcome.NO_SHOW.value], outcomes[c.id][Outcome.CANCELLED_LATE.value]]
                 for c in coaches
             ],
         )
@@ -151,11 +136,7 @@ def programme_report(db: Session, programme: Programme, *, now: dt.datetime | No
             ["Outcome", "Sessions", "Share %"],
             [
                 [label, total[value], round(100 * total[value] / recorded, 1) if recorded else 0.0]
-                for value, label in (
-                    (Outcome.HELD.value, "Held"),
-                    (Outcome.NO_SHOW.value, "No-show"),
-                    (Outcome.CANCELLED_LATE.value, "Cancelled late"),
-                )
+                for value, label in ((Outcome.HELD.value, "Held"), (Outcome.NO_SHOW.value, "No-show"), (Outcome.CANCELLED_LATE.value, "Cancelled late"))
             ],
             note=f"No-show rate: {rate}% of {recorded} sessions recorded.",
         )
@@ -169,12 +150,7 @@ def programme_report(db: Session, programme: Programme, *, now: dt.datetime | No
             "Supervision compliance: hours since the last supervision against the limit",
             ["Coach", "Hours", "Limit", "Next supervision"],
             [
-                [
-                    line.coach.name,
-                    line.committed_hours,
-                    line.max_hours,
-                    line.next_supervision.strftime("%Y-%m-%d") if line.next_supervision else "none planned",
-                ]
+                [line.coach.name, line.committed_hours, line.max_hours, line.next_supervision.strftime("%Y-%m-%d") if line.next_supervision else "none planned"]
                 for line in ledger.coaches
             ],
             chart=[1],

@@ -87,7 +87,9 @@ def cancel_one_session(db: Session, request: CoachingRequest, session: CoachingS
             "This is your last scheduled session. To stop the coaching, cancel the whole request instead.",
             {"session": "is the last one; cancel the request instead"},
         )
-    change_status(db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1)
+    change_status(
+        db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1
+    )
     outbox.enqueue_session_messages(db, session, outbox.CANCEL)
 
 
@@ -100,7 +102,9 @@ def ask_for_another_coach(db: Session, request: CoachingRequest) -> None:
     change_status(db, engagement, EngagementStatus.APPROVED, EngagementStatus.DECLINED)
     for session in engagement.sessions:
         if session.status == SessionStatus.SCHEDULED:
-            change_status(db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1)
+            change_status(
+                db, session, SessionStatus.SCHEDULED, SessionStatus.CANCELLED, sequence=session.sequence + 1
+            )
             outbox.enqueue_session_messages(db, session, outbox.CANCEL)
     if engagement.coach_id not in request.excluded_coach_ids:
         request.excluded_coach_ids = [*request.excluded_coach_ids, engagement.coach_id]

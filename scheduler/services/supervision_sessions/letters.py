@@ -27,9 +27,7 @@ class CalendarInvitation:
     method: str
 
 
-def supervision_event(
-    session: SupervisionSession, supervisor: Supervisor, organiser: str, link: str
-) -> ical.SessionEvent:
+def supervision_event(session: SupervisionSession, supervisor: Supervisor, organiser: str, link: str) -> ical.SessionEvent:
     """The calendar event of a supervision session (the same UID in e-mails and feeds)."""
     return ical.SessionEvent(
         uid=session.calendar_uid,

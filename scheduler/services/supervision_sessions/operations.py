@@ -75,9 +75,7 @@ def weekly_field(data: Mapping[str, Any], errors: dict[str, str], example: str) 
     return weekly
 
 
-def save_settings(
-    db: Session, supervisor: Supervisor, programme: Programme, form: Mapping[str, Any]
-) -> SupervisionSettings:
+def save_settings(db: Session, supervisor: Supervisor, programme: Programme, form: Mapping[str, Any]) -> SupervisionSettings:
     """The supervisor's free time (`wed 10:00-12:00; thu 14:00-16:00`), timezone, session length and group size."""
     errors: dict[str, str] = {}
     timezone = str(form.get("timezone", "")).strip()
@@ -89,12 +87,7 @@ def save_settings(
     if errors:
         raise InvalidInput("The supervision settings were not saved.", errors)
     settings = settings_for(db, supervisor, programme)
-    settings.timezone, settings.weekly, settings.session_minutes, settings.max_group_size = (
-        timezone,
-        weekly,
-        minutes,
-        size,
-    )
+    settings.timezone, settings.weekly, settings.session_minutes, settings.max_group_size = timezone, weekly, minutes, size
     db.add(settings)
     db.flush()
     return settings
@@ -263,9 +256,7 @@ def _session_of(db: Session, supervisor: Supervisor, session_id: int) -> Supervi
     return session
 
 
-def approve(
-    db: Session, supervisor: Supervisor, session_ids: Iterable[int] | None = None, *, now: dt.datetime | None = None
-) -> list[SupervisionSession]:
+def approve(db: Session, supervisor: Supervisor, session_ids: Iterable[int] | None = None, *, now: dt.datetime | None = None) -> list[SupervisionSession]:
     """Approve proposed sessions (all of them when `session_ids` is None) and invite their coaches."""
     now = now or utcnow()
     proposed = sessions_of(db, supervisor, SupervisionStatus.PROPOSED)
@@ -276,15 +267,8 @@ def approve(
         session.status, session.approved_at = SupervisionStatus.APPROVED.value, now
         for participant in session.participants:
             coach = db.get_one(Coach, participant.coach_id)
-            queries.queue_once(
-                db,
-                f"v{session.id}:{coach.email.lower()}",
-                coach.email,
-                "coach",
-                INVITATION,
-                {"supervision_session_id": session.id},
-                sequence=session.sequence,
-            )
+            queries.queue_once(db, f"v{session.id}:{coach.email.lower()}", coach.email, "coach", INVITATION,
+                               {"supervision_session_id": session.id}, sequence=session.sequence)
     db.flush()
     return chosen
 

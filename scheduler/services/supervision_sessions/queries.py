@@ -76,9 +76,7 @@ class CoachHours:
         return round(self.carried + self.held, 2)
 
 
-def hours_since_supervision(
-    db: Session, coaches: Iterable[Coach], now: dt.datetime | None = None
-) -> dict[int, CoachHours]:
+def hours_since_supervision(db: Session, coaches: Iterable[Coach], now: dt.datetime | None = None) -> dict[int, CoachHours]:
     """Per coach: held hours since their last attended supervision, plus the hours carried on the coach.
 
     Sessions that started before `now` count unless marked no-show or cancelled late (an
