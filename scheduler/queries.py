@@ -197,29 +197,15 @@ def add_once(db: Session, message: OutboxMessage) -> OutboxMessage:
 
 
 def queue_once(
-    db: Session,
-    about: str,
-    recipient: str,
-    role: str,
-    kind: str,
-    payload: dict[str, Any],
-    *,
-    sequence: int = 0,
+    db: Session, about: str, recipient: str, role: str, kind: str, payload: dict[str, Any], *, sequence: int = 0,
     **columns: Any,
 ) -> OutboxMessage:
     """`add_once` a message to `recipient`. `about` names the subject and the person (`i12:ann@x.org`);
     the dedupe key adds the kind and the sequence, so one change reaches one person once."""
     return add_once(
         db,
-        OutboxMessage(
-            recipient=recipient,
-            recipient_role=role,
-            kind=kind,
-            sequence=sequence,
-            payload=payload,
-            dedupe_key=f"{about}:{kind}:{sequence}",
-            **columns,
-        ),
+        OutboxMessage(recipient=recipient, recipient_role=role, kind=kind, sequence=sequence, payload=payload,
+                      dedupe_key=f"{about}:{kind}:{sequence}", **columns),
     )
 
 
