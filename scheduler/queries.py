@@ -110,13 +110,13 @@ def _live(programme: Programme, *, with_draft: bool) -> ColumnElement[bool]:
     )
 
 
-def live_engagements(db: Session, programme: Programme, *, with_draft: bool = False) -> list[Engagement]:
-    """Approved engagements whose request is still open; with `with_draft`, the current draft too."""
+def live_engagements(db: Session, programme: Programme) -> list[Engagement]:
+    """Approved engagements whose request is still open."""
     return list(
         db.scalars(
             select(Engagement)
             .join(CoachingRequest)
-            .where(_live(programme, with_draft=with_draft))
+            .where(_live(programme, with_draft=False))
             .options(selectinload(Engagement.sessions), selectinload(Engagement.coach))
         )
     )

@@ -27,7 +27,11 @@ def home_for(role: str) -> str:
     return url_for("requests.new_request")
 
 
-def localtime(value: dt.datetime, timezone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+# How an instant reads on a wall clock, unless a page asks for less (`localtime`, `when`).
+WALL_CLOCK = "%a %d %b %Y, %H:%M"
+
+
+def localtime(value: dt.datetime, timezone: str, fmt: str = WALL_CLOCK) -> str:
     """An instant shown on the wall clock of `timezone` (the `localtime` template filter)."""
     return local(value, timezone).strftime(fmt)
 
@@ -42,7 +46,7 @@ def when(value: dt.datetime, timezone: str) -> Markup:
     name (the `when` template filter; a filter, not a macro: the draft page shows hundreds)."""
     wall = local(value, timezone)
     return Markup('<time datetime="{}">{} {}</time> <span class="zone">({})</span>').format(
-        value.isoformat(), wall.strftime("%a %d %b %Y, %H:%M"), wall.strftime("%Z"), timezone
+        value.isoformat(), wall.strftime(WALL_CLOCK), wall.strftime("%Z"), timezone
     )
 
 

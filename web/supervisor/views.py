@@ -330,9 +330,7 @@ def coach(coach_id: int) -> ResponseReturnValue:
 def coach_level(coach_id: int) -> ResponseReturnValue:
     db = db_session()
     try:
-        item = staff.set_level(
-            db, current_programme(), coach_id, request.form.get("level"), request.form.get("supervisor_id")
-        )
+        item = staff.set_level(db, current_programme(), coach_id, request.form.get("level"), request.form.get("supervisor_id"))
     except InvalidInput as exc:
         db.rollback()
         return _coach_page(coach_id, exc.fields), 422
